@@ -1,0 +1,84 @@
+using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Yaml;
+
+namespace GitOpsDeploy.Core.Overlay;
+
+/// <summary>The planned edit of one overlay: files to write and what changed in them.</summary>
+public sealed record OverlayEdit(
+    string OverlayPath,
+    string KustomizationPath,
+    IReadOnlyList<FileChange> Files,
+    IReadOnlyList<ImageChange> Images,
+    IReadOnlyList<ValueChange> Values)
+{
+    public bool Changed => Files.Count > 0;
+}
+
+/// <summary>Applies the requested images and value settings to an environment overlay.</summary>
+public static class OverlayEditor
+{
+    public static readonly string[] KustomizationNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+    public static OverlayEdit Plan(IRepositoryTree tree, string overlayPath, IReadOnlyList<ImageSpec> images, IReadOnlyList<ValueSetting> settings)
+    {
+        var overlay = RepoPath.Resolve(tree, string.Empty, overlayPath, "overlay-path");
+        if (tree.KindOf(overlay) != TreeEntryKind.Directory)
+        {
+            throw DeployException.Input("overlay-path", $"'{overlayPath}' is not a folder in the gitops repository");
+        }
+
+        var kustomization = FindKustomization(tree, overlay, overlayPath);
+        var files = new List<FileChange>();
+        IReadOnlyList<ImageChange> imageChanges = [];
+        if (images.Count > 0)
+        {
+            var file = Load(tree, kustomization);
+            (var text, imageChanges) = KustomizationImageEditor.Apply(file, images);
+            AddIfChanged(files, file, text);
+        }
+
+        var valueChanges = new List<ValueChange>();
+        foreach (var group in settings.GroupBy(s => RepoPath.Resolve(tree, overlay, s.File, "set")))
+        {
+            if (tree.KindOf(group.Key) != TreeEntryKind.File)
+            {
+                throw DeployException.Input("set", $"'{group.First().File}' does not exist in the overlay '{overlayPath}'");
+            }
+
+            if (files.Any(f => f.Path == group.Key))
+            {
+                throw DeployException.Input("set", $"'{group.First().File}' is the kustomization; set images with the 'images' input");
+            }
+
+            var file = Load(tree, group.Key);
+            var (text, changes) = YamlValueEditor.Apply(file, group.ToList());
+            valueChanges.AddRange(changes);
+            AddIfChanged(files, file, text);
+        }
+
+        return new OverlayEdit(overlay, kustomization, files, imageChanges, valueChanges);
+    }
+
+    private static string FindKustomization(IRepositoryTree tree, string overlay, string overlayPath)
+    {
+        var names = tree.List(overlay);
+        var found = KustomizationNames.Where(n => names.Contains(n, StringComparer.Ordinal)).ToList();
+        return found.Count switch
+        {
+            1 => RepoPath.Resolve(tree, overlay, found[0], "overlay-path"),
+            0 => throw DeployException.Input("overlay-path", $"'{overlayPath}' has no kustomization.yaml, kustomization.yml or Kustomization"),
+            _ => throw DeployException.Input("overlay-path", $"'{overlayPath}' has several kustomization files ({string.Join(", ", found)}); kustomize refuses that too"),
+        };
+    }
+
+    private static YamlText Load(IRepositoryTree tree, string path) => YamlText.Load(path, tree.ReadFile(path));
+
+    private static void AddIfChanged(List<FileChange> files, YamlText file, string text)
+    {
+        if (text != file.Text)
+        {
+            files.Add(new FileChange(file.Path, YamlText.ToBytes(text, file.HasBom)));
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace GitOpsDeploy.Core.Yaml;
+
+public enum ScalarKind
+{
+    String,
+    Null,
+    Bool,
+    Int,
+    Float,
+    Timestamp,
+    /// <summary>A tagged scalar of some other type.</summary>
+    Other,
+}
+
+/// <summary>
+/// How plain (unquoted) scalars resolve. We take the union of YAML 1.1 and 1.2 rules, because the
+/// readers of a gitops repository disagree: kustomize (go-yaml v3) reads <c>0755</c> and <c>1_000</c>
+/// as numbers, Helm and older tools read <c>yes</c>/<c>on</c> as booleans. A value that any of them
+/// would not read as a string gets quoted.
+/// </summary>
+public static partial class PlainScalars
+{
+    public static ScalarKind Resolve(string plain)
+    {
+        if (plain.Length == 0 || plain is "~" || NullPattern().IsMatch(plain))
+        {
+            return ScalarKind.Null;
+        }
+
+        if (BoolPattern().IsMatch(plain))
+        {
+            return ScalarKind.Bool;
+        }
+
+        if (IntPattern().IsMatch(plain))
+        {
+            return ScalarKind.Int;
+        }
+
+        if (FloatPattern().IsMatch(plain) || SpecialFloatPattern().IsMatch(plain))
+        {
+            return ScalarKind.Float;
+        }
+
+        return TimestampPattern().IsMatch(plain) ? ScalarKind.Timestamp : ScalarKind.String;
+    }
+
+    /// <summary>True when <paramref name="value"/> can be written unquoted and reads back as this exact string.</summary>
+    public static bool CanBePlainString(string value)
+    {
+        if (value.Length == 0 || Resolve(value) != ScalarKind.String)
+        {
+            return false;
+        }
+
+        if (char.IsWhiteSpace(value[0]) || char.IsWhiteSpace(value[^1]))
+        {
+            return false;
+        }
+
+        // Indicators that start another construct when they begin a plain scalar.
+        if ("-?:,[]{}#&*!|>'\"%@`".Contains(value[0], StringComparison.Ordinal))
+        {
+            // "-", "?" and ":" may start a plain scalar when followed by a non-space (e.g. "-1a"), but
+            // such values are rare for tags and quoting them is always safe.
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (char.IsControl(c) || c == '\uFEFF')
+            {
+                return false;
+            }
+        }
+
+        // Inside a block context ": " starts a mapping and " #" a comment; flow indicators would break flow nodes.
+        return !value.Contains(": ", StringComparison.Ordinal)
+            && !value.Contains(" #", StringComparison.Ordinal)
+            && !value.EndsWith(':')
+            && value.IndexOfAny([',', '[', ']', '{', '}']) < 0;
+    }
+
+    /// <summary>Renders a string as a double-quoted YAML scalar.</summary>
+    public static string DoubleQuote(string value)
+    {
+        var sb = new System.Text.StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (char.IsControl(c))
+                    {
+                        sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        sb.Append(c);
+                    }
+
+                    break;
+            }
+        }
+
+        return sb.Append('"').ToString();
+    }
+
+    /// <summary>Renders a string as a single-quoted YAML scalar, or null when it cannot be (line breaks, control characters).</summary>
+    public static string? SingleQuote(string value)
+    {
+        foreach (var c in value)
+        {
+            if (char.IsControl(c))
+            {
+                return null;
+            }
+        }
+
+        return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
+    }
+
+    [GeneratedRegex("^(null|Null|NULL)$")]
+    private static partial Regex NullPattern();
+
+    [GeneratedRegex("^(y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$")]
+    private static partial Regex BoolPattern();
+
+    // Decimal (with YAML 1.1 underscores and sexagesimal), 0o/0 octal, 0x hex, 0b binary.
+    [GeneratedRegex("^[-+]?(0|[1-9][0-9_]*|0[0-7_]+|0o[0-7_]+|0x[0-9a-fA-F_]+|0b[01_]+|[1-9][0-9_]*(:[0-5]?[0-9])+)$")]
+    private static partial Regex IntPattern();
+
+    [GeneratedRegex(@"^(?=[-+]?\.?[0-9])[-+]?([0-9][0-9_]*)?\.?[0-9_]*([eE][-+]?[0-9]+)?$")]
+    private static partial Regex FloatPattern();
+
+    [GeneratedRegex(@"^([-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)|[-+]?[0-9][0-9_]*(:[0-5]?[0-9])+\.[0-9_]*)$")]
+    private static partial Regex SpecialFloatPattern();
+
+    [GeneratedRegex(@"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ]|\s+)?([0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?)?\s*(Z|[-+][0-9]{1,2}(:[0-9]{2})?)?$")]
+    private static partial Regex TimestampPattern();
+}

@@ -1,0 +1,210 @@
+using System.Text;
+
+namespace GitOpsDeploy.Core.Yaml;
+
+/// <summary>One <c>set</c> input line: <c>FILE:KEY.PATH=VALUE</c>, e.g. <c>values.yaml:image.tag=1.4.2</c>.</summary>
+public sealed record ValueSetting(string File, IReadOnlyList<object> Path, string Value, string Text)
+{
+    public string PathText => FormatPath(Path);
+
+    public static ValueSetting Parse(string line, string input = "set")
+    {
+        var text = line.Trim();
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        var eq = colon < 0 ? -1 : text.IndexOf('=', colon);
+        if (colon <= 0 || eq < 0)
+        {
+            throw DeployException.Input(input, $"'{text}' is not FILE:KEY.PATH=VALUE (e.g. values.yaml:image.tag=1.4.2)");
+        }
+
+        var file = text[..colon].Trim();
+        var value = text[(eq + 1)..];
+        if (value.Contains('\n', StringComparison.Ordinal) || value.Contains('\r', StringComparison.Ordinal))
+        {
+            throw DeployException.Input(input, $"the value for '{file}' spans lines; only single-line values can be set");
+        }
+
+        return new ValueSetting(file, ParsePath(text[(colon + 1)..eq].Trim(), text, input), value, text);
+    }
+
+    public static IReadOnlyList<ValueSetting> ParseList(string? text, string input = "set") =>
+        (text ?? string.Empty).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => Parse(l, input)).ToList();
+
+    /// <summary>Parses <c>a.b[0].c</c>; <c>\.</c> is a literal dot in a key (e.g. annotations).</summary>
+    private static List<object> ParsePath(string path, string text, string input)
+    {
+        var parts = new List<object>();
+        var key = new StringBuilder();
+        var i = 0;
+        void EndKey()
+        {
+            if (key.Length == 0)
+            {
+                throw DeployException.Input(input, $"'{text}' has an empty key in its path");
+            }
+
+            parts.Add(key.ToString());
+            key.Clear();
+        }
+
+        while (i < path.Length)
+        {
+            var c = path[i];
+            if (c == '\\' && i + 1 < path.Length)
+            {
+                key.Append(path[i + 1]);
+                i += 2;
+            }
+            else if (c == '.')
+            {
+                if (key.Length > 0 || parts.Count == 0 || parts[^1] is not int)
+                {
+                    EndKey();
+                }
+
+                i++;
+            }
+            else if (c == '[')
+            {
+                if (key.Length > 0)
+                {
+                    EndKey();
+                }
+
+                var close = path.IndexOf(']', i);
+                if (close < 0 || !int.TryParse(path.AsSpan(i + 1, close - i - 1), out var index) || index < 0)
+                {
+                    throw DeployException.Input(input, $"'{text}' has a bad index; use key[0]");
+                }
+
+                parts.Add(index);
+                i = close + 1;
+            }
+            else
+            {
+                key.Append(c);
+                i++;
+            }
+        }
+
+        if (key.Length > 0 || parts.Count == 0)
+        {
+            EndKey();
+        }
+
+        return parts;
+    }
+
+    public static string FormatPath(IReadOnlyList<object> path)
+    {
+        var sb = new StringBuilder();
+        foreach (var part in path)
+        {
+            if (part is int i)
+            {
+                sb.Append('[').Append(i).Append(']');
+            }
+            else
+            {
+                if (sb.Length > 0)
+                {
+                    sb.Append('.');
+                }
+
+                sb.Append(((string)part).Replace(".", "\\.", StringComparison.Ordinal));
+            }
+        }
+
+        return sb.ToString();
+    }
+}
+
+/// <summary>A value before and after a <c>set</c> edit; <see cref="Before"/> is null for a new key.</summary>
+public sealed record ValueChange(string File, string Path, string? Before, string After)
+{
+    public bool Changed => Before != After;
+}
+
+/// <summary>
+/// Applies <c>set</c> edits to any YAML file (Helm values and the like) by splicing. The value
+/// keeps the kind of the value it replaces: a string stays a string (quoted when it must be),
+/// a plain number or boolean stays plain when the new value is of the same kind.
+/// </summary>
+public static class YamlValueEditor
+{
+    public static (string Text, IReadOnlyList<ValueChange> Changes) Apply(YamlText file, IReadOnlyList<ValueSetting> settings)
+    {
+        var splicer = new YamlSplicer(file);
+        var expected = SemanticTree.From(file.Root);
+        var changes = new List<ValueChange>();
+        foreach (var setting in settings)
+        {
+            changes.Add(ApplyOne(splicer, setting, expected));
+        }
+
+        if (!splicer.HasEdits)
+        {
+            return (file.Text, changes);
+        }
+
+        var text = splicer.Apply();
+        KustomizationImageEditor.Verify(file, text, expected);
+        return (text, changes);
+    }
+
+    private static ValueChange ApplyOne(YamlSplicer splicer, ValueSetting setting, object? expected)
+    {
+        var file = splicer.File;
+        var node = file.Root ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"cannot set '{setting.PathText}': the file is empty");
+        for (var i = 0; i < setting.Path.Count; i++)
+        {
+            var part = setting.Path[i];
+            var isLeaf = i == setting.Path.Count - 1;
+            var soFar = ValueSetting.FormatPath(setting.Path.Take(i + 1).ToList());
+            splicer.RefuseAnchor(node);
+            switch (node, part)
+            {
+                case (YamlMapping map, string key):
+                    if (map.Find(key) is { } pair)
+                    {
+                        node = pair.Value;
+                        break;
+                    }
+
+                    if (!isLeaf)
+                    {
+                        throw DeployException.File(file.At(map), $"cannot set '{setting.PathText}': '{soFar}' does not exist (only a missing last key is added)");
+                    }
+
+                    splicer.InsertPair(map, key, setting.Value);
+                    SemanticTree.Set(expected, setting.Path, SemanticTree.String(setting.Value));
+                    return new ValueChange(setting.File, setting.PathText, null, setting.Value);
+                case (YamlSequence seq, int index):
+                    node = index < seq.Items.Count
+                        ? seq.Items[index]
+                        : throw DeployException.File(file.At(seq), $"cannot set '{setting.PathText}': '{soFar}' is past the end of a list of {seq.Items.Count}");
+                    break;
+                default:
+                    throw DeployException.File(file.At(node), $"cannot set '{setting.PathText}': '{soFar}' expects a {(part is int ? "list" : "mapping")} here");
+            }
+        }
+
+        if (node is not YamlScalar scalar)
+        {
+            splicer.RefuseAnchor(node);
+            throw DeployException.File(file.At(node), $"cannot set '{setting.PathText}': it is a {(node is YamlMapping ? "mapping" : "list")}, not a single value");
+        }
+
+        var keepsKind = scalar.Style == ScalarStyle.Plain && scalar.Kind is not ScalarKind.String and not ScalarKind.Null
+            && scalar.Kind == PlainScalars.Resolve(setting.Value);
+        var unchanged = scalar.Value == setting.Value && (keepsKind || scalar.Kind == ScalarKind.String);
+        if (!unchanged)
+        {
+            splicer.ReplaceScalar(scalar, setting.Value, keepType: true);
+            SemanticTree.Set(expected, setting.Path, keepsKind ? new SemanticTree.Scalar(scalar.Kind, setting.Value) : SemanticTree.String(setting.Value));
+        }
+
+        return new ValueChange(setting.File, setting.PathText, scalar.Value, setting.Value) { };
+    }
+}

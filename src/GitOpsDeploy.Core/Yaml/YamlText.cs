@@ -1,0 +1,213 @@
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using ParsedStyle = YamlDotNet.Core.ScalarStyle;
+
+namespace GitOpsDeploy.Core.Yaml;
+
+/// <summary>
+/// A YAML file as text plus the node tree the parser found in it. Encoding details (BOM, line
+/// endings) are kept so that an edited file is written back in the same form.
+/// </summary>
+public sealed class YamlText
+{
+    /// <summary>Files larger than this are refused: an overlay or values file is never that big, and parsing is not free.</summary>
+    public const int MaxBytes = 1024 * 1024;
+
+    private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private YamlText(string path, string text, bool hasBom, YamlNodeBase? root)
+    {
+        Path = path;
+        Text = text;
+        HasBom = hasBom;
+        Root = root;
+        NewLine = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
+    }
+
+    /// <summary>The path used in messages (relative to the repository root).</summary>
+    public string Path { get; }
+
+    /// <summary>The decoded text without BOM.</summary>
+    public string Text { get; }
+
+    public bool HasBom { get; }
+
+    /// <summary>The file's own line ending, used for inserted lines.</summary>
+    public string NewLine { get; }
+
+    /// <summary>The document root, or null for an empty file.</summary>
+    public YamlNodeBase? Root { get; }
+
+    public static YamlText Load(string path, byte[] bytes)
+    {
+        if (bytes.Length > MaxBytes)
+        {
+            throw DeployException.File(new SourceLocation(path, 0, 0), $"file is {bytes.Length:N0} bytes; files over {MaxBytes:N0} bytes (1 MiB) are refused");
+        }
+
+        var hasBom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
+        string text;
+        try
+        {
+            text = Utf8NoBom.GetString(bytes, hasBom ? 3 : 0, bytes.Length - (hasBom ? 3 : 0));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw DeployException.File(new SourceLocation(path, 0, 0), "file is not valid UTF-8");
+        }
+
+        return Parse(path, text, hasBom);
+    }
+
+    public static YamlText Parse(string path, string text, bool hasBom = false) =>
+        new(path, text, hasBom, new TreeBuilder(path, text).Build());
+
+    /// <summary>The bytes to write back: same BOM, same encoding.</summary>
+    public byte[] ToBytes() => ToBytes(Text, HasBom);
+
+    public static byte[] ToBytes(string text, bool hasBom)
+    {
+        var body = Utf8NoBom.GetBytes(text);
+        return hasBom ? [0xEF, 0xBB, 0xBF, .. body] : body;
+    }
+
+    public SourceLocation At(YamlNodeBase node) => new(Path, node.Start.Line, node.Start.Column);
+
+    /// <summary>Builds the node tree from parser events, keeping every mark.</summary>
+    private sealed class TreeBuilder(string path, string text)
+    {
+        private readonly Parser parser = new(new StringReader(text));
+
+        public YamlNodeBase? Build()
+        {
+            try
+            {
+                Expect<StreamStart>();
+                if (parser.Accept<StreamEnd>(out _))
+                {
+                    return null;
+                }
+
+                Expect<DocumentStart>();
+                var root = ReadNode();
+                Expect<DocumentEnd>();
+                parser.MoveNext();
+                if (parser.Current is DocumentStart second)
+                {
+                    throw DeployException.File(new SourceLocation(path, (int)second.Start.Line, (int)second.Start.Column),
+                        "the file holds several YAML documents; only single-document files can be edited");
+                }
+
+                return root;
+            }
+            catch (YamlException e)
+            {
+                throw new DeployException(ErrorKind.InvalidFile, "malformed YAML: " + Describe(e), new SourceLocation(path, (int)e.Start.Line, (int)e.Start.Column), e);
+            }
+        }
+
+        private static string Describe(YamlException e)
+        {
+            // YamlDotNet prefixes its own "(Line: x, Col: y, ...)" marks; ours are in the location already.
+            var message = e.Message;
+            var close = message.IndexOf("): ", StringComparison.Ordinal);
+            return message.StartsWith("(Line", StringComparison.Ordinal) && close > 0 ? message[(close + 3)..] : message;
+        }
+
+        private T Expect<T>() where T : ParsingEvent
+        {
+            if (!parser.MoveNext() && parser.Current is null)
+            {
+                throw new YamlException("unexpected end of file");
+            }
+
+            return parser.Current as T ?? throw new YamlException(parser.Current!.Start, parser.Current.End, $"unexpected {parser.Current.GetType().Name}");
+        }
+
+        private ParsingEvent Next()
+        {
+            if (!parser.MoveNext())
+            {
+                throw new YamlException("unexpected end of file");
+            }
+
+            return parser.Current!;
+        }
+
+        private YamlNodeBase ReadNode() => Build(Next());
+
+        private YamlNodeBase Build(ParsingEvent e)
+        {
+            switch (e)
+            {
+                case Scalar s:
+                    return new YamlScalar
+                    {
+                        Value = s.Value,
+                        Style = Map(s.Style),
+                        Start = Pos(s.Start),
+                        End = Pos(s.End),
+                        Anchor = s.Anchor.IsEmpty ? null : s.Anchor.Value,
+                        Tag = s.Tag.IsEmpty || s.Tag.Value == "!" ? null : s.Tag.Value,
+                    };
+                case AnchorAlias a:
+                    return new YamlAlias { Target = a.Value.Value, Start = Pos(a.Start), End = Pos(a.End) };
+                case SequenceStart seq:
+                    {
+                        var items = new List<YamlNodeBase>();
+                        ParsingEvent next;
+                        while ((next = Next()) is not SequenceEnd)
+                        {
+                            items.Add(Build(next));
+                        }
+
+                        return new YamlSequence
+                        {
+                            Items = items,
+                            IsFlow = seq.Style == SequenceStyle.Flow,
+                            Start = Pos(seq.Start),
+                            End = Pos(next.End),
+                            Anchor = seq.Anchor.IsEmpty ? null : seq.Anchor.Value,
+                            Tag = seq.Tag.IsEmpty ? null : seq.Tag.Value,
+                        };
+                    }
+
+                case MappingStart map:
+                    {
+                        var pairs = new List<KeyValuePair<YamlNodeBase, YamlNodeBase>>();
+                        ParsingEvent next;
+                        while ((next = Next()) is not MappingEnd)
+                        {
+                            var key = Build(next);
+                            pairs.Add(new(key, ReadNode()));
+                        }
+
+                        return new YamlMapping
+                        {
+                            Pairs = pairs,
+                            IsFlow = map.Style == MappingStyle.Flow,
+                            Start = Pos(map.Start),
+                            End = Pos(next.End),
+                            Anchor = map.Anchor.IsEmpty ? null : map.Anchor.Value,
+                            Tag = map.Tag.IsEmpty ? null : map.Tag.Value,
+                        };
+                    }
+
+                default:
+                    throw new YamlException(e.Start, e.End, $"unexpected {e.GetType().Name}");
+            }
+        }
+
+        private static TextPos Pos(Mark m) => new(checked((int)m.Index), checked((int)m.Line), checked((int)m.Column));
+
+        private static ScalarStyle Map(ParsedStyle style) => style switch
+        {
+            ParsedStyle.SingleQuoted => ScalarStyle.SingleQuoted,
+            ParsedStyle.DoubleQuoted => ScalarStyle.DoubleQuoted,
+            ParsedStyle.Literal => ScalarStyle.Literal,
+            ParsedStyle.Folded => ScalarStyle.Folded,
+            _ => ScalarStyle.Plain,
+        };
+    }
+}

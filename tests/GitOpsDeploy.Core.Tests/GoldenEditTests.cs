@@ -1,0 +1,116 @@
+using System.Text;
+using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Core.Yaml;
+
+namespace GitOpsDeploy.Core.Tests;
+
+/// <summary>
+/// One folder per case under Golden/: <c>input.yaml</c>, <c>args</c> (one image spec per line, or
+/// <c>set KEY.PATH=VALUE</c> lines for a values file) and either <c>expected.yaml</c> (compared byte
+/// for byte) or <c>expected-error.txt</c> (text the error must contain, usually <c>file:line:column</c>).
+/// On a mismatch the actual output is written beside the case as <c>actual.yaml</c> for review.
+/// </summary>
+public sealed class GoldenEditTests
+{
+    private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Golden");
+
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var dir in Directory.GetDirectories(Root).Order(StringComparer.Ordinal))
+        {
+            data.Add(Path.GetFileName(dir));
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void There_are_at_least_thirty_cases() => Assert.True(Cases().Count >= 30, $"only {Cases().Count} golden cases");
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Edit_matches_golden_file(string name)
+    {
+        var dir = Path.Combine(Root, name);
+        var input = File.ReadAllBytes(Path.Combine(dir, "input.yaml"));
+        var args = File.ReadAllLines(Path.Combine(dir, "args")).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+        var expectedFile = Path.Combine(dir, "expected.yaml");
+        var errorFile = Path.Combine(dir, "expected-error.txt");
+
+        byte[]? actual = null;
+        DeployException? error = null;
+        try
+        {
+            actual = Run("input.yaml", input, args);
+        }
+        catch (DeployException e)
+        {
+            error = e;
+        }
+
+        var sourceDir = SourceDirectory(name);
+        if (File.Exists(errorFile))
+        {
+            Assert.True(error is not null, $"{name}: expected an error, got output:\n{(actual is null ? "" : Encoding.UTF8.GetString(actual))}");
+            var wanted = File.ReadAllText(errorFile).Trim();
+            Assert.Contains(wanted, error!.Describe(), StringComparison.Ordinal);
+            return;
+        }
+
+        if (!File.Exists(expectedFile) && sourceDir is not null)
+        {
+            if (error is not null)
+            {
+                File.WriteAllText(Path.Combine(sourceDir, "actual-error.txt"), error.Describe() + "\n");
+            }
+            else
+            {
+                File.WriteAllBytes(Path.Combine(sourceDir, "actual.yaml"), actual!);
+            }
+
+            Assert.Fail($"{name}: no expected.yaml or expected-error.txt; wrote the actual result beside the case for review");
+        }
+
+        Assert.True(error is null, $"{name}: unexpected error {error?.Describe()}");
+        var expected = File.ReadAllBytes(expectedFile);
+        if (!expected.AsSpan().SequenceEqual(actual))
+        {
+            if (sourceDir is not null)
+            {
+                File.WriteAllBytes(Path.Combine(sourceDir, "actual.yaml"), actual!);
+            }
+
+            Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(actual!));
+            Assert.Fail($"{name}: bytes differ (BOM or encoding)");
+        }
+    }
+
+    internal static byte[] Run(string path, byte[] input, IReadOnlyList<string> args)
+    {
+        var file = YamlText.Load(path, input);
+        var sets = args.Where(a => a.StartsWith("set ", StringComparison.Ordinal)).Select(a => ValueSetting.Parse("input.yaml:" + a[4..])).ToList();
+        if (sets.Count > 0)
+        {
+            return YamlText.ToBytes(YamlValueEditor.Apply(file, sets).Text, file.HasBom);
+        }
+
+        var specs = ImageSpec.ParseList(string.Join('\n', args));
+        return YamlText.ToBytes(KustomizationImageEditor.Apply(file, specs).Text, file.HasBom);
+    }
+
+    /// <summary>The case folder in the source tree, so a mismatch can be reviewed next to the case.</summary>
+    private static string? SourceDirectory(string name)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "Golden", name);
+            if (File.Exists(Path.Combine(dir.FullName, "GitOpsDeploy.Core.Tests.csproj")) && Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+}
