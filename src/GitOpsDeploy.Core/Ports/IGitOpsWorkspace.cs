@@ -26,7 +26,7 @@ public sealed record CommitAuthor(string Name, string Email);
 
 public sealed record FileChange(string Path, byte[] Content);
 
-public enum PushResult
+public enum PushOutcome
 {
     Pushed,
     /// <summary>The branch moved on the server since the clone: re-clone, re-apply, push again.</summary>
@@ -56,5 +56,5 @@ public interface IGitOpsCheckout : IDisposable
     string Diff(string fromSha, string toSha);
 
     /// <summary>Pushes <paramref name="sha"/> to <paramref name="branch"/> on the remote.</summary>
-    Task<PushResult> PushAsync(string sha, string branch, bool force, CancellationToken cancellationToken);
+    Task<PushOutcome> PushAsync(string sha, string branch, bool force, CancellationToken cancellationToken);
 }

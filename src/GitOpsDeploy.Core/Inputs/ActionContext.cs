@@ -1,0 +1,18 @@
+namespace GitOpsDeploy.Core.Inputs;
+
+/// <summary>Facts about the run that the runner provides (GITHUB_* variables), read once by the runtime adapter.</summary>
+public sealed record ActionContext(
+    string? ServerUrl,
+    string? ApiUrl,
+    string? Repository,
+    string? Sha,
+    string? RunId,
+    bool IsGitHubActions)
+{
+    public static readonly ActionContext None = new(null, null, null, null, null, false);
+
+    /// <summary>The workflow run's page, used as a deployment's log URL.</summary>
+    public string? RunUrl => ServerUrl is null || Repository is null || RunId is null
+        ? null
+        : $"{ServerUrl.TrimEnd('/')}/{Repository}/actions/runs/{RunId}";
+}

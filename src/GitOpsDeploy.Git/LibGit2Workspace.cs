@@ -1,0 +1,80 @@
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
+using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
+
+namespace GitOpsDeploy.Git;
+
+/// <summary>
+/// Clones the gitops repository with libgit2: bare (nothing is checked out: only the overlay's
+/// blobs are read), shallow over HTTP, authenticated by a credentials callback so the token is
+/// never part of a URL or of <c>.git/config</c>.
+/// </summary>
+public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger<LibGit2Workspace> logger) : IGitOpsWorkspace
+{
+    /// <summary>Where clones are made (default: the system temp folder).</summary>
+    public string? TempRoot { get; init; }
+
+    /// <summary>Clone depth over HTTP; 0 fetches full history.</summary>
+    public int Depth { get; init; } = 1;
+
+    /// <summary>Called with the clone's folder right after cloning (tests inspect <c>.git/config</c> here).</summary>
+    public Action<string>? OnCloned { get; init; }
+
+    public Task<IGitOpsCheckout> CheckoutAsync(string? branch, CancellationToken cancellationToken) =>
+        Task.Run<IGitOpsCheckout>(() => Clone(branch, cancellationToken), cancellationToken);
+
+    private LibGit2Checkout Clone(string? branch, CancellationToken cancellationToken)
+    {
+        var dir = Path.Combine(TempRoot ?? Path.GetTempPath(), "gitops-deploy-" + Guid.NewGuid().ToString("N")[..12]);
+        var auth = new GitAuth(remote, token);
+        var options = new CloneOptions
+        {
+            IsBare = true,
+            Checkout = false,
+            BranchName = branch,
+            RecurseSubmodules = false,
+        };
+        options.FetchOptions.CredentialsProvider = auth.Provide;
+        options.FetchOptions.TagFetchMode = TagFetchMode.None;
+        options.FetchOptions.OnTransferProgress = _ => !cancellationToken.IsCancellationRequested;
+        if (remote.Kind != RemoteKind.LocalPath && Depth > 0)
+        {
+            // libgit2's local transport cannot make shallow clones; a local clone is cheap anyway.
+            options.FetchOptions.Depth = Depth;
+        }
+
+        try
+        {
+            Repository.Clone(remote.Url, dir, options);
+            var repo = new Repository(dir);
+            OnCloned?.Invoke(dir);
+            return new LibGit2Checkout(repo, dir, remote, auth, logger);
+        }
+        catch (Exception e) when (e is LibGit2SharpException or IOException)
+        {
+            TryDelete(dir, logger);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw GitErrors.Translate(e, remote, auth, branch is null ? "clone" : $"clone branch '{branch}' of");
+        }
+    }
+
+    internal static void TryDelete(string dir, ILogger logger)
+    {
+        try
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+        catch (IOException e)
+        {
+            logger.LogWarning("Could not delete the temporary clone {Dir}: {Reason}", dir, e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            logger.LogWarning("Could not delete the temporary clone {Dir}: {Reason}", dir, e.Message);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GitOpsDeploy.Tests.Fakes;
+
+public enum Permission
+{
+    Read,
+    Write,
+}
+
+/// <summary>
+/// A stand-in for a GitHub host on loopback: real git repositories served over smart HTTP
+/// (git http-backend) behind token authentication, the way github.com answers git clients.
+/// </summary>
+public sealed partial class FakeGitHub : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ConcurrentDictionary<string, (Permission Permission, string[]? Repos)> tokens = new();
+
+    private FakeGitHub(WebApplication app, string root)
+    {
+        this.app = app;
+        Root = root;
+    }
+
+    public string Root { get; }
+
+    public string ServerUrl { get; private set; } = string.Empty;
+
+    /// <summary>Every request as "METHOD /path?query", in order.</summary>
+    public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>Runs before a push is received (after authentication): lets a test move the branch first.</summary>
+    public Func<string, Task>? BeforeReceivePack { get; set; }
+
+    public static async Task<FakeGitHub> StartAsync()
+    {
+        var root = Directory.CreateTempSubdirectory("fake-github-").FullName;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var fake = new FakeGitHub(app, root);
+        app.Use(fake.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.ServerUrl = address.TrimEnd('/');
+        return fake;
+    }
+
+    public void AddToken(string token, Permission permission, params string[] repos) =>
+        tokens[token] = (permission, repos.Length == 0 ? null : repos);
+
+    /// <summary>Creates a bare repository <c>owner/name</c> with one commit holding <paramref name="files"/>.</summary>
+    public FakeRepo CreateRepo(string fullName, IReadOnlyDictionary<string, string> files, string defaultBranch = "main")
+    {
+        var bare = Path.Combine(Root, fullName + ".git");
+        Directory.CreateDirectory(bare);
+        GitCli.Run(bare, "init", "--bare", "--quiet", $"--initial-branch={defaultBranch}");
+        var repo = new FakeRepo(fullName, bare, defaultBranch);
+        repo.Commit(files, "Initial gitops layout");
+        return repo;
+    }
+
+    /// <summary>Copies a directory tree into a new repository (used for the embedded example layout).</summary>
+    public FakeRepo CreateRepoFromDirectory(string fullName, string directory)
+    {
+        var files = Directory.GetFiles(directory, "*", SearchOption.AllDirectories)
+            .ToDictionary(f => Path.GetRelativePath(directory, f).Replace('\\', '/'), File.ReadAllText);
+        return CreateRepo(fullName, files);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A git process may still hold a file for a moment; the temp folder is cleaned by the OS.
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context, Func<Task> next)
+    {
+        Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+        var match = GitPath().Match(context.Request.Path.Value ?? string.Empty);
+        if (!match.Success)
+        {
+            await next();
+            return;
+        }
+
+        var fullName = match.Groups["owner"].Value + "/" + match.Groups["name"].Value;
+        var isPush = context.Request.Query["service"] == "git-receive-pack" || match.Groups["rest"].Value == "/git-receive-pack";
+        if (!Authorize(context, fullName, isPush ? Permission.Write : Permission.Read, out var status, out var message))
+        {
+            context.Response.StatusCode = status;
+            if (status == 401)
+            {
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"GitHub\"";
+            }
+
+            await context.Response.WriteAsync(message);
+            return;
+        }
+
+        if (!Directory.Exists(Path.Combine(Root, fullName + ".git")))
+        {
+            context.Response.StatusCode = 404;
+            await context.Response.WriteAsync("Repository not found.");
+            return;
+        }
+
+        if (isPush && context.Request.Method == "POST" && BeforeReceivePack is { } hook)
+        {
+            await hook(fullName);
+        }
+
+        await GitHttpBackend.ServeAsync(context, Root, $"/{fullName}.git{match.Groups["rest"].Value}", "x-access-token");
+    }
+
+    private bool Authorize(HttpContext context, string fullName, Permission needed, out int status, out string message)
+    {
+        status = 401;
+        message = "Authentication required";
+        var header = context.Request.Headers.Authorization.ToString();
+        if (!header.StartsWith("Basic ", StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..]));
+        var password = decoded[(decoded.IndexOf(':', StringComparison.Ordinal) + 1)..];
+        if (!tokens.TryGetValue(password, out var grant))
+        {
+            message = "Invalid username or token. Password authentication is not supported for Git operations.";
+            return false;
+        }
+
+        if (grant.Repos is not null && !grant.Repos.Contains(fullName))
+        {
+            status = 404;
+            message = "Repository not found.";
+            return false;
+        }
+
+        if (needed == Permission.Write && grant.Permission == Permission.Read)
+        {
+            status = 403;
+            message = $"Permission to {fullName}.git denied to x-access-token.";
+            return false;
+        }
+
+        return true;
+    }
+
+    [GeneratedRegex("^/(?<owner>[^/]+)/(?<name>[^/]+)\\.git(?<rest>/.*)$")]
+    private static partial Regex GitPath();
+}
+
+/// <summary>A bare repository of the fake, with helpers to change and inspect it like another pipeline would.</summary>
+public sealed class FakeRepo(string fullName, string barePath, string defaultBranch)
+{
+    public string FullName { get; } = fullName;
+
+    public string BarePath { get; } = barePath;
+
+    public string DefaultBranch { get; } = defaultBranch;
+
+    /// <summary>Commits files on top of a branch directly in the bare repository (no server round trip).</summary>
+    public string Commit(IReadOnlyDictionary<string, string> files, string message, string? branch = null)
+    {
+        branch ??= DefaultBranch;
+        var work = Directory.CreateTempSubdirectory("fake-repo-work-").FullName;
+        try
+        {
+            var index = Path.Combine(work, "index");
+            var env = new Dictionary<string, string> { ["GIT_INDEX_FILE"] = index, ["GIT_DIR"] = BarePath };
+            var parent = TryRun(env, "rev-parse", "--verify", "--quiet", $"refs/heads/{branch}");
+            if (parent is not null)
+            {
+                GitCli.Run(work, env, "read-tree", parent);
+            }
+
+            foreach (var (path, content) in files)
+            {
+                var file = Path.Combine(work, "blob");
+                File.WriteAllText(file, content);
+                var blob = GitCli.Run(work, env, "hash-object", "-w", file);
+                GitCli.Run(work, env, "update-index", "--add", "--cacheinfo", $"100644,{blob},{path}");
+            }
+
+            var tree = GitCli.Run(work, env, "write-tree");
+            var args = new List<string> { "commit-tree", tree, "-m", message };
+            if (parent is not null)
+            {
+                args.AddRange(["-p", parent]);
+            }
+
+            var commit = GitCli.Run(work, env, [.. args]);
+            GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit);
+            return commit;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>Adds a symlink entry (mode 120000) pointing at <paramref name="target"/>.</summary>
+    public string CommitSymlink(string path, string target, string? branch = null)
+    {
+        branch ??= DefaultBranch;
+        var work = Directory.CreateTempSubdirectory("fake-repo-work-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string> { ["GIT_INDEX_FILE"] = Path.Combine(work, "index"), ["GIT_DIR"] = BarePath };
+            var parent = Git("rev-parse", $"refs/heads/{branch}");
+            GitCli.Run(work, env, "read-tree", parent);
+            File.WriteAllText(Path.Combine(work, "blob"), target);
+            var blob = GitCli.Run(work, env, "hash-object", "-w", Path.Combine(work, "blob"));
+            GitCli.Run(work, env, "update-index", "--add", "--cacheinfo", $"120000,{blob},{path}");
+            var tree = GitCli.Run(work, env, "write-tree");
+            var commit = GitCli.Run(work, env, "commit-tree", tree, "-p", parent, "-m", "add symlink");
+            GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit);
+            return commit;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    public string Head(string? branch = null) => Git("rev-parse", $"refs/heads/{branch ?? DefaultBranch}");
+
+    public string ReadFile(string path, string? branch = null) => Git("show", $"refs/heads/{branch ?? DefaultBranch}:{path}");
+
+    public int CommitCount(string? branch = null) => int.Parse(Git("rev-list", "--count", $"refs/heads/{branch ?? DefaultBranch}"), System.Globalization.CultureInfo.InvariantCulture);
+
+    public string Message(string rev) => Git("log", "-1", "--format=%B", rev);
+
+    public string Git(params string[] args) => GitCli.Run(BarePath, args);
+
+    /// <summary>Installs a server-side hook (e.g. a pre-receive that declines pushes).</summary>
+    public void InstallHook(string name, string script)
+    {
+        var path = Path.Combine(BarePath, "hooks", name);
+        File.WriteAllText(path, "#!/bin/sh\n" + script + "\n");
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
+
+    private string? TryRun(IDictionary<string, string> env, params string[] args)
+    {
+        try
+        {
+            return GitCli.Run(BarePath, env, args);
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+}

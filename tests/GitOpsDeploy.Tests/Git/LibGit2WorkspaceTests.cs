@@ -1,0 +1,177 @@
+using System.Text;
+using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Git;
+using GitOpsDeploy.Tests.Fakes;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GitOpsDeploy.Tests.Git;
+
+/// <summary>The git adapter against real repositories served over smart HTTP with token auth.</summary>
+public sealed class LibGit2WorkspaceTests : IAsyncLifetime
+{
+    private const string Token = "ghs_writeTOKEN1234567890";
+    private const string ReadToken = "ghs_readONLY1234567890";
+    private FakeGitHub github = null!;
+    private FakeRepo repo = null!;
+
+    public async Task InitializeAsync()
+    {
+        github = await FakeGitHub.StartAsync();
+        github.AddToken(Token, Permission.Write);
+        github.AddToken(ReadToken, Permission.Read);
+        repo = github.CreateRepo("acme/gitops", new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = "resources:\n- ../../base\n",
+            ["base/kustomization.yaml"] = "resources: []\n",
+        });
+    }
+
+    public async Task DisposeAsync() => await github.DisposeAsync();
+
+    [Fact]
+    public async Task Clones_commits_and_pushes_over_http_without_writing_the_token_anywhere()
+    {
+        string? config = null;
+        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = dir => config = ReadAllText(dir) };
+        using var checkout = await workspace.CheckoutAsync(null, default);
+
+        Assert.Equal("main", checkout.Branch);
+        Assert.Equal(repo.Head(), checkout.HeadSha);
+        Assert.Equal(TreeEntryKind.Directory, checkout.Tree.KindOf("environments/staging"));
+        Assert.Equal("resources:\n- ../../base\n", Encoding.UTF8.GetString(checkout.Tree.ReadFile("environments/staging/kustomization.yaml")));
+
+        var sha = checkout.Commit([new FileChange("environments/staging/kustomization.yaml", "resources: [x]\n"u8.ToArray())],
+            new CommitAuthor("bot", "bot@example.com"), "deploy\n\nEnvironment: staging\n", DateTimeOffset.UnixEpoch);
+        Assert.Contains("+resources: [x]", checkout.Diff(checkout.HeadSha, sha), StringComparison.Ordinal);
+        Assert.Equal(PushOutcome.Pushed, await checkout.PushAsync(sha, "main", force: false, default));
+
+        Assert.Equal(sha, repo.Head());
+        Assert.Equal("resources: [x]", repo.ReadFile("environments/staging/kustomization.yaml"));
+        Assert.NotNull(config);
+        Assert.DoesNotContain(Token, config, StringComparison.Ordinal);
+        Assert.Contains(github.ServerUrl + "/acme/gitops.git", config, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Clone_is_shallow_and_bare()
+    {
+        repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "second");
+        string? dir = null;
+        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
+        using var checkout = await workspace.CheckoutAsync(null, default);
+        Assert.True(File.Exists(Path.Combine(dir!, "shallow")), "a shallow clone records its boundary in .git/shallow");
+        Assert.False(Directory.Exists(Path.Combine(dir!, "environments")), "nothing is checked out");
+        Assert.Equal("1", GitCli.Run(dir!, "rev-list", "--count", "HEAD"));
+    }
+
+    [Fact]
+    public async Task Temporary_clone_is_deleted_on_dispose()
+    {
+        string? dir = null;
+        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
+        using (await workspace.CheckoutAsync(null, default))
+        {
+            Assert.True(Directory.Exists(dir));
+        }
+
+        Assert.False(Directory.Exists(dir));
+    }
+
+    [Fact]
+    public async Task A_wrong_token_fails_once_with_a_clear_message()
+    {
+        var before = github.Requests.Count;
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace("ghs_wrong").CheckoutAsync(null, default));
+
+        Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
+        Assert.StartsWith("authentication failed for acme/gitops: check gitops-token", error.Message, StringComparison.Ordinal);
+        Assert.True(github.Requests.Count - before <= 3, $"libgit2 replayed credentials {github.Requests.Count - before} times");
+        Assert.DoesNotContain("ghs_wrong", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_token_says_so()
+    {
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(null).CheckoutAsync(null, default));
+        Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("gitops-token is not set", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_read_only_token_names_the_permission_needed()
+    {
+        using var checkout = await Workspace(ReadToken).CheckoutAsync(null, default);
+        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => checkout.PushAsync(sha, "main", false, default));
+
+        Assert.Equal(ErrorKind.PermissionDenied, error.Kind);
+        Assert.Contains("contents: write", error.Message, StringComparison.Ordinal);
+        Assert.NotEqual(sha, repo.Head());
+    }
+
+    [Fact]
+    public async Task A_push_declined_by_a_server_hook_is_a_typed_error_with_the_hook_message()
+    {
+        repo.InstallHook("pre-receive", "echo 'deploys are frozen today' >&2\nexit 1");
+        using var checkout = await Workspace(Token).CheckoutAsync(null, default);
+        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => checkout.PushAsync(sha, "main", false, default));
+
+        Assert.Equal(ErrorKind.PushRejected, error.Kind);
+        Assert.Contains("rejected the push to 'main'", error.Message, StringComparison.Ordinal);
+        Assert.NotEqual(sha, repo.Head());
+    }
+
+    [Fact]
+    public async Task A_branch_that_moved_since_the_clone_is_reported_as_a_lost_race()
+    {
+        using var checkout = await Workspace(Token).CheckoutAsync(null, default);
+        var theirs = repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "another pipeline");
+        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(PushOutcome.RejectedNonFastForward, await checkout.PushAsync(sha, "main", false, default));
+        Assert.Equal(theirs, repo.Head());
+    }
+
+    [Fact]
+    public async Task A_force_push_replaces_a_branch()
+    {
+        using var checkout = await Workspace(Token).CheckoutAsync(null, default);
+        repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "old pr head", branch: "gitops-deploy/staging/web");
+        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+
+        Assert.Equal(PushOutcome.Pushed, await checkout.PushAsync(sha, "gitops-deploy/staging/web", force: true, default));
+        Assert.Equal(sha, repo.Head("gitops-deploy/staging/web"));
+    }
+
+    [Fact]
+    public async Task Unknown_repository_and_branch_are_not_found()
+    {
+        var missingRepo = new LibGit2Workspace(GitOpsRemote.Parse("acme/nope", github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => missingRepo.CheckoutAsync(null, default))).Kind);
+
+        var missingBranch = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).CheckoutAsync("release", default));
+        Assert.Equal(ErrorKind.NotFound, missingBranch.Kind);
+        Assert.Contains("'release'", missingBranch.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Clones_a_local_path_and_reads_symlinks_as_symlinks()
+    {
+        repo.CommitSymlink("environments/prod", "staging");
+        var local = new LibGit2Workspace(GitOpsRemote.Parse(repo.BarePath, string.Empty), null, NullLogger<LibGit2Workspace>.Instance);
+        using var checkout = await local.CheckoutAsync(null, default);
+        Assert.Equal(TreeEntryKind.Symlink, checkout.Tree.KindOf("environments/prod"));
+        Assert.Equal("staging", checkout.Tree.ReadSymlink("environments/prod"));
+    }
+
+    private LibGit2Workspace Workspace(string? token) => new(Remote(), token, NullLogger<LibGit2Workspace>.Instance);
+
+    private GitOpsRemote Remote() => GitOpsRemote.Parse("acme/gitops", github.ServerUrl);
+
+    private static string ReadAllText(string dir) => File.ReadAllText(Path.Combine(dir, "config"));
+}
