@@ -1,0 +1,89 @@
+using System.Reflection;
+using CommandLine;
+
+namespace GitOpsDeploy.Cli;
+
+/// <summary>
+/// The command-line front door. Every long option is named exactly like the action input it sets,
+/// so both doors produce the same input dictionary and share one validation.
+/// </summary>
+[Verb("deploy", isDefault: true, HelpText = "Write images into an environment overlay of a gitops repository (the default command).")]
+public sealed class DeployVerb
+{
+    [Option("gitops-repository", HelpText = "owner/name on the GitHub host, a git URL, or a local path.")]
+    public string? GitOpsRepository { get; set; }
+
+    [Option("gitops-token", HelpText = "Token for the gitops repository (prefer the GITOPS_TOKEN environment variable: flags are visible in ps).")]
+    public string? GitOpsToken { get; set; }
+
+    [Option("environment", HelpText = "Target environment, e.g. staging.")]
+    public string? Environment { get; set; }
+
+    [Option("overlay-path", HelpText = "Overlay folder; default environments/<environment>.")]
+    public string? OverlayPath { get; set; }
+
+    [Option("images", HelpText = "Image specs (kustomize syntax), e.g. web=ghcr.io/acme/web:1.2.0.")]
+    public IEnumerable<string> Images { get; set; } = [];
+
+    [Option("set", HelpText = "YAML edits FILE:KEY.PATH=VALUE, relative to the overlay.")]
+    public IEnumerable<string> Set { get; set; } = [];
+
+    [Option("base-branch", HelpText = "Gitops branch to update; default: the repository's default branch.")]
+    public string? BaseBranch { get; set; }
+
+    [Option("mode", HelpText = "push (commit to the base branch).")]
+    public string? Mode { get; set; }
+
+    [Option("commit-message", HelpText = "Commit message template ({{ environment }}, {{ images }}, {{ changes }}, ...).")]
+    public string? CommitMessage { get; set; }
+
+    [Option("author-name", HelpText = "Commit author name.")]
+    public string? AuthorName { get; set; }
+
+    [Option("author-email", HelpText = "Commit author email.")]
+    public string? AuthorEmail { get; set; }
+
+    [Option("dry-run", HelpText = "Do everything except push; print the diff.")]
+    public bool DryRun { get; set; }
+
+    [Option("source-repository", HelpText = "Source (application) repository, owner/name; default GITHUB_REPOSITORY.")]
+    public string? SourceRepository { get; set; }
+
+    [Option("source-sha", HelpText = "Source commit; default GITHUB_SHA.")]
+    public string? SourceSha { get; set; }
+
+    /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
+    public Dictionary<string, string> ToInputs()
+    {
+        var inputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var property in typeof(DeployVerb).GetProperties())
+        {
+            var option = property.GetCustomAttribute<OptionAttribute>();
+            var value = property.GetValue(this) switch
+            {
+                null or false => null,
+                true => "true",
+                string s => s,
+                IEnumerable<string> many => string.Join('\n', many),
+                var other => other.ToString(),
+            };
+            if (option is not null && !string.IsNullOrEmpty(value))
+            {
+                inputs[option.LongName] = value;
+            }
+        }
+
+        return inputs;
+    }
+
+    /// <summary>All input names this front door knows.</summary>
+    public static IReadOnlyList<string> InputNames() =>
+        typeof(DeployVerb).GetProperties().Select(p => p.GetCustomAttribute<OptionAttribute>()?.LongName).OfType<string>().ToList();
+}
+
+[Verb("example", HelpText = "Deploy into the embedded example gitops repository (local, no network) and print the diff and new commit.")]
+public sealed class ExampleVerb
+{
+    [Option("keep", HelpText = "Keep the example repository instead of deleting it.")]
+    public bool Keep { get; set; }
+}

@@ -1,0 +1,106 @@
+using CommandLine;
+using CommandLine.Text;
+using GitOpsDeploy.Cli;
+using GitOpsDeploy.Commands;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Git;
+using GitOpsDeploy.Runtime;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace GitOpsDeploy;
+
+/// <summary>
+/// Chooses the front door (the Actions runner's INPUT_* variables, or a command line), builds the
+/// host with its modules and runs one command. Takes the environment and writers as arguments so
+/// tests run the whole program in-process and in parallel, without touching process state.
+/// </summary>
+public static class CliHost
+{
+    public static async Task<int> RunAsync(
+        string[] args,
+        IReadOnlyDictionary<string, string> environment,
+        TextWriter stdout,
+        TextWriter stderr,
+        CancellationToken cancellationToken,
+        Action<IServiceCollection>? overrides = null)
+    {
+        var actions = args.Length == 0 && environment.TryGetValue("GITHUB_ACTIONS", out var flag) && flag == "true";
+        if (actions)
+        {
+            using var host = BuildHost(environment, stdout, stderr, actions: true, overrides);
+            var inputs = ActionInputs.Read(environment, DeployVerb.InputNames());
+            return await host.Services.GetRequiredService<DeployCommand>().RunAsync(inputs, cancellationToken);
+        }
+
+        using var parser = new Parser(s =>
+        {
+            s.HelpWriter = null;
+            s.CaseSensitive = true;
+            s.AutoVersion = true;
+        });
+        var parsed = parser.ParseArguments<DeployVerb, ExampleVerb>(args);
+        if (parsed is NotParsed<object> notParsed)
+        {
+            var help = HelpText.AutoBuild(parsed, h => HelpText.DefaultParsingErrorsHandler(parsed, h), e => e, verbsIndex: true);
+            help.Heading = "gitops-deploy";
+            help.Copyright = string.Empty;
+            var asked = notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.HelpVerbRequestedError or ErrorType.VersionRequestedError);
+            (asked ? stdout : stderr).WriteLine(help);
+            return asked ? 0 : 2;
+        }
+
+        using (var host = BuildHost(environment, stdout, stderr, actions: false, overrides))
+        {
+            var terminal = (TerminalRuntime)host.Services.GetRequiredService<IActionRuntime>();
+            var exit = parsed.Value switch
+            {
+                ExampleVerb example => await host.Services.GetRequiredService<ExampleCommand>().RunAsync(example.Keep, cancellationToken),
+                DeployVerb deploy => await host.Services.GetRequiredService<DeployCommand>().RunAsync(WithTokenFromEnvironment(deploy.ToInputs(), environment), cancellationToken),
+                _ => 2,
+            };
+            terminal.PrintOutputs();
+            return exit;
+        }
+    }
+
+    /// <summary>On a terminal the token may come from GITOPS_TOKEN, so it never sits in shell history or ps.</summary>
+    private static Dictionary<string, string> WithTokenFromEnvironment(Dictionary<string, string> inputs, IReadOnlyDictionary<string, string> environment)
+    {
+        if (!inputs.ContainsKey("gitops-token") && environment.TryGetValue("GITOPS_TOKEN", out var token) && token.Length > 0)
+        {
+            inputs["gitops-token"] = token;
+        }
+
+        return inputs;
+    }
+
+    private static IHost BuildHost(IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr, bool actions, Action<IServiceCollection>? overrides)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
+        var console = new ConsoleSink(stdout, stderr, new SecretMasker());
+        var debug = environment.TryGetValue("RUNNER_DEBUG", out var runnerDebug) && runnerDebug == "1";
+        builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(new ActionsLoggerProvider(console, actions));
+        builder.Logging.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information);
+
+        var services = builder.Services;
+        services.AddSingleton(console);
+        services.AddSingleton(ActionInputs.Context(environment));
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<IActionRuntime>(actions ? new ActionsRuntime(environment, console) : new TerminalRuntime(console));
+        services.AddSingleton<GitWorkspaceFactory>();
+        services.AddSingleton<IDeployServices, DeployServices>();
+        services.AddSingleton<DeployCommand>();
+        services.AddSingleton<ExampleCommand>();
+        overrides?.Invoke(services);
+        return builder.Build();
+    }
+
+    private sealed class DeployServices(GitWorkspaceFactory git) : IDeployServices
+    {
+        public IGitOpsWorkspace Workspace(DeployOptions options) => git.Create(options.GitOps, options.GitOpsToken);
+    }
+}

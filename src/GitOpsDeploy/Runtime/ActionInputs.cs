@@ -1,0 +1,36 @@
+using GitOpsDeploy.Core.Inputs;
+
+namespace GitOpsDeploy.Runtime;
+
+/// <summary>Reads the runner's environment: <c>INPUT_&lt;NAME&gt;</c> variables and the GITHUB_* facts.</summary>
+public static class ActionInputs
+{
+    /// <summary>The runner's variable for an input: upper-cased, spaces to '_', hyphens kept (INPUT_GITOPS-REPOSITORY).</summary>
+    public static string VariableName(string input) => "INPUT_" + input.Replace(' ', '_').ToUpperInvariant();
+
+    public static Dictionary<string, string> Read(IReadOnlyDictionary<string, string> environment, IEnumerable<string> names)
+    {
+        var inputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (environment.TryGetValue(VariableName(name), out var value) && !string.IsNullOrWhiteSpace(value))
+            {
+                inputs[name] = value.Trim();
+            }
+        }
+
+        return inputs;
+    }
+
+    public static ActionContext Context(IReadOnlyDictionary<string, string> environment)
+    {
+        string? Get(string name) => environment.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
+        return new ActionContext(
+            Get("GITHUB_SERVER_URL"),
+            Get("GITHUB_API_URL"),
+            Get("GITHUB_REPOSITORY"),
+            Get("GITHUB_SHA"),
+            Get("GITHUB_RUN_ID"),
+            Get("GITHUB_ACTIONS") == "true");
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.Extensions.Logging;
+
+namespace GitOpsDeploy.Runtime;
+
+/// <summary>
+/// Log lines in the Actions log format: warnings and errors become annotations, debug lines use
+/// <c>::debug::</c> (shown when the run has debug logging on). Synchronous, so lines stay in order
+/// with the group commands around them.
+/// </summary>
+public sealed class ActionsLoggerProvider(ConsoleSink console, bool actions) : ILoggerProvider
+{
+    public ILogger CreateLogger(string categoryName) => new ActionsLogger(console, actions);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class ActionsLogger(ConsoleSink console, bool actions) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var message = formatter(state, exception);
+            if (actions)
+            {
+                switch (logLevel)
+                {
+                    case LogLevel.Trace or LogLevel.Debug:
+                        foreach (var line in message.Split('\n'))
+                        {
+                            console.WriteLine("::debug::" + ActionsRuntime.EscapeData(line));
+                        }
+
+                        break;
+                    case LogLevel.Warning:
+                        console.WriteLine("::warning::" + ActionsRuntime.EscapeData(message));
+                        break;
+                    case LogLevel.Error or LogLevel.Critical:
+                        console.WriteLine("::error::" + ActionsRuntime.EscapeData(message));
+                        break;
+                    default:
+                        console.WriteLine(message);
+                        break;
+                }
+            }
+            else if (logLevel >= LogLevel.Warning)
+            {
+                console.WriteError($"{(logLevel == LogLevel.Warning ? "warning" : "error")}: {message}");
+            }
+            else
+            {
+                console.WriteLine(message);
+            }
+        }
+    }
+}
