@@ -1,0 +1,108 @@
+using GitOpsDeploy.Git;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace GitOpsDeploy.Tests.Fakes;
+
+/// <summary>What one run of the program left behind: exit code, console, file commands, clone config.</summary>
+public sealed record ActionResult(int ExitCode, string Stdout, string Stderr, IReadOnlyDictionary<string, string> Outputs, string OutputFile, string Summary, IReadOnlyList<string> CloneConfigs)
+{
+    /// <summary>Everything the action wrote, for secret scans.</summary>
+    public string AllBytes => string.Join("\n", [Stdout, Stderr, OutputFile, Summary, .. CloneConfigs]);
+
+    public string Output(string name) => Outputs.TryGetValue(name, out var value) ? value : throw new KeyNotFoundException($"no output '{name}' in:\n{OutputFile}\n--- stdout ---\n{Stdout}");
+}
+
+/// <summary>
+/// Runs the whole program in-process the way the Actions runner starts the container: INPUT_*
+/// and GITHUB_* variables in, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files out. Nothing touches
+/// process-wide state, so these tests run in parallel.
+/// </summary>
+public static class ActionRun
+{
+    public static async Task<ActionResult> RunAsync(FakeGitHub github, IReadOnlyDictionary<string, string> inputs, IReadOnlyDictionary<string, string>? extraEnvironment = null, CancellationToken cancellationToken = default)
+    {
+        var dir = Directory.CreateTempSubdirectory("action-run-").FullName;
+        try
+        {
+            var outputFile = Path.Combine(dir, "output");
+            var summaryFile = Path.Combine(dir, "summary");
+            File.WriteAllText(outputFile, string.Empty);
+            File.WriteAllText(summaryFile, string.Empty);
+            var environment = new Dictionary<string, string>
+            {
+                ["GITHUB_ACTIONS"] = "true",
+                ["GITHUB_OUTPUT"] = outputFile,
+                ["GITHUB_STEP_SUMMARY"] = summaryFile,
+                ["GITHUB_SERVER_URL"] = github.ServerUrl,
+                ["GITHUB_API_URL"] = github.ServerUrl + "/api/v3",
+                ["GITHUB_REPOSITORY"] = "acme/app",
+                ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
+                ["GITHUB_RUN_ID"] = "4242",
+            };
+            foreach (var (name, value) in inputs)
+            {
+                environment["INPUT_" + name.ToUpperInvariant()] = value;
+            }
+
+            foreach (var (name, value) in extraEnvironment ?? new Dictionary<string, string>())
+            {
+                environment[name] = value;
+            }
+
+            var configs = new List<string>();
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var exit = await CliHost.RunAsync([], environment, stdout, stderr, cancellationToken, services =>
+                services.AddSingleton(sp => new GitWorkspaceFactory(sp.GetRequiredService<ILoggerFactory>())
+                {
+                    TempRoot = dir,
+                    OnCloned = clone =>
+                    {
+                        lock (configs)
+                        {
+                            configs.Add(File.ReadAllText(Path.Combine(clone, "config")));
+                        }
+                    },
+                }));
+            var outputText = File.ReadAllText(outputFile);
+            return new ActionResult(exit, stdout.ToString(), stderr.ToString(), ParseOutputs(outputText), outputText, File.ReadAllText(summaryFile), configs);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Parses <c>name&lt;&lt;DELIM</c> blocks the way the runner's FileCommandManager does.</summary>
+    public static Dictionary<string, string> ParseOutputs(string text)
+    {
+        var outputs = new Dictionary<string, string>();
+        var lines = text.Split('\n');
+        for (var i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length == 0)
+            {
+                continue;
+            }
+
+            var marker = lines[i].IndexOf("<<", StringComparison.Ordinal);
+            if (marker < 0)
+            {
+                throw new FormatException($"not a heredoc output line: {lines[i]}");
+            }
+
+            var name = lines[i][..marker];
+            var delimiter = lines[i][(marker + 2)..];
+            var value = new List<string>();
+            while (lines[++i] != delimiter)
+            {
+                value.Add(lines[i]);
+            }
+
+            outputs[name] = string.Join('\n', value);
+        }
+
+        return outputs;
+    }
+}
