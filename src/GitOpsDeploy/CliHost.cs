@@ -41,14 +41,26 @@ public static class CliHost
             s.CaseSensitive = true;
             s.AutoVersion = true;
         });
-        var parsed = parser.ParseArguments<DeployVerb, ExampleVerb>(args);
+        // "gitops-deploy --help" shows the default command's options, which is what people look for.
+        var topLevelHelp = args is ["--help"] or ["-h"] or ["help"];
+        var parsed = parser.ParseArguments<DeployVerb, ExampleVerb>(topLevelHelp ? ["deploy", "--help"] : args);
         if (parsed is NotParsed<object> notParsed)
         {
-            var help = HelpText.AutoBuild(parsed, h => HelpText.DefaultParsingErrorsHandler(parsed, h), e => e, verbsIndex: true);
+            var help = HelpText.AutoBuild(parsed, h =>
+            {
+                h.AddDashesToOption = true;
+                h.AdditionalNewLineAfterOption = false;
+                return HelpText.DefaultParsingErrorsHandler(parsed, h);
+            }, e => e, verbsIndex: false);
             help.Heading = "gitops-deploy";
             help.Copyright = string.Empty;
             var asked = notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.HelpVerbRequestedError or ErrorType.VersionRequestedError);
             (asked ? stdout : stderr).WriteLine(help);
+            if (topLevelHelp)
+            {
+                stdout.WriteLine("Commands: deploy (the default), example. See 'gitops-deploy example --help'.");
+            }
+
             return asked ? 0 : 2;
         }
 

@@ -1,0 +1,83 @@
+using GitOpsDeploy.Core.Inputs;
+
+namespace GitOpsDeploy.Core.Tests;
+
+public sealed class DeployOptionsTests
+{
+    private static readonly ActionContext Context = new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
+
+    private static Dictionary<string, string> Inputs(params (string, string)[] extra)
+    {
+        var inputs = new Dictionary<string, string>
+        {
+            ["gitops-repository"] = "acme/gitops",
+            ["environment"] = "staging",
+            ["images"] = "web:1",
+        };
+        foreach (var (k, v) in extra)
+        {
+            inputs[k] = v;
+        }
+
+        return inputs;
+    }
+
+    [Fact]
+    public void Applies_defaults_from_the_run()
+    {
+        var options = DeployOptions.Parse(Inputs(), Context);
+        Assert.Equal("https://git.example.com/acme/gitops.git", options.GitOps.Url);
+        Assert.Equal(RemoteKind.GitHub, options.GitOps.Kind);
+        Assert.Equal("environments/staging", options.OverlayPath);
+        Assert.Equal(DeployMode.Push, options.Mode);
+        Assert.Equal("acme/app", options.SourceRepository);
+        Assert.Equal(Context.Sha, options.SourceSha);
+        Assert.Equal(new Ports.CommitAuthor(DeployOptions.BotName, DeployOptions.BotEmail), options.Author);
+        Assert.False(options.DryRun);
+    }
+
+    [Theory]
+    [InlineData("https://git.example.com/acme/gitops.git", RemoteKind.Url)]
+    [InlineData("acme/gitops.git", RemoteKind.GitHub)]
+    [InlineData("./gitops", RemoteKind.LocalPath)]
+    [InlineData("/srv/git/gitops.git", RemoteKind.LocalPath)]
+    public void Understands_each_kind_of_repository(string value, RemoteKind kind) =>
+        Assert.Equal(kind, DeployOptions.Parse(Inputs(("gitops-repository", value)), Context).GitOps.Kind);
+
+    [Theory]
+    [InlineData("environment", "a/b", "no path separators")]
+    [InlineData("environment", "..", "no path separators")]
+    [InlineData("base-branch", "feature..x", "not a valid branch name")]
+    [InlineData("base-branch", "-rf", "not a valid branch name")]
+    [InlineData("commit-message", "deploy {{ nope }}", "unknown placeholder {{ nope }}")]
+    [InlineData("source-sha", "main", "not a commit sha")]
+    [InlineData("gitops-repository", "ssh://git@example.com/a/b.git", "ssh scheme is not supported")]
+    [InlineData("gitops-repository", "git@example.com:a/b.git", "SSH remotes are not supported")]
+    [InlineData("mode", "pull-request", "not available yet")]
+    [InlineData("author-email", "a<b>@c", "angle brackets")]
+    public void Names_the_input_at_fault(string input, string value, string message)
+    {
+        var error = Assert.Throws<DeployException>(() => DeployOptions.Parse(Inputs((input, value)), Context));
+        Assert.Contains($"input '{input}'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Owner_name_without_a_server_url_is_explained()
+    {
+        var error = Assert.Throws<DeployException>(() => DeployOptions.Parse(Inputs(), ActionContext.None));
+        Assert.Contains("GITHUB_SERVER_URL is not set", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nothing_to_deploy_is_an_error()
+    {
+        var inputs = Inputs();
+        inputs.Remove("images");
+        Assert.Contains("nothing to deploy", Assert.Throws<DeployException>(() => DeployOptions.Parse(inputs, Context)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Whitespace_only_inputs_count_as_unset() =>
+        Assert.Equal("environments/staging", DeployOptions.Parse(Inputs(("overlay-path", "   ")), Context).OverlayPath);
+}

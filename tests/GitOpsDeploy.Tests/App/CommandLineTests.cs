@@ -1,0 +1,75 @@
+using GitOpsDeploy.Git;
+
+namespace GitOpsDeploy.Tests.App;
+
+/// <summary>The terminal front door: same options, flags instead of INPUT_* variables.</summary>
+public sealed class CommandLineTests
+{
+    private static async Task<(int Exit, string Out, string Err)> Run(IReadOnlyDictionary<string, string>? env, params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await CliHost.RunAsync(args, env ?? new Dictionary<string, string>(), stdout, stderr, default);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [Fact]
+    public async Task Help_exits_zero_and_lists_the_inputs()
+    {
+        var (exit, output, _) = await Run(null, "deploy", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("--gitops-repository", output, StringComparison.Ordinal);
+        Assert.Contains("--dry-run", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_flag_exits_two_with_usage_on_stderr()
+    {
+        var (exit, _, error) = await Run(null, "--no-such-flag");
+        Assert.Equal(2, exit);
+        Assert.Contains("no-such-flag", error, StringComparison.Ordinal);
+        Assert.Contains("--environment", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deploys_to_a_local_repository_and_prints_outputs_as_a_table()
+    {
+        var dir = Directory.CreateTempSubdirectory("cli-").FullName;
+        try
+        {
+            var bare = Path.Combine(dir, "gitops.git");
+            LocalRepository.CreateBare(bare, new Dictionary<string, byte[]> { ["environments/dev/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n"u8.ToArray() }, "init");
+            var (exit, output, error) = await Run(null, "--gitops-repository", bare, "--environment", "dev", "--images", "web:2", "api:3");
+
+            Assert.True(exit == 0, error);
+            Assert.Matches(@"changed\s+true", output);
+            Assert.Matches(@"operation\s+pushed", output);
+            Assert.Contains("images           web=web:2", output, StringComparison.Ordinal);
+            Assert.Contains("api=api:3", output, StringComparison.Ordinal);
+            Assert.Contains("Pushed", LocalRepository.Show(bare, LocalRepository.Tip(bare)).Split('\n')[0].Replace("commit", "Pushed", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Reads_the_token_from_GITOPS_TOKEN_and_never_prints_it()
+    {
+        var (exit, output, error) = await Run(new Dictionary<string, string> { ["GITOPS_TOKEN"] = "ghs_fromtheenvironment" },
+            "--gitops-repository", "http://127.0.0.1:9/acme/gitops.git", "--environment", "dev", "--images", "web:2");
+        Assert.Equal(1, exit);
+        Assert.DoesNotContain("ghs_fromtheenvironment", output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_example_command_deploys_and_shows_the_commit()
+    {
+        var (exit, output, error) = await Run(null, "example");
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("deploy(staging): web 1.4.1 -> 1.4.2", output, StringComparison.Ordinal);
+        Assert.Contains("+    newTag: \"1.4.2\"", output, StringComparison.Ordinal);
+        Assert.Contains("Image: web=ghcr.io/acme/web:1.4.2", output, StringComparison.Ordinal);
+    }
+}
