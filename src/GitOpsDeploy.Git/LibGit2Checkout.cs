@@ -26,7 +26,7 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
         this.remote = remote;
         this.auth = auth;
         this.logger = logger;
-        head = repo.Head.Tip ?? throw new DeployException(ErrorKind.NotFound, $"{remote.Display} has no commits on its default branch");
+        head = repo.Head.Tip ?? throw new DeployException(ErrorKind.NotFound, $"{remote.Display} has no commits on its default branch (HEAD points to an empty branch); set base-branch");
         Branch = repo.Head.FriendlyName;
         Tree = new CommitTree(head);
     }
@@ -72,6 +72,7 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
         var options = new PushOptions
         {
             CredentialsProvider = auth.Provide,
+            CustomHeaders = auth.PreemptiveHeaders(),
             OnPushStatusError = error => rejection = error.Message,
         };
         auth.Reset();
