@@ -20,7 +20,9 @@ internal sealed class GitAuth(GitOpsRemote remote, string? token)
 
     public Credentials Provide(string url, string usernameFromUrl, SupportedCredentialTypes types)
     {
-        if (Interlocked.Increment(ref calls) > 1 || token is null || !types.HasFlag(SupportedCredentialTypes.UsernamePassword))
+        // With the header sent up front, being asked at all means the server refused the token.
+        var allowed = PreemptiveHeaders().Length > 0 ? 0 : 1;
+        if (Interlocked.Increment(ref calls) > allowed || token is null || !types.HasFlag(SupportedCredentialTypes.UsernamePassword))
         {
             gaveUp = true;
             throw new AuthenticationRefusedException(remote.Display);

@@ -136,13 +136,30 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     {
         status = 401;
         message = "Authentication required";
-        var header = context.Request.Headers.Authorization.ToString();
+        var headers = context.Request.Headers.Authorization;
+        if (headers.Count > 1)
+        {
+            status = 400;
+            message = "Bad request: several Authorization headers";
+            return false;
+        }
+
+        var header = headers.ToString();
         if (!header.StartsWith("Basic ", StringComparison.Ordinal))
         {
             return false;
         }
 
-        var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..]));
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header[6..]));
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
         var password = decoded[(decoded.IndexOf(':', StringComparison.Ordinal) + 1)..];
         if (!tokens.TryGetValue(password, out var grant))
         {
