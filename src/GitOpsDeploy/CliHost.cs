@@ -2,9 +2,11 @@ using CommandLine;
 using CommandLine.Text;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Commands;
+using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Git;
+using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -104,6 +106,7 @@ public static class CliHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IActionRuntime>(actions ? new ActionsRuntime(environment, console) : new TerminalRuntime(console));
         services.AddSingleton<GitWorkspaceFactory>();
+        services.AddSingleton<GitHubFactory>();
         services.AddSingleton<IDeployServices, DeployServices>();
         services.AddSingleton<DeployCommand>();
         services.AddSingleton<ExampleCommand>();
@@ -111,8 +114,35 @@ public static class CliHost
         return builder.Build();
     }
 
-    private sealed class DeployServices(GitWorkspaceFactory git) : IDeployServices
+    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ActionContext context, ILoggerFactory loggers) : IDeployServices
     {
         public IGitOpsWorkspace Workspace(DeployOptions options) => git.Create(options.GitOps, options.GitOpsToken);
+
+        public IPullRequests? PullRequests(DeployOptions options)
+        {
+            if (!options.UsesPullRequest)
+            {
+                return null;
+            }
+
+            var token = options.GitOpsToken ?? throw DeployException.Input("gitops-token", $"is required for mode '{options.Mode}' (it opens pull requests on {options.GitOps.Display})");
+            return github.PullRequests(context.ApiUrl!, context.GraphQlUrl, token, options.GitOps.Repository!);
+        }
+
+        public IDeployments? Deployments(DeployOptions options)
+        {
+            if (!options.Deployment || options.SourceRepository is null || context.ApiUrl is null)
+            {
+                return null;
+            }
+
+            if (options.Token is null)
+            {
+                loggers.CreateLogger<DeployServices>().LogWarning("No 'token' for {Repository}: skipping the GitHub Deployment (pass token: ${{{{ github.token }}}} or set deployment: false)", options.SourceRepository);
+                return null;
+            }
+
+            return github.Deployments(context.ApiUrl, options.Token, options.SourceRepository);
+        }
     }
 }

@@ -29,7 +29,11 @@ public sealed class DeployOptionsTests
         Assert.Equal("https://git.example.com/acme/gitops.git", options.GitOps.Url);
         Assert.Equal(RemoteKind.GitHub, options.GitOps.Kind);
         Assert.Equal("environments/staging", options.OverlayPath);
-        Assert.Equal(DeployMode.Push, options.Mode);
+        Assert.Equal(DeployMode.PullRequest, options.Mode);
+        Assert.Equal("gitops-deploy/staging/web", options.PullRequestBranch);
+        Assert.Equal(Ports.MergeMethod.Squash, options.MergeMethod);
+        Assert.True(options.Deployment);
+        Assert.False(options.ProductionEnvironment);
         Assert.Equal("acme/app", options.SourceRepository);
         Assert.Equal(Context.Sha, options.SourceSha);
         Assert.Equal(new Ports.CommitAuthor(DeployOptions.BotName, DeployOptions.BotEmail), options.Author);
@@ -42,7 +46,7 @@ public sealed class DeployOptionsTests
     [InlineData("./gitops", RemoteKind.LocalPath)]
     [InlineData("/srv/git/gitops.git", RemoteKind.LocalPath)]
     public void Understands_each_kind_of_repository(string value, RemoteKind kind) =>
-        Assert.Equal(kind, DeployOptions.Parse(Inputs(("gitops-repository", value)), Context).GitOps.Kind);
+        Assert.Equal(kind, DeployOptions.Parse(Inputs(("gitops-repository", value), ("mode", "push")), Context).GitOps.Kind);
 
     [Theory]
     [InlineData("environment", "a/b", "no path separators")]
@@ -53,7 +57,13 @@ public sealed class DeployOptionsTests
     [InlineData("source-sha", "main", "not a commit sha")]
     [InlineData("gitops-repository", "ssh://git@example.com/a/b.git", "ssh scheme is not supported")]
     [InlineData("gitops-repository", "git@example.com:a/b.git", "SSH remotes are not supported")]
-    [InlineData("mode", "pull-request", "not available yet")]
+    [InlineData("merge-method", "fast-forward", "not one of: squash, merge, rebase")]
+    [InlineData("wait-for-merge", "-1", "whole number")]
+    [InlineData("pull-request-branch", "a..b", "not a valid branch name")]
+    [InlineData("pull-request-title", "{{ nope }}", "unknown placeholder")]
+    [InlineData("environment-url", "javascript:alert(1)", "not an http(s) URL")]
+    [InlineData("source-repository", "just-a-name", "not owner/name")]
+    [InlineData("production-environment", "maybe", "not one of: auto, true, false")]
     [InlineData("author-email", "a<b>@c", "angle brackets")]
     public void Names_the_input_at_fault(string input, string value, string message)
     {
@@ -61,6 +71,25 @@ public sealed class DeployOptionsTests
         Assert.Contains($"input '{input}'", error.Message, StringComparison.Ordinal);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Pull_request_modes_need_a_github_repository() =>
+        Assert.Contains("needs gitops-repository as owner/name on a GitHub host",
+            Assert.Throws<DeployException>(() => DeployOptions.Parse(Inputs(("gitops-repository", "https://git.example.com/x/y.git")), Context)).Message, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("production", true)]
+    [InlineData("prod-eu", true)]
+    [InlineData("staging", false)]
+    public void Production_is_inferred_from_the_name_unless_overridden(string environment, bool production)
+    {
+        Assert.Equal(production, DeployOptions.Parse(Inputs(("environment", environment)), Context).ProductionEnvironment);
+        Assert.True(DeployOptions.Parse(Inputs(("environment", environment), ("production-environment", "true")), Context).ProductionEnvironment);
+    }
+
+    [Fact]
+    public void Default_branch_names_are_safe_git_refs() =>
+        Assert.Equal("gitops-deploy/staging/localhost-5000/web", DeployOptions.Parse(Inputs(("images", "localhost:5000/web:1")), Context).PullRequestBranch);
 
     [Fact]
     public void Owner_name_without_a_server_url_is_explained()

@@ -45,7 +45,7 @@ public sealed class DeployRunnerTests
         });
     }
 
-    private DeployRunner Runner() => new(workspace, runtime, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+    private DeployRunner Runner() => new(workspace, null, null, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
     [Fact]
     public async Task Commits_and_pushes_a_change_once()
@@ -100,7 +100,7 @@ public sealed class DeployRunnerTests
         var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(), default));
 
         Assert.Equal(ErrorKind.Conflict, error.Kind);
-        Assert.Contains("gave up after 3 push attempts", error.Message, StringComparison.Ordinal);
+        Assert.Contains("gave up after 3 attempts", error.Message, StringComparison.Ordinal);
         Assert.Equal(3, checkouts.Count);
     }
 }

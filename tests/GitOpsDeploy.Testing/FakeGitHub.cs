@@ -68,6 +68,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         GitCli.Run(bare, "init", "--bare", "--quiet", $"--initial-branch={defaultBranch}");
         var repo = new FakeRepo(fullName, bare, defaultBranch);
         repo.Commit(files, "Initial gitops layout");
+        Register(repo);
         return repo;
     }
 
@@ -96,6 +97,12 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     private async Task HandleAsync(HttpContext context, Func<Task> next)
     {
         Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+        if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
+        {
+            await HandleApiAsync(context);
+            return;
+        }
+
         var match = GitPath().Match(context.Request.Path.Value ?? string.Empty);
         if (!match.Success)
         {

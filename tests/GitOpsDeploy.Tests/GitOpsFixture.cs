@@ -31,12 +31,18 @@ public abstract class GitOpsFixture : IAsyncLifetime
 
     protected FakeRepo Repo { get; private set; } = null!;
 
+    /// <summary>The application repository: deployments are created here.</summary>
+    protected ApiRepo App { get; private set; } = null!;
+
+    protected ApiRepo GitOpsApi => GitHub.Api("acme/gitops");
+
     public virtual async Task InitializeAsync()
     {
         GitHub = await FakeGitHub.StartAsync();
         GitHub.AddToken(WriteToken, Permission.Write);
         GitHub.AddToken(ReadToken, Permission.Read);
-        GitHub.AddToken(SourceToken, Permission.Write);
+        GitHub.AddToken(SourceToken, Permission.Write, "acme/app");
+        App = GitHub.CreateApiRepo("acme/app");
         Repo = GitHub.CreateRepo("acme/gitops", new Dictionary<string, string>
         {
             ["base/kustomization.yaml"] = "resources:\n  - deployment.yaml\n",

@@ -6,25 +6,58 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Core.Deploy;
 
 /// <summary>
-/// The deploy sequence: clone, plan the overlay edit, commit, push; on a lost race re-clone and
-/// re-apply the same edit, a bounded number of times. Each attempt starts from a fresh clone
-/// because fetching into a shallow clone breaks it.
+/// The deploy sequence. Push mode: clone, plan the overlay edit, commit, push; on a lost race
+/// re-clone and re-apply, a bounded number of times (each attempt starts from a fresh clone because
+/// fetching into a shallow clone breaks it). Pull-request modes: the same edit on a deterministic
+/// head branch, then open, update, merge or auto-merge one pull request per environment and app.
+/// Around both, the GitHub Deployment on the source commit reports what really happened.
 /// </summary>
-public sealed class DeployRunner(IGitOpsWorkspace workspace, IActionRuntime runtime, TimeProvider time, ILogger<DeployRunner> logger)
+public sealed class DeployRunner(
+    IGitOpsWorkspace workspace,
+    IPullRequests? pullRequests,
+    IDeployments? deployments,
+    IActionRuntime runtime,
+    ActionContext context,
+    TimeProvider time,
+    ILogger<DeployRunner> logger)
 {
+    private const int MergeabilityChecks = 4;
+
     public async Task<DeployResult> RunAsync(DeployOptions options, CancellationToken cancellationToken)
+    {
+        var tracker = new DeploymentTracker(deployments, options, context, logger);
+        try
+        {
+            await tracker.StartAsync($"Deploying {string.Join(", ", options.Images.Select(i => i.ToString()))} to {options.Environment}", cancellationToken);
+            var result = options.UsesPullRequest
+                ? await PullRequestFlowAsync(options, tracker, cancellationToken)
+                : await PushFlowAsync(options, cancellationToken);
+            result = result with { DeploymentId = tracker.Id };
+            await tracker.FinishAsync(result, ChangeUrl(options, result), cancellationToken);
+            return result;
+        }
+        catch (DeployException e)
+        {
+            await tracker.FailAsync(e);
+            throw;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await tracker.CancelAsync();
+            throw;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await tracker.FailAsync(new DeployException(ErrorKind.Transient, "internal error: " + e.Message));
+            throw;
+        }
+    }
+
+    private async Task<DeployResult> PushFlowAsync(DeployOptions options, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            IGitOpsCheckout checkout;
-            using (runtime.Group(attempt == 1 ? $"Clone {options.GitOps.Display}" : $"Clone {options.GitOps.Display} again (attempt {attempt})"))
-            {
-                checkout = await workspace.CheckoutAsync(options.BaseBranch, cancellationToken);
-                logger.LogInformation("Cloned {Branch} at {Sha}", checkout.Branch, checkout.HeadSha);
-            }
-
-            using (checkout)
+            using (var checkout = await CloneAsync(options, attempt, cancellationToken))
             {
                 var edit = PlanEdit(options, checkout);
                 if (!edit.Changed)
@@ -33,51 +66,354 @@ public sealed class DeployRunner(IGitOpsWorkspace workspace, IActionRuntime runt
                     return new DeployResult(DeployOperation.None, edit, checkout.Branch, checkout.HeadSha) { Attempts = attempt };
                 }
 
-                var message = CommitMessage.Build(options, edit);
-                var sha = checkout.Commit(edit.Files, options.Author, message, time.GetUtcNow());
-                var diff = checkout.Diff(checkout.HeadSha, sha);
-                logger.LogInformation("Committed {Sha}: {Summary}", sha, CommitMessage.Summary(edit));
+                var (sha, diff) = CommitEdit(options, checkout, edit);
                 var result = new DeployResult(DeployOperation.DryRun, edit, checkout.Branch, checkout.HeadSha) { CommitSha = sha, Diff = diff, Attempts = attempt };
                 if (options.DryRun)
                 {
-                    using (runtime.Group("Dry run: the diff that would be pushed"))
-                    {
-                        logger.LogInformation("{Diff}", diff);
-                    }
-
+                    PrintDryRun(diff);
                     return result;
                 }
 
                 using (runtime.Group($"Push to {checkout.Branch}"))
                 {
-                    var pushed = await checkout.PushAsync(sha, checkout.Branch, force: false, cancellationToken);
-                    if (pushed == PushOutcome.Pushed)
+                    if (await checkout.PushAsync(sha, checkout.Branch, force: false, cancellationToken) == PushOutcome.Pushed)
                     {
                         logger.LogInformation("Pushed {Sha} to {Branch}", sha, checkout.Branch);
                         return result with { Operation = DeployOperation.Pushed };
                     }
                 }
 
-                if (attempt >= options.PushAttempts)
-                {
-                    throw new DeployException(ErrorKind.Conflict,
-                        $"{checkout.Branch} of {options.GitOps.Display} kept moving: gave up after {attempt} push attempts; re-run the job");
-                }
+                GiveUpAfter(options, attempt, $"{checkout.Branch} of {options.GitOps.Display} kept moving");
             }
 
-            var delay = Backoff(options.RetryDelay, attempt);
-            logger.LogWarning("{Branch} moved while we were deploying (another pipeline pushed first); retrying from a fresh clone in {Delay} ms", options.BaseBranch ?? "the base branch", (int)delay.TotalMilliseconds);
-            await Task.Delay(delay, time, cancellationToken);
+            await BackoffAsync(options, attempt, "another pipeline pushed first", cancellationToken);
         }
+    }
+
+    private async Task<DeployResult> PullRequestFlowAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
+    {
+        var prs = pullRequests ?? throw new InvalidOperationException("pull request modes need the GitHub adapter");
+        var links = await LinksAsync(options, tracker, cancellationToken);
+        for (var attempt = 1; ; attempt++)
+        {
+            using (var checkout = await CloneAsync(options, attempt, cancellationToken))
+            {
+                var edit = PlanEdit(options, checkout);
+                var marker = new PullRequestMarker(options.Environment, options.SourceRepository ?? string.Empty, PullRequestText.Digest(checkout.HeadSha, edit));
+                IReadOnlyList<PullRequestInfo> ours;
+                using (runtime.Group("Pull requests"))
+                {
+                    var open = await prs.ListOpenAsync(checkout.Branch, cancellationToken);
+                    ours = open.Where(p => p.HeadRef == options.PullRequestBranch || (PullRequestMarker.Find(p.Body) is { } m && m.SameTarget(marker))).ToList();
+                }
+
+                var held = ours.FirstOrDefault(p => p.Labels.Contains(options.HoldLabel, StringComparer.OrdinalIgnoreCase));
+                if (held is not null)
+                {
+                    throw new DeployException(ErrorKind.Policy,
+                        $"pull request #{held.Number} carries the '{options.HoldLabel}' label: deploys to {options.Environment} are on hold; remove the label to continue ({held.Url})");
+                }
+
+                if (!edit.Changed)
+                {
+                    logger.LogInformation("{Branch} already has the requested images in {Overlay}: no commit, no pull request", checkout.Branch, edit.OverlayPath);
+                    return new DeployResult(DeployOperation.None, edit, checkout.Branch, checkout.HeadSha) { Attempts = attempt };
+                }
+
+                var existing = ours.FirstOrDefault(p => p.HeadRef == options.PullRequestBranch);
+                var upToDate = existing is not null && PullRequestMarker.Find(existing.Body)?.Digest == marker.Digest;
+                string headSha;
+                var diff = string.Empty;
+                if (upToDate && !options.DryRun)
+                {
+                    headSha = existing!.HeadSha;
+                    logger.LogInformation("Pull request #{Number} already proposes exactly this change on {Base} at {Sha}", existing.Number, checkout.Branch, checkout.HeadSha);
+                }
+                else
+                {
+                    (headSha, diff) = CommitEdit(options, checkout, edit);
+                    if (options.DryRun)
+                    {
+                        PrintDryRun(diff);
+                        return new DeployResult(DeployOperation.DryRun, edit, checkout.Branch, checkout.HeadSha) { CommitSha = headSha, Diff = diff, Attempts = attempt };
+                    }
+
+                    using (runtime.Group($"Push {options.PullRequestBranch}"))
+                    {
+                        // The head branch is ours: always rebuilt from the current base tip.
+                        await checkout.PushAsync(headSha, options.PullRequestBranch, force: true, cancellationToken);
+                        logger.LogInformation("Pushed {Sha} to {Branch}", headSha, options.PullRequestBranch);
+                    }
+                }
+
+                // Octokit calls take no cancellation token: stop here if the runner asked us to.
+                cancellationToken.ThrowIfCancellationRequested();
+                var title = PullRequestText.Title(options, edit);
+                var body = PullRequestText.Body(options, edit, diff, links, marker);
+                var (pr, operation) = await OpenOrUpdateAsync(prs, options, existing, upToDate, title, body, checkout.Branch, cancellationToken);
+                pr = pr with { HeadSha = headSha };
+
+                foreach (var old in ours.Where(p => p.Number != pr.Number))
+                {
+                    await prs.CloseAsync(old.Number, $"Superseded by #{pr.Number} ({pr.Url}): {title}", cancellationToken);
+                    logger.LogInformation("Closed #{Old}: superseded by #{New}", old.Number, pr.Number);
+                }
+
+                var result = new DeployResult(operation, edit, checkout.Branch, checkout.HeadSha)
+                {
+                    Attempts = attempt,
+                    PullRequest = pr,
+                    CommitSha = headSha,
+                    Diff = diff,
+                    Changed = operation != DeployOperation.None,
+                };
+
+                cancellationToken.ThrowIfCancellationRequested();
+                var landing = options.Mode switch
+                {
+                    DeployMode.Merge => await MergeAsync(prs, options, pr, title, cancellationToken),
+                    DeployMode.AutoMerge => await AutoMergeAsync(prs, options, pr, title, cancellationToken),
+                    _ => new Landing(LandingKind.Open, null),
+                };
+
+                if (landing.Kind != LandingKind.Retry)
+                {
+                    result = landing.Kind switch
+                    {
+                        LandingKind.Merged => result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = landing.Sha, Changed = true },
+                        LandingKind.AutoMergeEnabled => result with { Operation = DeployOperation.AutoMergeEnabled },
+                        _ => result,
+                    };
+                    return result.Merged || options.WaitForMerge <= TimeSpan.Zero ? result : await WaitForMergeAsync(prs, options, result, cancellationToken);
+                }
+
+                GiveUpAfter(options, attempt, $"pull request #{pr.Number} could not be merged because {checkout.Branch} kept moving");
+            }
+
+            await BackoffAsync(options, attempt, "the base branch moved or the head was modified; updating the pull request", cancellationToken);
+        }
+    }
+
+    private async Task<(PullRequestInfo Pr, DeployOperation Operation)> OpenOrUpdateAsync(
+        IPullRequests prs, DeployOptions options, PullRequestInfo? existing, bool upToDate, string title, string body, string baseBranch, CancellationToken cancellationToken)
+    {
+        using var group = runtime.Group(existing is null ? "Open pull request" : $"Update pull request #{existing.Number}");
+        if (existing is not null)
+        {
+            return upToDate && existing.Title == title
+                ? (existing, DeployOperation.None)
+                : (await prs.UpdateAsync(existing.Number, title, body, cancellationToken), DeployOperation.Updated);
+        }
+
+        var created = await prs.CreateAsync(new NewPullRequest(title, body, options.PullRequestBranch, baseBranch), cancellationToken);
+        if (created is null)
+        {
+            // Another run opened it between our listing and our create (GitHub's 422 "already exists"): adopt it.
+            var adopted = (await prs.ListOpenAsync(baseBranch, cancellationToken)).FirstOrDefault(p => p.HeadRef == options.PullRequestBranch)
+                ?? throw new DeployException(ErrorKind.Conflict, $"GitHub says a pull request for {options.PullRequestBranch} exists, but none is open against {baseBranch}");
+            logger.LogInformation("Adopted pull request #{Number} opened concurrently", adopted.Number);
+            return (await prs.UpdateAsync(adopted.Number, title, body, cancellationToken), DeployOperation.Updated);
+        }
+
+        logger.LogInformation("Opened pull request #{Number}: {Url}", created.Number, created.Url);
+        if (options.Labels.Count > 0)
+        {
+            await prs.AddLabelsAsync(created.Number, options.Labels, cancellationToken);
+        }
+
+        if (options.Reviewers.Count > 0 || options.TeamReviewers.Count > 0)
+        {
+            await prs.RequestReviewersAsync(created.Number, options.Reviewers, options.TeamReviewers, cancellationToken);
+        }
+
+        return (created, DeployOperation.Created);
+    }
+
+    /// <summary>
+    /// Merges with the head sha we pushed. Retries what can succeed (base moved: the caller rebuilds
+    /// the branch; mergeability not computed yet: ask again), fails clearly on what cannot (conflict,
+    /// protection), and falls back to auto-merge when branch protection blocks a merge right now.
+    /// </summary>
+    private async Task<Landing> MergeAsync(IPullRequests prs, DeployOptions options, PullRequestInfo pr, string title, CancellationToken cancellationToken)
+    {
+        using var group = runtime.Group($"Merge pull request #{pr.Number}");
+        for (var check = 1; ; check++)
+        {
+            var merge = await prs.MergeAsync(pr.Number, pr.HeadSha, options.MergeMethod, title, cancellationToken);
+            switch (merge.Kind)
+            {
+                case MergeResultKind.Merged:
+                    logger.LogInformation("Merged #{Number} as {Sha}", pr.Number, merge.Sha);
+                    return new Landing(LandingKind.Merged, merge.Sha);
+                case MergeResultKind.HeadModified:
+                    logger.LogWarning("The head of #{Number} changed since we pushed it ({Reason}); rebuilding it", pr.Number, merge.Message);
+                    return new Landing(LandingKind.Retry, null);
+            }
+
+            var state = (await prs.GetAsync(pr.Number, cancellationToken)).MergeableState;
+            switch (state)
+            {
+                case "behind":
+                    logger.LogWarning("#{Number} is behind {Base}; updating it from the new base tip", pr.Number, pr.BaseRef);
+                    return new Landing(LandingKind.Retry, null);
+                case "dirty":
+                    throw new DeployException(ErrorKind.Conflict,
+                        $"pull request #{pr.Number} conflicts with {pr.BaseRef}: someone changed the same lines; resolve it by hand ({pr.Url})");
+                case "blocked":
+                    if (options.Mode == DeployMode.Merge && (await prs.GetRepositoryAsync(cancellationToken)).AllowAutoMerge)
+                    {
+                        var auto = await prs.EnableAutoMergeAsync(pr, options.MergeMethod, cancellationToken);
+                        if (auto.Kind == AutoMergeResultKind.Enabled)
+                        {
+                            logger.LogWarning("Branch protection blocks merging #{Number} now ({Reason}); enabled auto-merge instead: GitHub merges it once the required reviews and checks pass", pr.Number, merge.Message);
+                            return new Landing(LandingKind.AutoMergeEnabled, null);
+                        }
+                    }
+
+                    throw new DeployException(ErrorKind.PushRejected,
+                        $"branch protection blocks merging pull request #{pr.Number}: {merge.Message}. Required reviews or status checks must pass first; allow auto-merge in the repository settings, or merge it by hand ({pr.Url})");
+                default:
+                    if (check >= MergeabilityChecks)
+                    {
+                        throw new DeployException(ErrorKind.Transient, $"GitHub would not merge pull request #{pr.Number} ({merge.Message}, state '{state ?? "unknown"}') after {check} tries ({pr.Url})");
+                    }
+
+                    // Mergeability is computed in the background after a push: ask again shortly.
+                    logger.LogInformation("GitHub has not decided whether #{Number} can be merged (state {State}); asking again", pr.Number, state ?? "unknown");
+                    await Task.Delay(options.RetryDelay * check, time, cancellationToken);
+                    break;
+            }
+        }
+    }
+
+    private async Task<Landing> AutoMergeAsync(IPullRequests prs, DeployOptions options, PullRequestInfo pr, string title, CancellationToken cancellationToken)
+    {
+        AutoMergeResult auto;
+        using (runtime.Group($"Enable auto-merge on #{pr.Number}"))
+        {
+            auto = await prs.EnableAutoMergeAsync(pr, options.MergeMethod, cancellationToken);
+        }
+
+        switch (auto.Kind)
+        {
+            case AutoMergeResultKind.Enabled:
+                logger.LogInformation("Auto-merge enabled on #{Number}: GitHub merges it when its requirements pass", pr.Number);
+                return new Landing(LandingKind.AutoMergeEnabled, null);
+            case AutoMergeResultKind.AlreadyMergeable:
+                logger.LogInformation("#{Number} can be merged right now ({Reason}); merging it", pr.Number, auto.Message);
+                return await MergeAsync(prs, options, pr, title, cancellationToken);
+            default:
+                throw new DeployException(ErrorKind.Policy,
+                    $"auto-merge is not available on {options.GitOps.Display}: {auto.Message}. Enable 'Allow auto-merge' in the repository settings, or use mode 'merge' or 'pull-request'");
+        }
+    }
+
+    private async Task<DeployResult> WaitForMergeAsync(IPullRequests prs, DeployOptions options, DeployResult result, CancellationToken cancellationToken)
+    {
+        var pr = result.PullRequest!;
+        var deadline = time.GetUtcNow() + options.WaitForMerge;
+        using var group = runtime.Group($"Wait up to {options.WaitForMerge.TotalSeconds:0} s for #{pr.Number} to be merged");
+        while (true)
+        {
+            var current = await prs.GetAsync(pr.Number, cancellationToken);
+            if (current.Merged)
+            {
+                logger.LogInformation("#{Number} was merged as {Sha}", pr.Number, current.MergeCommitSha);
+                return result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = current.MergeCommitSha ?? result.CommitSha, PullRequest = current };
+            }
+
+            if (!current.Open)
+            {
+                throw new DeployException(ErrorKind.Conflict, $"pull request #{pr.Number} was closed without being merged ({pr.Url})");
+            }
+
+            if (time.GetUtcNow() >= deadline)
+            {
+                runtime.Warning($"pull request #{pr.Number} was not merged within {options.WaitForMerge.TotalSeconds:0} s; it stays open and the deployment stays queued ({pr.Url})");
+                return result;
+            }
+
+            await Task.Delay(options.PollInterval, time, cancellationToken);
+        }
+    }
+
+    private async Task<IGitOpsCheckout> CloneAsync(DeployOptions options, int attempt, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        using (runtime.Group(attempt == 1 ? $"Clone {options.GitOps.Display}" : $"Clone {options.GitOps.Display} again (attempt {attempt})"))
+        {
+            var checkout = await workspace.CheckoutAsync(options.BaseBranch, cancellationToken);
+            logger.LogInformation("Cloned {Branch} at {Sha}", checkout.Branch, checkout.HeadSha);
+            return checkout;
+        }
+    }
+
+    private (string Sha, string Diff) CommitEdit(DeployOptions options, IGitOpsCheckout checkout, OverlayEdit edit)
+    {
+        var sha = checkout.Commit(edit.Files, options.Author, CommitMessage.Build(options, edit), time.GetUtcNow());
+        logger.LogInformation("Committed {Sha}: {Summary}", sha, CommitMessage.Summary(edit));
+        return (sha, checkout.Diff(checkout.HeadSha, sha));
+    }
+
+    private void PrintDryRun(string diff)
+    {
+        using (runtime.Group("Dry run: the diff that would be pushed"))
+        {
+            logger.LogInformation("{Diff}", diff);
+        }
+    }
+
+    private static void GiveUpAfter(DeployOptions options, int attempt, string what)
+    {
+        if (attempt >= options.PushAttempts)
+        {
+            throw new DeployException(ErrorKind.Conflict, $"{what}: gave up after {attempt} attempts; re-run the job");
+        }
+    }
+
+    private async Task BackoffAsync(DeployOptions options, int attempt, string reason, CancellationToken cancellationToken)
+    {
+        // Exponential backoff with full jitter, so concurrent pipelines spread out.
+        var ceiling = options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        var delay = TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+        logger.LogWarning("Retrying from a fresh clone in {Delay} ms: {Reason}", (int)delay.TotalMilliseconds, reason);
+        await Task.Delay(delay, time, cancellationToken);
     }
 
     private static OverlayEdit PlanEdit(DeployOptions options, IGitOpsCheckout checkout) =>
         OverlayEditor.Plan(checkout.Tree, options.OverlayPath, options.Images, options.Settings);
 
-    /// <summary>Exponential backoff with full jitter, so concurrent pipelines spread out.</summary>
-    private static TimeSpan Backoff(TimeSpan baseDelay, int attempt)
+    private async Task<SourceLinks> LinksAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
     {
-        var ceiling = baseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
-        return TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+        if (context.ServerUrl is not { } server || options.SourceRepository is not { } repo || options.SourceSha is not { } sha)
+        {
+            return new SourceLinks(null, null);
+        }
+
+        var root = $"{server.TrimEnd('/')}/{repo}";
+        var previous = await tracker.PreviousShaAsync(cancellationToken);
+        return new SourceLinks($"{root}/commit/{sha}", previous is null ? null : $"{root}/compare/{previous}...{sha}");
     }
+
+    private string? ChangeUrl(DeployOptions options, DeployResult result)
+    {
+        if (result.Operation is DeployOperation.Created or DeployOperation.Updated or DeployOperation.AutoMergeEnabled && result.PullRequest is { } pr)
+        {
+            return pr.Url;
+        }
+
+        return result.CommitSha is { } sha && options.GitOps.Repository is { } repo && context.ServerUrl is { } server
+            ? $"{server.TrimEnd('/')}/{repo}/commit/{sha}"
+            : result.PullRequest?.Url;
+    }
+
+    private enum LandingKind
+    {
+        Open,
+        Merged,
+        AutoMergeEnabled,
+        Retry,
+    }
+
+    private sealed record Landing(LandingKind Kind, string? Sha);
 }

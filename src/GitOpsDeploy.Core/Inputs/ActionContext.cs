@@ -11,6 +11,9 @@ public sealed record ActionContext(
 {
     public static readonly ActionContext None = new(null, null, null, null, null, false);
 
+    /// <summary>GITHUB_GRAPHQL_URL, when the runner provides it.</summary>
+    public string? GraphQlUrl { get; init; }
+
     /// <summary>The workflow run's page, used as a deployment's log URL.</summary>
     public string? RunUrl => ServerUrl is null || Repository is null || RunId is null
         ? null

@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Inputs;
@@ -54,6 +54,48 @@ public sealed partial record DeployOptions
 
     public string? SourceSha { get; init; }
 
+    public static readonly IReadOnlyDictionary<string, MergeMethod> MergeMethods = new Dictionary<string, MergeMethod>
+    {
+        ["squash"] = MergeMethod.Squash,
+        ["merge"] = MergeMethod.Merge,
+        ["rebase"] = MergeMethod.Rebase,
+    };
+
+    public MergeMethod MergeMethod { get; init; } = MergeMethod.Squash;
+
+    /// <summary>Head branch of the pull request: deterministic per environment and image set.</summary>
+    public string PullRequestBranch { get; init; } = string.Empty;
+
+    public string? PullRequestTitleTemplate { get; init; }
+
+    public string? PullRequestBodyTemplate { get; init; }
+
+    public IReadOnlyList<string> Labels { get; init; } = [];
+
+    public IReadOnlyList<string> Reviewers { get; init; } = [];
+
+    public IReadOnlyList<string> TeamReviewers { get; init; } = [];
+
+    /// <summary>A pull request with this label is never updated or merged.</summary>
+    public string HoldLabel { get; init; } = "hold";
+
+    public TimeSpan WaitForMerge { get; init; }
+
+    /// <summary>Create a GitHub Deployment on the source commit.</summary>
+    public bool Deployment { get; init; } = true;
+
+    /// <summary>Token for the source repository (deployments: write).</summary>
+    public string? Token { get; init; }
+
+    public string? EnvironmentUrl { get; init; }
+
+    public bool ProductionEnvironment { get; init; }
+
+    /// <summary>How often a pull request is polled while waiting for a merge.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    public bool UsesPullRequest => Mode != DeployMode.Push;
+
     /// <summary>How many times a push that lost a race is re-done from a fresh clone.</summary>
     public int PushAttempts { get; init; } = 5;
 
@@ -61,7 +103,7 @@ public sealed partial record DeployOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
-    public IEnumerable<string> Secrets => new[] { GitOpsToken }.OfType<string>();
+    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token }.OfType<string>();
 
     public static DeployOptions Parse(IReadOnlyDictionary<string, string> inputs, ActionContext context)
     {
@@ -86,11 +128,7 @@ public sealed partial record DeployOptions
             throw DeployException.Input("images", "nothing to deploy: give 'images' and/or 'set'");
         }
 
-        var mode = read.Choice("mode", DeployMode.Push, Modes);
-        if (mode != DeployMode.Push)
-        {
-            throw DeployException.Input("mode", $"'{read.Optional("mode")}' is not available yet; only 'push' is supported in this version");
-        }
+        var mode = read.Choice("mode", DeployMode.PullRequest, Modes);
 
         var baseBranch = read.Optional("base-branch");
         if (baseBranch is not null && !IsValidBranch(baseBranch))
@@ -113,9 +151,60 @@ public sealed partial record DeployOptions
             throw DeployException.Input("source-sha", $"'{sourceSha}' is not a commit sha");
         }
 
+        var gitops = GitOpsRemote.Parse(repository, serverUrl ?? string.Empty);
+        if (mode != DeployMode.Push && (gitops.Kind != RemoteKind.GitHub || context.ApiUrl is null))
+        {
+            throw DeployException.Input("mode", $"'{read.Optional("mode") ?? "pull-request"}' opens a pull request, which needs gitops-repository as owner/name on a GitHub host (and GITHUB_API_URL); use mode 'push' for {gitops.Display}");
+        }
+
+        var branch = read.Optional("pull-request-branch") ?? DefaultBranchName(environment, images);
+        if (!IsValidBranch(branch) || branch.Length > 250)
+        {
+            throw DeployException.Input("pull-request-branch", $"'{branch}' is not a valid branch name (at most 250 characters)");
+        }
+
+        if (baseBranch is not null && branch == baseBranch)
+        {
+            throw DeployException.Input("pull-request-branch", "must differ from base-branch");
+        }
+
+        var titleTemplate = read.Optional("pull-request-title");
+        var bodyTemplate = read.Optional("pull-request-body");
+        MessageTemplate.Validate(titleTemplate, PullRequestText.Placeholders, "pull-request-title");
+        MessageTemplate.Validate(bodyTemplate, PullRequestText.Placeholders, "pull-request-body");
+        var sourceRepository = read.Optional("source-repository") ?? context.Repository;
+        if (sourceRepository is not null && !LooksLikeOwnerName().IsMatch(sourceRepository))
+        {
+            throw DeployException.Input("source-repository", $"'{sourceRepository}' is not owner/name");
+        }
+
+        var environmentUrl = read.Optional("environment-url");
+        if (environmentUrl is not null && !(Uri.TryCreate(environmentUrl, UriKind.Absolute, out var url) && url.Scheme is "https" or "http"))
+        {
+            throw DeployException.Input("environment-url", $"'{environmentUrl}' is not an http(s) URL");
+        }
+
+        var production = read.Choice("production-environment", (bool?)null, new Dictionary<string, bool?> { ["auto"] = null, ["true"] = true, ["false"] = false })
+            ?? environment.Contains("prod", StringComparison.OrdinalIgnoreCase);
+
+        var waitSeconds = read.Int("wait-for-merge", 0, 0, 6 * 3600);
         return new DeployOptions
         {
-            GitOps = GitOpsRemote.Parse(repository, serverUrl ?? string.Empty),
+            MergeMethod = read.Choice("merge-method", MergeMethod.Squash, MergeMethods),
+            PullRequestBranch = branch,
+            PullRequestTitleTemplate = titleTemplate,
+            PullRequestBodyTemplate = bodyTemplate,
+            Labels = read.List("labels"),
+            Reviewers = read.List("reviewers"),
+            TeamReviewers = read.List("team-reviewers"),
+            HoldLabel = read.Optional("hold-label") ?? "hold",
+            WaitForMerge = TimeSpan.FromSeconds(waitSeconds),
+            PollInterval = TimeSpan.FromSeconds(Math.Clamp(waitSeconds / 20.0, 1, 15)),
+            Deployment = read.Bool("deployment", true),
+            Token = read.Optional("token"),
+            EnvironmentUrl = environmentUrl,
+            ProductionEnvironment = production,
+            GitOps = gitops,
             GitOpsToken = read.Optional("gitops-token"),
             Environment = environment,
             OverlayPath = read.Optional("overlay-path") ?? $"environments/{environment}",
@@ -126,9 +215,17 @@ public sealed partial record DeployOptions
             CommitMessageTemplate = template,
             Author = new CommitAuthor(authorName, authorEmail),
             DryRun = read.Bool("dry-run", false),
-            SourceRepository = read.Optional("source-repository") ?? context.Repository,
+            SourceRepository = sourceRepository,
             SourceSha = sourceSha,
         };
+    }
+
+    /// <summary><c>gitops-deploy/&lt;environment&gt;/&lt;first image name&gt;</c>, so a newer deploy of the same image updates the same pull request.</summary>
+    public static string DefaultBranchName(string environment, IReadOnlyList<ImageSpec> images)
+    {
+        var name = images.Count > 0 ? images[0].Name : "values";
+        var safe = BranchUnsafe().Replace(name, "-").Trim('-', '.');
+        return $"gitops-deploy/{environment}/{(safe.Length == 0 ? "values" : safe)}";
     }
 
     /// <summary>git check-ref-format rules that matter for a branch typed into a workflow.</summary>
@@ -142,6 +239,9 @@ public sealed partial record DeployOptions
 
     [GeneratedRegex("^[A-Za-z0-9-]+/[A-Za-z0-9._-]+$")]
     private static partial Regex LooksLikeOwnerName();
+
+    [GeneratedRegex("[^A-Za-z0-9._/-]+|/{2,}|\\.{2,}")]
+    private static partial Regex BranchUnsafe();
 
     [GeneratedRegex("^[0-9a-f]{7,64}$")]
     private static partial Regex Sha();

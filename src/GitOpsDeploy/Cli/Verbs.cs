@@ -31,7 +31,7 @@ public sealed class DeployVerb
     [Option("base-branch", HelpText = "Gitops branch to update; default: the repository's default branch.")]
     public string? BaseBranch { get; set; }
 
-    [Option("mode", HelpText = "push (commit to the base branch).")]
+    [Option("mode", HelpText = "push, pull-request (default), merge or auto-merge.")]
     public string? Mode { get; set; }
 
     [Option("commit-message", HelpText = "Commit message template ({{ environment }}, {{ images }}, {{ changes }}, ...).")]
@@ -51,6 +51,45 @@ public sealed class DeployVerb
 
     [Option("source-sha", HelpText = "Source commit; default GITHUB_SHA.")]
     public string? SourceSha { get; set; }
+
+    [Option("merge-method", HelpText = "squash (default), merge or rebase.")]
+    public string? MergeMethod { get; set; }
+
+    [Option("pull-request-branch", HelpText = "Head branch; default gitops-deploy/<environment>/<first image name>.")]
+    public string? PullRequestBranch { get; set; }
+
+    [Option("pull-request-title", HelpText = "Pull request title template.")]
+    public string? PullRequestTitle { get; set; }
+
+    [Option("pull-request-body", HelpText = "Pull request body template.")]
+    public string? PullRequestBody { get; set; }
+
+    [Option("labels", HelpText = "Labels for a new pull request, comma-separated.")]
+    public string? Labels { get; set; }
+
+    [Option("reviewers", HelpText = "Reviewers for a new pull request, comma-separated.")]
+    public string? Reviewers { get; set; }
+
+    [Option("team-reviewers", HelpText = "Team reviewers (slugs) for a new pull request, comma-separated.")]
+    public string? TeamReviewers { get; set; }
+
+    [Option("hold-label", HelpText = "A pull request with this label is never updated or merged; default hold.")]
+    public string? HoldLabel { get; set; }
+
+    [Option("wait-for-merge", HelpText = "Seconds to wait for the pull request to be merged; 0 = do not wait.")]
+    public string? WaitForMerge { get; set; }
+
+    [Option("deployment", HelpText = "true (default) or false: create a GitHub Deployment on the source commit.")]
+    public string? Deployment { get; set; }
+
+    [Option("token", HelpText = "Token for the source repository (deployments: write).")]
+    public string? Token { get; set; }
+
+    [Option("environment-url", HelpText = "URL shown on the deployment.")]
+    public string? EnvironmentUrl { get; set; }
+
+    [Option("production-environment", HelpText = "auto (default: names containing 'prod'), true or false.")]
+    public string? ProductionEnvironment { get; set; }
 
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()

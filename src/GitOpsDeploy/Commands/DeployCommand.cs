@@ -12,6 +12,12 @@ namespace GitOpsDeploy.Commands;
 public interface IDeployServices
 {
     IGitOpsWorkspace Workspace(DeployOptions options);
+
+    /// <summary>Pull requests on the gitops repository; null when the run needs none.</summary>
+    IPullRequests? PullRequests(DeployOptions options);
+
+    /// <summary>Deployments on the source repository; null when disabled or impossible here.</summary>
+    IDeployments? Deployments(DeployOptions options);
 }
 
 /// <summary>
@@ -50,7 +56,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
 
         try
         {
-            var runner = new DeployRunner(services.Workspace(options), runtime, time, loggers.CreateLogger<DeployRunner>());
+            var runner = new DeployRunner(services.Workspace(options), services.PullRequests(options), services.Deployments(options), runtime, context, time, loggers.CreateLogger<DeployRunner>());
             var result = await runner.RunAsync(options, cancellationToken);
             LastResult = result;
             Report(options, result);
@@ -65,6 +71,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             runtime.Error("the run was cancelled; nothing was pushed after the cancellation");
+            Summary(options, "**Cancelled.**");
             return 1;
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
@@ -80,7 +87,11 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
     {
         runtime.SetOutput("changed", result.Changed ? "true" : "false");
         runtime.SetOutput("operation", DeployResult.OperationName(result.Operation));
-        runtime.SetOutput("commit-sha", result.Operation == DeployOperation.Pushed ? result.CommitSha ?? string.Empty : string.Empty);
+        runtime.SetOutput("commit-sha", result.Operation is DeployOperation.None or DeployOperation.DryRun ? string.Empty : result.CommitSha ?? string.Empty);
+        runtime.SetOutput("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        runtime.SetOutput("pull-request-url", result.PullRequest?.Url ?? string.Empty);
+        runtime.SetOutput("merged", result.Merged ? "true" : "false");
+        runtime.SetOutput("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         runtime.SetOutput("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString())));
         runtime.SetOutput("images", string.Join('\n', result.Edit.Images.Select(i => i.After.ToString())));
 
@@ -99,12 +110,23 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             sb.Append(CultureInfo.InvariantCulture, $"\n`{value.File}` `{value.Path}`: `{value.Before ?? "(unset)"}` -> `{value.After}`\n");
         }
 
+        var pr = result.PullRequest is { } p ? $"[#{p.Number}]({p.Url})" : string.Empty;
         sb.Append('\n').Append(result.Operation switch
         {
+            DeployOperation.None when result.PullRequest is not null => $"No change: pull request {pr} already proposes exactly this.",
             DeployOperation.None => $"No change: `{result.Edit.OverlayPath}` already had these images on `{result.BaseBranch}`.",
-            DeployOperation.DryRun => $"Dry run: the commit was not pushed to `{result.BaseBranch}`.",
-            _ => $"Pushed {CommitLink(options, result.CommitSha!)} to `{result.BaseBranch}`.",
+            DeployOperation.DryRun => $"Dry run: nothing was pushed to `{options.GitOps.Display}`.",
+            DeployOperation.Pushed => $"Pushed {CommitLink(options, result.CommitSha!)} to `{result.BaseBranch}`.",
+            DeployOperation.Created => $"Opened pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
+            DeployOperation.Updated => $"Updated pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
+            DeployOperation.Merged => $"Merged pull request {pr} into `{result.BaseBranch}` as {CommitLink(options, result.CommitSha!)}.",
+            DeployOperation.AutoMergeEnabled => $"Auto-merge is enabled on pull request {pr}: GitHub merges it when its checks and reviews pass.",
+            _ => string.Empty,
         });
+        if (result.DeploymentId is { } id && options.SourceRepository is { } source && context.ServerUrl is { } server)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n\nDeployment [{id}]({server.TrimEnd('/')}/{source}/deployments) on `{source}@{options.SourceSha![..7]}`: {(result.Landed ? "success" : "queued")}.");
+        }
         Summary(options, sb.ToString());
     }
 

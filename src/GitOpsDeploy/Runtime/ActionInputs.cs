@@ -31,6 +31,9 @@ public static class ActionInputs
             Get("GITHUB_REPOSITORY"),
             Get("GITHUB_SHA"),
             Get("GITHUB_RUN_ID"),
-            Get("GITHUB_ACTIONS") == "true");
+            Get("GITHUB_ACTIONS") == "true")
+        {
+            GraphQlUrl = Get("GITHUB_GRAPHQL_URL"),
+        };
     }
 }

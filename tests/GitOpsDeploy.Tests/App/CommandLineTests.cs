@@ -1,4 +1,5 @@
 using GitOpsDeploy.Git;
+using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.App;
 
@@ -39,14 +40,14 @@ public sealed class CommandLineTests
         {
             var bare = Path.Combine(dir, "gitops.git");
             LocalRepository.CreateBare(bare, new Dictionary<string, byte[]> { ["environments/dev/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n"u8.ToArray() }, "init");
-            var (exit, output, error) = await Run(null, "--gitops-repository", bare, "--environment", "dev", "--images", "web:2", "api:3");
+            var (exit, output, error) = await Run(null, "--gitops-repository", bare, "--environment", "dev", "--mode", "push", "--images", "web:2", "api:3");
 
             Assert.True(exit == 0, error);
             Assert.Matches(@"changed\s+true", output);
             Assert.Matches(@"operation\s+pushed", output);
-            Assert.Contains("images           web=web:2", output, StringComparison.Ordinal);
-            Assert.Contains("api=api:3", output, StringComparison.Ordinal);
-            Assert.Contains("Pushed", LocalRepository.Show(bare, LocalRepository.Tip(bare)).Split('\n')[0].Replace("commit", "Pushed", StringComparison.Ordinal), StringComparison.Ordinal);
+            Assert.Matches(@"\n  images\s+web=web:2\n\s+api=api:3", output);
+            Assert.Equal("images:\n- name: web\n  newTag: \"2\"\n- name: api\n  newTag: \"3\"", GitCli.Run(bare, "show", "main:environments/dev/kustomization.yaml"));
+            Assert.Matches($@"commit-sha\s+{LocalRepository.Tip(bare)}", output);
         }
         finally
         {
@@ -58,7 +59,7 @@ public sealed class CommandLineTests
     public async Task Reads_the_token_from_GITOPS_TOKEN_and_never_prints_it()
     {
         var (exit, output, error) = await Run(new Dictionary<string, string> { ["GITOPS_TOKEN"] = "ghs_fromtheenvironment" },
-            "--gitops-repository", "http://127.0.0.1:9/acme/gitops.git", "--environment", "dev", "--images", "web:2");
+            "--gitops-repository", "http://127.0.0.1:9/acme/gitops.git", "--environment", "dev", "--mode", "push", "--images", "web:2");
         Assert.Equal(1, exit);
         Assert.DoesNotContain("ghs_fromtheenvironment", output + error, StringComparison.Ordinal);
     }

@@ -1,4 +1,5 @@
 using GitOpsDeploy.Git;
+using GitOpsDeploy.GitHub;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -54,6 +55,8 @@ public static class ActionRun
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();
             var exit = await CliHost.RunAsync([], environment, stdout, stderr, cancellationToken, services =>
+            {
+                services.AddSingleton(sp => new GitHubFactory(TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()) { RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
                 services.AddSingleton(sp => new GitWorkspaceFactory(sp.GetRequiredService<ILoggerFactory>())
                 {
                     TempRoot = dir,
@@ -64,7 +67,8 @@ public static class ActionRun
                             configs.Add(File.ReadAllText(Path.Combine(clone, "config")));
                         }
                     },
-                }));
+                });
+            });
             var outputText = File.ReadAllText(outputFile);
             return new ActionResult(exit, stdout.ToString(), stderr.ToString(), ParseOutputs(outputText), outputText, File.ReadAllText(summaryFile), configs);
         }

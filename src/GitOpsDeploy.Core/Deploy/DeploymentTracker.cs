@@ -1,0 +1,113 @@
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
+using Microsoft.Extensions.Logging;
+
+namespace GitOpsDeploy.Core.Deploy;
+
+/// <summary>
+/// The GitHub Deployment on the source commit, kept truthful: in_progress while we work, then
+/// success (the change is on the base branch), queued (waiting for a merge), failure/error, or
+/// inactive on cancellation. A run never leaves a deployment it created in_progress.
+/// </summary>
+public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions options, ActionContext context, ILogger logger)
+{
+    public const int MaxDescription = 140;
+
+    private DeploymentInfo? deployment;
+    private DeploymentState? last;
+
+    public long? Id => deployment?.Id;
+
+    /// <summary>The deployment task, e.g. <c>deploy:web-app</c> (the source repository's name).</summary>
+    public string Task => "deploy:" + (options.SourceRepository?.Split('/')[^1] ?? "app");
+
+    public bool Enabled => deployments is not null && options.Deployment && options.SourceRepository is not null && options.SourceSha is { Length: 40 } && !options.DryRun;
+
+    public async Task StartAsync(string description, CancellationToken cancellationToken)
+    {
+        if (!Enabled)
+        {
+            return;
+        }
+
+        var payload = new Dictionary<string, string>
+        {
+            ["gitops_repository"] = options.GitOps.Display,
+            ["environment"] = options.Environment,
+            ["overlay_path"] = options.OverlayPath,
+            ["images"] = string.Join(",", options.Images.Select(i => i.ToString())),
+            ["mode"] = options.Mode.ToString(),
+        };
+        deployment = await deployments!.CreateAsync(
+            new DeploymentRequest(options.SourceSha!, options.Environment, options.ProductionEnvironment, Task, Truncate(description), payload),
+            cancellationToken);
+        if (deployment is not null)
+        {
+            logger.LogInformation("Created deployment {Id} of {Sha} to {Environment}", deployment.Id, options.SourceSha, options.Environment);
+            await SetAsync(DeploymentState.InProgress, description, context.RunUrl, cancellationToken);
+        }
+    }
+
+    public Task<string?> PreviousShaAsync(CancellationToken cancellationToken) =>
+        Enabled ? deployments!.FindPreviousShaAsync(options.Environment, Task, options.SourceSha!, cancellationToken) : System.Threading.Tasks.Task.FromResult<string?>(null);
+
+    public async Task FinishAsync(DeployResult result, string? changeUrl, CancellationToken cancellationToken)
+    {
+        if (deployment is null)
+        {
+            return;
+        }
+
+        if (result.Landed)
+        {
+            var what = result.Operation == DeployOperation.None ? "already deployed" : "deployed";
+            await SetAsync(DeploymentState.Success, $"{CommitMessage.Summary(result.Edit)} {what} to {options.Environment}", changeUrl ?? context.RunUrl, cancellationToken);
+        }
+        else if (result.PullRequest is { } pr)
+        {
+            var why = result.Operation == DeployOperation.AutoMergeEnabled ? "auto-merge enabled" : "waiting for review";
+            await SetAsync(DeploymentState.Queued, $"PR #{pr.Number} {why}", pr.Url, cancellationToken);
+        }
+    }
+
+    /// <summary>Marks a failed run: <c>failure</c> for a refused deploy, <c>error</c> for a broken one.</summary>
+    public async Task FailAsync(DeployException error)
+    {
+        if (deployment is null || last is DeploymentState.Success or DeploymentState.Failure or DeploymentState.Error)
+        {
+            return;
+        }
+
+        var state = error.Kind is ErrorKind.Transient ? DeploymentState.Error : DeploymentState.Failure;
+        await ReportQuietlyAsync(state, error.Message);
+    }
+
+    /// <summary>The runner gives ~7.5 s after SIGTERM: report with a short budget of our own.</summary>
+    public Task CancelAsync() => deployment is null ? System.Threading.Tasks.Task.CompletedTask : ReportQuietlyAsync(DeploymentState.Inactive, "cancelled");
+
+    public static string Truncate(string text)
+    {
+        text = text.ReplaceLineEndings(" ");
+        return text.Length <= MaxDescription ? text : text[..(MaxDescription - 1)] + "…";
+    }
+
+    private async Task ReportQuietlyAsync(DeploymentState state, string description)
+    {
+        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await SetAsync(state, description, context.RunUrl, budget.Token);
+        }
+        catch (Exception e) when (e is DeployException or OperationCanceledException)
+        {
+            // The run has already failed; the original error is the one to report.
+            logger.LogWarning("Could not mark deployment {Id} as {State}: {Reason}", deployment!.Id, state, e.Message);
+        }
+    }
+
+    private async Task SetAsync(DeploymentState state, string description, string? logUrl, CancellationToken cancellationToken)
+    {
+        await deployments!.SetStatusAsync(deployment!.Id, new DeploymentStatus(state, Truncate(description), logUrl, options.EnvironmentUrl), cancellationToken);
+        last = state;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Overlay;
+
+namespace GitOpsDeploy.Core.Deploy;
+
+/// <summary>Links a run can put in a pull request (all built from GITHUB_SERVER_URL, never a literal host).</summary>
+public sealed record SourceLinks(string? CommitUrl, string? CompareUrl);
+
+/// <summary>
+/// Title and body of the deploy pull request, and the hidden marker in the body that lets a later
+/// run recognise its own pull requests (which environment, which app, which exact change).
+/// </summary>
+public static partial class PullRequestText
+{
+    public const int MaxTitle = 255;
+    public const int MaxBody = 65_536;
+
+    public static readonly string[] Placeholders = [.. CommitMessage.Placeholders, "table", "diff", "source-url", "compare-url"];
+
+    public static string Title(DeployOptions options, OverlayEdit edit)
+    {
+        var title = options.PullRequestTitleTemplate is { } template
+            ? MessageTemplate.Render(template, Values(options, edit, string.Empty, new SourceLinks(null, null)), "pull-request-title")
+            : $"Deploy {Versions(edit)} to {options.Environment}";
+        title = title.ReplaceLineEndings(" ").Trim();
+        return title.Length <= MaxTitle ? title : title[..(MaxTitle - 1)] + "…";
+    }
+
+    public static string Body(DeployOptions options, OverlayEdit edit, string diff, SourceLinks links, PullRequestMarker marker)
+    {
+        var values = Values(options, edit, diff, links);
+        var body = options.PullRequestBodyTemplate is { } template
+            ? MessageTemplate.Render(template, values, "pull-request-body")
+            : DefaultBody(options, values, links);
+        var footer = "\n\n" + marker.Render();
+        var limit = MaxBody - footer.Length;
+        if (body.Length > limit)
+        {
+            const string cut = "\n\n… (truncated to GitHub's size limit)";
+            body = body[..(limit - cut.Length)] + cut;
+        }
+
+        return body + footer;
+    }
+
+    /// <summary>"web 1.1.0, worker 2.0.1" (what the images become).</summary>
+    public static string Versions(OverlayEdit edit)
+    {
+        var parts = edit.Images.Select(i => $"{i.After.Name} {CommitMessage.Version(i.After)}")
+            .Concat(edit.Values.Select(v => $"{v.Path}={v.After}"))
+            .ToList();
+        return parts.Count == 0 ? "no changes" : string.Join(", ", parts);
+    }
+
+    /// <summary>A short digest of the change and the base it applies to: equal digests mean an identical pull request head.</summary>
+    public static string Digest(string baseSha, OverlayEdit edit)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(Encoding.UTF8.GetBytes(baseSha));
+        foreach (var file in edit.Files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(file.Path));
+            hash.AppendData(file.Content);
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
+    }
+
+    private static Dictionary<string, string> Values(DeployOptions options, OverlayEdit edit, string diff, SourceLinks links)
+    {
+        var values = new Dictionary<string, string>(CommitMessage.Values(options, edit))
+        {
+            ["images"] = Versions(edit),
+            ["table"] = Table(edit),
+            ["diff"] = diff,
+            ["source-url"] = links.CommitUrl ?? string.Empty,
+            ["compare-url"] = links.CompareUrl ?? string.Empty,
+        };
+        return values;
+    }
+
+    private static string Table(OverlayEdit edit)
+    {
+        var sb = new StringBuilder();
+        if (edit.Images.Count > 0)
+        {
+            sb.Append("| Image | From | To |\n|---|---|---|\n");
+            foreach (var image in edit.Images)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"| `{image.After.Name}` | `{CommitMessage.Reference(image.Before)}` | `{CommitMessage.Reference(image.After)}` |\n");
+            }
+        }
+
+        foreach (var value in edit.Values)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n`{value.File}` `{value.Path}`: `{value.Before ?? "(unset)"}` → `{value.After}`\n");
+        }
+
+        return sb.ToString().TrimEnd('\n');
+    }
+
+    private static string DefaultBody(DeployOptions options, IReadOnlyDictionary<string, string> values, SourceLinks links)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"Deploys to **{options.Environment}** (`{values["overlay-path"]}`).\n\n");
+        sb.Append(values["table"]).Append("\n\n");
+        if (options.SourceRepository is { } repo && options.SourceSha is { } sha)
+        {
+            var shortSha = sha.Length > 7 ? sha[..7] : sha;
+            sb.Append("Source commit: ").Append(links.CommitUrl is { } url ? $"[{repo}@{shortSha}]({url})" : $"{repo}@{shortSha}").Append('\n');
+        }
+
+        if (links.CompareUrl is { } compare)
+        {
+            sb.Append("Changes since the previous deployment: ").Append(compare).Append('\n');
+        }
+
+        if (values["diff"].Length > 0)
+        {
+            sb.Append("\n<details><summary>Overlay diff</summary>\n\n```diff\n").Append(values["diff"].TrimEnd('\n')).Append("\n```\n</details>\n");
+        }
+
+        return sb.ToString().TrimEnd('\n');
+    }
+}
+
+/// <summary>The hidden line at the end of a deploy pull request's body.</summary>
+public sealed partial record PullRequestMarker(string Environment, string Source, string Digest)
+{
+    public string Render() => $"<!-- gitops-deploy environment=\"{Environment}\" source=\"{Source}\" digest=\"{Digest}\" -->";
+
+    public static PullRequestMarker? Find(string? body)
+    {
+        var match = body is null ? Match.Empty : Pattern().Match(body);
+        return match.Success ? new PullRequestMarker(match.Groups["env"].Value, match.Groups["src"].Value, match.Groups["digest"].Value) : null;
+    }
+
+    /// <summary>Same environment and same app: such pull requests supersede each other.</summary>
+    public bool SameTarget(PullRequestMarker other) => other.Environment == Environment && other.Source == Source;
+
+    [GeneratedRegex("<!-- gitops-deploy environment=\"(?<env>[^\"]*)\" source=\"(?<src>[^\"]*)\" digest=\"(?<digest>[0-9a-f]*)\" -->")]
+    private static partial Regex Pattern();
+}

@@ -1,0 +1,36 @@
+namespace GitOpsDeploy.Core.Ports;
+
+public enum DeploymentState
+{
+    InProgress,
+    Queued,
+    Success,
+    Failure,
+    Error,
+    Inactive,
+}
+
+public sealed record DeploymentRequest(
+    string Sha,
+    string Environment,
+    bool ProductionEnvironment,
+    string Task,
+    string Description,
+    IReadOnlyDictionary<string, string> Payload);
+
+public sealed record DeploymentStatus(DeploymentState State, string Description, string? LogUrl, string? EnvironmentUrl);
+
+/// <summary>A deployment GitHub created; <see cref="Id"/> is what statuses are posted to.</summary>
+public sealed record DeploymentInfo(long Id, string Url);
+
+/// <summary>GitHub Deployments on the source (application) repository.</summary>
+public interface IDeployments
+{
+    /// <summary>Creates a deployment; null when GitHub answered without creating one (202, 409), with the reason logged.</summary>
+    Task<DeploymentInfo?> CreateAsync(DeploymentRequest request, CancellationToken cancellationToken);
+
+    Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken);
+
+    /// <summary>The commit of the newest earlier deployment of this task to this environment, if any.</summary>
+    Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken);
+}

@@ -1,0 +1,55 @@
+using GitOpsDeploy.Core;
+using Octokit;
+
+namespace GitOpsDeploy.GitHub;
+
+/// <summary>The one place Octokit's exceptions become errors a user can act on.</summary>
+internal static class GitHubErrors
+{
+    /// <summary>Runs one API call; <paramref name="what"/> says what we tried, <paramref name="permission"/> what the token needs for it.</summary>
+    public static async Task<T> Call<T>(Func<Task<T>> call, string what, string repository, string tokenInput, string permission)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (ApiException e)
+        {
+            throw Translate(e, what, repository, tokenInput, permission);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new DeployException(ErrorKind.Transient, $"could not {what} on {repository}: {e.Message}", e);
+        }
+    }
+
+    public static Task Call(Func<Task> call, string what, string repository, string tokenInput, string permission) =>
+        Call(async () =>
+        {
+            await call();
+            return true;
+        }, what, repository, tokenInput, permission);
+
+    public static DeployException Translate(ApiException e, string what, string repository, string tokenInput, string permission)
+    {
+        var detail = Detail(e);
+        return e switch
+        {
+            AuthorizationException => new(ErrorKind.AuthenticationFailed, $"could not {what} on {repository}: GitHub refused the credentials (401); check {tokenInput}", e),
+            RateLimitExceededException or SecondaryRateLimitExceededException => new(ErrorKind.Transient, $"could not {what} on {repository}: GitHub's rate limit was hit and did not reset in time ({detail})", e),
+            ForbiddenException => new(ErrorKind.PermissionDenied, $"could not {what} on {repository}: {tokenInput} needs {permission} on {repository} ({detail})", e),
+            NotFoundException => new(ErrorKind.NotFound, $"could not {what}: {repository} was not found, or {tokenInput} cannot see it (it needs {permission}); check the repository name", e),
+            ApiValidationException => new(ErrorKind.InvalidInput, $"could not {what} on {repository}: GitHub rejected the request ({detail})", e),
+            _ when (int)e.StatusCode >= 500 => new(ErrorKind.Transient, $"could not {what} on {repository}: GitHub answered {(int)e.StatusCode} ({detail})", e),
+            _ => new(ErrorKind.Transient, $"could not {what} on {repository}: GitHub answered {(int)e.StatusCode} ({detail})", e),
+        };
+    }
+
+    /// <summary>GitHub's message plus the validation errors' messages, e.g. "Validation Failed: A pull request already exists for ...".</summary>
+    public static string Detail(ApiException e)
+    {
+        var message = e.ApiError?.Message ?? e.Message;
+        var errors = e.ApiError?.Errors?.Select(x => x.Message ?? $"{x.Resource}.{x.Field} {x.Code}").Where(x => !string.IsNullOrEmpty(x)).ToList() ?? [];
+        return errors.Count == 0 ? message : $"{message}: {string.Join("; ", errors)}";
+    }
+}

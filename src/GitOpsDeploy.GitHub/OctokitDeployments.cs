@@ -1,0 +1,87 @@
+using System.Collections.ObjectModel;
+using System.Net;
+using GitOpsDeploy.Core.Ports;
+using Microsoft.Extensions.Logging;
+using Octokit;
+using DeploymentRequest = GitOpsDeploy.Core.Ports.DeploymentRequest;
+using DeploymentState = GitOpsDeploy.Core.Ports.DeploymentState;
+using DeploymentStatus = GitOpsDeploy.Core.Ports.DeploymentStatus;
+
+namespace GitOpsDeploy.GitHub;
+
+/// <summary>Deployments and their statuses on the source repository through Octokit.</summary>
+public sealed class OctokitDeployments(IGitHubClient client, string repository, ILogger logger) : IDeployments
+{
+    private const string Token = "token";
+    private const string Permission = "deployments: write";
+    private readonly string owner = repository.Split('/')[0];
+    private readonly string name = repository.Split('/')[1];
+
+    public async Task<DeploymentInfo?> CreateAsync(DeploymentRequest request, CancellationToken cancellationToken)
+    {
+        var deployment = new NewDeployment(request.Sha)
+        {
+            Environment = request.Environment,
+            AutoMerge = false,
+            RequiredContexts = new Collection<string>(),
+            ProductionEnvironment = request.ProductionEnvironment,
+            TransientEnvironment = false,
+            Task = request.Task,
+            Description = request.Description,
+            Payload = request.Payload.ToDictionary(p => p.Key, p => p.Value),
+        };
+        try
+        {
+            var created = await client.Repository.Deployment.Create(owner, name, deployment);
+            if (created.Id == 0)
+            {
+                // 202 Accepted: GitHub answered with a message instead of a deployment.
+                logger.LogWarning("GitHub did not create a deployment for {Sha} (202 Accepted); continuing without deployment statuses", request.Sha);
+                return null;
+            }
+
+            return new DeploymentInfo(created.Id, created.Url);
+        }
+        catch (ApiException e) when (e.StatusCode == HttpStatusCode.Conflict)
+        {
+            logger.LogWarning("GitHub refused to create a deployment for {Sha} (409: {Reason}); continuing without deployment statuses", request.Sha, GitHubErrors.Detail(e));
+            return null;
+        }
+        catch (ApiException e)
+        {
+            throw GitHubErrors.Translate(e, $"create a deployment of {request.Sha[..7]}", repository, Token, Permission);
+        }
+    }
+
+    public Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken)
+    {
+        var request = new NewDeploymentStatus(State(status.State))
+        {
+            Description = status.Description,
+            LogUrl = status.LogUrl,
+            EnvironmentUrl = status.EnvironmentUrl,
+            AutoInactive = status.State == DeploymentState.Success,
+        };
+        return GitHubErrors.Call(() => client.Repository.Deployment.Status.Create(owner, name, id, request), $"set deployment {id} to {status.State}", repository, Token, Permission);
+    }
+
+    public async Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken)
+    {
+        // Octokit's GetAll has no environment/task filter: ask the endpoint directly, one page, newest first.
+        var parameters = new Dictionary<string, string> { ["environment"] = environment, ["task"] = task, ["per_page"] = "10" };
+        var recent = await GitHubErrors.Call(
+            () => client.Connection.Get<List<Deployment>>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters),
+            "list deployments", repository, Token, "deployments: read");
+        return recent.Body?.Select(d => d.Sha).FirstOrDefault(sha => !string.Equals(sha, currentSha, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static Octokit.DeploymentState State(DeploymentState state) => state switch
+    {
+        DeploymentState.InProgress => Octokit.DeploymentState.InProgress,
+        DeploymentState.Queued => Octokit.DeploymentState.Queued,
+        DeploymentState.Success => Octokit.DeploymentState.Success,
+        DeploymentState.Failure => Octokit.DeploymentState.Failure,
+        DeploymentState.Error => Octokit.DeploymentState.Error,
+        _ => Octokit.DeploymentState.Inactive,
+    };
+}

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using GitOpsDeploy.Core.Ports;
+using Octokit;
+using MergeMethod = GitOpsDeploy.Core.Ports.MergeMethod;
+using NewPullRequest = GitOpsDeploy.Core.Ports.NewPullRequest;
+
+namespace GitOpsDeploy.GitHub;
+
+/// <summary>Pull requests on the gitops repository through Octokit, mapped to our own records.</summary>
+public sealed class OctokitPullRequests(IGitHubClient client, string repository, Uri graphQl) : IPullRequests
+{
+    private const string Token = "gitops-token";
+    private readonly string owner = repository.Split('/')[0];
+    private readonly string name = repository.Split('/')[1];
+
+    public async Task<RepositorySettings> GetRepositoryAsync(CancellationToken cancellationToken)
+    {
+        var repo = await Call(() => client.Repository.Get(owner, name), "read the repository settings", "metadata: read");
+        return new RepositorySettings(repo.DefaultBranch, repo.AllowAutoMerge ?? false);
+    }
+
+    public async Task<IReadOnlyList<PullRequestInfo>> ListOpenAsync(string baseBranch, CancellationToken cancellationToken)
+    {
+        var request = new PullRequestRequest { State = ItemStateFilter.Open, Base = baseBranch };
+        var all = await Call(() => client.PullRequest.GetAllForRepository(owner, name, request, new ApiOptions { PageSize = 100 }), "list open pull requests", "pull-requests: read");
+        return all.Select(Map).ToList();
+    }
+
+    public async Task<PullRequestInfo> GetAsync(int number, CancellationToken cancellationToken) =>
+        Map(await Call(() => client.PullRequest.Get(owner, name, number), $"read pull request #{number}", "pull-requests: read"));
+
+    public async Task<PullRequestInfo?> CreateAsync(NewPullRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var created = await client.PullRequest.Create(owner, name, new Octokit.NewPullRequest(request.Title, request.Head, request.Base) { Body = request.Body });
+            return Map(created);
+        }
+        catch (ApiValidationException e) when (GitHubErrors.Detail(e).Contains("already exists", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+        catch (ApiException e)
+        {
+            throw GitHubErrors.Translate(e, "open a pull request", repository, Token, "pull-requests: write");
+        }
+    }
+
+    public async Task<PullRequestInfo> UpdateAsync(int number, string title, string body, CancellationToken cancellationToken) =>
+        Map(await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { Title = title, Body = body }), $"update pull request #{number}", "pull-requests: write"));
+
+    public Task AddLabelsAsync(int number, IReadOnlyList<string> labels, CancellationToken cancellationToken) =>
+        Call(() => client.Issue.Labels.AddToIssue(owner, name, number, [.. labels]), $"label pull request #{number}", "pull-requests: write (issues: write for new labels)");
+
+    public Task RequestReviewersAsync(int number, IReadOnlyList<string> reviewers, IReadOnlyList<string> teamReviewers, CancellationToken cancellationToken) =>
+        Call(() => client.PullRequest.ReviewRequest.Create(owner, name, number, new PullRequestReviewRequest(reviewers.ToList(), teamReviewers.ToList())), $"request reviewers on #{number}", "pull-requests: write (and members: read for teams)");
+
+    public async Task<MergeResult> MergeAsync(int number, string headSha, MergeMethod method, string commitTitle, CancellationToken cancellationToken)
+    {
+        var request = new MergePullRequest { Sha = headSha, MergeMethod = Method(method), CommitTitle = $"{commitTitle} (#{number})" };
+        try
+        {
+            var merge = await client.PullRequest.Merge(owner, name, number, request);
+            return merge.Merged ? new MergeResult(MergeResultKind.Merged, merge.Sha, merge.Message) : new MergeResult(MergeResultKind.NotMergeable, null, merge.Message);
+        }
+        catch (PullRequestNotMergeableException e)
+        {
+            return new MergeResult(MergeResultKind.NotMergeable, null, GitHubErrors.Detail(e));
+        }
+        catch (PullRequestMismatchException e)
+        {
+            return new MergeResult(MergeResultKind.HeadModified, null, GitHubErrors.Detail(e));
+        }
+        catch (ApiException e)
+        {
+            throw GitHubErrors.Translate(e, $"merge pull request #{number}", repository, Token, "contents: write");
+        }
+    }
+
+    /// <summary>GraphQL <c>enablePullRequestAutoMerge</c> (no REST API exists), sent through the same connection.</summary>
+    public async Task<AutoMergeResult> EnableAutoMergeAsync(PullRequestInfo pullRequest, MergeMethod method, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.Serialize(new
+        {
+            query = "mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { number } } }",
+            variables = new { id = pullRequest.NodeId, method = method.ToString().ToUpperInvariant() },
+        });
+        var response = await Call(() => client.Connection.Post<string>(graphQl, body, "application/json", "application/json"), $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write");
+        // Octokit leaves Body empty for string responses; the raw text is on the HTTP response.
+        var json = JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}");
+        var error = json?["errors"]?.AsArray().Select(e => e?["message"]?.GetValue<string>()).FirstOrDefault(m => m is not null);
+        if (error is null)
+        {
+            return new AutoMergeResult(AutoMergeResultKind.Enabled, "auto-merge enabled");
+        }
+
+        // GitHub refuses auto-merge on a PR that is mergeable now: "Pull request is in clean status".
+        return error.Contains("clean status", StringComparison.OrdinalIgnoreCase) || error.Contains("unstable status", StringComparison.OrdinalIgnoreCase)
+            ? new AutoMergeResult(AutoMergeResultKind.AlreadyMergeable, error)
+            : new AutoMergeResult(AutoMergeResultKind.NotAllowed, error);
+    }
+
+    public async Task CloseAsync(int number, string comment, CancellationToken cancellationToken)
+    {
+        await Call(() => client.Issue.Comment.Create(owner, name, number, comment), $"comment on #{number}", "pull-requests: write");
+        await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { State = ItemState.Closed }), $"close #{number}", "pull-requests: write");
+    }
+
+    private Task<T> Call<T>(Func<Task<T>> call, string what, string permission) => GitHubErrors.Call(call, what, repository, Token, permission);
+
+    private Task Call(Func<Task> call, string what, string permission) => GitHubErrors.Call(call, what, repository, Token, permission);
+
+    private static PullRequestMergeMethod Method(MergeMethod method) => method switch
+    {
+        MergeMethod.Merge => PullRequestMergeMethod.Merge,
+        MergeMethod.Rebase => PullRequestMergeMethod.Rebase,
+        _ => PullRequestMergeMethod.Squash,
+    };
+
+    private static PullRequestInfo Map(PullRequest pr) => new(
+        pr.Number,
+        pr.HtmlUrl,
+        pr.Head?.Ref ?? string.Empty,
+        pr.Head?.Sha ?? string.Empty,
+        pr.Base?.Ref ?? string.Empty,
+        pr.State.Value == ItemState.Open,
+        pr.Merged,
+        pr.NodeId ?? string.Empty,
+        pr.Title ?? string.Empty,
+        pr.Body ?? string.Empty,
+        pr.Labels?.Select(l => l.Name).ToList() ?? [])
+    {
+        MergeableState = pr.MergeableState?.StringValue,
+        MergeCommitSha = pr.MergeCommitSha,
+    };
+}

@@ -1,0 +1,112 @@
+namespace GitOpsDeploy.Tests.Fakes;
+
+/// <summary>A repository as the fake API knows it; <see cref="Git"/> is null for API-only repositories (the app repo).</summary>
+public sealed class ApiRepo(long id, string fullName, FakeRepo? git)
+{
+    public long Id { get; } = id;
+
+    public string FullName { get; } = fullName;
+
+    public FakeRepo? Git { get; } = git;
+
+    public string DefaultBranch { get; set; } = git?.DefaultBranch ?? "main";
+
+    public bool AllowAutoMerge { get; set; }
+
+    /// <summary>Branch protection requiring an approving review: merges answer 405, mergeable_state is "blocked".</summary>
+    public bool RequireReviews { get; set; }
+
+    /// <summary>Branch protection requiring the head to be up to date with the base ("behind" otherwise).</summary>
+    public bool RequireUpToDate { get; set; }
+
+    public List<FakePull> Pulls { get; } = [];
+
+    public List<FakeDeployment> Deployments { get; } = [];
+
+    public int NextIssueNumber { get; set; } = 1;
+}
+
+public sealed class FakePull
+{
+    public required int Number { get; init; }
+
+    public required string Head { get; init; }
+
+    public required string Base { get; set; }
+
+    public required string Title { get; set; }
+
+    public string Body { get; set; } = string.Empty;
+
+    public string State { get; set; } = "open";
+
+    public bool Merged { get; set; }
+
+    public DateTimeOffset? MergedAt { get; set; }
+
+    public DateTimeOffset? ClosedAt { get; set; }
+
+    public string? MergeCommitSha { get; set; }
+
+    /// <summary>The head sha when the pull request was closed (GitHub keeps showing it).</summary>
+    public string? ClosedHeadSha { get; set; }
+
+    public List<string> Labels { get; } = [];
+
+    public List<string> Comments { get; } = [];
+
+    public List<string> RequestedReviewers { get; } = [];
+
+    public List<string> RequestedTeams { get; } = [];
+
+    /// <summary>The merge method auto-merge was enabled with, if it was.</summary>
+    public string? AutoMerge { get; set; }
+
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    public string NodeId => $"PR_kwFake{Number}";
+}
+
+public sealed class FakeDeployment
+{
+    public required long Id { get; init; }
+
+    public required string Sha { get; init; }
+
+    public required string Ref { get; init; }
+
+    public required string Environment { get; init; }
+
+    public required string Task { get; init; }
+
+    public string? Description { get; init; }
+
+    public bool ProductionEnvironment { get; init; }
+
+    public Dictionary<string, string> Payload { get; init; } = [];
+
+    public List<FakeDeploymentStatus> Statuses { get; } = [];
+
+    public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
+
+    public string? LastState => Statuses.Count == 0 ? null : Statuses[^1].State;
+}
+
+public sealed record FakeDeploymentStatus(long Id, string State, string? Description, string? LogUrl, string? EnvironmentUrl, DateTimeOffset CreatedAt);
+
+/// <summary>A canned failure for the next matching request(s), e.g. two 502s in a row or a secondary rate limit.</summary>
+public sealed class InjectedFailure
+{
+    public required string Method { get; init; }
+
+    /// <summary>Matched against the path after /api/v3 (e.g. "/repos/acme/app/deployments").</summary>
+    public required string PathSuffix { get; init; }
+
+    public required int Status { get; init; }
+
+    public string Body { get; init; } = "{\"message\":\"Server Error\"}";
+
+    public Dictionary<string, string> Headers { get; init; } = [];
+
+    public int Times { get; set; } = 1;
+}
