@@ -383,6 +383,16 @@ public sealed class PullRequestModeTests : GitOpsFixture
     }
 
     [Fact]
+    public async Task A_wrong_source_token_is_named_before_anything_is_pushed()
+    {
+        var result = await Run(PrInputs(("token", "ghs_wrong_source_token")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("GitHub refused the credentials (401); check token", result.Stdout, StringComparison.Ordinal);
+        Assert.Empty(GitOpsApi.Pulls);
+    }
+
+    [Fact]
     public async Task A_read_only_gitops_token_fails_the_push_and_the_deployment()
     {
         var result = await Run(PrInputs(("gitops-token", ReadToken)));

@@ -1,0 +1,76 @@
+using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Yaml;
+
+namespace GitOpsDeploy.Core.Tests;
+
+public sealed class PullRequestTextTests
+{
+    private static readonly OverlayEdit Edit = new("environments/staging", "environments/staging/kustomization.yaml",
+        [new FileChange("environments/staging/kustomization.yaml", [1])],
+        [new ImageChange(new ImageEntry("web", "ghcr.io/acme/web", "1.0.0", null), new ImageEntry("web", "ghcr.io/acme/web", "1.1.0", null))], []);
+
+    private static DeployOptions Options(string? title = null, string? body = null) => new()
+    {
+        GitOps = new GitOpsRemote(RemoteKind.GitHub, "u", "acme/gitops") { Repository = "acme/gitops" },
+        Environment = "staging",
+        OverlayPath = "environments/staging",
+        Images = [ImageSpec.Parse("web:1.1.0")],
+        Settings = [],
+        Author = new CommitAuthor("b", "b@e"),
+        SourceRepository = "acme/app",
+        SourceSha = "0123456789abcdef0123456789abcdef01234567",
+        PullRequestTitleTemplate = title,
+        PullRequestBodyTemplate = body,
+    };
+
+    private static readonly PullRequestMarker Marker = new("staging", "acme/app", "00ff00ff00ff00ff");
+
+    [Fact]
+    public void Default_title_names_images_and_environment() =>
+        Assert.Equal("Deploy web 1.1.0 to staging", PullRequestText.Title(Options(), Edit));
+
+    [Fact]
+    public void Titles_are_cut_to_255_characters() =>
+        Assert.Equal(255, PullRequestText.Title(Options(title: new string('t', 400)), Edit).Length);
+
+    [Fact]
+    public void The_body_is_cut_to_githubs_limit_and_keeps_its_marker()
+    {
+        var body = PullRequestText.Body(Options(), Edit, new string('+', 100_000), new SourceLinks("https://x/commit", "https://x/compare"), Marker);
+
+        Assert.True(body.Length <= PullRequestText.MaxBody, $"{body.Length}");
+        Assert.Contains("truncated to GitHub's size limit", body, StringComparison.Ordinal);
+        Assert.Equal(Marker, PullRequestMarker.Find(body));
+    }
+
+    [Fact]
+    public void The_default_body_links_the_source_and_the_compare_view()
+    {
+        var body = PullRequestText.Body(Options(), Edit, "-a\n+b\n", new SourceLinks("https://git.example.com/acme/app/commit/0123", "https://git.example.com/acme/app/compare/aaa...0123"), Marker);
+
+        Assert.Contains("[acme/app@0123456](https://git.example.com/acme/app/commit/0123)", body, StringComparison.Ordinal);
+        Assert.Contains("Changes since the previous deployment: https://git.example.com/acme/app/compare/aaa...0123", body, StringComparison.Ordinal);
+        Assert.Contains("| `web` | `ghcr.io/acme/web:1.0.0` | `ghcr.io/acme/web:1.1.0` |", body, StringComparison.Ordinal);
+        Assert.Contains("```diff\n-a\n+b\n```", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Templates_fill_placeholders()
+    {
+        var body = PullRequestText.Body(Options(body: "{{ environment }}: {{ images }} from {{ short-sha }}"), Edit, string.Empty, new SourceLinks(null, null), Marker);
+        Assert.StartsWith("staging: web 1.1.0 from 0123456", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_digest_changes_with_the_base_or_the_content()
+    {
+        var a = PullRequestText.Digest("base1", Edit);
+        Assert.Equal(a, PullRequestText.Digest("base1", Edit));
+        Assert.NotEqual(a, PullRequestText.Digest("base2", Edit));
+        Assert.NotEqual(a, PullRequestText.Digest("base1", Edit with { Files = [new FileChange("environments/staging/kustomization.yaml", [2])] }));
+    }
+}
