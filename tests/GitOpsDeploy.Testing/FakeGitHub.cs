@@ -235,7 +235,9 @@ public sealed class FakeRepo(string fullName, string barePath, string defaultBra
             }
 
             var commit = GitCli.Run(work, env, [.. args]);
-            GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit);
+
+            // Compare-and-swap, like a real push: never clobber a concurrent update.
+            GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit, parent ?? new string('0', 40));
             return commit;
         }
         finally

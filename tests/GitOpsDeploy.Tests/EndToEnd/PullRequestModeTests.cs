@@ -155,12 +155,8 @@ public sealed class PullRequestModeTests : GitOpsFixture
         {
             if (Interlocked.Exchange(ref moved, 1) == 0)
             {
-                // Lands after our head-branch push is received: main moves under the open pull request.
-                _ = Task.Run(async () =>
-                {
-                    await Task.Delay(50);
-                    Repo.Commit(new Dictionary<string, string> { ["base/other.yaml"] = "x: 1\n" }, "someone else");
-                });
+                // While our head branch is being pushed, main moves on: the pull request will be behind.
+                Repo.Commit(new Dictionary<string, string> { ["base/other.yaml"] = "x: 1\n" }, "someone else");
             }
 
             return Task.CompletedTask;
@@ -297,13 +293,9 @@ public sealed class PullRequestModeTests : GitOpsFixture
     {
         GitHub.BeforeReceivePack = pushedRepo =>
         {
-            // Another run opens the pull request right after our head branch lands.
+            // Another run opens the pull request between our listing and our create.
             GitHub.BeforeReceivePack = null;
-            _ = Task.Run(async () =>
-            {
-                await Task.Delay(50);
-                GitHub.OpenPull("acme/gitops", "gitops-deploy/staging/web", "Deploy web 1.1.0 to staging", "from the other run");
-            });
+            GitHub.OpenPull("acme/gitops", "gitops-deploy/staging/web", "Deploy web 1.1.0 to staging", "from the other run");
             return Task.CompletedTask;
         };
         var result = await Run(PrInputs());
