@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Ports;
 using Octokit;
@@ -81,11 +80,12 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     /// <summary>GraphQL <c>enablePullRequestAutoMerge</c> (no REST API exists), sent through the same connection.</summary>
     public async Task<AutoMergeResult> EnableAutoMergeAsync(PullRequestInfo pullRequest, MergeMethod method, CancellationToken cancellationToken)
     {
-        var body = JsonSerializer.Serialize(new
+        // Built as a JsonObject (no reflection), so the request survives trimming.
+        var body = new JsonObject
         {
-            query = "mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { number } } }",
-            variables = new { id = pullRequest.NodeId, method = method.ToString().ToUpperInvariant() },
-        });
+            ["query"] = "mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { number } } }",
+            ["variables"] = new JsonObject { ["id"] = pullRequest.NodeId, ["method"] = method.ToString().ToUpperInvariant() },
+        }.ToJsonString();
         var response = await Call(() => client.Connection.Post<string>(graphQl, body, "application/json", "application/json"), $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write");
         // Octokit leaves Body empty for string responses; the raw text is on the HTTP response.
         var json = JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}");

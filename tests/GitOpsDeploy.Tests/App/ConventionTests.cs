@@ -6,7 +6,7 @@ namespace GitOpsDeploy.Tests.App;
 /// <summary>Guards the architecture and the documented contract.</summary>
 public sealed class ConventionTests
 {
-    private static string RepoRoot()
+    internal static string RepoRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using GitOpsDeploy.Tests.Fakes;
+
+namespace GitOpsDeploy.Tests.App;
+
+/// <summary>Publishes once, exactly as the Dockerfile does (its restore and publish lines, run verbatim).</summary>
+public sealed partial class PublishedBinaryFixture : IDisposable
+{
+    public PublishedBinaryFixture()
+    {
+        var repo = ConventionTests.RepoRoot();
+        Output = Directory.CreateTempSubdirectory("published-").FullName;
+        Root = Path.Combine(Output, "src-copy");
+        var dockerfile = File.ReadAllText(Path.Combine(repo, "Dockerfile"));
+
+        // What the Dockerfile COPYs into its build stage, without build outputs.
+        foreach (Match copy in DockerCopy().Matches(dockerfile))
+        {
+            foreach (var source in copy.Groups["sources"].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                CopyTree(Path.Combine(repo, source), Path.Combine(Root, source));
+            }
+        }
+
+        foreach (Match line in DotnetRun().Matches(dockerfile))
+        {
+            var args = line.Groups["args"].Value.Replace(" -o /app", $" -o {Path.Combine(Output, "app")}", StringComparison.Ordinal);
+            Log += Run("dotnet", args, Root, TimeSpan.FromMinutes(5)).Output;
+        }
+
+        Binary = Path.Combine(Output, "app", "gitops-deploy");
+    }
+
+    public string Root { get; }
+
+    public string Output { get; }
+
+    public string Binary { get; }
+
+    public string Log { get; } = string.Empty;
+
+    public void Dispose() => Directory.Delete(Output, recursive: true);
+
+    public static (int Exit, string Output) Run(string file, string args, string directory, TimeSpan timeout, IDictionary<string, string>? env = null)
+    {
+        var start = new ProcessStartInfo(file, args) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (key, value) in env ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {args} did not finish in {timeout}");
+        }
+
+        var output = stdout.Result + stderr.Result;
+        if (file == "dotnet" && process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet {args} failed:\n{output}");
+        }
+
+        return (process.ExitCode, output);
+    }
+
+    private static void CopyTree(string source, string target)
+    {
+        if (File.Exists(source))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(source, target, overwrite: true);
+            return;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(source, file);
+            if (relative.Split(Path.DirectorySeparatorChar).Any(part => part is "bin" or "obj"))
+            {
+                continue;
+            }
+
+            CopyTree(file, Path.Combine(target, relative));
+        }
+    }
+
+    // "COPY a b dest/" in the build stage: every token but the last is a source (ignores --from copies).
+    [GeneratedRegex(@"^COPY (?!--)(?<sources>.+) \S+$", RegexOptions.Multiline)]
+    private static partial Regex DockerCopy();
+
+    [GeneratedRegex(@"^RUN dotnet (?<args>(restore|publish) .+)$", RegexOptions.Multiline)]
+    private static partial Regex DotnetRun();
+}
+
+/// <summary>
+/// The published (self-contained, ReadyToRun, trimmed) binary, end to end: a missing native library
+/// or a trimming break in Octokit, CommandLineParser or LibGit2Sharp fails here, without Docker.
+/// </summary>
+public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : IClassFixture<PublishedBinaryFixture>
+{
+    [Fact]
+    public void Help_works()
+    {
+        var (exit, output) = PublishedBinaryFixture.Run(published.Binary, "--help", published.Root, TimeSpan.FromSeconds(30));
+        Assert.Equal(0, exit);
+        Assert.Contains("--gitops-repository", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_embedded_example_deploys()
+    {
+        var (exit, output) = PublishedBinaryFixture.Run(published.Binary, "example", published.Root, TimeSpan.FromSeconds(60));
+        Assert.True(exit == 0, output);
+        Assert.Contains("+    newTag: \"1.4.2\"", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_merge_mode_run_with_a_deployment_works_through_octokit_and_graphql()
+    {
+        await using var github = await FakeGitHub.StartAsync();
+        github.AddToken("ghs_publishedTOKEN123", Permission.Write);
+        var repo = github.CreateRepo("acme/gitops", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n" });
+        var app = github.CreateApiRepo("acme/app");
+        github.Api("acme/gitops").AllowAutoMerge = true;
+        var outputFile = Path.GetTempFileName();
+        var env = new Dictionary<string, string>
+        {
+            ["GITHUB_ACTIONS"] = "true",
+            ["GITHUB_OUTPUT"] = outputFile,
+            ["GITHUB_SERVER_URL"] = github.ServerUrl,
+            ["GITHUB_API_URL"] = github.ServerUrl + "/api/v3",
+            ["GITHUB_REPOSITORY"] = "acme/app",
+            ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
+            ["GITHUB_RUN_ID"] = "1",
+            ["INPUT_GITOPS-REPOSITORY"] = "acme/gitops",
+            ["INPUT_GITOPS-TOKEN"] = "ghs_publishedTOKEN123",
+            ["INPUT_TOKEN"] = "ghs_publishedTOKEN123",
+            ["INPUT_ENVIRONMENT"] = "staging",
+            ["INPUT_IMAGES"] = "web=ghcr.io/acme/web:2",
+            ["INPUT_MODE"] = "auto-merge",
+        };
+
+        var (exit, output) = await Task.Run(() => PublishedBinaryFixture.Run(published.Binary, string.Empty, published.Root, TimeSpan.FromSeconds(60), env));
+
+        Assert.True(exit == 0, output);
+        var outputs = ActionRun.ParseOutputs(File.ReadAllText(outputFile));
+        File.Delete(outputFile);
+        Assert.Equal("merged", outputs["operation"]);
+        Assert.Contains("newTag: \"2\"", repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Equal(["in_progress", "success"], Assert.Single(app.Deployments).Statuses.Select(s => s.State));
+        Assert.Contains("POST /api/graphql", string.Join('\n', github.Requests), StringComparison.Ordinal);
+    }
+}
