@@ -45,7 +45,7 @@ public static class CliHost
         });
         // "gitops-deploy --help" shows the default command's options, which is what people look for.
         var topLevelHelp = args is ["--help"] or ["-h"] or ["help"];
-        var parsed = parser.ParseArguments<DeployVerb, ExampleVerb>(topLevelHelp ? ["deploy", "--help"] : args);
+        var parsed = parser.ParseArguments<DeployVerb, ExampleVerb, InitVerb>(topLevelHelp ? ["deploy", "--help"] : args);
         if (parsed is NotParsed<object> notParsed)
         {
             var help = HelpText.AutoBuild(parsed, h =>
@@ -60,7 +60,7 @@ public static class CliHost
             (asked ? stdout : stderr).WriteLine(help);
             if (topLevelHelp)
             {
-                stdout.WriteLine("Commands: deploy (the default), example. See 'gitops-deploy example --help'.");
+                stdout.WriteLine("Commands: deploy (the default), example, init. See 'gitops-deploy init --help'.");
             }
 
             return asked ? 0 : 2;
@@ -72,6 +72,7 @@ public static class CliHost
             var exit = parsed.Value switch
             {
                 ExampleVerb example => await host.Services.GetRequiredService<ExampleCommand>().RunAsync(example.Keep, cancellationToken),
+                InitVerb init => host.Services.GetRequiredService<InitCommand>().Run(init),
                 DeployVerb deploy => await host.Services.GetRequiredService<DeployCommand>().RunAsync(WithTokenFromEnvironment(deploy.ToInputs(), environment), cancellationToken),
                 _ => 2,
             };
@@ -110,6 +111,7 @@ public static class CliHost
         services.AddSingleton<IDeployServices, DeployServices>();
         services.AddSingleton<DeployCommand>();
         services.AddSingleton<ExampleCommand>();
+        services.AddSingleton<InitCommand>();
         overrides?.Invoke(services);
         return builder.Build();
     }

@@ -126,3 +126,28 @@ public sealed class ExampleVerb
     [Option("keep", HelpText = "Keep the example repository instead of deleting it.")]
     public bool Keep { get; set; }
 }
+
+[Verb("init", HelpText = "Scaffold a gitops repository: base/, one overlay and one Argo CD Application per environment, and a validation workflow.")]
+public sealed class InitVerb
+{
+    [Value(0, MetaName = "dir", Required = true, HelpText = "Folder to write the gitops repository into.")]
+    public string Directory { get; set; } = string.Empty;
+
+    [Option("app", Required = true, HelpText = "Application name (a DNS label), e.g. web.")]
+    public string? App { get; set; }
+
+    [Option("image", Required = true, HelpText = "Image repository, e.g. ghcr.io/acme/web.")]
+    public string? Image { get; set; }
+
+    [Option("environments", HelpText = "Comma-separated environments; default staging,production.")]
+    public string? Environments { get; set; }
+
+    [Option("repo-url", HelpText = "URL of the gitops repository, written into the Argo CD Applications.")]
+    public string? RepoUrl { get; set; }
+
+    [Option("tag", HelpText = "Initial immutable image tag; default 0.1.0 (latest is refused).")]
+    public string? Tag { get; set; }
+
+    [Option("force", HelpText = "Overwrite existing files.")]
+    public bool Force { get; set; }
+}

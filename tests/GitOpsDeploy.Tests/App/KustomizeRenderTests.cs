@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Yaml;
 
@@ -25,7 +24,7 @@ public sealed class KustomizeRenderTests
     [InlineData("sidecar=ghcr.io/acme/sidecar:1.0", "ghcr.io/acme/sidecar:1.0")]
     public void Kustomize_renders_exactly_the_image_we_wrote(string spec, string expectedImage)
     {
-        Skip.If(FindKubectl() is null, "kubectl is not installed: kustomize render check skipped");
+        Skip.If(Kubectl.Path is null, "kubectl is not installed: kustomize render check skipped");
         var dir = Directory.CreateTempSubdirectory("kustomize-").FullName;
         try
         {
@@ -51,7 +50,7 @@ public sealed class KustomizeRenderTests
             var (edited, _) = KustomizationImageEditor.Apply(file, [ImageSpec.Parse(spec)]);
             File.WriteAllText(Path.Combine(dir, "overlay/kustomization.yaml"), edited);
 
-            var rendered = Kubectl(dir, "kustomize", "overlay");
+            var rendered = Kubectl.Run(dir, "kustomize", "overlay");
             var images = rendered.Split('\n').Select(l => l.Trim().TrimStart('-', ' ')).Where(l => l.StartsWith("image: ", StringComparison.Ordinal)).Select(l => l["image: ".Length..]).ToList();
             Assert.Contains(expectedImage, images);
         }
@@ -59,24 +58,5 @@ public sealed class KustomizeRenderTests
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    private static string? FindKubectl() =>
-        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Select(p => Path.Combine(p, "kubectl")).FirstOrDefault(File.Exists);
-
-    private static string Kubectl(string dir, params string[] args)
-    {
-        var start = new ProcessStartInfo(FindKubectl()!) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, error);
-        return output.Result;
     }
 }

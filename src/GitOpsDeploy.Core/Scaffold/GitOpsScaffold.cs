@@ -1,0 +1,207 @@
+using System.Text.RegularExpressions;
+using GitOpsDeploy.Core.Images;
+
+namespace GitOpsDeploy.Core.Scaffold;
+
+public sealed record ScaffoldOptions(string App, string Image, IReadOnlyList<string> Environments, string? RepoUrl, string Tag);
+
+/// <summary>
+/// The gitops repository of the seed, generated: <c>base/</c>, one kustomize overlay per environment
+/// (with a patch file and kustomize's current <c>patches:</c> field), one Argo CD Application per
+/// environment, and a workflow that renders every overlay on pull requests. Pure: returns the files.
+/// </summary>
+public static partial class GitOpsScaffold
+{
+    private static readonly string[] MutableTags = ["latest", "main", "master", "stable", "edge"];
+
+    public static ScaffoldOptions Validate(string? app, string? image, string? environments, string? repoUrl, string? tag)
+    {
+        if (app is null || !DnsLabel().IsMatch(app))
+        {
+            throw DeployException.Input("app", $"'{app}' must be a lowercase DNS label (a-z, 0-9, '-', at most 40 characters)");
+        }
+
+        var spec = ImageSpec.Parse($"{image ?? string.Empty}:{tag ?? "0.1.0"}", "image");
+        if (spec.Tag.Value is { } t && MutableTags.Contains(t, StringComparer.OrdinalIgnoreCase))
+        {
+            throw DeployException.Input("tag", $"'{t}' is a mutable tag: scaffolded overlays pin an immutable tag (e.g. 0.1.0 or a commit sha)");
+        }
+
+        var envs = (environments ?? "staging,production").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (envs.Length == 0 || envs.Any(e => !DnsLabel().IsMatch(e)) || envs.Distinct().Count() != envs.Length)
+        {
+            throw DeployException.Input("environments", "give distinct lowercase names, comma-separated (e.g. staging,production)");
+        }
+
+        if (repoUrl is not null && !(Uri.TryCreate(repoUrl, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" or "ssh"))
+        {
+            throw DeployException.Input("repo-url", $"'{repoUrl}' is not a URL");
+        }
+
+        return new ScaffoldOptions(app, spec.Name, envs, repoUrl, spec.Tag.Value!);
+    }
+
+    public static IReadOnlyDictionary<string, string> Generate(ScaffoldOptions o)
+    {
+        var files = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["base/kustomization.yaml"] = $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+
+                resources:
+                  - deployment.yaml
+                  - service.yaml
+
+                labels:
+                  - pairs:
+                      app.kubernetes.io/name: {o.App}
+                    includeSelectors: true
+
+                """,
+            ["base/deployment.yaml"] = $"""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: {o.App}
+                spec:
+                  replicas: 1
+                  selector:
+                    matchLabels:
+                      app.kubernetes.io/name: {o.App}
+                  template:
+                    metadata:
+                      labels:
+                        app.kubernetes.io/name: {o.App}
+                    spec:
+                      containers:
+                        - name: app
+                          # The overlays' images: list sets the real registry, name and tag.
+                          image: {o.App}
+                          ports:
+                            - name: http
+                              containerPort: 8080
+                          env:
+                            - name: ENVIRONMENT
+                              value: base
+
+                """,
+            ["base/service.yaml"] = $"""
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: {o.App}
+                spec:
+                  ports:
+                    - name: http
+                      port: 80
+                      targetPort: http
+
+                """,
+            [".github/workflows/validate.yaml"] = ValidateWorkflow,
+        };
+
+        foreach (var env in o.Environments)
+        {
+            var production = env.Contains("prod", StringComparison.Ordinal);
+            files[$"environments/{env}/kustomization.yaml"] = $"""
+                apiVersion: kustomize.config.k8s.io/v1beta1
+                kind: Kustomization
+
+                namespace: {o.App}-{env}
+
+                resources:
+                  - ../../base
+
+                # Written by GitOpsDeploy: one entry per image, kept in this order.
+                images:
+                  - name: {o.App}
+                    newName: {o.Image}
+                    newTag: "{o.Tag}"
+
+                patches:
+                  - path: deployment-patch.yaml
+
+                """;
+            files[$"environments/{env}/deployment-patch.yaml"] = $"""
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: {o.App}
+                spec:
+                  replicas: {(production ? 3 : 1)}
+                  template:
+                    spec:
+                      containers:
+                        - name: app
+                          resources:
+                            requests:
+                              memory: "{(production ? "256Mi" : "128Mi")}"
+                              cpu: "100m"
+                            limits:
+                              memory: "{(production ? "512Mi" : "256Mi")}"
+                              cpu: "500m"
+                          env:
+                            - name: ENVIRONMENT
+                              value: "{env}"
+
+                """;
+            files[$"argocd/{env}-app.yaml"] = $"""
+                apiVersion: argoproj.io/v1alpha1
+                kind: Application
+                metadata:
+                  name: {o.App}-{env}
+                  namespace: argocd
+                spec:
+                  project: default
+                  source:
+                    repoURL: {o.RepoUrl ?? "https://git.example.com/OWNER/REPO.git # replace with this repository's URL"}
+                    targetRevision: HEAD
+                    path: environments/{env}
+                  destination:
+                    server: https://kubernetes.default.svc
+                    namespace: {o.App}-{env}
+                  syncPolicy:
+                    automated:
+                      prune: true
+                      selfHeal: true
+                    syncOptions:
+                      - CreateNamespace=true
+
+                """;
+        }
+
+        return files;
+    }
+
+    private const string ValidateWorkflow = """
+        # Renders every overlay with kustomize on pull requests, so a broken overlay never reaches Argo CD.
+        name: validate
+
+        on:
+          pull_request:
+          push:
+            branches: [main]
+
+        permissions:
+          contents: read
+
+        jobs:
+          render:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - name: Render overlays
+                run: |
+                  set -euo pipefail
+                  for overlay in environments/*/; do
+                    echo "::group::kubectl kustomize $overlay"
+                    kubectl kustomize "$overlay" > /dev/null
+                    echo "::endgroup::"
+                  done
+
+        """;
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")]
+    private static partial Regex DnsLabel();
+}

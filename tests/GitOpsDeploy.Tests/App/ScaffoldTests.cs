@@ -1,0 +1,133 @@
+using System.Diagnostics;
+
+namespace GitOpsDeploy.Tests.App;
+
+/// <summary><c>gitops-deploy init</c>: the scaffolded repository renders, and the action deploys into it.</summary>
+public sealed class ScaffoldTests : GitOpsFixture, IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("scaffold-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static async Task<(int Exit, string Out, string Err)> Cli(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var exit = await CliHost.RunAsync(args, new Dictionary<string, string>(), stdout, stderr, default);
+        return (exit, stdout.ToString(), stderr.ToString());
+    }
+
+    [SkippableFact]
+    public async Task Every_scaffolded_overlay_renders_with_kustomize()
+    {
+        Skip.If(Kubectl.Path is null, "kubectl is not installed: kustomize render check skipped");
+        var (exit, _, error) = await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web", "--environments", "dev,staging,production", "--tag", "1.0.0");
+        Assert.True(exit == 0, error);
+
+        foreach (var (env, replicas) in new[] { ("dev", 1), ("staging", 1), ("production", 3) })
+        {
+            var rendered = Kubectl.Run(dir, "kustomize", $"environments/{env}");
+            Assert.Contains("image: ghcr.io/acme/web:1.0.0", rendered, StringComparison.Ordinal);
+            Assert.Contains($"replicas: {replicas}", rendered, StringComparison.Ordinal);
+            Assert.Contains($"namespace: web-{env}", rendered, StringComparison.Ordinal);
+            Assert.Contains($"value: {env}", rendered, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Writes_the_seed_layout_with_current_kustomize_fields_and_argo_cd_applications()
+    {
+        var (exit, _, error) = await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web", "--repo-url", "https://git.example.com/acme/gitops.git");
+        Assert.True(exit == 0, error);
+
+        var files = Directory.GetFiles(dir, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(dir, f)).Order().ToList();
+        Assert.Equal(
+            [".github/workflows/validate.yaml", "argocd/production-app.yaml", "argocd/staging-app.yaml", "base/deployment.yaml", "base/kustomization.yaml", "base/service.yaml",
+             "environments/production/deployment-patch.yaml", "environments/production/kustomization.yaml", "environments/staging/deployment-patch.yaml", "environments/staging/kustomization.yaml"],
+            files);
+        var overlay = File.ReadAllText(Path.Combine(dir, "environments/staging/kustomization.yaml"));
+        Assert.Contains("patches:\n  - path: deployment-patch.yaml", overlay, StringComparison.Ordinal);
+        Assert.DoesNotContain("patchesStrategicMerge", overlay, StringComparison.Ordinal);
+        Assert.Contains("newTag: \"0.1.0\"", overlay, StringComparison.Ordinal);
+        var app = File.ReadAllText(Path.Combine(dir, "argocd/production-app.yaml"));
+        Assert.Contains("repoURL: https://git.example.com/acme/gitops.git", app, StringComparison.Ordinal);
+        Assert.Contains("prune: true\n      selfHeal: true", app, StringComparison.Ordinal);
+        Assert.Contains("- CreateNamespace=true", app, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Refuses_to_overwrite_unless_forced()
+    {
+        Assert.Equal(0, (await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web")).Exit);
+        File.WriteAllText(Path.Combine(dir, "base/service.yaml"), "# mine\n");
+
+        var (exit, _, error) = await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web");
+        Assert.Equal(1, exit);
+        Assert.Contains("use --force to overwrite", error, StringComparison.Ordinal);
+        Assert.Equal("# mine\n", File.ReadAllText(Path.Combine(dir, "base/service.yaml")));
+
+        Assert.Equal(0, (await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web", "--force")).Exit);
+        Assert.NotEqual("# mine\n", File.ReadAllText(Path.Combine(dir, "base/service.yaml")));
+    }
+
+    [Theory]
+    [InlineData("--tag", "latest", "mutable tag")]
+    [InlineData("--app", "Web_App", "DNS label")]
+    [InlineData("--environments", "staging,staging", "distinct")]
+    public async Task Refuses_bad_options(string flag, string value, string message)
+    {
+        var args = new List<string> { "init", dir, "--app", "web", "--image", "ghcr.io/acme/web" };
+        var at = args.IndexOf(flag);
+        if (at >= 0)
+        {
+            args[at + 1] = value;
+        }
+        else
+        {
+            args.AddRange([flag, value]);
+        }
+
+        var (exit, _, error) = await Cli([.. args]);
+        Assert.Equal(1, exit);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task The_action_deploys_into_a_scaffolded_repository()
+    {
+        Assert.Equal(0, (await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web")).Exit);
+        var scaffolded = GitHub.CreateRepoFromDirectory("acme/scaffolded", dir);
+
+        var result = await Run(Inputs(("gitops-repository", "acme/scaffolded"), ("environment", "production"), ("images", "web:0.2.0")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("web=ghcr.io/acme/web:0.2.0", result.Output("images"));
+        var overlay = scaffolded.ReadFile("environments/production/kustomization.yaml");
+        Assert.Contains("    newName: ghcr.io/acme/web\n    newTag: \"0.2.0\"", overlay, StringComparison.Ordinal);
+        Assert.Contains("# Written by GitOpsDeploy", overlay, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>kubectl (with built-in kustomize) when it is on PATH.</summary>
+internal static class Kubectl
+{
+    public static string? Path { get; } = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
+        .Select(p => System.IO.Path.Combine(p, "kubectl")).FirstOrDefault(File.Exists);
+
+    public static string Run(string dir, params string[] args)
+    {
+        var start = new ProcessStartInfo(Path!) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, error);
+        return output.Result;
+    }
+}
