@@ -1,8 +1,18 @@
 #!/usr/bin/env bash
-# Benchmarks (figures, not pass/fail): publish the action as the Dockerfile does, then compare it
-# with a minimal git CLI script on a small and a large (20,000 commits, 2,000 files) gitops repo.
-# Usage: bench/run.sh [runs]   (default 5; medians reported)
+# Benchmarks (figures, not pass/fail). Publishes the action in four variants, then measures:
+#  (a) push and pull-request mode runs vs a minimal git CLI (+ curl) script, small repo
+#  (b) the same on a repo with 20,000 commits and 2,000 files
+#  (c) REST calls per run by mode
+#  (d) --help start-up time and size per publish variant
+#  (e) 20 concurrent push-mode runs on one repository: all landed?, p50/p95
+# Usage: bench/run.sh [runs]   (default 5; medians reported). Results: docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-dotnet publish src/GitOpsDeploy/GitOpsDeploy.csproj -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true -o bench/out/app -v quiet -nologo >/dev/null
-dotnet run --project bench/GitOpsDeploy.Bench -c Release -- bench/out/app/gitops-deploy "${1:-5}"
+runs="${1:-5}"
+out=bench/out
+publish() { dotnet publish src/GitOpsDeploy/GitOpsDeploy.csproj -c Release -r linux-x64 -v quiet -nologo -o "$out/$1" "${@:2}" >/dev/null; }
+publish framework-dependent --self-contained false
+publish self-contained --self-contained true
+publish self-contained-r2r --self-contained true -p:PublishReadyToRun=true
+publish dockerfile --self-contained true -p:PublishReadyToRun=true -p:PublishTrimmed=true
+dotnet run --project bench/GitOpsDeploy.Bench -c Release -- "$out" "$runs"

@@ -6,31 +6,17 @@ using GitOpsDeploy.Git;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 
-// Usage: GitOpsDeploy.Bench <path to published gitops-deploy> [runs]
-// Compares a push-mode run of the published binary with a minimal git CLI script doing the same job
-// (clone --depth 1 --single-branch, edit, commit, push) against the same smart-HTTP server, on a
-// small gitops repo and on one with 20,000 commits and 2,000 files. Prints medians and ratios.
-var tool = Path.GetFullPath(args.Length > 0 ? args[0] : "bench/out/app/gitops-deploy");
+// Usage: GitOpsDeploy.Bench <folder with published variants> [runs]
+// Figures and ratios against a git CLI baseline on the same loopback smart-HTTP server; asserts nothing.
+var variants = Path.GetFullPath(args.Length > 0 ? args[0] : "bench/out");
 var runs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 5;
+var tool = Path.Combine(variants, "dockerfile", "gitops-deploy");
 const string Token = "ghs_benchTOKEN0123456789";
+var inv = CultureInfo.InvariantCulture;
 
 await using var github = await FakeGitHub.StartAsync();
 github.AddToken(Token, Permission.Write);
-if (args is ["serve", ..])
-{
-    // Keeps a server with acme/small up for manual profiling of single runs.
-    github.CreateRepo("acme/small", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n" });
-    Console.WriteLine(github.ServerUrl);
-    while (true)
-    {
-        await Task.Delay(200);
-        while (github.Requests.TryDequeue(out var request))
-        {
-            Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss.fff} {request}");
-        }
-    }
-}
-
+github.CreateApiRepo("acme/app");
 var kustomization = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\nimages:\n  - name: web\n    newName: ghcr.io/acme/web\n    newTag: \"1.0.0\"\n";
 var small = github.CreateRepo("acme/small", new Dictionary<string, string>
 {
@@ -39,79 +25,136 @@ var small = github.CreateRepo("acme/small", new Dictionary<string, string>
 });
 var sw = Stopwatch.StartNew();
 var large = CreateLargeRepo(github, "acme/large", commits: 20_000, files: 2_000, kustomization);
-Console.WriteLine($"generated acme/large (20,000 commits, 2,000 files) in {sw.Elapsed.TotalSeconds:F1} s");
-Console.WriteLine($"runs per figure: {runs} (median reported)");
-Console.WriteLine();
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores; generated acme/large (20,000 commits, 2,000 files) in {sw.Elapsed.TotalSeconds:F1} s; {runs} runs per figure, medians");
+var tag = 0;
 
-var rows = new List<string[]> { new[] { "repository", "gitops-deploy (ms)", "git CLI script (ms)", "ratio tool/cli" } };
+Console.WriteLine("\n(a, b) end-to-end wall time vs a minimal git CLI script");
+var rows = new List<string[]> { new[] { "repository", "mode", "gitops-deploy (ms)", "git CLI script (ms)", "ratio tool/cli" } };
 foreach (var repo in new[] { small, large })
 {
-    var toolTimes = new List<double>();
-    var cliTimes = new List<double>();
-    for (var i = 0; i < runs; i++)
+    foreach (var mode in new[] { "push", "pull-request" })
     {
-        toolTimes.Add(RunTool(tool, github, repo, $"2.{i}.0"));
-        cliTimes.Add(RunCli(github, repo, $"3.{i}.0"));
-    }
+        var toolTimes = new List<double>();
+        var cliTimes = new List<double>();
+        for (var i = 0; i < runs; i++)
+        {
+            toolTimes.Add(RunTool(tool, github, repo, mode, $"2.{++tag}.0").Ms);
+            cliTimes.Add(RunCli(github, repo, mode, $"3.{++tag}.0"));
+        }
 
-    var t = Median(toolTimes);
-    var c = Median(cliTimes);
-    rows.Add([repo.FullName, t.ToString("F0", CultureInfo.InvariantCulture), c.ToString("F0", CultureInfo.InvariantCulture), (t / c).ToString("F2", CultureInfo.InvariantCulture)]);
+        var t = Median(toolTimes);
+        var c = Median(cliTimes);
+        rows.Add([repo.FullName, mode, t.ToString("F0", inv), c.ToString("F0", inv), (t / c).ToString("F2", inv)]);
+    }
 }
 
 Print(rows);
-Console.WriteLine();
 
-// Clone cost in the adapter alone: shallow (what a run does) vs full history.
-var cloneRows = new List<string[]> { new[] { "repository", "depth 1 clone (ms)", "full clone (ms)", "ratio full/depth1" } };
+Console.WriteLine("\n    clone inside the git adapter (warm process): depth 1 vs full history");
+var cloneRows = new List<string[]> { new[] { "repository", "depth 1 (ms)", "full (ms)", "ratio full/depth1" } };
 foreach (var repo in new[] { small, large })
 {
     var shallow = Median(Enumerable.Range(0, runs).Select(_ => TimeClone(github, repo, 1)).ToList());
     var full = Median(Enumerable.Range(0, runs).Select(_ => TimeClone(github, repo, 0)).ToList());
-    cloneRows.Add([repo.FullName, shallow.ToString("F0", CultureInfo.InvariantCulture), full.ToString("F0", CultureInfo.InvariantCulture), (full / shallow).ToString("F1", CultureInfo.InvariantCulture)]);
+    cloneRows.Add([repo.FullName, shallow.ToString("F0", inv), full.ToString("F0", inv), (full / shallow).ToString("F1", inv)]);
 }
 
 Print(cloneRows);
-return 0;
 
-static double RunTool(string tool, FakeGitHub github, FakeRepo repo, string tag)
+Console.WriteLine("\n(c) REST calls per run (deployment on, labels set, common case: first run of a new image)");
+var callRows = new List<string[]> { new[] { "mode", "REST calls", "GraphQL calls", "calls" } };
+foreach (var mode in new[] { "push", "pull-request", "merge", "auto-merge" })
 {
-    var dir = Directory.CreateTempSubdirectory("bench-tool-").FullName;
-    var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true };
-    start.Environment["GITHUB_ACTIONS"] = "true";
-    start.Environment["GITHUB_OUTPUT"] = Path.Combine(dir, "out");
-    start.Environment["GITHUB_SERVER_URL"] = github.ServerUrl;
-    start.Environment["GITHUB_REPOSITORY"] = "acme/app";
-    start.Environment["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567";
-    start.Environment["INPUT_GITOPS-REPOSITORY"] = repo.FullName;
-    start.Environment["INPUT_GITOPS-TOKEN"] = Token;
-    start.Environment["INPUT_ENVIRONMENT"] = "staging";
-    start.Environment["INPUT_IMAGES"] = $"web=ghcr.io/acme/web:{tag}";
-    start.Environment["INPUT_MODE"] = "push";
-    var ms = Time(start);
-    Directory.Delete(dir, true);
-    return ms;
+    var repo = github.CreateRepo($"acme/calls-{mode}", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = kustomization });
+    github.Api(repo.FullName).AllowAutoMerge = true;
+    github.Api(repo.FullName).RequireReviews = mode == "auto-merge";
+    var before = github.ApiRequests.Count();
+    RunTool(tool, github, repo, mode, "9.9.9", deployment: true);
+    var calls = github.ApiRequests.Skip(before).ToList();
+    callRows.Add([mode, calls.Count(c => !c.Contains("graphql", StringComparison.Ordinal)).ToString(inv), calls.Count(c => c.Contains("graphql", StringComparison.Ordinal)).ToString(inv), string.Join(", ", calls.Select(c => c.Split('?')[0].Replace($"/repos/{repo.FullName}", "", StringComparison.Ordinal).Replace("/repos/acme/app", "app:", StringComparison.Ordinal)))]);
 }
 
-static double RunCli(FakeGitHub github, FakeRepo repo, string tag)
+Print(callRows);
+
+Console.WriteLine("\n(d) --help start-up and published size per variant");
+var variantRows = new List<string[]> { new[] { "variant", "--help median (ms)", "size (MB)", "ratio to dockerfile" } };
+var baseline = Median(Enumerable.Range(0, 10).Select(_ => Time(Start(Path.Combine(variants, "dockerfile", "gitops-deploy"), "--help"))).ToList());
+foreach (var variant in new[] { "framework-dependent", "self-contained", "self-contained-r2r", "dockerfile" })
+{
+    var binary = Path.Combine(variants, variant, "gitops-deploy");
+    var help = Median(Enumerable.Range(0, 10).Select(_ => Time(Start(binary, "--help"))).ToList());
+    var size = Directory.GetFiles(Path.Combine(variants, variant), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1024.0 / 1024.0;
+    variantRows.Add([variant, help.ToString("F0", inv), size.ToString("F1", inv), (help / baseline).ToString("F2", inv)]);
+}
+
+Print(variantRows);
+
+Console.WriteLine("\n(e) 20 concurrent push-mode runs on one repository, each a different image");
+var shared = github.CreateRepo("acme/shared", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: []\n" });
+var concurrent = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => RunTool(tool, github, shared, "push", "1.0.0", image: $"svc{i}"))));
+var landed = Enumerable.Range(1, 20).Count(i => shared.ReadFile("environments/staging/kustomization.yaml").Contains($"name: svc{i}\n", StringComparison.Ordinal));
+var times = concurrent.Select(r => r.Ms).Order().ToList();
+Console.WriteLine($"exit 0: {concurrent.Count(r => r.Exit == 0)}/20; landed: {landed}/20; commits: {shared.CommitCount() - 1}; p50 {Percentile(times, 50):F0} ms; p95 {Percentile(times, 95):F0} ms; max {times[^1]:F0} ms");
+return 0;
+
+(double Ms, int Exit) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web")
+{
+    var dir = Directory.CreateTempSubdirectory("bench-tool-").FullName;
+    var start = Start(binary);
+    start.Environment["GITHUB_ACTIONS"] = "true";
+    start.Environment["GITHUB_OUTPUT"] = Path.Combine(dir, "out");
+    start.Environment["GITHUB_SERVER_URL"] = server.ServerUrl;
+    start.Environment["GITHUB_API_URL"] = server.ServerUrl + "/api/v3";
+    start.Environment["GITHUB_REPOSITORY"] = "acme/app";
+    start.Environment["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567";
+    start.Environment["GITHUB_RUN_ID"] = "1";
+    start.Environment["INPUT_GITOPS-REPOSITORY"] = repo.FullName;
+    start.Environment["INPUT_GITOPS-TOKEN"] = Token;
+    start.Environment["INPUT_TOKEN"] = Token;
+    start.Environment["INPUT_ENVIRONMENT"] = "staging";
+    start.Environment["INPUT_IMAGES"] = $"{image}=ghcr.io/acme/{image}:{version}";
+    start.Environment["INPUT_MODE"] = mode;
+    start.Environment["INPUT_LABELS"] = "deploy";
+    start.Environment["INPUT_DEPLOYMENT"] = deployment ? "true" : "false";
+    var ms = TimeChecked(start, out var exit, throwOnFailure: false);
+    Directory.Delete(dir, true);
+    return (ms, exit);
+}
+
+double RunCli(FakeGitHub server, FakeRepo repo, string mode, string version)
 {
     var dir = Directory.CreateTempSubdirectory("bench-cli-").FullName;
     var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + Token));
+    var branch = mode == "push" ? "main" : $"deploy/{version}";
+    var pr = mode == "push" ? string.Empty : $"""
+        curl -sf -o /dev/null -X POST -H "Authorization: token {Token}" -H "Content-Type: application/json" \
+          -d '{"{"}"title":"deploy {version}","head":"{branch}","base":"main"{"}"}' {server.ServerUrl}/api/v3/repos/{repo.FullName}/pulls
+        """;
     var script = $"""
         set -e
-        git -c http.extraHeader="Authorization: Basic {auth}" clone -q --depth 1 --single-branch --branch main {github.ServerUrl}/{repo.FullName}.git {dir}/clone
+        git -c http.extraHeader="Authorization: Basic {auth}" clone -q --depth 1 --single-branch --branch main {server.ServerUrl}/{repo.FullName}.git {dir}/clone
         cd {dir}/clone
-        sed -i 's/newTag: .*/newTag: "{tag}"/' environments/staging/kustomization.yaml
-        git -c user.name=bot -c user.email=bot@example.com commit -q -am "deploy {tag}"
-        git -c http.extraHeader="Authorization: Basic {auth}" push -q origin HEAD:main
+        sed -i 's/newTag: .*/newTag: "{version}"/' environments/staging/kustomization.yaml
+        git -c user.name=bot -c user.email=bot@example.com commit -q -am "deploy {version}"
+        git -c http.extraHeader="Authorization: Basic {auth}" push -q origin HEAD:{branch}
+        {pr}
         """;
-    var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
-    start.ArgumentList.Add("-c");
-    start.ArgumentList.Add(script);
+    var start = Start("bash", "-c", script);
     start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
     var ms = Time(start);
     Directory.Delete(dir, true);
     return ms;
+}
+
+static ProcessStartInfo Start(string file, params string[] arguments)
+{
+    var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
+    foreach (var argument in arguments)
+    {
+        start.ArgumentList.Add(argument);
+    }
+
+    return start;
 }
 
 static double TimeClone(FakeGitHub github, FakeRepo repo, int depth)
@@ -124,7 +167,9 @@ static double TimeClone(FakeGitHub github, FakeRepo repo, int depth)
     }
 }
 
-static double Time(ProcessStartInfo start)
+static double Time(ProcessStartInfo start) => TimeChecked(start, out _, throwOnFailure: true);
+
+static double TimeChecked(ProcessStartInfo start, out int exit, bool throwOnFailure)
 {
     var sw = Stopwatch.StartNew();
     using var process = Process.Start(start)!;
@@ -132,7 +177,8 @@ static double Time(ProcessStartInfo start)
     var error = process.StandardError.ReadToEnd();
     process.WaitForExit();
     var ms = sw.Elapsed.TotalMilliseconds;
-    if (process.ExitCode != 0)
+    exit = process.ExitCode;
+    if (throwOnFailure && exit != 0)
     {
         throw new InvalidOperationException($"{start.FileName} failed: {error}\n{output.Result}");
     }
@@ -146,12 +192,14 @@ static double Median(List<double> values)
     return values[values.Count / 2];
 }
 
+static double Percentile(List<double> sorted, int p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p / 100.0 * sorted.Count) - 1)];
+
 static void Print(List<string[]> rows)
 {
     var widths = Enumerable.Range(0, rows[0].Length).Select(i => rows.Max(r => r[i].Length)).ToArray();
     foreach (var row in rows)
     {
-        Console.WriteLine(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))));
+        Console.WriteLine(string.Join("  ", row.Select((cell, i) => cell.PadRight(widths[i]))).TrimEnd());
     }
 }
 
@@ -161,11 +209,8 @@ static FakeRepo CreateLargeRepo(FakeGitHub github, string fullName, int commits,
     var repo = github.CreateRepo(fullName, new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = kustomization });
     var stream = new StringBuilder();
     var parent = repo.Head();
-    void Blob(string path, string content)
-    {
-        var bytes = Encoding.UTF8.GetByteCount(content);
-        stream.Append(CultureInfo.InvariantCulture, $"M 100644 inline {path}\ndata {bytes}\n{content}\n");
-    }
+    void Blob(string path, string content) =>
+        stream.Append(CultureInfo.InvariantCulture, $"M 100644 inline {path}\ndata {Encoding.UTF8.GetByteCount(content)}\n{content}\n");
 
     for (var c = 0; c < commits - 1; c++)
     {

@@ -172,7 +172,7 @@ public static class KustomizationImageEditor
     {
         var file = splicer.File;
         var semanticEntries = entries.Select(ToSemantic).ToList();
-        if (imagesPair is { Value: YamlSequence sequence })
+        if (imagesPair is { Value: YamlSequence sequence } && !IsEmptyFlow(sequence))
         {
             splicer.RefuseFlow(sequence, "append an image to");
             splicer.RefuseAnchor(sequence);
@@ -191,8 +191,13 @@ public static class KustomizationImageEditor
         var lines = entries.SelectMany(e => ItemLines(e, itemIndent, 1)).ToList();
         if (imagesPair is { } empty)
         {
-            // "images:" with no value (or ~ / null): give it a body, keeping a comment after the key in place.
-            if (empty.Value is YamlScalar { Value.Length: > 0 } or YamlScalar { Style: not ScalarStyle.Plain })
+            // "images:" with no value (or ~, null, []): give it a block body, keeping a comment after the key in place.
+            if (IsEmptyFlow(empty.Value))
+            {
+                // The parser's end mark of a flow sequence lies past its "]": cut exactly "[...]".
+                splicer.Replace(empty.Key.End.Index, file.Text.IndexOf(']', empty.Value.Start.Index) + 1, ":");
+            }
+            else if (empty.Value is YamlScalar { Value.Length: > 0 } or YamlScalar { Style: not ScalarStyle.Plain })
             {
                 splicer.Replace(empty.Key.End.Index, empty.Value.End.Index, ":");
             }
@@ -206,6 +211,9 @@ public static class KustomizationImageEditor
 
         SemanticTree.Set(expected, ["images"], semanticEntries.Cast<object?>().ToList());
     }
+
+    /// <summary><c>[]</c> holds nothing that could be lost, so it may become a block list.</summary>
+    private static bool IsEmptyFlow(YamlNodeBase node) => node is YamlSequence { IsFlow: true, Items.Count: 0, Anchor: null };
 
     private static List<KeyValuePair<string, object?>> ToSemantic(ImageEntry e)
     {
