@@ -78,12 +78,16 @@ Print(callRows);
 
 Console.WriteLine("\n(d) --help start-up and published size per variant");
 var variantRows = new List<string[]> { new[] { "variant", "--help median (ms)", "size (MB)", "ratio to dockerfile" } };
-var baseline = Median(Enumerable.Range(0, 10).Select(_ => Time(Start(Path.Combine(variants, "dockerfile", "gitops-deploy"), "--help"))).ToList());
-foreach (var variant in new[] { "framework-dependent", "self-contained", "self-contained-r2r", "dockerfile" })
+var measured = new[] { "framework-dependent", "self-contained", "self-contained-r2r", "dockerfile" }.Select(variant =>
 {
     var binary = Path.Combine(variants, variant, "gitops-deploy");
-    var help = Median(Enumerable.Range(0, 10).Select(_ => Time(Start(binary, "--help"))).ToList());
+    var help = Median(Enumerable.Range(0, 15).Select(_ => Time(Start(binary, "--help"))).ToList());
     var size = Directory.GetFiles(Path.Combine(variants, variant), "*", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length) / 1024.0 / 1024.0;
+    return (Variant: variant, Help: help, Size: size);
+}).ToList();
+var baseline = measured.Single(m => m.Variant == "dockerfile").Help;
+foreach (var (variant, help, size) in measured)
+{
     variantRows.Add([variant, help.ToString("F0", inv), size.ToString("F1", inv), (help / baseline).ToString("F2", inv)]);
 }
 

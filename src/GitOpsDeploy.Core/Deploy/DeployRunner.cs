@@ -22,6 +22,7 @@ public sealed class DeployRunner(
     ILogger<DeployRunner> logger)
 {
     private const int MergeabilityChecks = 4;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
 
     public async Task<DeployResult> RunAsync(DeployOptions options, CancellationToken cancellationToken)
     {
@@ -373,8 +374,8 @@ public sealed class DeployRunner(
 
     private async Task BackoffAsync(DeployOptions options, int attempt, string reason, CancellationToken cancellationToken)
     {
-        // Exponential backoff with full jitter, so concurrent pipelines spread out.
-        var ceiling = options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1);
+        // Exponential backoff with jitter, capped, so concurrent pipelines spread out without waiting long.
+        var ceiling = Math.Min(options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt - 1), MaxBackoff.TotalMilliseconds);
         var delay = TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
         logger.LogWarning("Retrying from a fresh clone in {Delay} ms: {Reason}", (int)delay.TotalMilliseconds, reason);
         await Task.Delay(delay, time, cancellationToken);

@@ -97,7 +97,8 @@ public sealed partial record DeployOptions
     public bool UsesPullRequest => Mode != DeployMode.Push;
 
     /// <summary>How many times a push that lost a race is re-done from a fresh clone.</summary>
-    public int PushAttempts { get; init; } = 5;
+    /// <remarks>Measured: 20 pipelines racing on one repository need more than 5 (docs/benchmarks.md).</remarks>
+    public int PushAttempts { get; init; } = 10;
 
     /// <summary>Base of the jittered exponential backoff between push attempts.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
