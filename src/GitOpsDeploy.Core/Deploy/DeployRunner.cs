@@ -1,5 +1,6 @@
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Core.Policy;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
 
@@ -381,8 +382,17 @@ public sealed class DeployRunner(
         await Task.Delay(delay, time, cancellationToken);
     }
 
-    private static OverlayEdit PlanEdit(DeployOptions options, IGitOpsCheckout checkout) =>
-        OverlayEditor.Plan(checkout.Tree, options.OverlayPath, options.Images, options.Settings);
+    /// <summary>Plans the overlay edit and applies the policy gate to it, before anything is written.</summary>
+    private OverlayEdit PlanEdit(DeployOptions options, IGitOpsCheckout checkout)
+    {
+        var edit = OverlayEditor.Plan(checkout.Tree, options.OverlayPath, options.Images, options.Settings);
+        if (edit.Changed)
+        {
+            PolicyGate.Check(options, edit, time.GetUtcNow());
+        }
+
+        return edit;
+    }
 
     private async Task<SourceLinks> LinksAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
     {

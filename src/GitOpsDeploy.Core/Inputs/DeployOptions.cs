@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Core.Policy;
 using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Inputs;
@@ -96,6 +97,11 @@ public sealed partial record DeployOptions
 
     public bool UsesPullRequest => Mode != DeployMode.Push;
 
+    public PolicyOptions Policy { get; init; } = PolicyOptions.None;
+
+    /// <summary>Deploy despite a closed window or a hold marker.</summary>
+    public bool Force { get; init; }
+
     /// <summary>How many times a push that lost a race is re-done from a fresh clone.</summary>
     /// <remarks>Measured: 20 pipelines racing on one repository need more than 5 (docs/benchmarks.md).</remarks>
     public int PushAttempts { get; init; } = 10;
@@ -189,8 +195,13 @@ public sealed partial record DeployOptions
             ?? environment.Contains("prod", StringComparison.OrdinalIgnoreCase);
 
         var waitSeconds = read.Int("wait-for-merge", 0, 0, 6 * 3600);
+        var window = read.Optional("deploy-window") is { } windowText ? DeployWindow.Parse(windowText) : null;
+        var mutableTags = read.List("mutable-tags");
+        var policy = new PolicyOptions(window, mutableTags.Count > 0 ? mutableTags : ["latest"], read.Bool("allow-mutable-tags", false), read.List("allowed-registries"));
         return new DeployOptions
         {
+            Policy = policy,
+            Force = read.Bool("force", false),
             MergeMethod = read.Choice("merge-method", MergeMethod.Squash, MergeMethods),
             PullRequestBranch = branch,
             PullRequestTitleTemplate = titleTemplate,

@@ -91,6 +91,21 @@ public sealed class DeployVerb
     [Option("production-environment", HelpText = "auto (default: names containing 'prod'), true or false.")]
     public string? ProductionEnvironment { get; set; }
 
+    [Option("deploy-window", HelpText = "Deploy windows, e.g. 'Mon-Fri 09:00-17:00 Europe/London'; ';'-separated.")]
+    public string? DeployWindow { get; set; }
+
+    [Option("force", HelpText = "true: deploy outside the window or despite a hold marker.")]
+    public string? Force { get; set; }
+
+    [Option("mutable-tags", HelpText = "Tags refused in production environments; default latest.")]
+    public string? MutableTags { get; set; }
+
+    [Option("allow-mutable-tags", HelpText = "true: allow mutable tags in production.")]
+    public string? AllowMutableTags { get; set; }
+
+    [Option("allowed-registries", HelpText = "Image name prefixes that are allowed, comma-separated.")]
+    public string? AllowedRegistries { get; set; }
+
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()
     {

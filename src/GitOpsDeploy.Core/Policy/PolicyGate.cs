@@ -1,0 +1,45 @@
+using System.Globalization;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Overlay;
+
+namespace GitOpsDeploy.Core.Policy;
+
+/// <summary>Rules checked after planning and before anything is written. Every refusal names its policy.</summary>
+public static class PolicyGate
+{
+    public static void Check(DeployOptions options, OverlayEdit edit, DateTimeOffset now)
+    {
+        var policy = options.Policy;
+        if (policy.Window is { } window && !options.Force && !window.IsOpen(now))
+        {
+            var next = window.NextOpening(now);
+            throw Refuse("deploy-window", $"{now:yyyy-MM-dd HH:mm} UTC is outside the deploy window ({window})"
+                + (next is { } n ? $"; it next opens {n.ToString("ddd yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture)}" : string.Empty)
+                + "; set force: true to deploy anyway");
+        }
+
+        foreach (var image in edit.Images.Where(i => i.Changed).Select(i => i.After))
+        {
+            var reference = image.NewName ?? image.Name;
+            if (policy.AllowedRegistries.Count > 0 && !policy.AllowedRegistries.Any(prefix => reference.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                throw Refuse("allowed-registries", $"image '{image.Name}' would come from '{reference}', which is not under {string.Join(", ", policy.AllowedRegistries)}");
+            }
+
+            var production = options.Environment.Contains("prod", StringComparison.OrdinalIgnoreCase);
+            if (production && image.Digest is null && image.NewTag is { } tag && !policy.AllowMutableTags
+                && policy.MutableTags.Contains(tag, StringComparer.OrdinalIgnoreCase))
+            {
+                throw Refuse("mutable-tags", $"image '{image.Name}' uses the mutable tag '{tag}' in {options.Environment}: pin a version or a digest (or set allow-mutable-tags: true)");
+            }
+        }
+    }
+
+    private static DeployException Refuse(string policy, string message) => new(ErrorKind.Policy, $"policy {policy}: {message}");
+}
+
+/// <summary>The policy inputs, parsed.</summary>
+public sealed record PolicyOptions(DeployWindow? Window, IReadOnlyList<string> MutableTags, bool AllowMutableTags, IReadOnlyList<string> AllowedRegistries)
+{
+    public static readonly PolicyOptions None = new(null, ["latest"], false, []);
+}
