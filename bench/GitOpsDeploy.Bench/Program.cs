@@ -163,9 +163,9 @@ static ProcessStartInfo Start(string file, params string[] arguments)
 
 static double TimeClone(FakeGitHub github, FakeRepo repo, int depth)
 {
-    var workspace = new LibGit2Workspace(GitOpsRemote.Parse(repo.FullName, github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance) { Depth = depth };
+    var workspace = new LibGit2Workspace(GitOpsRemote.Parse(repo.FullName, github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
     var sw = Stopwatch.StartNew();
-    using (workspace.CheckoutAsync(null, default).GetAwaiter().GetResult())
+    using (workspace.CheckoutAsync(null, depth, default).GetAwaiter().GetResult())
     {
         return sw.Elapsed.TotalMilliseconds;
     }

@@ -37,11 +37,33 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
 
     public IRepositoryTree Tree { get; }
 
+    public bool IsShallow => repo.Info.IsShallow;
+
+    public IReadOnlyList<HistoryEntry> History(int max)
+    {
+        var entries = new List<HistoryEntry>();
+        for (var commit = head; commit is not null && entries.Count < max; commit = commit.Parents.FirstOrDefault())
+        {
+            entries.Add(new HistoryEntry(commit.Sha, commit.Message, commit.Committer.When));
+        }
+
+        return entries;
+    }
+
+    public IRepositoryTree? TreeAt(string sha) =>
+        ObjectId.TryParse(sha, out var id) && repo.ObjectDatabase.Contains(id) && repo.Lookup<Commit>(id) is { } commit ? new CommitTree(commit) : null;
+
     public string Commit(IReadOnlyList<FileChange> changes, CommitAuthor author, string message, DateTimeOffset when)
     {
         var definition = TreeDefinition.From(head.Tree);
         foreach (var change in changes)
         {
+            if (change.Content is null)
+            {
+                definition.Remove(change.Path);
+                continue;
+            }
+
             using var content = new MemoryStream(change.Content, writable: false);
             var blob = repo.ObjectDatabase.CreateBlob(content);
             var mode = head.Tree[change.Path]?.Mode is Mode.ExecutableFile ? Mode.ExecutableFile : Mode.NonExecutableFile;

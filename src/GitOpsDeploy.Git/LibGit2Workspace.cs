@@ -15,16 +15,13 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     /// <summary>Where clones are made (default: the system temp folder).</summary>
     public string? TempRoot { get; init; }
 
-    /// <summary>Clone depth over HTTP; 0 fetches full history.</summary>
-    public int Depth { get; init; } = 1;
-
     /// <summary>Called with the clone's folder right after cloning (tests inspect <c>.git/config</c> here).</summary>
     public Action<string>? OnCloned { get; init; }
 
-    public Task<IGitOpsCheckout> CheckoutAsync(string? branch, CancellationToken cancellationToken) =>
-        Task.Run<IGitOpsCheckout>(() => Clone(branch, cancellationToken), cancellationToken);
+    public Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken) =>
+        Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken);
 
-    private LibGit2Checkout Clone(string? branch, CancellationToken cancellationToken)
+    private LibGit2Checkout Clone(string? branch, int depth, CancellationToken cancellationToken)
     {
         var dir = Path.Combine(TempRoot ?? Path.GetTempPath(), "gitops-deploy-" + Guid.NewGuid().ToString("N")[..12]);
         var auth = new GitAuth(remote, token);
@@ -39,10 +36,10 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
         options.FetchOptions.CustomHeaders = auth.PreemptiveHeaders();
         options.FetchOptions.TagFetchMode = TagFetchMode.None;
         options.FetchOptions.OnTransferProgress = _ => !cancellationToken.IsCancellationRequested;
-        if (remote.Kind != RemoteKind.LocalPath && Depth > 0)
+        if (remote.Kind != RemoteKind.LocalPath && depth > 0)
         {
             // libgit2's local transport cannot make shallow clones; a local clone is cheap anyway.
-            options.FetchOptions.Depth = Depth;
+            options.FetchOptions.Depth = depth;
         }
 
         try

@@ -31,7 +31,7 @@ public sealed class DeployRunnerTests
     private void Remote(string kustomization, params PushOutcome[] pushes)
     {
         var queue = new Queue<PushOutcome>(pushes);
-        workspace.CheckoutAsync(Arg.Any<string?>(), Arg.Any<CancellationToken>()).Returns(_ =>
+        workspace.CheckoutAsync(Arg.Any<string?>(), Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(_ =>
         {
             var checkout = Substitute.For<IGitOpsCheckout>();
             checkout.Branch.Returns("main");
@@ -56,7 +56,7 @@ public sealed class DeployRunnerTests
         Assert.Equal(DeployOperation.Pushed, result.Operation);
         Assert.Equal("new0", result.CommitSha);
         var change = Assert.Single(checkouts[0].ReceivedCalls(), c => c.GetMethodInfo().Name == "Commit").GetArguments()[0] as IReadOnlyList<FileChange>;
-        Assert.Equal("images:\n- name: web\n  newTag: \"2\"\n", Encoding.UTF8.GetString(Assert.Single(change!).Content));
+        Assert.Equal("images:\n- name: web\n  newTag: \"2\"\n", Encoding.UTF8.GetString(Assert.Single(change!).Content!));
         checkouts[0].Received(1).Dispose();
     }
 

@@ -20,7 +20,7 @@ public sealed class PullRequestFlowTests
 
     public PullRequestFlowTests()
     {
-        workspace.CheckoutAsync(default, default).ReturnsForAnyArgs(_ =>
+        workspace.CheckoutAsync(default, default, default).ReturnsForAnyArgs(_ =>
         {
             var checkout = Substitute.For<IGitOpsCheckout>();
             checkout.Branch.Returns("main");

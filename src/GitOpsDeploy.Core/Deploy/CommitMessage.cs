@@ -72,11 +72,12 @@ public static class CommitMessage
 
     private static string DefaultMessage(DeployOptions options, OverlayEdit edit, IReadOnlyDictionary<string, string> values)
     {
-        var subject = $"deploy({options.Environment}): {values["images"]}";
+        var verb = edit.Promotion is { } p ? $"promote({p.From} -> {options.Environment})" : $"deploy({options.Environment})";
+        var subject = $"{verb}: {values["images"]}";
         if (subject.Length > 72)
         {
             var count = edit.Images.Count(i => i.Changed) + edit.Values.Count(v => v.Changed);
-            subject = $"deploy({options.Environment}): update {count} images and values";
+            subject = $"{verb}: update {count} images and values";
         }
 
         var sb = new StringBuilder(subject).Append("\n\n");
@@ -103,6 +104,11 @@ public static class CommitMessage
         }
 
         sb.Append("Environment: ").Append(options.Environment).Append('\n');
+        if (edit.Promotion is { } promotion)
+        {
+            sb.Append("Promoted-From: ").Append(promotion.From).Append('@').Append(promotion.FromSha).Append('\n');
+        }
+
         foreach (var image in edit.Images)
         {
             sb.Append("Image: ").Append(image.After).Append('\n');

@@ -30,10 +30,14 @@ public sealed class DeployRunner(
         var tracker = new DeploymentTracker(deployments, options, context, logger);
         try
         {
-            await tracker.StartAsync($"Deploying {string.Join(", ", options.Images.Select(i => i.ToString()))} to {options.Environment}", cancellationToken);
+            if (!DefersDeployment(options))
+            {
+                await tracker.StartAsync($"Deploying {string.Join(", ", options.Images.Select(i => i.ToString()))} to {options.Environment}", cancellationToken);
+            }
+
             var result = options.UsesPullRequest
                 ? await PullRequestFlowAsync(options, tracker, cancellationToken)
-                : await PushFlowAsync(options, cancellationToken);
+                : await PushFlowAsync(options, tracker, cancellationToken);
             result = result with { DeploymentId = tracker.Id };
             await tracker.FinishAsync(result, ChangeUrl(options, result), cancellationToken);
             return result;
@@ -55,13 +59,14 @@ public sealed class DeployRunner(
         }
     }
 
-    private async Task<DeployResult> PushFlowAsync(DeployOptions options, CancellationToken cancellationToken)
+    private async Task<DeployResult> PushFlowAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             using (var checkout = await CloneAsync(options, attempt, cancellationToken))
             {
                 var edit = PlanEdit(options, checkout);
+                await StartDeferredAsync(options, tracker, edit, cancellationToken);
                 if (!edit.Changed)
                 {
                     logger.LogInformation("{Overlay} already has the requested images and values: nothing to do", edit.OverlayPath);
@@ -95,12 +100,14 @@ public sealed class DeployRunner(
     private async Task<DeployResult> PullRequestFlowAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
     {
         var prs = pullRequests ?? throw new InvalidOperationException("pull request modes need the GitHub adapter");
-        var links = await LinksAsync(options, tracker, cancellationToken);
+        SourceLinks? links = null;
         for (var attempt = 1; ; attempt++)
         {
             using (var checkout = await CloneAsync(options, attempt, cancellationToken))
             {
                 var edit = PlanEdit(options, checkout);
+                await StartDeferredAsync(options, tracker, edit, cancellationToken);
+                links ??= await LinksAsync(options, tracker, cancellationToken);
                 var marker = new PullRequestMarker(options.Environment, options.SourceRepository ?? string.Empty, PullRequestText.Digest(checkout.HeadSha, edit));
                 IReadOnlyList<PullRequestInfo> ours;
                 using (runtime.Group("Pull requests"))
@@ -344,7 +351,7 @@ public sealed class DeployRunner(
         cancellationToken.ThrowIfCancellationRequested();
         using (runtime.Group(attempt == 1 ? $"Clone {options.GitOps.Display}" : $"Clone {options.GitOps.Display} again (attempt {attempt})"))
         {
-            var checkout = await workspace.CheckoutAsync(options.BaseBranch, cancellationToken);
+            var checkout = await workspace.CheckoutAsync(options.BaseBranch, options.CloneDepth, cancellationToken);
             logger.LogInformation("Cloned {Branch} at {Sha}", checkout.Branch, checkout.HeadSha);
             return checkout;
         }
@@ -385,7 +392,13 @@ public sealed class DeployRunner(
     /// <summary>Plans the overlay edit and applies the policy gate to it, before anything is written.</summary>
     private OverlayEdit PlanEdit(DeployOptions options, IGitOpsCheckout checkout)
     {
-        var edit = OverlayEditor.Plan(checkout.Tree, options.OverlayPath, options.Images, options.Settings);
+        var promotion = options.PromoteFrom is { } from ? Promotion.Resolve(checkout, from, options.PromoteFromOverlay!, options.PromoteNames) : null;
+        if (promotion is not null)
+        {
+            logger.LogInformation("Promoting from {From} at {Sha}: {Images}", promotion.From, promotion.FromSha, string.Join(", ", promotion.Images.Select(i => i.Entry.ToString())));
+        }
+
+        var edit = OverlayEditor.Plan(checkout.Tree, options.OverlayPath, promotion?.Specs ?? options.Images, options.Settings) with { Promotion = promotion };
         if (edit.Changed)
         {
             PolicyGate.Check(options, edit, time.GetUtcNow());
@@ -394,9 +407,26 @@ public sealed class DeployRunner(
         return edit;
     }
 
+    /// <summary>A promotion whose source commit was not given is deployed on the commit that built the promoted image.</summary>
+    private static bool DefersDeployment(DeployOptions options) => options.PromoteFrom is not null && !options.SourceShaGiven;
+
+    private static Task StartDeferredAsync(DeployOptions options, DeploymentTracker tracker, OverlayEdit edit, CancellationToken cancellationToken)
+    {
+        if (!DefersDeployment(options))
+        {
+            return Task.CompletedTask;
+        }
+
+        // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
+        var sources = edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList() ?? [];
+        var sha = sources is [{ Length: 40 } single] ? single : null;
+        var what = edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}" : "Promoting";
+        return tracker.StartAsync($"{what} to {options.Environment}", cancellationToken, sha);
+    }
+
     private async Task<SourceLinks> LinksAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
     {
-        if (context.ServerUrl is not { } server || options.SourceRepository is not { } repo || options.SourceSha is not { } sha)
+        if (context.ServerUrl is not { } server || options.SourceRepository is not { } repo || tracker.Sha is not { } sha)
         {
             return new SourceLinks(null, null);
         }

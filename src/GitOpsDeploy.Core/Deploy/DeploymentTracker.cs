@@ -15,16 +15,26 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
 
     private DeploymentInfo? deployment;
     private DeploymentState? last;
+    private bool started;
+    private string? sha = options.SourceSha;
 
     public long? Id => deployment?.Id;
 
     /// <summary>The deployment task, e.g. <c>deploy:web-app</c> (the source repository's name).</summary>
     public string Task => "deploy:" + (options.SourceRepository?.Split('/')[^1] ?? "app");
 
-    public bool Enabled => deployments is not null && options.Deployment && options.SourceRepository is not null && options.SourceSha is { Length: 40 } && !options.DryRun;
+    public bool Enabled => deployments is not null && options.Deployment && options.SourceRepository is not null && sha is { Length: 40 } && !options.DryRun;
 
-    public async Task StartAsync(string description, CancellationToken cancellationToken)
+    /// <summary>Creates the deployment (once); <paramref name="sourceSha"/> replaces the run's commit when the release says which commit it is.</summary>
+    public async Task StartAsync(string description, CancellationToken cancellationToken, string? sourceSha = null)
     {
+        if (started)
+        {
+            return;
+        }
+
+        started = true;
+        sha = sourceSha ?? sha;
         if (!Enabled)
         {
             return;
@@ -39,17 +49,20 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
             ["mode"] = options.Mode.ToString(),
         };
         deployment = await deployments!.CreateAsync(
-            new DeploymentRequest(options.SourceSha!, options.Environment, options.ProductionEnvironment, Task, Truncate(description), payload),
+            new DeploymentRequest(sha!, options.Environment, options.ProductionEnvironment, Task, Truncate(description), payload),
             cancellationToken);
         if (deployment is not null)
         {
-            logger.LogInformation("Created deployment {Id} of {Sha} to {Environment}", deployment.Id, options.SourceSha, options.Environment);
+            logger.LogInformation("Created deployment {Id} of {Sha} to {Environment}", deployment.Id, sha, options.Environment);
             await SetAsync(DeploymentState.InProgress, description, context.RunUrl, cancellationToken);
         }
     }
 
     public Task<string?> PreviousShaAsync(CancellationToken cancellationToken) =>
-        Enabled ? deployments!.FindPreviousShaAsync(options.Environment, Task, options.SourceSha!, cancellationToken) : System.Threading.Tasks.Task.FromResult<string?>(null);
+        Enabled ? deployments!.FindPreviousShaAsync(options.Environment, Task, sha!, cancellationToken) : System.Threading.Tasks.Task.FromResult<string?>(null);
+
+    /// <summary>The source commit the deployment is (or will be) created on.</summary>
+    public string? Sha => sha;
 
     public async Task FinishAsync(DeployResult result, string? changeUrl, CancellationToken cancellationToken)
     {

@@ -35,7 +35,7 @@ public static partial class PullRequestText
         var values = Values(options, edit, diff, links);
         var body = options.PullRequestBodyTemplate is { } template
             ? MessageTemplate.Render(template, values, "pull-request-body")
-            : DefaultBody(options, values, links);
+            : DefaultBody(options, edit, values, links);
         var footer = "\n\n" + marker.Render();
         var limit = MaxBody - footer.Length;
         if (body.Length > limit)
@@ -64,7 +64,7 @@ public static partial class PullRequestText
         foreach (var file in edit.Files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             hash.AppendData(Encoding.UTF8.GetBytes(file.Path));
-            hash.AppendData(file.Content);
+            hash.AppendData(file.Content ?? "\0deleted"u8.ToArray());
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
@@ -103,7 +103,7 @@ public static partial class PullRequestText
         return sb.ToString().TrimEnd('\n');
     }
 
-    private static string DefaultBody(DeployOptions options, IReadOnlyDictionary<string, string> values, SourceLinks links)
+    private static string DefaultBody(DeployOptions options, OverlayEdit edit, IReadOnlyDictionary<string, string> values, SourceLinks links)
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"Deploys to **{options.Environment}** (`{values["overlay-path"]}`).\n\n");
@@ -112,6 +112,18 @@ public static partial class PullRequestText
         {
             var shortSha = sha.Length > 7 ? sha[..7] : sha;
             sb.Append("Source commit: ").Append(links.CommitUrl is { } url ? $"[{repo}@{shortSha}]({url})" : $"{repo}@{shortSha}").Append('\n');
+        }
+
+        if (edit.Promotion is { } promotion)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Promoted from **{promotion.From}** at gitops commit `{promotion.FromSha[..Math.Min(7, promotion.FromSha.Length)]}`: exactly the references verified there.\n");
+            foreach (var image in promotion.Images)
+            {
+                var source = image.SourceCommit is { } commit && options.SourceRepository is { } app
+                    ? (links.CommitUrl is { } url ? $"[{app}@{commit[..7]}]({url[..url.LastIndexOf('/')]}/{commit})" : $"{app}@{commit[..7]}")
+                    : "source commit unknown";
+                sb.Append(CultureInfo.InvariantCulture, $"- `{image.Entry.Name}`: built from {source}\n");
+            }
         }
 
         if (links.CompareUrl is { } compare)

@@ -10,6 +10,8 @@ public readonly record struct SpecPart(SpecPartKind Kind, string? Value)
 
     public static SpecPart Set(string value) => new(SpecPartKind.Set, value);
 
+    public static SpecPart SetOrRemove(string? value) => value is null ? new(SpecPartKind.Remove, null) : Set(value);
+
     public override string ToString() => Kind switch { SpecPartKind.Set => Value!, SpecPartKind.Keep => "*", _ => string.Empty };
 }
 
@@ -18,6 +20,8 @@ public enum SpecPartKind
     Absent,
     Keep,
     Set,
+    /// <summary>Remove the field (promotion and rollback copy an entry exactly).</summary>
+    Remove,
 }
 
 /// <summary>
@@ -117,6 +121,10 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
         return specs;
     }
 
+    /// <summary>A spec that makes an entry exactly <paramref name="entry"/>: the exact reference is copied, never re-resolved.</summary>
+    public static ImageSpec Exactly(ImageEntry entry) =>
+        new(entry.Name, SpecPart.SetOrRemove(entry.NewName), SpecPart.SetOrRemove(entry.NewTag), SpecPart.SetOrRemove(entry.Digest));
+
     /// <summary>
     /// The entry after applying this spec. Merges instead of replacing: a tag removes the digest and
     /// a digest removes the tag unless both are given; <c>newName</c> is kept unless given; <c>*</c> keeps a part.
@@ -124,6 +132,11 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
     public ImageEntry ApplyTo(ImageEntry? current)
     {
         var entry = current ?? new ImageEntry(Name, null, null, null);
+        if (NewName.Kind == SpecPartKind.Remove || Tag.Kind == SpecPartKind.Remove || Digest.Kind == SpecPartKind.Remove)
+        {
+            return new ImageEntry(Name, NewName.Value, Tag.Value, Digest.Value);
+        }
+
         var newName = NewName.Kind == SpecPartKind.Set ? NewName.Value : entry.NewName;
         var tag = entry.NewTag;
         var digest = entry.Digest;

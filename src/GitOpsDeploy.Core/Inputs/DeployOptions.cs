@@ -55,6 +55,9 @@ public sealed partial record DeployOptions
 
     public string? SourceSha { get; init; }
 
+    /// <summary>True when source-sha was given as an input (not taken from GITHUB_SHA).</summary>
+    public bool SourceShaGiven { get; init; }
+
     public static readonly IReadOnlyDictionary<string, MergeMethod> MergeMethods = new Dictionary<string, MergeMethod>
     {
         ["squash"] = MergeMethod.Squash,
@@ -99,6 +102,17 @@ public sealed partial record DeployOptions
 
     public PolicyOptions Policy { get; init; } = PolicyOptions.None;
 
+    /// <summary>Promote the images of this environment's overlay (exact references, never re-resolved).</summary>
+    public string? PromoteFrom { get; init; }
+
+    public string? PromoteFromOverlay { get; init; }
+
+    /// <summary>With <see cref="PromoteFrom"/>: only these image names (all when empty).</summary>
+    public IReadOnlyList<string> PromoteNames { get; init; } = [];
+
+    /// <summary>History to clone: 1 for a plain deploy; promotion and rollback read more (0 = all).</summary>
+    public int CloneDepth { get; init; } = 1;
+
     /// <summary>Deploy despite a closed window or a hold marker.</summary>
     public bool Force { get; init; }
 
@@ -128,9 +142,31 @@ public sealed partial record DeployOptions
             throw DeployException.Input("gitops-repository", $"'{repository}' is owner/name but GITHUB_SERVER_URL is not set; give a URL or a local path");
         }
 
-        var images = ImageSpec.ParseList(read.Optional("images"));
+        var promoteFrom = read.Optional("promote-from");
+        IReadOnlyList<string> promoteNames = [];
+        IReadOnlyList<ImageSpec> images;
+        if (promoteFrom is not null)
+        {
+            if (!EnvironmentName().IsMatch(promoteFrom) || promoteFrom == environment)
+            {
+                throw DeployException.Input("promote-from", $"'{promoteFrom}' must be another environment's name");
+            }
+
+            promoteNames = read.List("images");
+            if (promoteNames.FirstOrDefault(n => n.IndexOfAny(['=', ':', '@']) >= 0) is { } spec)
+            {
+                throw DeployException.Input("images", $"with promote-from, list image names only ('{spec}' is a spec): the references are copied from {promoteFrom}");
+            }
+
+            images = [];
+        }
+        else
+        {
+            images = ImageSpec.ParseList(read.Optional("images"));
+        }
+
         var settings = ValueSetting.ParseList(read.Optional("set"));
-        if (images.Count == 0 && settings.Count == 0)
+        if (images.Count == 0 && settings.Count == 0 && promoteFrom is null)
         {
             throw DeployException.Input("images", "nothing to deploy: give 'images' and/or 'set'");
         }
@@ -164,7 +200,8 @@ public sealed partial record DeployOptions
             throw DeployException.Input("mode", $"'{read.Optional("mode") ?? "pull-request"}' opens a pull request, which needs gitops-repository as owner/name on a GitHub host (and GITHUB_API_URL); use mode 'push' for {gitops.Display}");
         }
 
-        var branch = read.Optional("pull-request-branch") ?? DefaultBranchName(environment, images);
+        var branch = read.Optional("pull-request-branch")
+            ?? (promoteFrom is null ? DefaultBranchName(environment, images) : $"gitops-deploy/{environment}/promote-from-{promoteFrom}");
         if (!IsValidBranch(branch) || branch.Length > 250)
         {
             throw DeployException.Input("pull-request-branch", $"'{branch}' is not a valid branch name (at most 250 characters)");
@@ -200,6 +237,10 @@ public sealed partial record DeployOptions
         var policy = new PolicyOptions(window, mutableTags.Count > 0 ? mutableTags : ["latest"], read.Bool("allow-mutable-tags", false), read.List("allowed-registries"));
         return new DeployOptions
         {
+            PromoteFrom = promoteFrom,
+            PromoteFromOverlay = promoteFrom is null ? null : $"environments/{promoteFrom}",
+            PromoteNames = promoteNames,
+            CloneDepth = promoteFrom is null ? 1 : Promotion.HistoryDepth,
             Policy = policy,
             Force = read.Bool("force", false),
             MergeMethod = read.Choice("merge-method", MergeMethod.Squash, MergeMethods),
@@ -229,6 +270,7 @@ public sealed partial record DeployOptions
             DryRun = read.Bool("dry-run", false),
             SourceRepository = sourceRepository,
             SourceSha = sourceSha,
+            SourceShaGiven = read.Optional("source-sha") is not null,
         };
     }
 

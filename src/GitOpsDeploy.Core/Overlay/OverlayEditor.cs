@@ -13,6 +13,9 @@ public sealed record OverlayEdit(
     IReadOnlyList<ValueChange> Values)
 {
     public bool Changed => Files.Count > 0;
+
+    /// <summary>Set when the images were promoted from another environment.</summary>
+    public Deploy.Promotion? Promotion { get; init; }
 }
 
 /// <summary>Applies the requested images and value settings to an environment overlay.</summary>
@@ -58,6 +61,18 @@ public static class OverlayEditor
         }
 
         return new OverlayEdit(overlay, kustomization, files, imageChanges, valueChanges);
+    }
+
+    /// <summary>The images an overlay sets now.</summary>
+    public static IReadOnlyList<ImageEntry> ReadImages(IRepositoryTree tree, string overlayPath, string input)
+    {
+        var overlay = RepoPath.Resolve(tree, string.Empty, overlayPath, input);
+        if (tree.KindOf(overlay) != TreeEntryKind.Directory)
+        {
+            throw DeployException.Input(input, $"'{overlayPath}' is not a folder in the gitops repository");
+        }
+
+        return KustomizationImageEditor.ReadImages(Load(tree, FindKustomization(tree, overlay, overlayPath)));
     }
 
     private static string FindKustomization(IRepositoryTree tree, string overlay, string overlayPath)

@@ -24,7 +24,11 @@ public interface IRepositoryTree
 
 public sealed record CommitAuthor(string Name, string Email);
 
-public sealed record FileChange(string Path, byte[] Content);
+/// <summary>A file to write; <see cref="Content"/> null deletes it.</summary>
+public sealed record FileChange(string Path, byte[]? Content);
+
+/// <summary>A commit on the first-parent history of the branch.</summary>
+public sealed record HistoryEntry(string Sha, string Message, DateTimeOffset When);
 
 public enum PushOutcome
 {
@@ -36,8 +40,8 @@ public enum PushOutcome
 /// <summary>Opens fresh clones of the gitops repository. Each clone is independent and deleted on dispose.</summary>
 public interface IGitOpsWorkspace
 {
-    /// <summary>Clones <paramref name="branch"/> (null: the remote's default branch), as shallow as the transport allows.</summary>
-    Task<IGitOpsCheckout> CheckoutAsync(string? branch, CancellationToken cancellationToken);
+    /// <summary>Clones <paramref name="branch"/> (null: the remote's default branch) with <paramref name="depth"/> commits of history (0: all).</summary>
+    Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken);
 }
 
 /// <summary>One clone of the gitops repository at the tip of a branch.</summary>
@@ -48,6 +52,15 @@ public interface IGitOpsCheckout : IDisposable
     string HeadSha { get; }
 
     IRepositoryTree Tree { get; }
+
+    /// <summary>First-parent history from the tip, newest first, as far as this clone holds it (at most <paramref name="max"/>).</summary>
+    IReadOnlyList<HistoryEntry> History(int max);
+
+    /// <summary>True when <see cref="History"/> stops at a shallow boundary rather than at the first commit.</summary>
+    bool IsShallow { get; }
+
+    /// <summary>The tree of an older commit of this clone, or null when the clone does not hold it.</summary>
+    IRepositoryTree? TreeAt(string sha);
 
     /// <summary>Commits the changed files on top of <see cref="HeadSha"/>; returns the new commit's sha.</summary>
     string Commit(IReadOnlyList<FileChange> changes, CommitAuthor author, string message, DateTimeOffset when);

@@ -80,6 +80,10 @@ public static class KustomizationImageEditor
         }
     }
 
+    /// <summary>The images of a kustomization, in file order.</summary>
+    public static IReadOnlyList<ImageEntry> ReadImages(YamlText file) =>
+        file.Root is YamlMapping root ? ReadEntries(file, root.Find("images")?.Value).Select(e => e.Entry).ToList() : [];
+
     private static List<EntryNode> ReadEntries(YamlText file, YamlNodeBase? images)
     {
         var entries = new List<EntryNode>();

@@ -106,6 +106,9 @@ public sealed class DeployVerb
     [Option("allowed-registries", HelpText = "Image name prefixes that are allowed, comma-separated.")]
     public string? AllowedRegistries { get; set; }
 
+    [Option("promote-from", HelpText = "Promote the exact images of this environment's overlay (with images: only those names).")]
+    public string? PromoteFrom { get; set; }
+
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()
     {

@@ -91,6 +91,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         runtime.SetOutput("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         runtime.SetOutput("pull-request-url", result.PullRequest?.Url ?? string.Empty);
         runtime.SetOutput("merged", result.Merged ? "true" : "false");
+        runtime.SetOutput("promoted", result.Edit.Promotion is not null && result.Changed ? "true" : "false");
         runtime.SetOutput("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         runtime.SetOutput("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString())));
         runtime.SetOutput("images", string.Join('\n', result.Edit.Images.Select(i => i.After.ToString())));

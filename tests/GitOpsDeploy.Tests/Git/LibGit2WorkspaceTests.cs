@@ -35,7 +35,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         string? config = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = dir => config = ReadAllText(dir) };
-        using var checkout = await workspace.CheckoutAsync(null, default);
+        using var checkout = await workspace.CheckoutAsync(null, 1, default);
 
         Assert.Equal("main", checkout.Branch);
         Assert.Equal(repo.Head(), checkout.HeadSha);
@@ -60,7 +60,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "second");
         string? dir = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
-        using var checkout = await workspace.CheckoutAsync(null, default);
+        using var checkout = await workspace.CheckoutAsync(null, 1, default);
         Assert.True(File.Exists(Path.Combine(dir!, "shallow")), "a shallow clone records its boundary in .git/shallow");
         Assert.False(Directory.Exists(Path.Combine(dir!, "environments")), "nothing is checked out");
         Assert.Equal("1", GitCli.Run(dir!, "rev-list", "--count", "HEAD"));
@@ -71,7 +71,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         string? dir = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
-        using (await workspace.CheckoutAsync(null, default))
+        using (await workspace.CheckoutAsync(null, 1, default))
         {
             Assert.True(Directory.Exists(dir));
         }
@@ -83,7 +83,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_wrong_token_fails_once_with_a_clear_message()
     {
         var before = github.Requests.Count;
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace("ghs_wrong").CheckoutAsync(null, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace("ghs_wrong").CheckoutAsync(null, 1, default));
 
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.StartsWith("authentication failed for acme/gitops: check gitops-token", error.Message, StringComparison.Ordinal);
@@ -94,7 +94,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_token_says_so()
     {
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(null).CheckoutAsync(null, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(null).CheckoutAsync(null, 1, default));
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.Contains("gitops-token is not set", error.Message, StringComparison.Ordinal);
     }
@@ -102,7 +102,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_read_only_token_names_the_permission_needed()
     {
-        using var checkout = await Workspace(ReadToken).CheckoutAsync(null, default);
+        using var checkout = await Workspace(ReadToken).CheckoutAsync(null, 1, default);
         var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
 
         var error = await Assert.ThrowsAsync<DeployException>(() => checkout.PushAsync(sha, "main", false, default));
@@ -116,7 +116,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_push_declined_by_a_server_hook_is_a_typed_error_with_the_hook_message()
     {
         repo.InstallHook("pre-receive", "echo 'deploys are frozen today' >&2\nexit 1");
-        using var checkout = await Workspace(Token).CheckoutAsync(null, default);
+        using var checkout = await Workspace(Token).CheckoutAsync(null, 1, default);
         var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
 
         var error = await Assert.ThrowsAsync<DeployException>(() => checkout.PushAsync(sha, "main", false, default));
@@ -129,7 +129,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_branch_that_moved_since_the_clone_is_reported_as_a_lost_race()
     {
-        using var checkout = await Workspace(Token).CheckoutAsync(null, default);
+        using var checkout = await Workspace(Token).CheckoutAsync(null, 1, default);
         var theirs = repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "another pipeline");
         var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
 
@@ -140,7 +140,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_force_push_replaces_a_branch()
     {
-        using var checkout = await Workspace(Token).CheckoutAsync(null, default);
+        using var checkout = await Workspace(Token).CheckoutAsync(null, 1, default);
         repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "old pr head", branch: "gitops-deploy/staging/web");
         var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
 
@@ -152,9 +152,9 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task Unknown_repository_and_branch_are_not_found()
     {
         var missingRepo = new LibGit2Workspace(GitOpsRemote.Parse("acme/nope", github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
-        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => missingRepo.CheckoutAsync(null, default))).Kind);
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => missingRepo.CheckoutAsync(null, 1, default))).Kind);
 
-        var missingBranch = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).CheckoutAsync("release", default));
+        var missingBranch = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).CheckoutAsync("release", 1, default));
         Assert.Equal(ErrorKind.NotFound, missingBranch.Kind);
         Assert.Contains("'release'", missingBranch.Message, StringComparison.Ordinal);
     }
@@ -164,7 +164,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         repo.CommitSymlink("environments/prod", "staging");
         var local = new LibGit2Workspace(GitOpsRemote.Parse(repo.BarePath, string.Empty), null, NullLogger<LibGit2Workspace>.Instance);
-        using var checkout = await local.CheckoutAsync(null, default);
+        using var checkout = await local.CheckoutAsync(null, 1, default);
         Assert.Equal(TreeEntryKind.Symlink, checkout.Tree.KindOf("environments/prod"));
         Assert.Equal("staging", checkout.Tree.ReadSymlink("environments/prod"));
     }
