@@ -23,6 +23,8 @@ public enum ErrorKind
     Policy,
     /// <summary>The run was cancelled.</summary>
     Cancelled,
+    /// <summary>The change landed but the environment did not become healthy (Argo CD).</summary>
+    Unhealthy,
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using CommandLine;
 using CommandLine.Text;
+using GitOpsDeploy.ArgoCd;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Commands;
 using GitOpsDeploy.Core;
@@ -146,5 +147,8 @@ public static class CliHost
 
             return github.Deployments(context.ApiUrl, options.Token, options.SourceRepository);
         }
+
+        public IArgoCd? ArgoCd(DeployOptions options) =>
+            options.ArgoCd is { } argo ? new HttpArgoCd(argo.Server, argo.Token, argo.Insecure) : null;
     }
 }

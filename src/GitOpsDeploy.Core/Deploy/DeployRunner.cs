@@ -17,6 +17,7 @@ public sealed class DeployRunner(
     IGitOpsWorkspace workspace,
     IPullRequests? pullRequests,
     IDeployments? deployments,
+    IArgoCd? argoCd,
     IActionRuntime runtime,
     ActionContext context,
     TimeProvider time,
@@ -39,6 +40,11 @@ public sealed class DeployRunner(
                 ? await PullRequestFlowAsync(options, tracker, cancellationToken)
                 : await PushFlowAsync(options, tracker, cancellationToken);
             result = result with { DeploymentId = tracker.Id };
+            if (options.ArgoCd is { } argo && argoCd is not null && result.Landed && !options.DryRun)
+            {
+                result = result with { Argo = await WaitForArgoCdAsync(options, argo, tracker, result.CommitSha ?? result.BaseSha, cancellationToken) };
+            }
+
             await tracker.FinishAsync(result, ChangeUrl(options, result), cancellationToken);
             return result;
         }
@@ -201,6 +207,34 @@ public sealed class DeployRunner(
 
             await BackoffAsync(options, attempt, "the base branch moved or the head was modified; updating the pull request", cancellationToken);
         }
+    }
+
+    private async Task<ArgoOutcome> WaitForArgoCdAsync(DeployOptions options, ArgoCdOptions argo, DeploymentTracker tracker, string commit, CancellationToken cancellationToken)
+    {
+        await tracker.ProgressAsync($"Waiting for Argo CD application {argo.Application} to sync {commit[..Math.Min(7, commit.Length)]}", cancellationToken);
+        ArgoOutcome outcome;
+        using (runtime.Group($"Wait for Argo CD application {argo.Application} (up to {argo.Timeout.TotalSeconds:0} s)"))
+        {
+            outcome = await new ArgoCdWait(argoCd!, time, logger).WaitAsync(argo, commit, revision => DescendsFromAsync(options, commit, revision, cancellationToken), cancellationToken);
+        }
+
+        if (!outcome.Healthy)
+        {
+            throw new DeployException(ErrorKind.Unhealthy, "Argo CD: " + outcome.Reason);
+        }
+
+        logger.LogInformation("Argo CD: {Reason}", outcome.Reason);
+        return outcome;
+    }
+
+    /// <summary>True when <paramref name="revision"/> is a later commit of the base branch than <paramref name="commit"/> (someone deployed on top of us).</summary>
+    private async Task<bool> DescendsFromAsync(DeployOptions options, string commit, string revision, CancellationToken cancellationToken)
+    {
+        using var checkout = await workspace.CheckoutAsync(options.BaseBranch, Promotion.HistoryDepth, cancellationToken);
+        var history = checkout.History(Promotion.HistoryDepth).Select(h => h.Sha).ToList();
+        var newer = history.IndexOf(revision);
+        var ours = history.IndexOf(commit);
+        return newer >= 0 && ours > newer;
     }
 
     private async Task<(PullRequestInfo Pr, DeployOperation Operation)> OpenOrUpdateAsync(

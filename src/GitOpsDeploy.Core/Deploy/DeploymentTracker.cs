@@ -64,6 +64,10 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
     /// <summary>The source commit the deployment is (or will be) created on.</summary>
     public string? Sha => sha;
 
+    /// <summary>A further in_progress status, e.g. while Argo CD syncs.</summary>
+    public Task ProgressAsync(string description, CancellationToken cancellationToken) =>
+        deployment is null ? System.Threading.Tasks.Task.CompletedTask : SetAsync(DeploymentState.InProgress, description, context.RunUrl, cancellationToken);
+
     public async Task FinishAsync(DeployResult result, string? changeUrl, CancellationToken cancellationToken)
     {
         if (deployment is null)
@@ -74,7 +78,8 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
         if (result.Landed)
         {
             var what = result.Operation == DeployOperation.None ? "already deployed" : "deployed";
-            await SetAsync(DeploymentState.Success, $"{CommitMessage.Summary(result.Edit)} {what} to {options.Environment}", changeUrl ?? context.RunUrl, cancellationToken);
+            var health = result.Argo is { Healthy: true } ? "; Argo CD healthy" : string.Empty;
+            await SetAsync(DeploymentState.Success, $"{CommitMessage.Summary(result.Edit)} {what} to {options.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
         }
         else if (result.PullRequest is { } pr)
         {
@@ -92,6 +97,11 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
         }
 
         var state = error.Kind is ErrorKind.Transient ? DeploymentState.Error : DeploymentState.Failure;
+        if (last is DeploymentState.Queued)
+        {
+            return;
+        }
+
         await ReportQuietlyAsync(state, error.Message);
     }
 

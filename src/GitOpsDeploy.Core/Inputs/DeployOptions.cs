@@ -102,6 +102,9 @@ public sealed partial record DeployOptions
 
     public PolicyOptions Policy { get; init; } = PolicyOptions.None;
 
+    /// <summary>Wait for this Argo CD Application after the change lands; null when not configured.</summary>
+    public ArgoCdOptions? ArgoCd { get; init; }
+
     /// <summary>Promote the images of this environment's overlay (exact references, never re-resolved).</summary>
     public string? PromoteFrom { get; init; }
 
@@ -124,7 +127,7 @@ public sealed partial record DeployOptions
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
-    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token }.OfType<string>();
+    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, ArgoCd?.Token }.OfType<string>();
 
     public static DeployOptions Parse(IReadOnlyDictionary<string, string> inputs, ActionContext context)
     {
@@ -235,8 +238,21 @@ public sealed partial record DeployOptions
         var window = read.Optional("deploy-window") is { } windowText ? DeployWindow.Parse(windowText) : null;
         var mutableTags = read.List("mutable-tags");
         var policy = new PolicyOptions(window, mutableTags.Count > 0 ? mutableTags : ["latest"], read.Bool("allow-mutable-tags", false), read.List("allowed-registries"));
+        ArgoCdOptions? argo = null;
+        if (read.Optional("argocd-server") is { } argoServer)
+        {
+            if (!(Uri.TryCreate(argoServer, UriKind.Absolute, out var argoUri) && argoUri.Scheme is "https" or "http"))
+            {
+                throw DeployException.Input("argocd-server", $"'{argoServer}' is not an http(s) URL");
+            }
+
+            var app = read.Optional("argocd-application") ?? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}";
+            argo = new ArgoCdOptions(argoServer, read.Optional("argocd-token"), app, TimeSpan.FromSeconds(read.Int("argocd-timeout", 600, 1, 6 * 3600)), read.Bool("argocd-insecure", false));
+        }
+
         return new DeployOptions
         {
+            ArgoCd = argo,
             PromoteFrom = promoteFrom,
             PromoteFromOverlay = promoteFrom is null ? null : $"environments/{promoteFrom}",
             PromoteNames = promoteNames,

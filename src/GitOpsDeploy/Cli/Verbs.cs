@@ -109,6 +109,21 @@ public sealed class DeployVerb
     [Option("promote-from", HelpText = "Promote the exact images of this environment's overlay (with images: only those names).")]
     public string? PromoteFrom { get; set; }
 
+    [Option("argocd-server", HelpText = "Argo CD URL: wait for the application after the change lands.")]
+    public string? ArgoCdServer { get; set; }
+
+    [Option("argocd-token", HelpText = "Argo CD API token (prefer the environment: flags are visible in ps).")]
+    public string? ArgoCdToken { get; set; }
+
+    [Option("argocd-application", HelpText = "Argo CD application; default <app>-<environment>.")]
+    public string? ArgoCdApplication { get; set; }
+
+    [Option("argocd-timeout", HelpText = "Seconds to wait for Synced and Healthy; default 600.")]
+    public string? ArgoCdTimeout { get; set; }
+
+    [Option("argocd-insecure", HelpText = "true: skip TLS verification of argocd-server.")]
+    public string? ArgoCdInsecure { get; set; }
+
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()
     {

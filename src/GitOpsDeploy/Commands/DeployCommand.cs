@@ -18,6 +18,9 @@ public interface IDeployServices
 
     /// <summary>Deployments on the source repository; null when disabled or impossible here.</summary>
     IDeployments? Deployments(DeployOptions options);
+
+    /// <summary>Argo CD's API; null when no server is configured.</summary>
+    IArgoCd? ArgoCd(DeployOptions options);
 }
 
 /// <summary>
@@ -56,7 +59,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
 
         try
         {
-            var runner = new DeployRunner(services.Workspace(options), services.PullRequests(options), services.Deployments(options), runtime, context, time, loggers.CreateLogger<DeployRunner>());
+            var runner = new DeployRunner(services.Workspace(options), services.PullRequests(options), services.Deployments(options), services.ArgoCd(options), runtime, context, time, loggers.CreateLogger<DeployRunner>());
             var result = await runner.RunAsync(options, cancellationToken);
             LastResult = result;
             Report(options, result);
@@ -91,6 +94,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         runtime.SetOutput("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         runtime.SetOutput("pull-request-url", result.PullRequest?.Url ?? string.Empty);
         runtime.SetOutput("merged", result.Merged ? "true" : "false");
+        runtime.SetOutput("argocd-health", result.Argo?.Last?.Health ?? string.Empty);
         runtime.SetOutput("promoted", result.Edit.Promotion is not null && result.Changed ? "true" : "false");
         runtime.SetOutput("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         runtime.SetOutput("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString())));
@@ -124,6 +128,11 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             DeployOperation.AutoMergeEnabled => $"Auto-merge is enabled on pull request {pr}: GitHub merges it when its checks and reviews pass.",
             _ => string.Empty,
         });
+        if (result.Argo is { } argo)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"\n\nArgo CD: {argo.Reason}.");
+        }
+
         if (result.DeploymentId is { } id && options.SourceRepository is { } source && context.ServerUrl is { } server)
         {
             sb.Append(CultureInfo.InvariantCulture, $"\n\nDeployment [{id}]({server.TrimEnd('/')}/{source}/deployments) on `{source}@{options.SourceSha![..7]}`: {(result.Landed ? "success" : "queued")}.");
