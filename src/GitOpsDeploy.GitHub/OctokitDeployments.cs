@@ -65,6 +65,15 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         return GitHubErrors.Call(() => client.Repository.Deployment.Status.Create(owner, name, id, request), $"set deployment {id} to {status.State}", repository, Token, Permission);
     }
 
+    public async Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken)
+    {
+        var parameters = new Dictionary<string, string> { ["environment"] = environment, ["sha"] = sha, ["per_page"] = "1" };
+        var recent = await GitHubErrors.Call(
+            () => client.Connection.Get<List<Deployment>>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters),
+            "list deployments", repository, Token, "deployments: read");
+        return recent.Body?.FirstOrDefault()?.Id;
+    }
+
     public async Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken)
     {
         // Octokit's GetAll has no environment/task filter: ask the endpoint directly, one page, newest first.

@@ -72,7 +72,8 @@ public static class CommitMessage
 
     private static string DefaultMessage(DeployOptions options, OverlayEdit edit, IReadOnlyDictionary<string, string> values)
     {
-        var verb = edit.Promotion is { } p ? $"promote({p.From} -> {options.Environment})" : $"deploy({options.Environment})";
+        var verb = edit.Promotion is { } p ? $"promote({p.From} -> {options.Environment})"
+            : edit.Rollback is not null ? $"rollback({options.Environment})" : $"deploy({options.Environment})";
         var subject = $"{verb}: {values["images"]}";
         if (subject.Length > 72)
         {
@@ -98,12 +99,18 @@ public static class CommitMessage
             sb.Append("Source-Repository: ").Append(options.SourceRepository).Append('\n');
         }
 
-        if (options.SourceSha is not null)
+        // A rollback's release is the restored one: its trailers point at the restored build.
+        if ((edit.Rollback is { } restored && !options.SourceShaGiven ? restored.RestoredSource : options.SourceSha) is { } source)
         {
-            sb.Append("Source-Commit: ").Append(options.SourceSha).Append('\n');
+            sb.Append("Source-Commit: ").Append(source).Append('\n');
         }
 
         sb.Append("Environment: ").Append(options.Environment).Append('\n');
+        if (edit.Rollback is { CurrentCommit: { } rolledBack })
+        {
+            sb.Append("Rollback-Of: ").Append(rolledBack).Append('\n');
+        }
+
         if (edit.Promotion is { } promotion)
         {
             sb.Append("Promoted-From: ").Append(promotion.From).Append('@').Append(promotion.FromSha).Append('\n');

@@ -46,7 +46,22 @@ public sealed class DeployRunner(
             }
 
             await tracker.FinishAsync(result, ChangeUrl(options, result), cancellationToken);
+            if (result.Landed && result.Edit.Rollback is { CurrentSource: { } rolledBack })
+            {
+                await tracker.MarkInactiveAsync(rolledBack, $"rolled back to {string.Join(", ", result.Edit.Rollback.Images.Select(i => i.ToString()))}", cancellationToken);
+            }
+
             return result;
+        }
+        catch (DeployException e) when (e.Kind == ErrorKind.Unhealthy && options.RollbackOnFailure && !options.Rollback)
+        {
+            await tracker.FailAsync(e);
+            runtime.Warning($"{e.Message}; rolling back (rollback-on-failure)");
+            // The rollback is a run of its own: its own deployment, never another rollback.
+            // It does not wait for Argo CD again: the previous release is the known-good one, and a second wait would double the outage.
+            var rollback = options with { Rollback = true, RollbackOnFailure = false, RollbackTo = null, PromoteFrom = null, Images = [], Settings = [], SourceShaGiven = false, CloneDepth = Promotion.HistoryDepth, Force = true, ArgoCd = null };
+            var restored = await RunAsync(rollback, cancellationToken);
+            throw new DeployException(ErrorKind.Unhealthy, $"{e.Message}; rolled back to {string.Join(", ", restored.Edit.Images.Select(i => i.After.ToString()))} ({DeployResult.OperationName(restored.Operation)})");
         }
         catch (DeployException e)
         {
@@ -69,9 +84,9 @@ public sealed class DeployRunner(
     {
         for (var attempt = 1; ; attempt++)
         {
-            using (var checkout = await CloneAsync(options, attempt, cancellationToken))
+            var (checkout, edit) = await CloneAndPlanAsync(options, attempt, cancellationToken);
+            using (checkout)
             {
-                var edit = PlanEdit(options, checkout);
                 await StartDeferredAsync(options, tracker, edit, cancellationToken);
                 if (!edit.Changed)
                 {
@@ -109,9 +124,9 @@ public sealed class DeployRunner(
         SourceLinks? links = null;
         for (var attempt = 1; ; attempt++)
         {
-            using (var checkout = await CloneAsync(options, attempt, cancellationToken))
+            var (checkout, edit) = await CloneAndPlanAsync(options, attempt, cancellationToken);
+            using (checkout)
             {
-                var edit = PlanEdit(options, checkout);
                 await StartDeferredAsync(options, tracker, edit, cancellationToken);
                 links ??= await LinksAsync(options, tracker, cancellationToken);
                 var marker = new PullRequestMarker(options.Environment, options.SourceRepository ?? string.Empty, PullRequestText.Digest(checkout.HeadSha, edit));
@@ -380,12 +395,40 @@ public sealed class DeployRunner(
         }
     }
 
-    private async Task<IGitOpsCheckout> CloneAsync(DeployOptions options, int attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Clones and plans. When a rollback needs older history than the clone holds, the clone is
+    /// discarded and the repository cloned again deeper (fetching into a shallow clone breaks libgit2).
+    /// </summary>
+    private async Task<(IGitOpsCheckout Checkout, OverlayEdit Edit)> CloneAndPlanAsync(DeployOptions options, int attempt, CancellationToken cancellationToken)
+    {
+        var depth = options.CloneDepth;
+        while (true)
+        {
+            var checkout = await CloneAsync(options, attempt, depth, cancellationToken);
+            try
+            {
+                return (checkout, PlanEdit(options, checkout));
+            }
+            catch (NeedsMoreHistoryException) when (depth != 0)
+            {
+                checkout.Dispose();
+                depth = depth >= 1250 ? 0 : depth * 5;
+                logger.LogInformation("The previous release is older than the clone's history; cloning again with {Depth}", depth == 0 ? "full history" : $"depth {depth}");
+            }
+            catch
+            {
+                checkout.Dispose();
+                throw;
+            }
+        }
+    }
+
+    private async Task<IGitOpsCheckout> CloneAsync(DeployOptions options, int attempt, int depth, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using (runtime.Group(attempt == 1 ? $"Clone {options.GitOps.Display}" : $"Clone {options.GitOps.Display} again (attempt {attempt})"))
         {
-            var checkout = await workspace.CheckoutAsync(options.BaseBranch, options.CloneDepth, cancellationToken);
+            var checkout = await workspace.CheckoutAsync(options.BaseBranch, depth, cancellationToken);
             logger.LogInformation("Cloned {Branch} at {Sha}", checkout.Branch, checkout.HeadSha);
             return checkout;
         }
@@ -432,7 +475,17 @@ public sealed class DeployRunner(
             logger.LogInformation("Promoting from {From} at {Sha}: {Images}", promotion.From, promotion.FromSha, string.Join(", ", promotion.Images.Select(i => i.Entry.ToString())));
         }
 
-        var edit = OverlayEditor.Plan(checkout.Tree, options.OverlayPath, promotion?.Specs ?? options.Images, options.Settings) with { Promotion = promotion };
+        var rollback = options.Rollback
+            ? Deploy.Rollback.Find(checkout, options.OverlayPath, options.Environment, options.RollbackNames, options.RollbackTo) ?? throw new NeedsMoreHistoryException()
+            : null;
+        if (rollback is not null)
+        {
+            logger.LogInformation("Rolling back to the release of {Commit}: {Images}", rollback.RestoredCommit, string.Join(", ", rollback.Images.Select(i => i.ToString())));
+        }
+
+        var specs = promotion?.Specs ?? rollback?.Specs ?? options.Images;
+        var edit = OverlayEditor.Plan(checkout.Tree, options.OverlayPath, specs, options.Settings) with { Promotion = promotion, Rollback = rollback };
+        edit = HoldMarker.Apply(options, checkout, edit, context.RunUrl);
         if (edit.Changed)
         {
             PolicyGate.Check(options, edit, time.GetUtcNow());
@@ -442,7 +495,7 @@ public sealed class DeployRunner(
     }
 
     /// <summary>A promotion whose source commit was not given is deployed on the commit that built the promoted image.</summary>
-    private static bool DefersDeployment(DeployOptions options) => options.PromoteFrom is not null && !options.SourceShaGiven;
+    private static bool DefersDeployment(DeployOptions options) => (options.PromoteFrom is not null || options.Rollback) && !options.SourceShaGiven;
 
     private static Task StartDeferredAsync(DeployOptions options, DeploymentTracker tracker, OverlayEdit edit, CancellationToken cancellationToken)
     {
@@ -452,9 +505,11 @@ public sealed class DeployRunner(
         }
 
         // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
-        var sources = edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList() ?? [];
+        var sources = edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList()
+            ?? (edit.Rollback?.RestoredSource is { } restored ? [restored] : []);
         var sha = sources is [{ Length: 40 } single] ? single : null;
-        var what = edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}" : "Promoting";
+        var what = edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}"
+            : edit.Rollback is { } r ? $"Rolling back to {string.Join(", ", r.Images.Select(i => i.ToString()))}" : "Deploying";
         return tracker.StartAsync($"{what} to {options.Environment}", cancellationToken, sha);
     }
 

@@ -88,6 +88,21 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
         }
     }
 
+    /// <summary>Marks the newest deployment of a rolled-back source commit inactive.</summary>
+    public async Task MarkInactiveAsync(string sourceSha, string description, CancellationToken cancellationToken)
+    {
+        if (deployments is null || !options.Deployment || options.SourceRepository is null)
+        {
+            return;
+        }
+
+        if (await deployments.FindLatestAsync(options.Environment, sourceSha, cancellationToken) is { } id && id != deployment?.Id)
+        {
+            await deployments.SetStatusAsync(id, new DeploymentStatus(DeploymentState.Inactive, Truncate(description), context.RunUrl, null), cancellationToken);
+            logger.LogInformation("Marked deployment {Id} of {Sha} inactive", id, sourceSha);
+        }
+    }
+
     /// <summary>Marks a failed run: <c>failure</c> for a refused deploy, <c>error</c> for a broken one.</summary>
     public async Task FailAsync(DeployException error)
     {

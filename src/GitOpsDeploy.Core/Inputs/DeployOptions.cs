@@ -102,6 +102,20 @@ public sealed partial record DeployOptions
 
     public PolicyOptions Policy { get; init; } = PolicyOptions.None;
 
+    /// <summary>Roll back to the previous release (or to <see cref="RollbackTo"/>).</summary>
+    public bool Rollback { get; init; }
+
+    public string? RollbackTo { get; init; }
+
+    /// <summary>With <see cref="Rollback"/>: only these image names (all when empty).</summary>
+    public IReadOnlyList<string> RollbackNames { get; init; } = [];
+
+    /// <summary>Remove the hold marker a rollback left, in the same commit as this deploy.</summary>
+    public bool ReleaseHold { get; init; }
+
+    /// <summary>After a failed Argo CD wait, roll back (once: the rollback never rolls back).</summary>
+    public bool RollbackOnFailure { get; init; }
+
     /// <summary>Wait for this Argo CD Application after the change lands; null when not configured.</summary>
     public ArgoCdOptions? ArgoCd { get; init; }
 
@@ -145,7 +159,18 @@ public sealed partial record DeployOptions
             throw DeployException.Input("gitops-repository", $"'{repository}' is owner/name but GITHUB_SERVER_URL is not set; give a URL or a local path");
         }
 
+        var rollbackTo = read.Optional("rollback-to");
+        var rollback = read.Bool("rollback", false) || rollbackTo is not null;
+        if (rollbackTo is not null && !Sha().IsMatch(rollbackTo))
+        {
+            throw DeployException.Input("rollback-to", $"'{rollbackTo}' is not a commit sha of the gitops repository");
+        }
+
         var promoteFrom = read.Optional("promote-from");
+        if (rollback && promoteFrom is not null)
+        {
+            throw DeployException.Input("rollback", "cannot be combined with promote-from");
+        }
         IReadOnlyList<string> promoteNames = [];
         IReadOnlyList<ImageSpec> images;
         if (promoteFrom is not null)
@@ -163,13 +188,23 @@ public sealed partial record DeployOptions
 
             images = [];
         }
+        else if (rollback)
+        {
+            promoteNames = read.List("images");
+            if (promoteNames.FirstOrDefault(n => n.IndexOfAny(['=', ':', '@']) >= 0) is { } spec)
+            {
+                throw DeployException.Input("images", $"with rollback, list image names only ('{spec}' is a spec): the references come from the previous release");
+            }
+
+            images = [];
+        }
         else
         {
             images = ImageSpec.ParseList(read.Optional("images"));
         }
 
         var settings = ValueSetting.ParseList(read.Optional("set"));
-        if (images.Count == 0 && settings.Count == 0 && promoteFrom is null)
+        if (images.Count == 0 && settings.Count == 0 && promoteFrom is null && !rollback)
         {
             throw DeployException.Input("images", "nothing to deploy: give 'images' and/or 'set'");
         }
@@ -204,7 +239,8 @@ public sealed partial record DeployOptions
         }
 
         var branch = read.Optional("pull-request-branch")
-            ?? (promoteFrom is null ? DefaultBranchName(environment, images) : $"gitops-deploy/{environment}/promote-from-{promoteFrom}");
+            ?? (rollback ? $"gitops-deploy/{environment}/rollback"
+                : promoteFrom is null ? DefaultBranchName(environment, images) : $"gitops-deploy/{environment}/promote-from-{promoteFrom}");
         if (!IsValidBranch(branch) || branch.Length > 250)
         {
             throw DeployException.Input("pull-request-branch", $"'{branch}' is not a valid branch name (at most 250 characters)");
@@ -255,8 +291,13 @@ public sealed partial record DeployOptions
             ArgoCd = argo,
             PromoteFrom = promoteFrom,
             PromoteFromOverlay = promoteFrom is null ? null : $"environments/{promoteFrom}",
-            PromoteNames = promoteNames,
-            CloneDepth = promoteFrom is null ? 1 : Promotion.HistoryDepth,
+            PromoteNames = promoteFrom is null ? [] : promoteNames,
+            Rollback = rollback,
+            RollbackTo = rollbackTo,
+            RollbackNames = rollback ? promoteNames : [],
+            ReleaseHold = read.Bool("release-hold", false),
+            RollbackOnFailure = read.Bool("rollback-on-failure", false),
+            CloneDepth = promoteFrom is null && !rollback ? 1 : Promotion.HistoryDepth,
             Policy = policy,
             Force = read.Bool("force", false),
             MergeMethod = read.Choice("merge-method", MergeMethod.Squash, MergeMethods),

@@ -16,6 +16,9 @@ public sealed record OverlayEdit(
 
     /// <summary>Set when the images were promoted from another environment.</summary>
     public Deploy.Promotion? Promotion { get; init; }
+
+    /// <summary>Set when this edit rolls the environment back.</summary>
+    public Deploy.Rollback? Rollback { get; init; }
 }
 
 /// <summary>Applies the requested images and value settings to an environment overlay.</summary>

@@ -31,6 +31,9 @@ public interface IDeployments
 
     Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken);
 
+    /// <summary>The newest deployment of <paramref name="sha"/> to <paramref name="environment"/>, if any.</summary>
+    Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken);
+
     /// <summary>The commit of the newest earlier deployment of this task to this environment, if any.</summary>
     Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken);
 }

@@ -124,6 +124,18 @@ public sealed class DeployVerb
     [Option("argocd-insecure", HelpText = "true: skip TLS verification of argocd-server.")]
     public string? ArgoCdInsecure { get; set; }
 
+    [Option("rollback", HelpText = "true: roll the environment back to the previous release.")]
+    public string? Rollback { get; set; }
+
+    [Option("rollback-to", HelpText = "Roll back to the release at this gitops commit.")]
+    public string? RollbackTo { get; set; }
+
+    [Option("release-hold", HelpText = "true: remove the hold marker a rollback left, with this deploy.")]
+    public string? ReleaseHold { get; set; }
+
+    [Option("rollback-on-failure", HelpText = "true: roll back when the Argo CD wait fails.")]
+    public string? RollbackOnFailure { get; set; }
+
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()
     {

@@ -1,0 +1,103 @@
+using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Core.Ports;
+
+namespace GitOpsDeploy.Core.Deploy;
+
+/// <summary>
+/// A rollback: the release before the current one (or the one at <c>rollback-to</c>), found from the
+/// overlay's first-parent history, with the source commits of both releases from their trailers.
+/// </summary>
+public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredCommit, string? RestoredSource, string? CurrentCommit, string? CurrentSource)
+{
+    /// <summary>The file beside the overlay that holds automated deploys after a rollback.</summary>
+    public const string HoldFile = ".gitops-deploy-hold";
+
+    public IReadOnlyList<ImageSpec> Specs => Images.Select(ImageSpec.Exactly).ToList();
+
+    /// <summary>
+    /// Finds the release to restore, or null when this clone's history is too short to tell (re-clone
+    /// deeper: fetching into a shallow clone breaks it). Throws when the full history has no earlier release.
+    /// </summary>
+    public static Rollback? Find(IGitOpsCheckout checkout, string overlayPath, string environment, IReadOnlyList<string> names, string? rollbackTo)
+    {
+        var history = checkout.History(int.MaxValue).ToList();
+        var current = ImagesAt(checkout.Tree, overlayPath, names) ?? throw DeployException.Input("overlay-path", $"'{overlayPath}' has no images to roll back");
+        var introducedCurrent = Introduced(checkout, history, 0, overlayPath, names, current);
+        var currentCommit = introducedCurrent < history.Count ? history[introducedCurrent] : null;
+        var currentSource = currentCommit is null ? null : SourceOf(currentCommit, environment);
+
+        if (rollbackTo is not null)
+        {
+            var index = history.FindIndex(h => h.Sha.StartsWith(rollbackTo, StringComparison.OrdinalIgnoreCase));
+            if (index < 0)
+            {
+                return checkout.IsShallow ? null : throw DeployException.Input("rollback-to", $"{rollbackTo} is not a commit of the base branch's history");
+            }
+
+            var target = ImagesAt(checkout.TreeAt(history[index].Sha)!, overlayPath, names)
+                ?? throw DeployException.Input("rollback-to", $"{overlayPath} sets no images at {rollbackTo}");
+            var introduced = Introduced(checkout, history, index, overlayPath, names, target);
+            return new Rollback(target, history[index].Sha, introduced < history.Count ? SourceOf(history[introduced], environment) : null, currentCommit?.Sha, currentSource);
+        }
+
+        for (var i = introducedCurrent + 1; i < history.Count; i++)
+        {
+            var images = ImagesAt(checkout.TreeAt(history[i].Sha)!, overlayPath, names);
+            if (images is null)
+            {
+                break;
+            }
+
+            if (!Same(images, current))
+            {
+                var introduced = Introduced(checkout, history, i, overlayPath, names, images);
+                var known = introduced < history.Count - 1 || !checkout.IsShallow;
+                return new Rollback(images, history[i].Sha, known ? SourceOf(history[Math.Min(introduced, history.Count - 1)], environment) : null, currentCommit?.Sha, currentSource);
+            }
+        }
+
+        return checkout.IsShallow
+            ? null
+            : throw new DeployException(ErrorKind.InvalidInput, $"{overlayPath} has no earlier release to roll back to in the history of the base branch");
+    }
+
+    /// <summary>Index of the oldest commit (from <paramref name="start"/> back) whose overlay still has <paramref name="images"/>: the one that introduced them.</summary>
+    private static int Introduced(IGitOpsCheckout checkout, List<HistoryEntry> history, int start, string overlayPath, IReadOnlyList<string> names, IReadOnlyList<ImageEntry> images)
+    {
+        var i = start;
+        while (i + 1 < history.Count && ImagesAt(checkout.TreeAt(history[i + 1].Sha)!, overlayPath, names) is { } older && Same(older, images))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static string? SourceOf(HistoryEntry commit, string environment)
+    {
+        var trailers = Trailers.Parse(commit.Message);
+        return trailers.Contains(("Environment", environment)) ? trailers.FirstOrDefault(t => t.Key == "Source-Commit").Value : null;
+    }
+
+    private static IReadOnlyList<ImageEntry>? ImagesAt(IRepositoryTree tree, string overlayPath, IReadOnlyList<string> names)
+    {
+        try
+        {
+            var all = OverlayEditor.ReadImages(tree, overlayPath, "overlay-path");
+            var chosen = names.Count == 0 ? all : all.Where(e => names.Contains(e.Name)).ToList();
+            return chosen.Count == 0 ? null : chosen;
+        }
+        catch (DeployException)
+        {
+            // The overlay did not exist (or was broken) back then: the history of releases ends here.
+            return null;
+        }
+    }
+
+    private static bool Same(IReadOnlyList<ImageEntry> a, IReadOnlyList<ImageEntry> b) =>
+        a.Count == b.Count && a.All(b.Contains);
+}
+
+/// <summary>Thrown while planning when the clone's shallow history is too short; the runner re-clones deeper.</summary>
+public sealed class NeedsMoreHistoryException() : Exception("the clone's history is too short");
