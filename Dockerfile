@@ -8,6 +8,7 @@ COPY src/GitOpsDeploy.Core/GitOpsDeploy.Core.csproj src/GitOpsDeploy.Core/
 COPY src/GitOpsDeploy.Git/GitOpsDeploy.Git.csproj src/GitOpsDeploy.Git/
 COPY src/GitOpsDeploy.GitHub/GitOpsDeploy.GitHub.csproj src/GitOpsDeploy.GitHub/
 COPY src/GitOpsDeploy.ArgoCd/GitOpsDeploy.ArgoCd.csproj src/GitOpsDeploy.ArgoCd/
+COPY src/GitOpsDeploy.Prometheus/GitOpsDeploy.Prometheus.csproj src/GitOpsDeploy.Prometheus/
 RUN dotnet restore src/GitOpsDeploy/GitOpsDeploy.csproj -r linux-x64 -p:PublishReadyToRun=true -p:PublishTrimmed=true
 COPY src/ src/
 # Self-contained for linux-x64 (libgit2's native library ships with it), ReadyToRun for start-up,

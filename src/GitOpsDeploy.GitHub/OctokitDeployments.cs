@@ -74,6 +74,50 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         return recent.Body?.FirstOrDefault()?.Id;
     }
 
+    public async Task<IReadOnlyList<Core.Deploy.DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken)
+    {
+        // Every page (Link headers), newest first, bounded by max; then statuses and commit time per deployment.
+        var api = new ApiConnection(client.Connection);
+        var parameters = new Dictionary<string, string> { ["environment"] = environment };
+        var all = await GitHubErrors.Call(
+            () => api.GetAll<Deployment>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters, new ApiOptions { PageSize = 100, PageCount = Math.Max(1, (max + 99) / 100) }),
+            "list deployments", repository, Token, "deployments: read");
+        var records = new List<Core.Deploy.DeploymentRecord>();
+        var commitTimes = new Dictionary<string, DateTimeOffset?>();
+        foreach (var deployment in all.Where(d => d.CreatedAt >= since).Take(max))
+        {
+            var statuses = await GitHubErrors.Call(() => client.Repository.Deployment.Status.GetAll(owner, name, deployment.Id), "list deployment statuses", repository, Token, "deployments: read");
+            if (!commitTimes.TryGetValue(deployment.Sha, out var committed))
+            {
+                committed = commitTimes[deployment.Sha] = await CommitTimeAsync(deployment.Sha);
+            }
+
+            records.Add(new Core.Deploy.DeploymentRecord(
+                deployment.Id,
+                deployment.Sha,
+                deployment.CreatedAt,
+                statuses.OrderBy(s => s.CreatedAt).Select(s => (s.State.StringValue, (string?)s.Description, s.CreatedAt)).ToList())
+            {
+                CommittedAt = committed,
+            });
+        }
+
+        return records;
+    }
+
+    private async Task<DateTimeOffset?> CommitTimeAsync(string sha)
+    {
+        try
+        {
+            return (await client.Repository.Commit.Get(owner, name, sha)).Commit.Committer.Date;
+        }
+        catch (ApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
+        {
+            // The commit is gone (force-pushed away): its lead time is unknown, not an error.
+            return null;
+        }
+    }
+
     public async Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken)
     {
         // Octokit's GetAll has no environment/task filter: ask the endpoint directly, one page, newest first.

@@ -8,6 +8,7 @@ using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
+using GitOpsDeploy.Prometheus;
 using GitOpsDeploy.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -150,5 +151,8 @@ public static class CliHost
 
         public IArgoCd? ArgoCd(DeployOptions options) =>
             options.ArgoCd is { } argo ? new HttpArgoCd(argo.Server, argo.Token, argo.Insecure) : null;
+
+        public IMetricsSink? Metrics(DeployOptions options) =>
+            options.PushgatewayUrl is { } url ? new HttpPushgateway(url) : null;
     }
 }

@@ -45,7 +45,7 @@ public sealed class DeployRunnerTests
         });
     }
 
-    private DeployRunner Runner() => new(workspace, null, null, null, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+    private DeployRunner Runner() => new(workspace, null, null, null, null, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
     [Fact]
     public async Task Commits_and_pushes_a_change_once()

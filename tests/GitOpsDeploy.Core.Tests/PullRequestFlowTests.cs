@@ -59,7 +59,7 @@ public sealed class PullRequestFlowTests
         RetryDelay = TimeSpan.FromMilliseconds(1),
     };
 
-    private DeployRunner Runner() => new(workspace, prs, deployments, null, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+    private DeployRunner Runner() => new(workspace, prs, deployments, null, null, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
     [Fact]
     public async Task A_blocked_merge_falls_back_to_auto_merge_when_the_repository_allows_it()

@@ -23,6 +23,9 @@ public sealed class ApiRepo(long id, string fullName, FakeRepo? git)
 
     public List<FakeDeployment> Deployments { get; } = [];
 
+    /// <summary>Commit times of an API-only repository (GET /commits/{sha}).</summary>
+    public Dictionary<string, DateTimeOffset> CommitTimes { get; } = [];
+
     public int NextIssueNumber { get; set; } = 1;
 }
 

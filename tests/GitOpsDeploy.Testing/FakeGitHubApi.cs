@@ -67,6 +67,23 @@ public sealed partial class FakeGitHub
         }
     }
 
+    /// <summary>Records a past deployment with its statuses, as if earlier runs had made it.</summary>
+    public FakeDeployment SeedDeployment(string fullName, string environment, string task, string sha, DateTimeOffset created, params (string State, string? Description, DateTimeOffset At)[] statuses)
+    {
+        lock (state)
+        {
+            var repo = repos[fullName];
+            var deployment = new FakeDeployment { Id = Interlocked.Increment(ref nextId), Sha = sha, Ref = sha, Environment = environment, Task = task, CreatedAt = created };
+            foreach (var (stateName, description, at) in statuses)
+            {
+                deployment.Statuses.Add(new FakeDeploymentStatus(Interlocked.Increment(ref nextId), stateName, description, null, null, at));
+            }
+
+            repo.Deployments.Add(deployment);
+            return deployment;
+        }
+    }
+
     /// <summary>Opens a pull request directly (as another run or a person would).</summary>
     public FakePull OpenPull(string fullName, string head, string title, string body, string baseBranch = "main")
     {
@@ -233,6 +250,22 @@ public sealed partial class FakeGitHub
             case ("POST", ["issues", var n, "comments"]) when Pull(repo, n) is { } pr:
                 pr.Comments.Add(body!["body"]!.GetValue<string>());
                 return (201, new { id = Interlocked.Increment(ref nextId), body = pr.Comments[^1], html_url = $"{ServerUrl}/{repo.FullName}/pull/{pr.Number}#issuecomment-{nextId}" }, null);
+            case ("GET", ["commits", var sha]):
+                return repo.CommitTimes.TryGetValue(sha, out var committed)
+                    ? (200, new
+                    {
+                        sha,
+                        node_id = $"C_{sha[..7]}",
+                        html_url = $"{ServerUrl}/{repo.FullName}/commit/{sha}",
+                        commit = new
+                        {
+                            message = "change",
+                            author = new { name = "Dev", email = "dev@example.com", date = committed.ToString("O", CultureInfo.InvariantCulture) },
+                            committer = new { name = "Dev", email = "dev@example.com", date = committed.ToString("O", CultureInfo.InvariantCulture) },
+                        },
+                        parents = Array.Empty<object>(),
+                    }, null)
+                    : (422, new { message = $"No commit found for SHA: {sha}", documentation_url = "https://docs.github.com/rest/commits/commits#get-a-commit" }, null);
             case ("POST", ["deployments"]):
                 return CreateDeployment(repo, body!);
             case ("GET", ["deployments"]):

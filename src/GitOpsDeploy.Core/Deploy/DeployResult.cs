@@ -37,6 +37,9 @@ public sealed record DeployResult(DeployOperation Operation, OverlayEdit Edit, s
     /// <summary>What Argo CD said after the change landed, when a server was configured.</summary>
     public ArgoOutcome? Argo { get; init; }
 
+    /// <summary>DORA metrics of the environment, when asked for.</summary>
+    public DoraMetrics? Dora { get; init; }
+
     /// <summary>True when the change is on the base branch (pushed, merged, or already there).</summary>
     public bool Landed => Operation is DeployOperation.Pushed or DeployOperation.Merged || (Operation == DeployOperation.None && PullRequest is null);
 

@@ -18,12 +18,14 @@ public sealed class DeployRunner(
     IPullRequests? pullRequests,
     IDeployments? deployments,
     IArgoCd? argoCd,
+    IMetricsSink? metrics,
     IActionRuntime runtime,
     ActionContext context,
     TimeProvider time,
     ILogger<DeployRunner> logger)
 {
     private const int MergeabilityChecks = 4;
+    private const int MaxDoraDeployments = 100;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
 
     public async Task<DeployResult> RunAsync(DeployOptions options, CancellationToken cancellationToken)
@@ -51,7 +53,7 @@ public sealed class DeployRunner(
                 await tracker.MarkInactiveAsync(rolledBack, $"rolled back to {string.Join(", ", result.Edit.Rollback.Images.Select(i => i.ToString()))}", cancellationToken);
             }
 
-            return result;
+            return result with { Dora = await DoraAsync(options, cancellationToken) };
         }
         catch (DeployException e) when (e.Kind == ErrorKind.Unhealthy && options.RollbackOnFailure && !options.Rollback)
         {
@@ -221,6 +223,37 @@ public sealed class DeployRunner(
             }
 
             await BackoffAsync(options, attempt, "the base branch moved or the head was modified; updating the pull request", cancellationToken);
+        }
+    }
+
+    /// <summary>DORA metrics from the environment's deployments (this run's included); reporting them never fails the deploy.</summary>
+    private async Task<DoraMetrics?> DoraAsync(DeployOptions options, CancellationToken cancellationToken)
+    {
+        if (options.DoraWindowDays <= 0 || deployments is null || options.SourceRepository is null || options.DryRun)
+        {
+            return null;
+        }
+
+        try
+        {
+            using var group = runtime.Group($"DORA metrics for {options.Environment} ({options.DoraWindowDays} days)");
+            var since = time.GetUtcNow().AddDays(-options.DoraWindowDays);
+            var history = await deployments.HistoryAsync(options.Environment, since, MaxDoraDeployments, cancellationToken);
+            var dora = DoraMetrics.Compute(history, options.DoraWindowDays);
+            logger.LogInformation("{Deployments} deployments, {PerDay} per day, lead time {Lead} s, failure rate {Rate}, restore {Restore} s",
+                dora.Deployments, dora.DeploymentsPerDay, dora.LeadTimeSeconds, dora.ChangeFailureRate, dora.MeanTimeToRestoreSeconds);
+            if (metrics is not null)
+            {
+                await metrics.PushAsync(options.Environment, options.SourceRepository, dora.Prometheus(), cancellationToken);
+                logger.LogInformation("Pushed DORA metrics to the Pushgateway");
+            }
+
+            return dora;
+        }
+        catch (DeployException e)
+        {
+            runtime.Warning($"DORA metrics were not reported: {e.Message}");
+            return null;
         }
     }
 

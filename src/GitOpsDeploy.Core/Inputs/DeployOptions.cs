@@ -102,6 +102,11 @@ public sealed partial record DeployOptions
 
     public PolicyOptions Policy { get; init; } = PolicyOptions.None;
 
+    /// <summary>Compute DORA metrics over this many days (0: off). On when dora-metrics or pushgateway-url is set.</summary>
+    public int DoraWindowDays { get; init; }
+
+    public string? PushgatewayUrl { get; init; }
+
     /// <summary>Roll back to the previous release (or to <see cref="RollbackTo"/>).</summary>
     public bool Rollback { get; init; }
 
@@ -286,8 +291,18 @@ public sealed partial record DeployOptions
             argo = new ArgoCdOptions(argoServer, read.Optional("argocd-token"), app, TimeSpan.FromSeconds(read.Int("argocd-timeout", 600, 1, 6 * 3600)), read.Bool("argocd-insecure", false));
         }
 
+        var pushgateway = read.Optional("pushgateway-url");
+        if (pushgateway is not null && !(Uri.TryCreate(pushgateway, UriKind.Absolute, out var pushUri) && pushUri.Scheme is "https" or "http"))
+        {
+            throw DeployException.Input("pushgateway-url", $"'{pushgateway}' is not an http(s) URL");
+        }
+
+        var doraDays = read.Int("dora-window", 30, 1, 365);
+        var dora = read.Bool("dora-metrics", pushgateway is not null);
         return new DeployOptions
         {
+            DoraWindowDays = dora ? doraDays : 0,
+            PushgatewayUrl = pushgateway,
             ArgoCd = argo,
             PromoteFrom = promoteFrom,
             PromoteFromOverlay = promoteFrom is null ? null : $"environments/{promoteFrom}",

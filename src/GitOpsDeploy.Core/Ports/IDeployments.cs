@@ -34,6 +34,9 @@ public interface IDeployments
     /// <summary>The newest deployment of <paramref name="sha"/> to <paramref name="environment"/>, if any.</summary>
     Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken);
 
+    /// <summary>Deployments of <paramref name="environment"/> created since <paramref name="since"/> with their statuses and commit times (bounded).</summary>
+    Task<IReadOnlyList<Deploy.DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken);
+
     /// <summary>The commit of the newest earlier deployment of this task to this environment, if any.</summary>
     Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken);
 }

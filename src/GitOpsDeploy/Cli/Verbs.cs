@@ -136,6 +136,15 @@ public sealed class DeployVerb
     [Option("rollback-on-failure", HelpText = "true: roll back when the Argo CD wait fails.")]
     public string? RollbackOnFailure { get; set; }
 
+    [Option("dora-metrics", HelpText = "true: compute DORA metrics (on when pushgateway-url is set).")]
+    public string? DoraMetrics { get; set; }
+
+    [Option("dora-window", HelpText = "Days of deployments the DORA metrics cover; default 30.")]
+    public string? DoraWindow { get; set; }
+
+    [Option("pushgateway-url", HelpText = "Prometheus Pushgateway URL to push DORA metrics to.")]
+    public string? PushgatewayUrl { get; set; }
+
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()
     {

@@ -21,6 +21,9 @@ public interface IDeployServices
 
     /// <summary>Argo CD's API; null when no server is configured.</summary>
     IArgoCd? ArgoCd(DeployOptions options);
+
+    /// <summary>The Pushgateway; null when no URL is configured.</summary>
+    IMetricsSink? Metrics(DeployOptions options);
 }
 
 /// <summary>
@@ -59,7 +62,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
 
         try
         {
-            var runner = new DeployRunner(services.Workspace(options), services.PullRequests(options), services.Deployments(options), services.ArgoCd(options), runtime, context, time, loggers.CreateLogger<DeployRunner>());
+            var runner = new DeployRunner(services.Workspace(options), services.PullRequests(options), services.Deployments(options), services.ArgoCd(options), services.Metrics(options), runtime, context, time, loggers.CreateLogger<DeployRunner>());
             var result = await runner.RunAsync(options, cancellationToken);
             LastResult = result;
             Report(options, result);
@@ -94,6 +97,11 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         runtime.SetOutput("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         runtime.SetOutput("pull-request-url", result.PullRequest?.Url ?? string.Empty);
         runtime.SetOutput("merged", result.Merged ? "true" : "false");
+        foreach (var (name, value) in result.Dora?.Outputs() ?? new Dictionary<string, string>())
+        {
+            runtime.SetOutput(name, value);
+        }
+
         runtime.SetOutput("argocd-health", result.Argo?.Last?.Health ?? string.Empty);
         runtime.SetOutput("promoted", result.Edit.Promotion is not null && result.Changed ? "true" : "false");
         runtime.SetOutput("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
@@ -128,6 +136,11 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             DeployOperation.AutoMergeEnabled => $"Auto-merge is enabled on pull request {pr}: GitHub merges it when its checks and reviews pass.",
             _ => string.Empty,
         });
+        if (result.Dora is { } dora)
+        {
+            sb.Append(dora.Markdown(options.Environment));
+        }
+
         if (result.Argo is { } argo)
         {
             sb.Append(CultureInfo.InvariantCulture, $"\n\nArgo CD: {argo.Reason}.");
