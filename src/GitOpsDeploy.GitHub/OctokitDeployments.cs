@@ -65,14 +65,8 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         return GitHubErrors.Call(() => client.Repository.Deployment.Status.Create(owner, name, id, request), $"set deployment {id} to {status.State}", repository, Token, Permission);
     }
 
-    public async Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken)
-    {
-        var parameters = new Dictionary<string, string> { ["environment"] = environment, ["sha"] = sha, ["per_page"] = "1" };
-        var recent = await GitHubErrors.Call(
-            () => client.Connection.Get<List<Deployment>>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters),
-            "list deployments", repository, Token, "deployments: read");
-        return recent.Body?.FirstOrDefault()?.Id;
-    }
+    public async Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken) =>
+        (await RecentAsync(new() { ["environment"] = environment, ["sha"] = sha, ["per_page"] = "1" })).FirstOrDefault()?.Id;
 
     public async Task<IReadOnlyList<Core.Deploy.DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken)
     {
@@ -118,14 +112,17 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         }
     }
 
-    public async Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken)
+    public async Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken) =>
+        (await RecentAsync(new() { ["environment"] = environment, ["task"] = task, ["per_page"] = "10" }))
+            .Select(d => d.Sha).FirstOrDefault(sha => !string.Equals(sha, currentSha, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>One page of deployments, newest first. Octokit's GetAll has no environment/sha/task filter: ask the endpoint directly.</summary>
+    private async Task<IReadOnlyList<Deployment>> RecentAsync(Dictionary<string, string> parameters)
     {
-        // Octokit's GetAll has no environment/task filter: ask the endpoint directly, one page, newest first.
-        var parameters = new Dictionary<string, string> { ["environment"] = environment, ["task"] = task, ["per_page"] = "10" };
-        var recent = await GitHubErrors.Call(
+        var response = await GitHubErrors.Call(
             () => client.Connection.Get<List<Deployment>>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters),
             "list deployments", repository, Token, "deployments: read");
-        return recent.Body?.Select(d => d.Sha).FirstOrDefault(sha => !string.Equals(sha, currentSha, StringComparison.OrdinalIgnoreCase));
+        return response.Body ?? [];
     }
 
     private static Octokit.DeploymentState State(DeploymentState state) => state switch

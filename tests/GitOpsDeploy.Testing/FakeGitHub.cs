@@ -205,26 +205,32 @@ public sealed class FakeRepo(string fullName, string barePath, string defaultBra
     public string DefaultBranch { get; } = defaultBranch;
 
     /// <summary>Commits files on top of a branch directly in the bare repository (no server round trip).</summary>
-    public string Commit(IReadOnlyDictionary<string, string> files, string message, string? branch = null)
+    public string Commit(IReadOnlyDictionary<string, string> files, string message, string? branch = null) =>
+        CommitEntries(files.Select(f => (f.Key, "100644", f.Value)), message, branch);
+
+    /// <summary>Adds a symlink entry (mode 120000) pointing at <paramref name="target"/>.</summary>
+    public string CommitSymlink(string path, string target, string? branch = null) =>
+        CommitEntries([(path, "120000", target)], "add symlink", branch);
+
+    private string CommitEntries(IEnumerable<(string Path, string Mode, string Content)> entries, string message, string? branch)
     {
         branch ??= DefaultBranch;
         var work = Directory.CreateTempSubdirectory("fake-repo-work-").FullName;
         try
         {
-            var index = Path.Combine(work, "index");
-            var env = new Dictionary<string, string> { ["GIT_INDEX_FILE"] = index, ["GIT_DIR"] = BarePath };
+            var env = new Dictionary<string, string> { ["GIT_INDEX_FILE"] = Path.Combine(work, "index"), ["GIT_DIR"] = BarePath };
             var parent = TryRun(env, "rev-parse", "--verify", "--quiet", $"refs/heads/{branch}");
             if (parent is not null)
             {
                 GitCli.Run(work, env, "read-tree", parent);
             }
 
-            foreach (var (path, content) in files)
+            foreach (var (path, mode, content) in entries)
             {
                 var file = Path.Combine(work, "blob");
                 File.WriteAllText(file, content);
                 var blob = GitCli.Run(work, env, "hash-object", "-w", file);
-                GitCli.Run(work, env, "update-index", "--add", "--cacheinfo", $"100644,{blob},{path}");
+                GitCli.Run(work, env, "update-index", "--add", "--cacheinfo", $"{mode},{blob},{path}");
             }
 
             var tree = GitCli.Run(work, env, "write-tree");
@@ -238,30 +244,6 @@ public sealed class FakeRepo(string fullName, string barePath, string defaultBra
 
             // Compare-and-swap, like a real push: never clobber a concurrent update.
             GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit, parent ?? new string('0', 40));
-            return commit;
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
-    }
-
-    /// <summary>Adds a symlink entry (mode 120000) pointing at <paramref name="target"/>.</summary>
-    public string CommitSymlink(string path, string target, string? branch = null)
-    {
-        branch ??= DefaultBranch;
-        var work = Directory.CreateTempSubdirectory("fake-repo-work-").FullName;
-        try
-        {
-            var env = new Dictionary<string, string> { ["GIT_INDEX_FILE"] = Path.Combine(work, "index"), ["GIT_DIR"] = BarePath };
-            var parent = Git("rev-parse", $"refs/heads/{branch}");
-            GitCli.Run(work, env, "read-tree", parent);
-            File.WriteAllText(Path.Combine(work, "blob"), target);
-            var blob = GitCli.Run(work, env, "hash-object", "-w", Path.Combine(work, "blob"));
-            GitCli.Run(work, env, "update-index", "--add", "--cacheinfo", $"120000,{blob},{path}");
-            var tree = GitCli.Run(work, env, "write-tree");
-            var commit = GitCli.Run(work, env, "commit-tree", tree, "-p", parent, "-m", "add symlink");
-            GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit);
             return commit;
         }
         finally
