@@ -5,13 +5,19 @@ namespace GitOpsDeploy.Git;
 
 /// <summary>
 /// Supplies the token as HTTP basic auth (<c>x-access-token:&lt;token&gt;</c>, what GitHub expects for
-/// app and PAT tokens). libgit2 calls back again when the server refuses the credentials; we answer
-/// that second call by giving up, so a wrong token yields one clear error instead of ~15 replays.
+/// app and PAT tokens), only to the configured origin. libgit2 calls back again when the server refuses
+/// the credentials; we answer that second call by giving up, so a wrong token yields one clear error
+/// instead of ~15 replays. (No preemptive Authorization header: libgit2 would send it after a redirect
+/// to another host, and LibGit2Sharp offers no way to stop redirects.)
 /// </summary>
 internal sealed class GitAuth(GitOpsRemote remote, string? token)
 {
     private int calls;
     private volatile bool gaveUp;
+    private volatile bool redirected;
+
+    /// <summary>True when the server redirected to another origin and asked for credentials there.</summary>
+    public bool Redirected => redirected;
 
     /// <summary>True once we stopped answering: the server refused the token, or there is none to send.</summary>
     public bool Refused => gaveUp;
@@ -20,9 +26,14 @@ internal sealed class GitAuth(GitOpsRemote remote, string? token)
 
     public Credentials Provide(string url, string usernameFromUrl, SupportedCredentialTypes types)
     {
-        // With the header sent up front, being asked at all means the server refused the token.
-        var allowed = PreemptiveHeaders().Length > 0 ? 0 : 1;
-        if (Interlocked.Increment(ref calls) > allowed || token is null || !types.HasFlag(SupportedCredentialTypes.UsernamePassword))
+        // The token goes only to the host it is for: never to the target of a redirect.
+        if (!SameOrigin(url))
+        {
+            redirected = true;
+            throw new AuthenticationRefusedException(remote.Display);
+        }
+
+        if (Interlocked.Increment(ref calls) > 1 || token is null || !types.HasFlag(SupportedCredentialTypes.UsernamePassword))
         {
             gaveUp = true;
             throw new AuthenticationRefusedException(remote.Display);
@@ -31,21 +42,19 @@ internal sealed class GitAuth(GitOpsRemote remote, string? token)
         return new UsernamePasswordCredentials { Username = "x-access-token", Password = token };
     }
 
-    /// <summary>
-    /// The credentials sent up front, saving the 401 challenge round trip on every clone and push.
-    /// Only for http(s): a header is never sent over a transport that could leak it.
-    /// </summary>
-    public string[] PreemptiveHeaders() =>
-        token is null || remote.Kind == RemoteKind.LocalPath
-            ? []
-            : ["Authorization: Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("x-access-token:" + token))];
-
     /// <summary>Each network operation starts with a fresh count.</summary>
     public void Reset()
     {
         Interlocked.Exchange(ref calls, 0);
         gaveUp = false;
+        redirected = false;
     }
+
+    private bool SameOrigin(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var asked) && Uri.TryCreate(remote.Url, UriKind.Absolute, out var configured)
+        && string.Equals(asked.Scheme, configured.Scheme, StringComparison.OrdinalIgnoreCase)
+        && string.Equals(asked.Host, configured.Host, StringComparison.OrdinalIgnoreCase)
+        && asked.Port == configured.Port;
 }
 
 internal sealed class AuthenticationRefusedException(string repository)

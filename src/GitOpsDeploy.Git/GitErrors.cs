@@ -10,6 +10,12 @@ internal static class GitErrors
     {
         var message = e.Message;
         var repo = remote.Display;
+        if (auth.Redirected)
+        {
+            return new DeployException(ErrorKind.AuthenticationFailed,
+                $"{repo} redirected to another host that asked for credentials; the token is only sent to the configured host. Use the repository's canonical URL");
+        }
+
         if (e is AuthenticationRefusedException || auth.Refused || message.Contains("authentication replays", StringComparison.Ordinal)
             || message.Contains("401", StringComparison.Ordinal))
         {

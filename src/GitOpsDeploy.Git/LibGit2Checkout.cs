@@ -94,7 +94,6 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
         var options = new PushOptions
         {
             CredentialsProvider = auth.Provide,
-            CustomHeaders = auth.PreemptiveHeaders(),
             OnPushStatusError = error => rejection = error.Message,
         };
         auth.Reset();

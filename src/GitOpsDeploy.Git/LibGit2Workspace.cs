@@ -33,7 +33,6 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
             RecurseSubmodules = false,
         };
         options.FetchOptions.CredentialsProvider = auth.Provide;
-        options.FetchOptions.CustomHeaders = auth.PreemptiveHeaders();
         options.FetchOptions.TagFetchMode = TagFetchMode.None;
         options.FetchOptions.OnTransferProgress = _ => !cancellationToken.IsCancellationRequested;
         if (remote.Kind != RemoteKind.LocalPath && depth > 0)

@@ -39,6 +39,12 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     /// <summary>Every request as "METHOD /path?query", in order.</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>Repositories that answer with a redirect to another server (full name -> target server URL).</summary>
+    public ConcurrentDictionary<string, string> Redirects { get; } = new();
+
+    /// <summary>Requests that carried an Authorization header, as "METHOD /path".</summary>
+    public ConcurrentQueue<string> AuthorizedRequests { get; } = new();
+
     /// <summary>Runs before a push is received (after authentication): lets a test move the branch first.</summary>
     public Func<string, Task>? BeforeReceivePack { get; set; }
 
@@ -111,6 +117,11 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         }
 
         var fullName = match.Groups["owner"].Value + "/" + match.Groups["name"].Value;
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            AuthorizedRequests.Enqueue($"{context.Request.Method} {context.Request.Path}");
+        }
+
         var isPush = context.Request.Query["service"] == "git-receive-pack" || match.Groups["rest"].Value == "/git-receive-pack";
         if (!Authorize(context, fullName, isPush ? Permission.Write : Permission.Read, out var status, out var message))
         {
@@ -121,6 +132,13 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             }
 
             await context.Response.WriteAsync(message);
+            return;
+        }
+
+        if (Redirects.TryGetValue(fullName, out var target))
+        {
+            context.Response.StatusCode = 301;
+            context.Response.Headers.Location = $"{target}{context.Request.Path}{context.Request.QueryString}";
             return;
         }
 

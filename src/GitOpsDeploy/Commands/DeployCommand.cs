@@ -80,7 +80,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             Summary(options, "**Cancelled.**");
             return 1;
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // Unexpected, but still one clear line; the stack goes to the debug log only.
             logger.LogDebug("{Exception}", e.ToString());

@@ -169,6 +169,22 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         Assert.Equal("staging", checkout.Tree.ReadSymlink("environments/prod"));
     }
 
+    [Fact]
+    public async Task The_token_is_never_sent_to_another_host_after_a_redirect()
+    {
+        await using var elsewhere = await FakeGitHub.StartAsync();
+        elsewhere.AddToken(Token, Permission.Write);
+        elsewhere.CreateRepo("acme/gitops", new Dictionary<string, string> { ["a.txt"] = "1" });
+        github.Redirects["acme/gitops"] = elsewhere.ServerUrl;
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).CheckoutAsync(null, 1, default));
+
+        Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("redirected to another host", error.Message, StringComparison.Ordinal);
+        Assert.Empty(elsewhere.AuthorizedRequests);
+        Assert.NotEmpty(github.AuthorizedRequests);
+    }
+
     private LibGit2Workspace Workspace(string? token) => new(Remote(), token, NullLogger<LibGit2Workspace>.Instance);
 
     private GitOpsRemote Remote() => GitOpsRemote.Parse("acme/gitops", github.ServerUrl);
