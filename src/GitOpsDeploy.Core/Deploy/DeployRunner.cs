@@ -24,7 +24,6 @@ public sealed class DeployRunner(
     TimeProvider time,
     ILogger<DeployRunner> logger)
 {
-    private const int MergeabilityChecks = 4;
     private const int MaxDoraDeployments = 100;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
 
@@ -123,6 +122,7 @@ public sealed class DeployRunner(
     private async Task<DeployResult> PullRequestFlowAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
     {
         var prs = pullRequests ?? throw new InvalidOperationException("pull request modes need the GitHub adapter");
+        var landing = new PullRequestLanding(prs, runtime, time, logger);
         SourceLinks? links = null;
         for (var attempt = 1; ; attempt++)
         {
@@ -182,7 +182,7 @@ public sealed class DeployRunner(
                 cancellationToken.ThrowIfCancellationRequested();
                 var title = PullRequestText.Title(options, edit);
                 var body = PullRequestText.Body(options, edit, diff, links, marker);
-                var (pr, operation) = await OpenOrUpdateAsync(prs, options, existing, upToDate, title, body, checkout.Branch, cancellationToken);
+                var (pr, operation) = await landing.OpenOrUpdateAsync(options, existing, upToDate, title, body, checkout.Branch, cancellationToken);
                 pr = pr with { HeadSha = headSha };
 
                 foreach (var old in ours.Where(p => p.Number != pr.Number))
@@ -201,22 +201,22 @@ public sealed class DeployRunner(
                 };
 
                 cancellationToken.ThrowIfCancellationRequested();
-                var landing = options.Mode switch
+                var landed = options.Mode switch
                 {
-                    DeployMode.Merge => await MergeAsync(prs, options, pr, title, cancellationToken),
-                    DeployMode.AutoMerge => await AutoMergeAsync(prs, options, pr, title, cancellationToken),
+                    DeployMode.Merge => await landing.MergeAsync(options, pr, title, cancellationToken),
+                    DeployMode.AutoMerge => await landing.AutoMergeAsync(options, pr, title, cancellationToken),
                     _ => new Landing(LandingKind.Open, null),
                 };
 
-                if (landing.Kind != LandingKind.Retry)
+                if (landed.Kind != LandingKind.Retry)
                 {
-                    result = landing.Kind switch
+                    result = landed.Kind switch
                     {
-                        LandingKind.Merged => result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = landing.Sha, Changed = true },
+                        LandingKind.Merged => result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = landed.Sha, Changed = true },
                         LandingKind.AutoMergeEnabled => result with { Operation = DeployOperation.AutoMergeEnabled },
                         _ => result,
                     };
-                    return result.Merged || options.WaitForMerge <= TimeSpan.Zero ? result : await WaitForMergeAsync(prs, options, result, cancellationToken);
+                    return result.Merged || options.WaitForMerge <= TimeSpan.Zero ? result : await landing.WaitForMergeAsync(options, result, cancellationToken);
                 }
 
                 GiveUpAfter(options, attempt, $"pull request #{pr.Number} could not be merged because {checkout.Branch} kept moving");
@@ -283,149 +283,6 @@ public sealed class DeployRunner(
         var newer = history.IndexOf(revision);
         var ours = history.IndexOf(commit);
         return newer >= 0 && ours > newer;
-    }
-
-    private async Task<(PullRequestInfo Pr, DeployOperation Operation)> OpenOrUpdateAsync(
-        IPullRequests prs, DeployOptions options, PullRequestInfo? existing, bool upToDate, string title, string body, string baseBranch, CancellationToken cancellationToken)
-    {
-        using var group = runtime.Group(existing is null ? "Open pull request" : $"Update pull request #{existing.Number}");
-        if (existing is not null)
-        {
-            return upToDate && existing.Title == title
-                ? (existing, DeployOperation.None)
-                : (await prs.UpdateAsync(existing.Number, title, body, cancellationToken), DeployOperation.Updated);
-        }
-
-        var created = await prs.CreateAsync(new NewPullRequest(title, body, options.PullRequestBranch, baseBranch), cancellationToken);
-        if (created is null)
-        {
-            // Another run opened it between our listing and our create (GitHub's 422 "already exists"): adopt it.
-            var adopted = (await prs.ListOpenAsync(baseBranch, cancellationToken)).FirstOrDefault(p => p.HeadRef == options.PullRequestBranch)
-                ?? throw new DeployException(ErrorKind.Conflict, $"GitHub says a pull request for {options.PullRequestBranch} exists, but none is open against {baseBranch}");
-            logger.LogInformation("Adopted pull request #{Number} opened concurrently", adopted.Number);
-            return (await prs.UpdateAsync(adopted.Number, title, body, cancellationToken), DeployOperation.Updated);
-        }
-
-        logger.LogInformation("Opened pull request #{Number}: {Url}", created.Number, created.Url);
-        if (options.Labels.Count > 0)
-        {
-            await prs.AddLabelsAsync(created.Number, options.Labels, cancellationToken);
-        }
-
-        if (options.Reviewers.Count > 0 || options.TeamReviewers.Count > 0)
-        {
-            await prs.RequestReviewersAsync(created.Number, options.Reviewers, options.TeamReviewers, cancellationToken);
-        }
-
-        return (created, DeployOperation.Created);
-    }
-
-    /// <summary>
-    /// Merges with the head sha we pushed. Retries what can succeed (base moved: the caller rebuilds
-    /// the branch; mergeability not computed yet: ask again), fails clearly on what cannot (conflict,
-    /// protection), and falls back to auto-merge when branch protection blocks a merge right now.
-    /// </summary>
-    private async Task<Landing> MergeAsync(IPullRequests prs, DeployOptions options, PullRequestInfo pr, string title, CancellationToken cancellationToken)
-    {
-        using var group = runtime.Group($"Merge pull request #{pr.Number}");
-        for (var check = 1; ; check++)
-        {
-            var merge = await prs.MergeAsync(pr.Number, pr.HeadSha, options.MergeMethod, title, cancellationToken);
-            switch (merge.Kind)
-            {
-                case MergeResultKind.Merged:
-                    logger.LogInformation("Merged #{Number} as {Sha}", pr.Number, merge.Sha);
-                    return new Landing(LandingKind.Merged, merge.Sha);
-                case MergeResultKind.HeadModified:
-                    logger.LogWarning("The head of #{Number} changed since we pushed it ({Reason}); rebuilding it", pr.Number, merge.Message);
-                    return new Landing(LandingKind.Retry, null);
-            }
-
-            var state = (await prs.GetAsync(pr.Number, cancellationToken)).MergeableState;
-            switch (state)
-            {
-                case "behind":
-                    logger.LogWarning("#{Number} is behind {Base}; updating it from the new base tip", pr.Number, pr.BaseRef);
-                    return new Landing(LandingKind.Retry, null);
-                case "dirty":
-                    throw new DeployException(ErrorKind.Conflict,
-                        $"pull request #{pr.Number} conflicts with {pr.BaseRef}: someone changed the same lines; resolve it by hand ({pr.Url})");
-                case "blocked":
-                    if (options.Mode == DeployMode.Merge && (await prs.GetRepositoryAsync(cancellationToken)).AllowAutoMerge)
-                    {
-                        var auto = await prs.EnableAutoMergeAsync(pr, options.MergeMethod, cancellationToken);
-                        if (auto.Kind == AutoMergeResultKind.Enabled)
-                        {
-                            logger.LogWarning("Branch protection blocks merging #{Number} now ({Reason}); enabled auto-merge instead: GitHub merges it once the required reviews and checks pass", pr.Number, merge.Message);
-                            return new Landing(LandingKind.AutoMergeEnabled, null);
-                        }
-                    }
-
-                    throw new DeployException(ErrorKind.PushRejected,
-                        $"branch protection blocks merging pull request #{pr.Number}: {merge.Message}. Required reviews or status checks must pass first; allow auto-merge in the repository settings, or merge it by hand ({pr.Url})");
-                default:
-                    if (check >= MergeabilityChecks)
-                    {
-                        throw new DeployException(ErrorKind.Transient, $"GitHub would not merge pull request #{pr.Number} ({merge.Message}, state '{state ?? "unknown"}') after {check} tries ({pr.Url})");
-                    }
-
-                    // Mergeability is computed in the background after a push: ask again shortly.
-                    logger.LogInformation("GitHub has not decided whether #{Number} can be merged (state {State}); asking again", pr.Number, state ?? "unknown");
-                    await Task.Delay(options.RetryDelay * check, time, cancellationToken);
-                    break;
-            }
-        }
-    }
-
-    private async Task<Landing> AutoMergeAsync(IPullRequests prs, DeployOptions options, PullRequestInfo pr, string title, CancellationToken cancellationToken)
-    {
-        AutoMergeResult auto;
-        using (runtime.Group($"Enable auto-merge on #{pr.Number}"))
-        {
-            auto = await prs.EnableAutoMergeAsync(pr, options.MergeMethod, cancellationToken);
-        }
-
-        switch (auto.Kind)
-        {
-            case AutoMergeResultKind.Enabled:
-                logger.LogInformation("Auto-merge enabled on #{Number}: GitHub merges it when its requirements pass", pr.Number);
-                return new Landing(LandingKind.AutoMergeEnabled, null);
-            case AutoMergeResultKind.AlreadyMergeable:
-                logger.LogInformation("#{Number} can be merged right now ({Reason}); merging it", pr.Number, auto.Message);
-                return await MergeAsync(prs, options, pr, title, cancellationToken);
-            default:
-                throw new DeployException(ErrorKind.Policy,
-                    $"auto-merge is not available on {options.GitOps.Display}: {auto.Message}. Enable 'Allow auto-merge' in the repository settings, or use mode 'merge' or 'pull-request'");
-        }
-    }
-
-    private async Task<DeployResult> WaitForMergeAsync(IPullRequests prs, DeployOptions options, DeployResult result, CancellationToken cancellationToken)
-    {
-        var pr = result.PullRequest!;
-        var deadline = time.GetUtcNow() + options.WaitForMerge;
-        using var group = runtime.Group($"Wait up to {options.WaitForMerge.TotalSeconds:0} s for #{pr.Number} to be merged");
-        while (true)
-        {
-            var current = await prs.GetAsync(pr.Number, cancellationToken);
-            if (current.Merged)
-            {
-                logger.LogInformation("#{Number} was merged as {Sha}", pr.Number, current.MergeCommitSha);
-                return result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = current.MergeCommitSha ?? result.CommitSha, PullRequest = current };
-            }
-
-            if (!current.Open)
-            {
-                throw new DeployException(ErrorKind.Conflict, $"pull request #{pr.Number} was closed without being merged ({pr.Url})");
-            }
-
-            if (time.GetUtcNow() >= deadline)
-            {
-                runtime.Warning($"pull request #{pr.Number} was not merged within {options.WaitForMerge.TotalSeconds:0} s; it stays open and the deployment stays queued ({pr.Url})");
-                return result;
-            }
-
-            await Task.Delay(options.PollInterval, time, cancellationToken);
-        }
     }
 
     /// <summary>
@@ -569,14 +426,4 @@ public sealed class DeployRunner(
             ? $"{server.TrimEnd('/')}/{repo}/commit/{sha}"
             : result.PullRequest?.Url;
     }
-
-    private enum LandingKind
-    {
-        Open,
-        Merged,
-        AutoMergeEnabled,
-        Retry,
-    }
-
-    private sealed record Landing(LandingKind Kind, string? Sha);
 }
