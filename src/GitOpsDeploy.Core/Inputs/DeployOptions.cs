@@ -176,37 +176,17 @@ public sealed partial record DeployOptions
         {
             throw DeployException.Input("rollback", "cannot be combined with promote-from");
         }
-        IReadOnlyList<string> promoteNames = [];
-        IReadOnlyList<ImageSpec> images;
-        if (promoteFrom is not null)
-        {
-            if (!EnvironmentName().IsMatch(promoteFrom) || promoteFrom == environment)
-            {
-                throw DeployException.Input("promote-from", $"'{promoteFrom}' must be another environment's name");
-            }
 
-            promoteNames = read.List("images");
-            if (promoteNames.FirstOrDefault(n => n.IndexOfAny(['=', ':', '@']) >= 0) is { } spec)
-            {
-                throw DeployException.Input("images", $"with promote-from, list image names only ('{spec}' is a spec): the references are copied from {promoteFrom}");
-            }
-
-            images = [];
-        }
-        else if (rollback)
+        if (promoteFrom is not null && (!EnvironmentName().IsMatch(promoteFrom) || promoteFrom == environment))
         {
-            promoteNames = read.List("images");
-            if (promoteNames.FirstOrDefault(n => n.IndexOfAny(['=', ':', '@']) >= 0) is { } spec)
-            {
-                throw DeployException.Input("images", $"with rollback, list image names only ('{spec}' is a spec): the references come from the previous release");
-            }
+            throw DeployException.Input("promote-from", $"'{promoteFrom}' must be another environment's name");
+        }
 
-            images = [];
-        }
-        else
-        {
-            images = ImageSpec.ParseList(read.Optional("images"));
-        }
+        // Promotion and rollback copy references from the repository: 'images' then only narrows the names.
+        var names = promoteFrom is not null ? ImageNames(read, $"with promote-from, list image names only ({{0}} is a spec): the references are copied from {promoteFrom}")
+            : rollback ? ImageNames(read, "with rollback, list image names only ({0} is a spec): the references come from the previous release")
+            : [];
+        var images = promoteFrom is null && !rollback ? ImageSpec.ParseList(read.Optional("images")) : [];
 
         var settings = ValueSetting.ParseList(read.Optional("set"));
         if (images.Count == 0 && settings.Count == 0 && promoteFrom is null && !rollback)
@@ -266,54 +246,30 @@ public sealed partial record DeployOptions
             throw DeployException.Input("source-repository", $"'{sourceRepository}' is not owner/name");
         }
 
-        var environmentUrl = read.Optional("environment-url");
-        if (environmentUrl is not null && !(Uri.TryCreate(environmentUrl, UriKind.Absolute, out var url) && url.Scheme is "https" or "http"))
-        {
-            throw DeployException.Input("environment-url", $"'{environmentUrl}' is not an http(s) URL");
-        }
+        var environmentUrl = read.Url("environment-url");
 
         var production = read.Choice("production-environment", (bool?)null, new Dictionary<string, bool?> { ["auto"] = null, ["true"] = true, ["false"] = false })
             ?? environment.Contains("prod", StringComparison.OrdinalIgnoreCase);
 
         var waitSeconds = read.Int("wait-for-merge", 0, 0, 6 * 3600);
-        var window = read.Optional("deploy-window") is { } windowText ? DeployWindow.Parse(windowText) : null;
-        var mutableTags = read.List("mutable-tags");
-        var policy = new PolicyOptions(window, mutableTags.Count > 0 ? mutableTags : ["latest"], read.Bool("allow-mutable-tags", false), read.List("allowed-registries"));
-        ArgoCdOptions? argo = null;
-        if (read.Optional("argocd-server") is { } argoServer)
-        {
-            if (!(Uri.TryCreate(argoServer, UriKind.Absolute, out var argoUri) && argoUri.Scheme is "https" or "http"))
-            {
-                throw DeployException.Input("argocd-server", $"'{argoServer}' is not an http(s) URL");
-            }
-
-            var app = read.Optional("argocd-application") ?? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}";
-            argo = new ArgoCdOptions(argoServer, read.Optional("argocd-token"), app, TimeSpan.FromSeconds(read.Int("argocd-timeout", 600, 1, 6 * 3600)), read.Bool("argocd-insecure", false));
-        }
-
-        var pushgateway = read.Optional("pushgateway-url");
-        if (pushgateway is not null && !(Uri.TryCreate(pushgateway, UriKind.Absolute, out var pushUri) && pushUri.Scheme is "https" or "http"))
-        {
-            throw DeployException.Input("pushgateway-url", $"'{pushgateway}' is not an http(s) URL");
-        }
-
+        var pushgateway = read.Url("pushgateway-url");
         var doraDays = read.Int("dora-window", 30, 1, 365);
         var dora = read.Bool("dora-metrics", pushgateway is not null);
         return new DeployOptions
         {
             DoraWindowDays = dora ? doraDays : 0,
             PushgatewayUrl = pushgateway,
-            ArgoCd = argo,
+            ArgoCd = ParseArgoCd(read, sourceRepository, environment),
             PromoteFrom = promoteFrom,
             PromoteFromOverlay = promoteFrom is null ? null : $"environments/{promoteFrom}",
-            PromoteNames = promoteFrom is null ? [] : promoteNames,
+            PromoteNames = promoteFrom is null ? [] : names,
             Rollback = rollback,
             RollbackTo = rollbackTo,
-            RollbackNames = rollback ? promoteNames : [],
+            RollbackNames = rollback ? names : [],
             ReleaseHold = read.Bool("release-hold", false),
             RollbackOnFailure = read.Bool("rollback-on-failure", false),
             CloneDepth = promoteFrom is null && !rollback ? 1 : Promotion.HistoryDepth,
-            Policy = policy,
+            Policy = ParsePolicy(read),
             Force = read.Bool("force", false),
             MergeMethod = read.Choice("merge-method", MergeMethod.Squash, MergeMethods),
             PullRequestBranch = branch,
@@ -344,6 +300,32 @@ public sealed partial record DeployOptions
             SourceSha = sourceSha,
             SourceShaGiven = read.Optional("source-sha") is not null,
         };
+    }
+
+    private static IReadOnlyList<string> ImageNames(InputReader read, string specMessage)
+    {
+        var names = read.List("images");
+        return names.FirstOrDefault(n => n.IndexOfAny(['=', ':', '@']) >= 0) is { } spec
+            ? throw DeployException.Input("images", string.Format(System.Globalization.CultureInfo.InvariantCulture, specMessage, $"'{spec}'"))
+            : names;
+    }
+
+    private static PolicyOptions ParsePolicy(InputReader read)
+    {
+        var window = read.Optional("deploy-window") is { } text ? DeployWindow.Parse(text) : null;
+        var mutableTags = read.List("mutable-tags");
+        return new PolicyOptions(window, mutableTags.Count > 0 ? mutableTags : ["latest"], read.Bool("allow-mutable-tags", false), read.List("allowed-registries"));
+    }
+
+    private static ArgoCdOptions? ParseArgoCd(InputReader read, string? sourceRepository, string environment)
+    {
+        if (read.Url("argocd-server") is not { } server)
+        {
+            return null;
+        }
+
+        var app = read.Optional("argocd-application") ?? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}";
+        return new ArgoCdOptions(server, read.Optional("argocd-token"), app, TimeSpan.FromSeconds(read.Int("argocd-timeout", 600, 1, 6 * 3600)), read.Bool("argocd-insecure", false));
     }
 
     /// <summary><c>gitops-deploy/&lt;environment&gt;/&lt;first image name&gt;</c>, so a newer deploy of the same image updates the same pull request.</summary>

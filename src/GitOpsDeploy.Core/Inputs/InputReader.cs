@@ -55,6 +55,15 @@ public sealed class InputReader(IReadOnlyDictionary<string, string> inputs)
             : throw DeployException.Input(name, $"'{text}' is not one of: {string.Join(", ", choices.Keys)}");
     }
 
+    /// <summary>An absolute http(s) URL, or null when unset.</summary>
+    public string? Url(string name)
+    {
+        var text = Optional(name);
+        return text is null || (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http")
+            ? text
+            : throw DeployException.Input(name, $"'{text}' is not an http(s) URL");
+    }
+
     /// <summary>Items given one per line or comma-separated.</summary>
     public IReadOnlyList<string> List(string name) =>
         (Optional(name) ?? string.Empty).Split(['\n', ','], StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
