@@ -21,8 +21,6 @@ public enum ErrorKind
     Transient,
     /// <summary>A deploy was refused by policy (hold label, hold marker...).</summary>
     Policy,
-    /// <summary>The run was cancelled.</summary>
-    Cancelled,
     /// <summary>The change landed but the environment did not become healthy (Argo CD).</summary>
     Unhealthy,
 }

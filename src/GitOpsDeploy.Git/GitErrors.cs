@@ -36,12 +36,7 @@ internal static class GitErrors
                 $"could not {action} {repo}: the repository or branch does not exist, or the token cannot see it ({Scrub(message)})");
         }
 
-        if (e is IOException || message.Contains("failed to connect", StringComparison.OrdinalIgnoreCase) || message.Contains("timed out", StringComparison.OrdinalIgnoreCase)
-            || message.Contains("50", StringComparison.Ordinal))
-        {
-            return new DeployException(ErrorKind.Transient, $"could not {action} {repo}: {Scrub(message)}");
-        }
-
+        // Network failures, 5xx and anything else libgit2 reports: retrying the run may help.
         return new DeployException(ErrorKind.Transient, $"could not {action} {repo}: {Scrub(message)}");
     }
 

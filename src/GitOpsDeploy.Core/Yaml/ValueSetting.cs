@@ -205,6 +205,6 @@ public static class YamlValueEditor
             SemanticTree.Set(expected, setting.Path, keepsKind ? new SemanticTree.Scalar(scalar.Kind, setting.Value) : SemanticTree.String(setting.Value));
         }
 
-        return new ValueChange(setting.File, setting.PathText, scalar.Value, setting.Value) { };
+        return new ValueChange(setting.File, setting.PathText, scalar.Value, setting.Value);
     }
 }

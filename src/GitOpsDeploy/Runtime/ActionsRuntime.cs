@@ -11,7 +11,6 @@ namespace GitOpsDeploy.Runtime;
 public sealed class ActionsRuntime(IReadOnlyDictionary<string, string> environment, ConsoleSink console) : IActionRuntime
 {
     private static readonly UTF8Encoding Utf8NoBom = new(false);
-    private readonly Dictionary<string, string> terminalOutputs = [];
 
     public void AddMask(string secret)
     {
@@ -37,10 +36,6 @@ public sealed class ActionsRuntime(IReadOnlyDictionary<string, string> environme
             // A random delimiter, as the runner's own toolkit does, so a value can never end the block early.
             var delimiter = "ghadelimiter_" + Guid.NewGuid().ToString("N");
             File.AppendAllText(path, $"{name}<<{delimiter}\n{value}\n{delimiter}\n", Utf8NoBom);
-        }
-        else
-        {
-            terminalOutputs[name] = value;
         }
     }
 
