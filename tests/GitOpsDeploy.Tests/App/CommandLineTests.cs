@@ -58,9 +58,16 @@ public sealed class CommandLineTests
     [Fact]
     public async Task Reads_the_token_from_GITOPS_TOKEN_and_never_prints_it()
     {
+        await using var github = await FakeGitHub.StartAsync();
+        github.AddToken("ghs_fromtheenvironment", Permission.Write);
+        var repo = github.CreateRepo("acme/gitops", new Dictionary<string, string> { ["environments/dev/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n" });
+
         var (exit, output, error) = await Run(new Dictionary<string, string> { ["GITOPS_TOKEN"] = "ghs_fromtheenvironment" },
-            "--gitops-repository", "http://127.0.0.1:9/acme/gitops.git", "--environment", "dev", "--mode", "push", "--images", "web:2");
-        Assert.Equal(1, exit);
+            "--gitops-repository", $"{github.ServerUrl}/acme/gitops.git", "--environment", "dev", "--mode", "push", "--images", "web:2");
+
+        // The server demands the token: the push only lands if it came from GITOPS_TOKEN.
+        Assert.True(exit == 0, error + output);
+        Assert.Contains("newTag: \"2\"", repo.ReadFile("environments/dev/kustomization.yaml"), StringComparison.Ordinal);
         Assert.DoesNotContain("ghs_fromtheenvironment", output + error, StringComparison.Ordinal);
     }
 
