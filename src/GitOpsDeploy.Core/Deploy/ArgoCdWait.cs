@@ -25,6 +25,9 @@ public sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger)
         ArgoAppStatus? last = null;
         string? lastError = null;
         var refresh = true;
+
+        // Answering "descends from ours" takes a clone: ask once per revision, not once per poll.
+        var descends = new Dictionary<string, bool>();
         while (true)
         {
             try
@@ -32,7 +35,8 @@ public sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger)
                 last = await argo.GetAsync(options.Application, refresh, cancellationToken);
                 refresh = false;
                 lastError = null;
-                var ours = last.Revision == commit || (last.Revision is { Length: > 0 } revision && await descendsFrom(revision));
+                var ours = last.Revision == commit || (last.Revision is { Length: > 0 } revision
+                    && (descends.TryGetValue(revision, out var known) ? known : descends[revision] = await descendsFrom(revision)));
                 logger.LogInformation("Argo CD {App}: sync {Sync} at {Revision}, health {Health}{Operation}", options.Application, last.SyncStatus, Short(last.Revision), last.Health,
                     last.OperationPhase is null ? string.Empty : $", operation {last.OperationPhase}");
                 if (ours && last.SyncStatus == "Synced" && last.Health == "Healthy")
