@@ -16,11 +16,13 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
     private readonly string dir;
     private readonly GitOpsRemote remote;
     private readonly GitAuth auth;
+    private readonly SecretMasker masker;
     private readonly ILogger logger;
     private readonly Commit head;
 
-    public LibGit2Checkout(Repository repo, string dir, GitOpsRemote remote, GitAuth auth, ILogger logger)
+    public LibGit2Checkout(Repository repo, string dir, GitOpsRemote remote, GitAuth auth, SecretMasker masker, ILogger logger)
     {
+        this.masker = masker;
         this.repo = repo;
         this.dir = dir;
         this.remote = remote;
@@ -72,7 +74,7 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
 
         var tree = repo.ObjectDatabase.CreateTree(definition);
         var signature = new Signature(author.Name, author.Email, when);
-        var commit = repo.ObjectDatabase.CreateCommit(signature, signature, message, tree, [head], prettifyMessage: false);
+        var commit = repo.ObjectDatabase.CreateCommit(signature, signature, masker.Mask(message), tree, [head], prettifyMessage: false);
         repo.Refs.Add(PushRef, commit.Id, allowOverwrite: true);
         return commit.Sha;
     }

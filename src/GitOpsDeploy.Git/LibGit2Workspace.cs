@@ -1,3 +1,4 @@
+using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using LibGit2Sharp;
@@ -17,6 +18,9 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
 
     /// <summary>Called with the clone's folder right after cloning (tests inspect <c>.git/config</c> here).</summary>
     public Action<string>? OnCloned { get; init; }
+
+    /// <summary>Masks secrets in commit messages (a message template may echo anything).</summary>
+    public SecretMasker Masker { get; init; } = new();
 
     public Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken) =>
         Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken);
@@ -46,7 +50,7 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
             Repository.Clone(remote.Url, dir, options);
             var repo = new Repository(dir);
             OnCloned?.Invoke(dir);
-            return new LibGit2Checkout(repo, dir, remote, auth, logger);
+            return new LibGit2Checkout(repo, dir, remote, auth, Masker, logger);
         }
         catch (Exception e) when (e is LibGit2SharpException or IOException)
         {

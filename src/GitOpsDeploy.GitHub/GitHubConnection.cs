@@ -1,4 +1,5 @@
 using System.Reflection;
+using GitOpsDeploy.Core;
 using Microsoft.Extensions.Logging;
 using Octokit;
 using Octokit.Internal;
@@ -10,14 +11,14 @@ namespace GitOpsDeploy.GitHub;
 /// (never a literal host) and must end in '/'; we build the Connection ourselves because
 /// <c>new GitHubClient(product, uri)</c> appends <c>api/v3/</c> to any host that is not github.com.
 /// </summary>
-public sealed class GitHubConnection(string apiUrl, TimeProvider time, ILoggerFactory loggers)
+public sealed class GitHubConnection(string apiUrl, string? graphQlUrl, TimeProvider time, ILoggerFactory loggers, SecretMasker masker)
 {
     private static readonly string Version = typeof(GitHubConnection).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
 
     public Uri BaseAddress { get; } = new(apiUrl.TrimEnd('/') + "/");
 
     /// <summary>The GraphQL endpoint: <c>/graphql</c> beside the REST root, or <c>/api/graphql</c> on GHES (<c>/api/v3</c>).</summary>
-    public Uri GraphQlAddress(string? graphQlUrl) =>
+    public Uri GraphQlAddress =>
         graphQlUrl is not null ? new Uri(graphQlUrl)
         : BaseAddress.AbsolutePath.EndsWith("/api/v3/", StringComparison.Ordinal) ? new Uri(BaseAddress, "../graphql")
         : new Uri(BaseAddress, "graphql");
@@ -29,10 +30,13 @@ public sealed class GitHubConnection(string apiUrl, TimeProvider time, ILoggerFa
 
     public IGitHubClient Create(string token)
     {
-        var handler = new RetryHandler(time, loggers.CreateLogger<RetryHandler>())
+        var handler = new OutgoingRequestGuard([BaseAddress, GraphQlAddress], masker)
         {
-            BaseDelay = RetryBaseDelay,
-            InnerHandler = InnerHandler ?? new HttpClientHandler { AllowAutoRedirect = false },
+            InnerHandler = new RetryHandler(time, loggers.CreateLogger<RetryHandler>())
+            {
+                BaseDelay = RetryBaseDelay,
+                InnerHandler = InnerHandler ?? new HttpClientHandler { AllowAutoRedirect = false },
+            },
         };
         var connection = new Connection(
             new ProductHeaderValue("gitops-deploy", Version),

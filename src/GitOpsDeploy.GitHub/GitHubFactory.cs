@@ -1,19 +1,20 @@
+using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.GitHub;
 
 /// <summary>Builds the GitHub adapters for the run's host; tests shorten the retry delays.</summary>
-public class GitHubFactory(TimeProvider time, ILoggerFactory loggers)
+public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMasker masker)
 {
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    public GitHubConnection Connection(string apiUrl) => new(apiUrl, time, loggers) { RetryBaseDelay = RetryBaseDelay };
+    public GitHubConnection Connection(string apiUrl, string? graphQlUrl = null) => new(apiUrl, graphQlUrl, time, loggers, masker) { RetryBaseDelay = RetryBaseDelay };
 
     public IPullRequests PullRequests(string apiUrl, string? graphQlUrl, string token, string repository)
     {
-        var connection = Connection(apiUrl);
-        return new OctokitPullRequests(connection.Create(token), repository, connection.GraphQlAddress(graphQlUrl));
+        var connection = Connection(apiUrl, graphQlUrl);
+        return new OctokitPullRequests(connection.Create(token), repository, connection.GraphQlAddress);
     }
 
     public IDeployments Deployments(string apiUrl, string token, string repository) =>

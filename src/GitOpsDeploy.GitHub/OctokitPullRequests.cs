@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
 using Octokit;
 using MergeMethod = GitOpsDeploy.Core.Ports.MergeMethod;
@@ -17,6 +18,14 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     {
         var repo = await Call(() => client.Repository.Get(owner, name), "read the repository settings", "metadata: read");
         return new RepositorySettings(repo.DefaultBranch, repo.AllowAutoMerge ?? false);
+    }
+
+    public async Task<string> ViewerLoginAsync(CancellationToken cancellationToken)
+    {
+        var json = await GraphQlAsync(new JsonObject { ["query"] = "query { viewer { login } }" }, "read the gitops-token's identity", "metadata: read");
+        return json?["data"]?["viewer"]?["login"]?.GetValue<string>() is { Length: > 0 } login
+            ? login
+            : throw new DeployException(ErrorKind.AuthenticationFailed, $"GitHub did not say whose gitops-token this is ({FirstError(json) ?? "no viewer in the answer"})");
     }
 
     public async Task<IReadOnlyList<PullRequestInfo>> ListOpenAsync(string baseBranch, CancellationToken cancellationToken)
@@ -80,16 +89,12 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     /// <summary>GraphQL <c>enablePullRequestAutoMerge</c> (no REST API exists), sent through the same connection.</summary>
     public async Task<AutoMergeResult> EnableAutoMergeAsync(PullRequestInfo pullRequest, MergeMethod method, CancellationToken cancellationToken)
     {
-        // Built as a JsonObject (no reflection), so the request survives trimming.
-        var body = new JsonObject
+        var json = await GraphQlAsync(new JsonObject
         {
             ["query"] = "mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { number } } }",
             ["variables"] = new JsonObject { ["id"] = pullRequest.NodeId, ["method"] = method.ToString().ToUpperInvariant() },
-        }.ToJsonString();
-        var response = await Call(() => client.Connection.Post<string>(graphQl, body, "application/json", "application/json"), $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write");
-        // Octokit leaves Body empty for string responses; the raw text is on the HTTP response.
-        var json = JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}");
-        var error = json?["errors"]?.AsArray().Select(e => e?["message"]?.GetValue<string>()).FirstOrDefault(m => m is not null);
+        }, $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write");
+        var error = FirstError(json);
         if (error is null)
         {
             return new AutoMergeResult(AutoMergeResultKind.Enabled, "auto-merge enabled");
@@ -106,6 +111,18 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
         await Call(() => client.Issue.Comment.Create(owner, name, number, comment), $"comment on #{number}", "pull-requests: write");
         await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { State = ItemState.Closed }), $"close #{number}", "pull-requests: write");
     }
+
+    /// <summary>One GraphQL request through the same connection (Octokit has no GraphQL client); the body is built as a JsonObject (no reflection), so it survives trimming.</summary>
+    private async Task<JsonNode?> GraphQlAsync(JsonObject request, string what, string permission)
+    {
+        var body = request.ToJsonString();
+        var response = await Call(() => client.Connection.Post<string>(graphQl, body, "application/json", "application/json"), what, permission);
+        // Octokit leaves Body empty for string responses; the raw text is on the HTTP response.
+        return JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}");
+    }
+
+    private static string? FirstError(JsonNode? json) =>
+        json?["errors"]?.AsArray().Select(e => e?["message"]?.GetValue<string>()).FirstOrDefault(m => m is not null);
 
     private Task<T> Call<T>(Func<Task<T>> call, string what, string permission) => GitHubErrors.Call(call, what, repository, Token, permission);
 
@@ -133,5 +150,6 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     {
         MergeableState = pr.MergeableState?.StringValue,
         MergeCommitSha = pr.MergeCommitSha,
+        Author = pr.User?.Login ?? string.Empty,
     };
 }

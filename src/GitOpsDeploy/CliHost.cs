@@ -97,13 +97,15 @@ public static class CliHost
     private static IHost BuildHost(IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr, bool actions, Action<IServiceCollection>? overrides)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
-        var console = new ConsoleSink(stdout, stderr, new SecretMasker());
+        var masker = new SecretMasker();
+        var console = new ConsoleSink(stdout, stderr, masker);
         var debug = environment.TryGetValue("RUNNER_DEBUG", out var runnerDebug) && runnerDebug == "1";
         builder.Logging.ClearProviders();
         builder.Logging.AddProvider(new ActionsLoggerProvider(console, actions));
         builder.Logging.SetMinimumLevel(debug ? LogLevel.Debug : LogLevel.Information);
 
         var services = builder.Services;
+        services.AddSingleton(masker);
         services.AddSingleton(console);
         services.AddSingleton(ActionInputs.Context(environment));
         services.AddSingleton(TimeProvider.System);

@@ -15,8 +15,13 @@ public sealed class PullRequestFlowTests
     private readonly IPullRequests prs = Substitute.For<IPullRequests>();
     private readonly IDeployments deployments = Substitute.For<IDeployments>();
     private readonly IActionRuntime runtime = Substitute.For<IActionRuntime>();
+    private const string Viewer = "deploy-app[bot]";
     private readonly List<DeploymentState> states = [];
+    private readonly List<(long Id, DeploymentState State)> otherStates = [];
     private int clones;
+    private int pushes;
+    private string pushed = string.Empty;
+    private PushOutcome[] pushOutcomes = [PushOutcome.Pushed];
 
     public PullRequestFlowTests()
     {
@@ -28,19 +33,40 @@ public sealed class PullRequestFlowTests
             checkout.Tree.Returns(new RepoPathTests.InMemoryTree(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n" }));
             checkout.Commit(default!, default!, default!, default).ReturnsForAnyArgs($"head{clones}");
             checkout.Diff(default!, default!).ReturnsForAnyArgs("diff");
-            checkout.PushAsync(default!, default!, default, default).ReturnsForAnyArgs(PushOutcome.Pushed);
+            checkout.PushAsync(default!, default!, default, default).ReturnsForAnyArgs(c =>
+            {
+                pushed = c.ArgAt<string>(0);
+                return pushOutcomes[Math.Min(pushes++, pushOutcomes.Length - 1)];
+            });
             clones++;
             return checkout;
         });
+        prs.ViewerLoginAsync(default).ReturnsForAnyArgs(Viewer);
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([]);
-        prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body ?? string.Empty));
+        // GitHub answers with the head it sees: the one this run pushed.
+        prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body ?? string.Empty, headSha: pushed));
         deployments.CreateAsync(default!, default).ReturnsForAnyArgs(new DeploymentInfo(99, "u"));
         deployments.SetStatusAsync(default, default!, default).ReturnsForAnyArgs(Task.CompletedTask)
-            .AndDoes(c => states.Add(c.Arg<DeploymentStatus>().State));
+            .AndDoes(c =>
+            {
+                if (c.ArgAt<long>(0) == 99)
+                {
+                    states.Add(c.Arg<DeploymentStatus>().State);
+                }
+                else
+                {
+                    otherStates.Add((c.ArgAt<long>(0), c.Arg<DeploymentStatus>().State));
+                }
+            });
     }
 
-    private static PullRequestInfo Pr(int number, string body = "", string? state = null, IReadOnlyList<string>? labels = null, string head = "gitops-deploy/staging/web") =>
-        new(number, $"https://git.example.com/acme/gitops/pull/{number}", head, "headsha", "main", true, false, $"PR_{number}", "t", body, labels ?? []) { MergeableState = state };
+    /// <summary>The marker a run of ours leaves on the last line of a body (same environment, app and change set as these tests).</summary>
+    private static string OurBody(long? deployment = null, string digest = "0") =>
+        "Deploys web.\n\n" + new PullRequestMarker("staging", "acme/app",
+            PullRequestMarker.ChangeSetOf(new("environments/staging", "k", [], [new(null, new ImageEntry("web", null, "2", null))], [])), deployment, digest).Render();
+
+    private static PullRequestInfo Pr(int number, string? body = null, string? state = null, IReadOnlyList<string>? labels = null, string head = "gitops-deploy/staging/web", string headSha = "headsha", string author = Viewer) =>
+        new(number, $"https://git.example.com/acme/gitops/pull/{number}", head, headSha, "main", true, false, $"PR_{number}", "t", body ?? OurBody(), labels ?? []) { MergeableState = state, Author = author };
 
     private static DeployOptions Options(DeployMode mode) => new()
     {
@@ -109,7 +135,7 @@ public sealed class PullRequestFlowTests
             new MergeResult(MergeResultKind.Merged, "merged-sha", "ok"));
         prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7, state: "behind"));
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([], [Pr(7)]);
-        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(Pr(7));
+        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: pushed));
 
         var result = await Runner().RunAsync(Options(DeployMode.Merge), default);
 
@@ -178,5 +204,105 @@ public sealed class PullRequestFlowTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Runner().RunAsync(Options(DeployMode.PullRequest), cancellation.Token));
 
         Assert.Equal([DeploymentState.InProgress, DeploymentState.Inactive], states);
+    }
+
+    [Fact]
+    public async Task A_conflict_on_a_head_that_is_exactly_ours_rebuilds_the_branch_from_the_new_base()
+    {
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(
+            new MergeResult(MergeResultKind.NotMergeable, null, "not mergeable"),
+            new MergeResult(MergeResultKind.Merged, "merged-sha", "ok"));
+        prs.GetAsync(7, default).ReturnsForAnyArgs(_ => Pr(7, state: "dirty", headSha: pushed));
+        prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([], [Pr(7)]);
+        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: pushed));
+
+        var result = await Runner().RunAsync(Options(DeployMode.Merge), default);
+
+        Assert.Equal(DeployOperation.Merged, result.Operation);
+        Assert.Equal(2, clones);
+        Assert.Equal(2, pushes);
+    }
+
+    [Fact]
+    public async Task A_merge_whose_answer_was_lost_is_reported_as_merged()
+    {
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(new MergeResult(MergeResultKind.NotMergeable, null, "Pull Request is not mergeable"));
+        prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7) with { Open = false, Merged = true, MergeCommitSha = "merge-commit" });
+
+        var result = await Runner().RunAsync(Options(DeployMode.Merge), default);
+
+        Assert.Equal(DeployOperation.Merged, result.Operation);
+        Assert.Equal("merge-commit", result.CommitSha);
+        Assert.Equal(1, clones);
+        Assert.Equal([DeploymentState.InProgress, DeploymentState.Success], states);
+    }
+
+    [Theory]
+    [InlineData("alice", null)]
+    [InlineData(Viewer, "a description copied by hand, without the marker")]
+    public async Task A_pull_request_on_our_head_branch_that_is_not_provably_ours_fails_before_anything_is_pushed(string author, string? body)
+    {
+        prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([Pr(5, body: body, author: author)]);
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.PullRequest), default));
+
+        Assert.Equal(ErrorKind.Conflict, error.Kind);
+        Assert.Contains("#5", error.Message, StringComparison.Ordinal);
+        Assert.Contains("will not push over it", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, pushes);
+        await prs.DidNotReceiveWithAnyArgs().UpdateAsync(default, default!, default!, default);
+        await prs.DidNotReceiveWithAnyArgs().CloseAsync(default, default!, default);
+        Assert.Equal([DeploymentState.InProgress, DeploymentState.Failure], states);
+    }
+
+    [Fact]
+    public async Task The_base_branch_as_head_branch_is_refused_before_anything_is_pushed()
+    {
+        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.PullRequest) with { PullRequestBranch = "main" }, default));
+
+        Assert.Equal(ErrorKind.InvalidInput, error.Kind);
+        Assert.Contains("input 'pull-request-branch': 'main' is the base branch", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, pushes);
+    }
+
+    [Fact]
+    public async Task A_head_push_refused_as_a_concurrent_update_is_retried_instead_of_ignored()
+    {
+        pushOutcomes = [PushOutcome.RejectedNonFastForward, PushOutcome.Pushed];
+
+        var result = await Runner().RunAsync(Options(DeployMode.PullRequest), default);
+
+        Assert.Equal(DeployOperation.Created, result.Operation);
+        Assert.Equal(2, clones);
+        Assert.Equal(pushed, result.CommitSha);
+        await prs.ReceivedWithAnyArgs(1).CreateAsync(default!, default);
+    }
+
+    [Fact]
+    public async Task A_head_pushed_by_another_run_between_our_push_and_our_title_is_rebuilt()
+    {
+        prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body, headSha: "pushed-by-another-run"));
+        prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([], [Pr(7, headSha: "pushed-by-another-run")]);
+        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: pushed));
+
+        var result = await Runner().RunAsync(Options(DeployMode.PullRequest), default);
+
+        Assert.Equal(DeployOperation.Updated, result.Operation);
+        Assert.Equal(2, pushes);
+        Assert.Equal(pushed, result.PullRequest!.HeadSha);
+    }
+
+    [Fact]
+    public async Task Superseding_our_older_pull_request_ends_its_deployment_and_leaves_other_image_sets_alone()
+    {
+        var otherImages = "x\n\n" + new PullRequestMarker("staging", "acme/app", "0123456789ab", 56, "0").Render();
+        prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([Pr(4, OurBody(deployment: 55), head: "gitops-deploy/staging/web-old"), Pr(6, otherImages, head: "gitops-deploy/staging/worker")]);
+
+        var result = await Runner().RunAsync(Options(DeployMode.PullRequest), default);
+
+        Assert.Equal(DeployOperation.Created, result.Operation);
+        await prs.Received(1).CloseAsync(4, Arg.Is<string>(c => c.StartsWith("Superseded by #7", StringComparison.Ordinal)), Arg.Any<CancellationToken>());
+        await prs.DidNotReceive().CloseAsync(6, Arg.Any<string>(), Arg.Any<CancellationToken>());
+        Assert.Equal([(55L, DeploymentState.Inactive)], otherStates);
     }
 }

@@ -27,7 +27,10 @@ public sealed class PullRequestTextTests
         PullRequestBodyTemplate = body,
     };
 
-    private static readonly PullRequestMarker Marker = new("staging", "acme/app", "00ff00ff00ff00ff");
+    private static readonly PullRequestMarker Marker = new("staging", "acme/app", PullRequestMarker.ChangeSetOf(Edit), 42, "00ff00ff00ff00ff");
+
+    private static PullRequestInfo Pr(string head, string body, string author = "deploy-app[bot]") =>
+        new(7, "https://x/pull/7", head, "abc", "main", true, false, "PR_7", "t", body, []) { Author = author };
 
     [Fact]
     public void Default_title_names_images_and_environment() =>
@@ -72,5 +75,50 @@ public sealed class PullRequestTextTests
         Assert.Equal(a, PullRequestText.Digest("base1", Edit));
         Assert.NotEqual(a, PullRequestText.Digest("base2", Edit));
         Assert.NotEqual(a, PullRequestText.Digest("base1", Edit with { Files = [new FileChange("environments/staging/kustomization.yaml", [2])] }));
+    }
+
+    [Fact]
+    public void The_marker_round_trips_with_its_deployment_and_change_set()
+    {
+        var found = PullRequestMarker.Find("Deploys web.\n\n" + Marker.Render() + "\n");
+
+        Assert.Equal(Marker, found);
+        Assert.Equal(42, found!.DeploymentId);
+    }
+
+    [Theory]
+    [InlineData("copied from a deploy PR:\n\n{0}\n\nand my own notes below")]
+    [InlineData("| `values.yaml` | `{0}` |")]
+    [InlineData("text {0}")]
+    [InlineData("```\n{0}\n```")]
+    public void A_marker_that_is_not_the_last_line_of_the_body_is_not_ours(string body) =>
+        Assert.Null(PullRequestMarker.Find(string.Format(System.Globalization.CultureInfo.InvariantCulture, body, Marker.Render())));
+
+    [Fact]
+    public void Only_the_same_environment_app_and_change_set_supersede_each_other()
+    {
+        var worker = Edit with { Images = [new ImageChange(null, new ImageEntry("worker", "ghcr.io/acme/worker", "2.0.0", null))] };
+        var newerWeb = Edit with { Images = [new ImageChange(null, new ImageEntry("web", "ghcr.io/acme/web", "9.9.9", null))] };
+
+        Assert.True(Marker.SameTarget(Marker with { Digest = "1111", DeploymentId = 9 }));
+        Assert.True(Marker.SameTarget(Marker with { ChangeSet = PullRequestMarker.ChangeSetOf(newerWeb) }));
+        Assert.False(Marker.SameTarget(Marker with { ChangeSet = PullRequestMarker.ChangeSetOf(worker) }));
+        Assert.False(Marker.SameTarget(Marker with { Environment = "production" }));
+        Assert.False(Marker.SameTarget(Marker with { Source = "acme/other" }));
+        // A marker of the first version has no change set: it is only ours through its head branch.
+        Assert.False(Marker.SameTarget(PullRequestMarker.Find("<!-- gitops-deploy environment=\"staging\" source=\"acme/app\" digest=\"00\" -->")));
+    }
+
+    [Fact]
+    public void A_pull_request_is_ours_only_with_our_author_our_branch_and_our_marker()
+    {
+        var body = "x\n\n" + Marker.Render();
+
+        Assert.True(PullRequestOwnership.IsOurs(Pr("gitops-deploy/staging/web", body), "deploy-app[bot]", "gitops-deploy/staging/web"));
+        Assert.True(PullRequestOwnership.IsOurs(Pr("custom/head", body), "deploy-app[bot]", "custom/head"));
+        Assert.False(PullRequestOwnership.IsOurs(Pr("gitops-deploy/staging/web", body, author: "alice"), "deploy-app[bot]", "gitops-deploy/staging/web"));
+        Assert.False(PullRequestOwnership.IsOurs(Pr("release/web", body), "deploy-app[bot]", "gitops-deploy/staging/web"));
+        Assert.False(PullRequestOwnership.IsOurs(Pr("gitops-deploy/staging/web", body + "\nedited by hand"), "deploy-app[bot]", "gitops-deploy/staging/web"));
+        Assert.Contains("opened by alice", PullRequestOwnership.WhyNotOurs(Pr("gitops-deploy/staging/web", body, author: "alice"), "deploy-app[bot]"), StringComparison.Ordinal);
     }
 }

@@ -68,6 +68,9 @@ public sealed class FakePull
     public DateTimeOffset CreatedAt { get; init; } = DateTimeOffset.UtcNow;
 
     public string NodeId => $"PR_kwFake{Number}";
+
+    /// <summary>Who opened it: the login of the creating token, or a person for <c>OpenPull</c>.</summary>
+    public string Author { get; init; } = "octocat";
 }
 
 public sealed class FakeDeployment
@@ -112,4 +115,10 @@ public sealed class InjectedFailure
     public Dictionary<string, string> Headers { get; init; } = [];
 
     public int Times { get; set; } = 1;
+
+    /// <summary>Handle the request for real, then answer with this failure: the answer is lost, the change is made.</summary>
+    public bool AfterHandling { get; init; }
+
+    /// <summary>Wait this long before answering (a slow GitHub), then handle the request normally.</summary>
+    public TimeSpan Delay { get; init; }
 }

@@ -45,6 +45,9 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     /// <summary>Requests that carried an Authorization header, as "METHOD /path".</summary>
     public ConcurrentQueue<string> AuthorizedRequests { get; } = new();
 
+    /// <summary>Runs before an API request is handled ("PATCH", "/repos/acme/gitops/pulls/1"): lets a test act between two calls of a run.</summary>
+    public Func<string, string, Task>? BeforeApi { get; set; }
+
     /// <summary>Runs before a push is received (after authentication): lets a test move the branch first.</summary>
     public Func<string, Task>? BeforeReceivePack { get; set; }
 
@@ -65,6 +68,15 @@ public sealed partial class FakeGitHub : IAsyncDisposable
 
     public void AddToken(string token, Permission permission, params string[] repos) =>
         tokens[token] = (permission, repos.Length == 0 ? null : repos);
+
+    /// <summary>The identity GitHub reports for a token (GraphQL viewer, the author of what it opens).</summary>
+    public const string DefaultLogin = "gitops-deploy-app[bot]";
+
+    private readonly ConcurrentDictionary<string, string> logins = new();
+
+    public void SetLogin(string token, string login) => logins[token] = login;
+
+    public string LoginOf(string token) => logins.TryGetValue(token, out var login) ? login : DefaultLogin;
 
     /// <summary>Creates a bare repository <c>owner/name</c> with one commit holding <paramref name="files"/>.</summary>
     public FakeRepo CreateRepo(string fullName, IReadOnlyDictionary<string, string> files, string defaultBranch = "main")

@@ -85,12 +85,12 @@ public sealed partial class FakeGitHub
     }
 
     /// <summary>Opens a pull request directly (as another run or a person would).</summary>
-    public FakePull OpenPull(string fullName, string head, string title, string body, string baseBranch = "main")
+    public FakePull OpenPull(string fullName, string head, string title, string body, string baseBranch = "main", string author = "octocat")
     {
         lock (state)
         {
             var repo = repos[fullName];
-            var pr = new FakePull { Number = repo.NextIssueNumber++, Head = head, Base = baseBranch, Title = title, Body = body };
+            var pr = new FakePull { Number = repo.NextIssueNumber++, Head = head, Base = baseBranch, Title = title, Body = body, Author = author };
             repo.Pulls.Add(pr);
             return pr;
         }
@@ -115,6 +115,11 @@ public sealed partial class FakeGitHub
         }
 
         var rest = path["/api/v3".Length..];
+        if (BeforeApi is { } before)
+        {
+            await before(method, rest);
+        }
+
         InjectedFailure? failure;
         lock (state)
         {
@@ -125,7 +130,13 @@ public sealed partial class FakeGitHub
             }
         }
 
-        if (failure is not null)
+        if (failure is { Delay: var delay } && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, context.RequestAborted);
+            failure = null;
+        }
+
+        if (failure is not null && !failure.AfterHandling)
         {
             foreach (var (name, value) in failure.Headers)
             {
@@ -172,8 +183,14 @@ public sealed partial class FakeGitHub
         string? link;
         lock (state)
         {
-            (status, var payload, link) = Route(context, repo, method, tail, body);
+            (status, var payload, link) = Route(context, repo, method, tail, body, LoginOf(token));
             text = JsonSerializer.Serialize(payload, Json);
+        }
+
+        if (failure is { AfterHandling: true })
+        {
+            // The change was made; the client never hears of it.
+            (status, text, link) = (failure.Status, failure.Body, null);
         }
 
         if (link is not null)
@@ -188,7 +205,7 @@ public sealed partial class FakeGitHub
 
     private static readonly object NotFound = new { message = "Not Found", documentation_url = "https://docs.github.com/rest", status = "404" };
 
-    private (int Status, object Payload, string? Link) Route(HttpContext context, ApiRepo repo, string method, string[] tail, JsonNode? body)
+    private (int Status, object Payload, string? Link) Route(HttpContext context, ApiRepo repo, string method, string[] tail, JsonNode? body, string login)
     {
         var query = context.Request.Query;
         switch (method, tail)
@@ -208,7 +225,7 @@ public sealed partial class FakeGitHub
                 }
 
             case ("POST", ["pulls"]):
-                return CreatePull(repo, body!);
+                return CreatePull(repo, body!, login);
             case ("GET", ["pulls", var n]) when Pull(repo, n) is { } pr:
                 return (200, PullJson(repo, pr), null);
             case ("PATCH", ["pulls", var n]) when Pull(repo, n) is { } pr:
@@ -288,7 +305,7 @@ public sealed partial class FakeGitHub
         }
     }
 
-    private (int, object, string?) CreatePull(ApiRepo repo, JsonNode body)
+    private (int, object, string?) CreatePull(ApiRepo repo, JsonNode body, string login)
     {
         var head = body["head"]?.GetValue<string>() ?? string.Empty;
         head = head.Contains(':', StringComparison.Ordinal) ? head[(head.IndexOf(':', StringComparison.Ordinal) + 1)..] : head;
@@ -314,7 +331,7 @@ public sealed partial class FakeGitHub
             return Validation(new { resource = "PullRequest", code = "custom", message = $"A pull request already exists for {repo.FullName.Split('/')[0]}:{head}." });
         }
 
-        var pr = new FakePull { Number = repo.NextIssueNumber++, Head = head, Base = baseRef, Title = title, Body = body["body"]?.GetValue<string>() ?? string.Empty };
+        var pr = new FakePull { Number = repo.NextIssueNumber++, Head = head, Base = baseRef, Title = title, Body = body["body"]?.GetValue<string>() ?? string.Empty, Author = login };
         repo.Pulls.Add(pr);
         return (201, PullJson(repo, pr), null);
     }
@@ -456,6 +473,18 @@ public sealed partial class FakeGitHub
         var body = await ReadJson(context);
         var query = body?["query"]?.GetValue<string>() ?? string.Empty;
         var variables = body?["variables"];
+        if (query.Contains("viewer", StringComparison.Ordinal) && !query.Contains("mutation", StringComparison.Ordinal))
+        {
+            var token = Token(context)!;
+            object answer = tokens.ContainsKey(token)
+                ? new { data = new { viewer = new { login = LoginOf(token) } } }
+                : new { message = "Bad credentials" };
+            context.Response.StatusCode = tokens.ContainsKey(token) ? 200 : 401;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(JsonSerializer.Serialize(answer));
+            return;
+        }
+
         if (!query.Contains("enablePullRequestAutoMerge", StringComparison.Ordinal))
         {
             await Reply(context, 200, new { errors = new[] { new { message = "this fake only knows enablePullRequestAutoMerge" } } });
@@ -595,7 +624,7 @@ public sealed partial class FakeGitHub
             url = $"{ServerUrl}/api/v3/repos/{repo.FullName}/pulls/{pr.Number}",
             head = new { @ref = pr.Head, sha = HeadSha(repo, pr), label = $"{owner}:{pr.Head}", repo = RepoJson(repo) },
             @base = new { @ref = pr.Base, sha = BranchSha(repo, pr.Base), label = $"{owner}:{pr.Base}", repo = RepoJson(repo) },
-            user = new { login = "github-actions[bot]", id = 41898282, type = "Bot" },
+            user = new { login = pr.Author, id = 41898282, type = pr.Author.EndsWith("[bot]", StringComparison.Ordinal) ? "Bot" : "User" },
             merged = pr.Merged,
             merged_at = pr.MergedAt?.ToString("O", CultureInfo.InvariantCulture),
             closed_at = pr.ClosedAt?.ToString("O", CultureInfo.InvariantCulture),

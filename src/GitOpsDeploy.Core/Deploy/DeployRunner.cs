@@ -122,21 +122,33 @@ public sealed class DeployRunner(
     private async Task<DeployResult> PullRequestFlowAsync(DeployOptions options, DeploymentTracker tracker, CancellationToken cancellationToken)
     {
         var prs = pullRequests ?? throw new InvalidOperationException("pull request modes need the GitHub adapter");
-        var landing = new PullRequestLanding(prs, runtime, time, logger);
         SourceLinks? links = null;
+        string? viewer = null;
         for (var attempt = 1; ; attempt++)
         {
             var (checkout, edit) = await CloneAndPlanAsync(options, attempt, cancellationToken);
             using (checkout)
             {
+                if (options.PullRequestBranch == checkout.Branch)
+                {
+                    // The head branch is force-pushed: a base branch as head would erase other people's commits.
+                    throw DeployException.Input("pull-request-branch", $"'{options.PullRequestBranch}' is the base branch of {options.GitOps.Display}; the head branch is force-pushed, so it must be another branch");
+                }
+
                 await StartDeferredAsync(options, tracker, edit, cancellationToken);
                 links ??= await LinksAsync(options, tracker, cancellationToken);
-                var marker = new PullRequestMarker(options.Environment, options.SourceRepository ?? string.Empty, PullRequestText.Digest(checkout.HeadSha, edit));
+                viewer ??= await prs.ViewerLoginAsync(cancellationToken);
+                var landing = new PullRequestLanding(prs, viewer, runtime, time, logger);
+                var marker = new PullRequestMarker(options.Environment, options.SourceRepository ?? string.Empty, PullRequestMarker.ChangeSetOf(edit), tracker.Id, PullRequestText.Digest(checkout.HeadSha, edit));
+                PullRequestInfo? existing;
                 IReadOnlyList<PullRequestInfo> ours;
                 using (runtime.Group("Pull requests"))
                 {
                     var open = await prs.ListOpenAsync(checkout.Branch, cancellationToken);
-                    ours = open.Where(p => p.HeadRef == options.PullRequestBranch || (PullRequestMarker.Find(p.Body) is { } m && m.SameTarget(marker))).ToList();
+                    existing = open.FirstOrDefault(p => p.HeadRef == options.PullRequestBranch);
+                    PullRequestLanding.RefuseForeign(existing, viewer, options.PullRequestBranch);
+                    ours = open.Where(p => PullRequestOwnership.IsOurs(p, viewer, options.PullRequestBranch)
+                        && (p.HeadRef == options.PullRequestBranch || marker.SameTarget(PullRequestMarker.Find(p.Body)))).ToList();
                 }
 
                 var held = ours.FirstOrDefault(p => p.Labels.Contains(options.HoldLabel, StringComparer.OrdinalIgnoreCase));
@@ -152,10 +164,10 @@ public sealed class DeployRunner(
                     return new DeployResult(DeployOperation.None, edit, checkout.Branch, checkout.HeadSha) { Attempts = attempt };
                 }
 
-                var existing = ours.FirstOrDefault(p => p.HeadRef == options.PullRequestBranch);
                 var upToDate = existing is not null && PullRequestMarker.Find(existing.Body)?.Digest == marker.Digest;
                 string headSha;
                 var diff = string.Empty;
+                var pushed = true;
                 if (upToDate && !options.DryRun)
                 {
                     headSha = existing!.HeadSha;
@@ -170,59 +182,91 @@ public sealed class DeployRunner(
                         return new DeployResult(DeployOperation.DryRun, edit, checkout.Branch, checkout.HeadSha) { CommitSha = headSha, Diff = diff, Attempts = attempt };
                     }
 
+                    cancellationToken.ThrowIfCancellationRequested();
                     using (runtime.Group($"Push {options.PullRequestBranch}"))
                     {
                         // The head branch is ours: always rebuilt from the current base tip.
-                        await checkout.PushAsync(headSha, options.PullRequestBranch, force: true, cancellationToken);
-                        logger.LogInformation("Pushed {Sha} to {Branch}", headSha, options.PullRequestBranch);
+                        pushed = await checkout.PushAsync(headSha, options.PullRequestBranch, force: true, cancellationToken) == PushOutcome.Pushed;
+                        if (pushed)
+                        {
+                            logger.LogInformation("Pushed {Sha} to {Branch}", headSha, options.PullRequestBranch);
+                        }
+                        else
+                        {
+                            logger.LogWarning("The push of {Branch} was refused as a concurrent update; rebuilding it", options.PullRequestBranch);
+                        }
                     }
                 }
 
-                // Octokit calls take no cancellation token: stop here if the runner asked us to.
-                cancellationToken.ThrowIfCancellationRequested();
-                var title = PullRequestText.Title(options, edit);
-                var body = PullRequestText.Body(options, edit, diff, links, marker);
-                var (pr, operation) = await landing.OpenOrUpdateAsync(options, existing, upToDate, title, body, checkout.Branch, cancellationToken);
-                pr = pr with { HeadSha = headSha };
-
-                foreach (var old in ours.Where(p => p.Number != pr.Number))
+                if (pushed)
                 {
-                    await prs.CloseAsync(old.Number, $"Superseded by #{pr.Number} ({pr.Url}): {title}", cancellationToken);
-                    logger.LogInformation("Closed #{Old}: superseded by #{New}", old.Number, pr.Number);
-                }
-
-                var result = new DeployResult(operation, edit, checkout.Branch, checkout.HeadSha)
-                {
-                    Attempts = attempt,
-                    PullRequest = pr,
-                    CommitSha = headSha,
-                    Diff = diff,
-                    Changed = operation != DeployOperation.None,
-                };
-
-                cancellationToken.ThrowIfCancellationRequested();
-                var landed = options.Mode switch
-                {
-                    DeployMode.Merge => await landing.MergeAsync(options, pr, title, cancellationToken),
-                    DeployMode.AutoMerge => await landing.AutoMergeAsync(options, pr, title, cancellationToken),
-                    _ => new Landing(LandingKind.Open, null),
-                };
-
-                if (landed.Kind != LandingKind.Retry)
-                {
-                    result = landed.Kind switch
+                    // Nothing is written after the runner asked us to stop.
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var title = PullRequestText.Title(options, edit);
+                    var body = PullRequestText.Body(options, edit, diff, links, marker);
+                    var (pr, operation) = await landing.OpenOrUpdateAsync(options, existing, upToDate, title, body, checkout.Branch, cancellationToken);
+                    if (!upToDate && pr.HeadSha.Length > 0 && pr.HeadSha != headSha && pr.HeadSha != existing?.HeadSha)
                     {
-                        LandingKind.Merged => result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = landed.Sha, Changed = true },
-                        LandingKind.AutoMergeEnabled => result with { Operation = DeployOperation.AutoMergeEnabled },
-                        _ => result,
-                    };
-                    return result.Merged || options.WaitForMerge <= TimeSpan.Zero ? result : await landing.WaitForMergeAsync(options, result, cancellationToken);
+                        // Another run pushed the head between our push and our title: title and head would disagree.
+                        logger.LogWarning("The head of #{Number} is {Seen}, not our {Sha}: another run pushed it meanwhile; rebuilding", pr.Number, pr.HeadSha, headSha);
+                    }
+                    else
+                    {
+                        pr = pr with { HeadSha = headSha };
+                        await SupersedeAsync(prs, tracker, ours, existing, pr, marker, title, cancellationToken);
+                        var result = new DeployResult(operation, edit, checkout.Branch, checkout.HeadSha)
+                        {
+                            Attempts = attempt,
+                            PullRequest = pr,
+                            CommitSha = headSha,
+                            Diff = diff,
+                            Changed = operation != DeployOperation.None,
+                        };
+
+                        var landed = options.Mode switch
+                        {
+                            DeployMode.Merge => await landing.MergeAsync(options, pr, title, cancellationToken),
+                            DeployMode.AutoMerge => await landing.AutoMergeAsync(options, pr, title, cancellationToken),
+                            _ => new Landing(LandingKind.Open, null),
+                        };
+
+                        if (landed.Kind != LandingKind.Retry)
+                        {
+                            result = landed.Kind switch
+                            {
+                                LandingKind.Merged => result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = landed.Sha, Changed = true },
+                                LandingKind.AutoMergeEnabled => result with { Operation = DeployOperation.AutoMergeEnabled },
+                                _ => result,
+                            };
+                            return result.Merged || options.WaitForMerge <= TimeSpan.Zero ? result : await landing.WaitForMergeAsync(options, result, cancellationToken);
+                        }
+                    }
                 }
 
-                GiveUpAfter(options, attempt, $"pull request #{pr.Number} could not be merged because {checkout.Branch} kept moving");
+                GiveUpAfter(options, attempt, $"the pull request head {options.PullRequestBranch} could not be brought onto {checkout.Branch} because it kept moving");
             }
 
             await BackoffAsync(options, attempt, "the base branch moved or the head was modified; updating the pull request", cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Closes our older pull requests for the same change set, and ends the deployments they reported to:
+    /// a closed pull request must not leave a deployment queued forever.
+    /// </summary>
+    private async Task SupersedeAsync(IPullRequests prs, DeploymentTracker tracker, IReadOnlyList<PullRequestInfo> ours, PullRequestInfo? existing, PullRequestInfo pr, PullRequestMarker marker, string title, CancellationToken cancellationToken)
+    {
+        foreach (var old in ours.Where(p => p.Number != pr.Number))
+        {
+            await prs.CloseAsync(old.Number, $"Superseded by #{pr.Number} ({pr.Url}): {title}", cancellationToken);
+            logger.LogInformation("Closed #{Old}: superseded by #{New}", old.Number, pr.Number);
+            await tracker.EndOtherAsync(PullRequestMarker.Find(old.Body)?.DeploymentId, $"superseded by PR #{pr.Number}", cancellationToken);
+        }
+
+        // The pull request we updated now carries another change: the deployment it reported for is replaced.
+        if (existing is not null && PullRequestMarker.Find(existing.Body) is { } before && before.Digest != marker.Digest)
+        {
+            await tracker.EndOtherAsync(before.DeploymentId, $"replaced in PR #{pr.Number} by a newer change", cancellationToken);
         }
     }
 

@@ -103,6 +103,25 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
         }
     }
 
+    /// <summary>Ends another run's deployment (e.g. of a superseded pull request) as inactive; never fails the run.</summary>
+    public async Task EndOtherAsync(long? id, string description, CancellationToken cancellationToken)
+    {
+        if (id is not { } other || other == deployment?.Id || deployments is null || !options.Deployment || options.SourceRepository is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await deployments.SetStatusAsync(other, new DeploymentStatus(DeploymentState.Inactive, Truncate(description), context.RunUrl, null), cancellationToken);
+            logger.LogInformation("Marked deployment {Id} inactive: {Reason}", other, description);
+        }
+        catch (DeployException e)
+        {
+            logger.LogWarning("Could not mark deployment {Id} inactive: {Reason}", other, e.Message);
+        }
+    }
+
     /// <summary>Marks a failed run: <c>failure</c> for a refused deploy, <c>error</c> for a broken one.</summary>
     public async Task FailAsync(DeployException error)
     {

@@ -19,9 +19,20 @@ public sealed record Landing(LandingKind Kind, string? Sha);
 /// Opening or updating the one deploy pull request, then merging it, enabling auto-merge, or waiting
 /// for a person: the decisions GitHub's answers call for (405 vs 409, mergeable_state, "clean status").
 /// </summary>
-public sealed class PullRequestLanding(IPullRequests prs, IActionRuntime runtime, TimeProvider time, ILogger logger)
+public sealed class PullRequestLanding(IPullRequests prs, string viewer, IActionRuntime runtime, TimeProvider time, ILogger logger)
 {
     private const int MergeabilityChecks = 4;
+
+    /// <summary>A pull request on our head branch that we cannot prove is ours: pushing would destroy someone's commits.</summary>
+    public static void RefuseForeign(PullRequestInfo? onHeadBranch, string viewer, string headBranch)
+    {
+        if (onHeadBranch is not null && !PullRequestOwnership.IsOurs(onHeadBranch, viewer, headBranch))
+        {
+            throw new DeployException(ErrorKind.Conflict,
+                $"pull request #{onHeadBranch.Number} ({onHeadBranch.Url}) uses the head branch '{headBranch}', but {PullRequestOwnership.WhyNotOurs(onHeadBranch, viewer)}; "
+                + "the action will not push over it. Close it, or set pull-request-branch to another branch");
+        }
+    }
 
     public async Task<(PullRequestInfo Pr, DeployOperation Operation)> OpenOrUpdateAsync(
         DeployOptions options, PullRequestInfo? existing, bool upToDate, string title, string body, string baseBranch, CancellationToken cancellationToken)
@@ -40,6 +51,7 @@ public sealed class PullRequestLanding(IPullRequests prs, IActionRuntime runtime
             // Another run opened it between our listing and our create (GitHub's 422 "already exists"): adopt it.
             var adopted = (await prs.ListOpenAsync(baseBranch, cancellationToken)).FirstOrDefault(p => p.HeadRef == options.PullRequestBranch)
                 ?? throw new DeployException(ErrorKind.Conflict, $"GitHub says a pull request for {options.PullRequestBranch} exists, but none is open against {baseBranch}");
+            RefuseForeign(adopted, viewer, options.PullRequestBranch);
             logger.LogInformation("Adopted pull request #{Number} opened concurrently", adopted.Number);
             return (await prs.UpdateAsync(adopted.Number, title, body, cancellationToken), DeployOperation.Updated);
         }
@@ -79,15 +91,28 @@ public sealed class PullRequestLanding(IPullRequests prs, IActionRuntime runtime
                     return new Landing(LandingKind.Retry, null);
             }
 
-            var state = (await prs.GetAsync(pr.Number, cancellationToken)).MergeableState;
+            var current = await prs.GetAsync(pr.Number, cancellationToken);
+            if (current.Merged)
+            {
+                // Our merge went through but its answer was lost (the retry met the merged PR's 405).
+                logger.LogInformation("#{Number} is merged as {Sha} (the answer to our merge request was lost)", pr.Number, current.MergeCommitSha);
+                return new Landing(LandingKind.Merged, current.MergeCommitSha);
+            }
+
+            var state = current.MergeableState;
             switch (state)
             {
                 case "behind":
                     logger.LogWarning("#{Number} is behind {Base}; updating it from the new base tip", pr.Number, pr.BaseRef);
                     return new Landing(LandingKind.Retry, null);
+                case "dirty" when current.HeadSha == pr.HeadSha:
+                    // The head is exactly what we pushed: the conflict is with what landed on the base since.
+                    // Re-planning our edit on the new base resolves it; only foreign changes need a person.
+                    logger.LogWarning("#{Number} conflicts with changes that landed on {Base} since; rebuilding our branch from the new base", pr.Number, pr.BaseRef);
+                    return new Landing(LandingKind.Retry, null);
                 case "dirty":
                     throw new DeployException(ErrorKind.Conflict,
-                        $"pull request #{pr.Number} conflicts with {pr.BaseRef}: someone changed the same lines; resolve it by hand ({pr.Url})");
+                        $"pull request #{pr.Number} conflicts with {pr.BaseRef}, and its head ({current.HeadSha[..Math.Min(7, current.HeadSha.Length)]}) is not the commit this run pushed: someone changed it; resolve it by hand ({pr.Url})");
                 case "blocked":
                     if (options.Mode == DeployMode.Merge && (await prs.GetRepositoryAsync(cancellationToken)).AllowAutoMerge)
                     {

@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Core.Ports;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -140,20 +141,56 @@ public static partial class PullRequestText
     }
 }
 
-/// <summary>The hidden line at the end of a deploy pull request's body.</summary>
-public sealed partial record PullRequestMarker(string Environment, string Source, string Digest)
+/// <summary>
+/// The hidden line at the end of a deploy pull request's body: which environment and app, which set of
+/// images and values (<see cref="ChangeSet"/>), the deployment it reports to, and the exact change.
+/// Only a marker on the body's last line counts: text quoted from a deploy PR (or a look-alike inside a
+/// value shown in the body) never makes a pull request ours.
+/// </summary>
+public sealed partial record PullRequestMarker(string Environment, string Source, string ChangeSet, long? DeploymentId, string Digest)
 {
-    public string Render() => $"<!-- gitops-deploy environment=\"{Environment}\" source=\"{Source}\" digest=\"{Digest}\" -->";
+    public string Render() =>
+        $"<!-- gitops-deploy environment=\"{Environment}\" source=\"{Source}\" change-set=\"{ChangeSet}\" deployment=\"{DeploymentId}\" digest=\"{Digest}\" -->";
 
     public static PullRequestMarker? Find(string? body)
     {
-        var match = body is null ? Match.Empty : Pattern().Match(body);
-        return match.Success ? new PullRequestMarker(match.Groups["env"].Value, match.Groups["src"].Value, match.Groups["digest"].Value) : null;
+        var match = body is null ? Match.Empty : Pattern().Match(body.TrimEnd());
+        return match.Success
+            ? new PullRequestMarker(match.Groups["env"].Value, match.Groups["src"].Value, match.Groups["set"].Value,
+                long.TryParse(match.Groups["dep"].Value, CultureInfo.InvariantCulture, out var id) ? id : null, match.Groups["digest"].Value)
+            : null;
     }
 
-    /// <summary>Same environment and same app: such pull requests supersede each other.</summary>
-    public bool SameTarget(PullRequestMarker other) => other.Environment == Environment && other.Source == Source;
+    /// <summary>Same environment, same app and the same images and values: such pull requests supersede each other.</summary>
+    public bool SameTarget(PullRequestMarker? other) =>
+        other is not null && other.Environment == Environment && other.Source == Source && other.ChangeSet.Length > 0 && other.ChangeSet == ChangeSet;
 
-    [GeneratedRegex("<!-- gitops-deploy environment=\"(?<env>[^\"]*)\" source=\"(?<src>[^\"]*)\" digest=\"(?<digest>[0-9a-f]*)\" -->")]
+    /// <summary>What a deploy changes, independent of the versions: the overlay, the image names and the set paths.</summary>
+    public static string ChangeSetOf(OverlayEdit edit)
+    {
+        var keys = edit.Images.Select(i => "image:" + i.After.Name).Concat(edit.Values.Select(v => $"set:{v.File}:{v.Path}")).Order(StringComparer.Ordinal);
+        var text = edit.OverlayPath + "\n" + string.Join('\n', keys);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
+    }
+
+    [GeneratedRegex("(?:\\A|\\n)<!-- gitops-deploy environment=\"(?<env>[^\"]*)\" source=\"(?<src>[^\"]*)\"(?: change-set=\"(?<set>[0-9a-f]*)\")?(?: deployment=\"(?<dep>[0-9]*)\")? digest=\"(?<digest>[0-9a-f]*)\" -->\\z")]
     private static partial Regex Pattern();
+}
+
+/// <summary>Which pull requests the action may update, supersede or close: only those it provably opened.</summary>
+public static class PullRequestOwnership
+{
+    public const string BranchPrefix = "gitops-deploy/";
+
+    /// <summary>Opened by the token's identity, on our head-branch prefix (or the configured head branch), with our marker where we put it.</summary>
+    public static bool IsOurs(PullRequestInfo pr, string viewer, string headBranch) =>
+        string.Equals(pr.Author, viewer, StringComparison.OrdinalIgnoreCase)
+        && (pr.HeadRef == headBranch || pr.HeadRef.StartsWith(BranchPrefix, StringComparison.Ordinal))
+        && PullRequestMarker.Find(pr.Body) is not null;
+
+    /// <summary>Why <paramref name="pr"/> is not ours, for the error message.</summary>
+    public static string WhyNotOurs(PullRequestInfo pr, string viewer) =>
+        !string.Equals(pr.Author, viewer, StringComparison.OrdinalIgnoreCase)
+            ? $"it was opened by {pr.Author}, not by the gitops-token's identity {viewer}"
+            : "its description does not end with this action's marker";
 }

@@ -79,11 +79,11 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
             name = refName;
         }
 
-        ValidateName(name, spec, input, allowWildcard: false);
+        ValidateName(name, spec, input);
         var newName = SpecPart.Absent;
         if (hasNewName)
         {
-            ValidateName(refName, spec, input, allowWildcard: true);
+            ValidateNewName(refName, spec, input);
             newName = refName == "*" ? SpecPart.Keep : SpecPart.Set(refName);
         }
 
@@ -200,16 +200,29 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
         return (reference, tag, digest);
     }
 
-    private static void ValidateName(string name, string spec, string input, bool allowWildcard)
+    private static void ValidateName(string name, string spec, string input)
     {
-        if (allowWildcard && name == "*")
+        if (!NamePattern().IsMatch(name))
+        {
+            throw DeployException.Input(input, $"image spec '{spec}': '{name}' is not a valid image name");
+        }
+    }
+
+    /// <summary>
+    /// newName is what the cluster pulls, so it must be a reference a registry accepts: the distribution
+    /// grammar (lowercase path components with single separators, an optional host[:port] first).
+    /// </summary>
+    private static void ValidateNewName(string name, string spec, string input)
+    {
+        if (name == "*")
         {
             return;
         }
 
-        if (!NamePattern().IsMatch(name))
+        if (name.Length > 255 || !ReferenceNamePattern().IsMatch(name))
         {
-            throw DeployException.Input(input, $"image spec '{spec}': '{name}' is not a valid image name");
+            var hint = name.Any(char.IsUpper) && name.Contains('/', StringComparison.Ordinal) ? "; repository paths are lowercase" : string.Empty;
+            throw DeployException.Input(input, $"image spec '{spec}': newName '{name}' is not a valid image reference ([host[:port]/]path, path components [a-z0-9] joined by '.', '_', '__' or '-'){hint}");
         }
     }
 
@@ -240,6 +253,10 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
     // is accepted in the name kustomize matches because kustomize does not normalise it either.
     [GeneratedRegex(@"^[A-Za-z0-9]+([._-][A-Za-z0-9]+|__)*(:[0-9]+)?(/[A-Za-z0-9]+([._-]+[A-Za-z0-9]+)*)*$")]
     private static partial Regex NamePattern();
+
+    // distribution/reference: name := [domain '/'] remote-name; domain := host [':' port]; host := domain-name | '[' IPv6 ']'.
+    [GeneratedRegex(@"^(?:(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")]
+    private static partial Regex ReferenceNamePattern();
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex TagPattern();

@@ -336,11 +336,12 @@ public sealed partial record DeployOptions
         return $"gitops-deploy/{environment}/{(safe.Length == 0 ? "values" : safe)}";
     }
 
-    /// <summary>git check-ref-format rules that matter for a branch typed into a workflow.</summary>
+    /// <summary>git check-ref-format's rules for a branch: for the whole name, and for each '/'-separated component.</summary>
     public static bool IsValidBranch(string name) =>
-        name.Length <= 250 && !name.StartsWith('-') && !name.StartsWith('/') && !name.EndsWith('/') && !name.EndsWith(".lock", StringComparison.Ordinal)
-        && !name.EndsWith('.') && !name.Contains("..", StringComparison.Ordinal) && !name.Contains("//", StringComparison.Ordinal)
-        && !name.Contains("@{", StringComparison.Ordinal) && name != "@" && !name.Any(c => char.IsControl(c) || c is ' ' or '~' or '^' or ':' or '?' or '*' or '[' or '\\');
+        name.Length is > 0 and <= 250 && !name.StartsWith('-') && !name.EndsWith('.') && name != "@" && name != "HEAD"
+        && !name.Contains("..", StringComparison.Ordinal) && !name.Contains("@{", StringComparison.Ordinal)
+        && !name.Any(c => char.IsControl(c) || c is ' ' or '~' or '^' or ':' or '?' or '*' or '[' or '\\')
+        && name.Split('/').All(component => component.Length > 0 && !component.StartsWith('.') && !component.EndsWith(".lock", StringComparison.Ordinal));
 
     [GeneratedRegex("^[A-Za-z0-9._-]{1,100}$")]
     private static partial Regex EnvironmentName();

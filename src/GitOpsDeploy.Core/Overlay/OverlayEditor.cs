@@ -45,13 +45,8 @@ public static class OverlayEditor
         }
 
         var valueChanges = new List<ValueChange>();
-        foreach (var group in settings.GroupBy(s => RepoPath.Resolve(tree, overlay, s.File, "set")))
+        foreach (var group in settings.GroupBy(s => SettingFile(tree, overlay, overlayPath, s.File)))
         {
-            if (tree.KindOf(group.Key) != TreeEntryKind.File)
-            {
-                throw DeployException.Input("set", $"'{group.First().File}' does not exist in the overlay '{overlayPath}'");
-            }
-
             if (files.Any(f => f.Path == group.Key))
             {
                 throw DeployException.Input("set", $"'{group.First().File}' is the kustomization; set images with the 'images' input");
@@ -78,16 +73,44 @@ public static class OverlayEditor
         return KustomizationImageEditor.ReadImages(Load(tree, FindKustomization(tree, overlay, overlayPath)));
     }
 
+    /// <summary>
+    /// The file a <c>set</c> writes, resolved through symlinks. It must stay inside the target's overlay:
+    /// a path into another environment would bypass that environment's hold and policy.
+    /// </summary>
+    private static string SettingFile(IRepositoryTree tree, string overlay, string overlayPath, string file)
+    {
+        var path = RepoPath.ResolveFile(tree, overlay, file, "set", _ => DeployException.Input("set", $"'{file}' does not exist in the overlay '{overlayPath}'"));
+        if (!RepoPath.IsInside(overlay, path))
+        {
+            throw DeployException.Input("set", $"'{file}' resolves to '{path}', outside the overlay '{overlayPath}': set writes only files inside the target's overlay");
+        }
+
+        if (path == $"{overlay}/{Deploy.Rollback.HoldFile}")
+        {
+            throw DeployException.Input("set", $"'{file}' is the hold marker; lift a hold with release-hold: true");
+        }
+
+        return path;
+    }
+
     private static string FindKustomization(IRepositoryTree tree, string overlay, string overlayPath)
     {
         var names = tree.List(overlay);
         var found = KustomizationNames.Where(n => names.Contains(n, StringComparer.Ordinal)).ToList();
         return found.Count switch
         {
-            1 => RepoPath.Resolve(tree, overlay, found[0], "overlay-path"),
+            1 => KustomizationFile(tree, overlay, overlayPath, found[0]),
             0 => throw DeployException.Input("overlay-path", $"'{overlayPath}' has no kustomization.yaml, kustomization.yml or Kustomization"),
             _ => throw DeployException.Input("overlay-path", $"'{overlayPath}' has several kustomization files ({string.Join(", ", found)}); kustomize refuses that too"),
         };
+    }
+
+    private static string KustomizationFile(IRepositoryTree tree, string overlay, string overlayPath, string name)
+    {
+        var path = RepoPath.ResolveFile(tree, overlay, name, "overlay-path", p => DeployException.Input("overlay-path", $"'{overlayPath}/{name}' cannot be read ({p})"));
+        return RepoPath.IsInside(overlay, path)
+            ? path
+            : throw DeployException.Input("overlay-path", $"'{overlayPath}/{name}' is a symlink to '{path}', outside the overlay: the action writes only files inside the target's overlay");
     }
 
     private static YamlText Load(IRepositoryTree tree, string path) => YamlText.Load(path, tree.ReadFile(path));

@@ -14,6 +14,9 @@ public sealed record PullRequestInfo(int Number, string Url, string HeadRef, str
     public string? MergeableState { get; init; }
 
     public string? MergeCommitSha { get; init; }
+
+    /// <summary>The login that opened it (a person, or an app as <c>name[bot]</c>).</summary>
+    public string Author { get; init; } = string.Empty;
 }
 
 public sealed record NewPullRequest(string Title, string Body, string Head, string Base);
@@ -45,6 +48,9 @@ public sealed record AutoMergeResult(AutoMergeResultKind Kind, string Message);
 public interface IPullRequests
 {
     Task<RepositorySettings> GetRepositoryAsync(CancellationToken cancellationToken);
+
+    /// <summary>The login of the token's identity (GraphQL <c>viewer</c>: works for app installation tokens too).</summary>
+    Task<string> ViewerLoginAsync(CancellationToken cancellationToken);
 
     /// <summary>All open pull requests against <paramref name="baseBranch"/> (every page).</summary>
     Task<IReadOnlyList<PullRequestInfo>> ListOpenAsync(string baseBranch, CancellationToken cancellationToken);

@@ -71,7 +71,7 @@ public static partial class PlainScalars
 
         foreach (var c in value)
         {
-            if (char.IsControl(c) || c == '\uFEFF')
+            if (NeedsEscape(c))
             {
                 return false;
             }
@@ -98,7 +98,7 @@ public static partial class PlainScalars
                 case '\r': sb.Append("\\r"); break;
                 case '\t': sb.Append("\\t"); break;
                 default:
-                    if (char.IsControl(c))
+                    if (NeedsEscape(c))
                     {
                         sb.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
                     }
@@ -114,12 +114,18 @@ public static partial class PlainScalars
         return sb.Append('"').ToString();
     }
 
+    /// <summary>
+    /// Characters that are written as escapes: control characters (C0, DEL, C1 with NEL), the BOM, and the
+    /// Unicode line and paragraph separators, which YAML 1.1 readers treat as line breaks.
+    /// </summary>
+    public static bool NeedsEscape(char c) => char.IsControl(c) || c is '\uFEFF' or '\u2028' or '\u2029';
+
     /// <summary>Renders a string as a single-quoted YAML scalar, or null when it cannot be (line breaks, control characters).</summary>
     public static string? SingleQuote(string value)
     {
         foreach (var c in value)
         {
-            if (char.IsControl(c))
+            if (NeedsEscape(c))
             {
                 return null;
             }

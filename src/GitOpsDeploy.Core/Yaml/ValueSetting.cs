@@ -24,6 +24,16 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
             throw DeployException.Input(input, $"the value for '{file}' spans lines; only single-line values can be set");
         }
 
+        // DEL, C1 controls (NEL among them) and the like have no business in a manifest value, and some readers
+        // treat them as line breaks: refuse them here instead of writing an escape nobody asked for.
+        foreach (var c in text)
+        {
+            if (char.IsControl(c) && c != '\t')
+            {
+                throw DeployException.Input(input, $"the setting for '{file}' contains the control character U+{(int)c:X4}; only printable characters can be set");
+            }
+        }
+
         return new ValueSetting(file, ParsePath(text[(colon + 1)..eq].Trim(), text, input), value, text);
     }
 

@@ -115,7 +115,8 @@ public sealed class YamlSplicer(YamlText file)
         };
     }
 
-    public static string FormatKey(string key) => FormatString(key, ScalarStyle.Plain);
+    /// <summary>A key as written: quoted when plain text would mean something else, e.g. the YAML 1.1 merge key <c>&lt;&lt;</c>.</summary>
+    public static string FormatKey(string key) => key is "<<" or "=" ? PlainScalars.DoubleQuote(key) : FormatString(key, ScalarStyle.Plain);
 
     public void RefuseAnchor(YamlNodeBase node)
     {

@@ -14,6 +14,12 @@ public sealed class YamlText
     /// <summary>Files larger than this are refused: an overlay or values file is never that big, and parsing is not free.</summary>
     public const int MaxBytes = 1024 * 1024;
 
+    /// <summary>
+    /// Deepest nesting of mappings and sequences we read. No real overlay or values file comes near it;
+    /// without a bound, a small hostile file (40,000 nested "[") would overflow the stack of our recursive walks.
+    /// </summary>
+    public const int MaxDepth = 200;
+
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private YamlText(string path, string text, bool hasBom, YamlNodeBase? root)
@@ -135,9 +141,32 @@ public sealed class YamlText
             return parser.Current!;
         }
 
+        private int depth;
+
         private YamlNodeBase ReadNode() => Build(Next());
 
         private YamlNodeBase Build(ParsingEvent e)
+        {
+            if (e is SequenceStart or MappingStart && ++depth > MaxDepth)
+            {
+                throw DeployException.File(new SourceLocation(path, (int)e.Start.Line, (int)e.Start.Column),
+                    $"the file nests mappings and lists more than {MaxDepth} levels deep; such a file cannot be edited safely");
+            }
+
+            try
+            {
+                return BuildNode(e);
+            }
+            finally
+            {
+                if (e is SequenceStart or MappingStart)
+                {
+                    depth--;
+                }
+            }
+        }
+
+        private YamlNodeBase BuildNode(ParsingEvent e)
         {
             switch (e)
             {
@@ -176,10 +205,19 @@ public sealed class YamlText
                 case MappingStart map:
                     {
                         var pairs = new List<KeyValuePair<YamlNodeBase, YamlNodeBase>>();
+                        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
                         ParsingEvent next;
                         while ((next = Next()) is not MappingEnd)
                         {
                             var key = Build(next);
+                            if (key is YamlScalar { } k && !seen.TryAdd(k.Value, k.Start.Line))
+                            {
+                                // YAML forbids it, and readers disagree on which one wins (kustomize takes the last):
+                                // editing either would report a change the cluster may never see.
+                                throw DeployException.File(new SourceLocation(path, k.Start.Line, k.Start.Column),
+                                    $"the key '{k.Value}' appears twice in one mapping (first at line {seen[k.Value]}); duplicate keys are invalid YAML: remove one");
+                            }
+
                             pairs.Add(new(key, ReadNode()));
                         }
 

@@ -49,6 +49,13 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             }
         }
 
+        // A token is one line: a pasted value with a line break would be sent (and masked) in pieces.
+        if (SecretInputs.FirstOrDefault(n => inputs.TryGetValue(n, out var s) && s.Trim().Any(char.IsControl)) is { } broken)
+        {
+            runtime.Error(DeployException.Input(broken, "contains a line break or another control character; a token is a single line (check how the secret was pasted)").Message);
+            return 1;
+        }
+
         DeployOptions options;
         try
         {

@@ -17,6 +17,30 @@ public sealed class ActionsLoggerProvider(ConsoleSink console, bool actions) : I
 
     private sealed class ActionsLogger(ConsoleSink console, bool actions) : ILogger
     {
+        /// <summary>
+        /// Information lines carry repository and user data (tags, diffs, error texts). The runner reads any
+        /// line whose text starts with "::" as a workflow command, and it splits on CR as well as LF: such a
+        /// message is printed between stop-commands markers with a random token, so it is shown, never run.
+        /// </summary>
+        private void WritePlain(string message)
+        {
+            var lines = message.Split(["\r\n", "\r", "\n"], StringSplitOptions.None);
+            if (!lines.Any(l => l.TrimStart().StartsWith("::", StringComparison.Ordinal)))
+            {
+                console.WriteLine(string.Join('\n', lines));
+                return;
+            }
+
+            var token = Guid.NewGuid().ToString("N");
+            console.WriteLine($"::stop-commands::{token}");
+            foreach (var line in lines)
+            {
+                console.WriteLine(line);
+            }
+
+            console.WriteLine($"::{token}::");
+        }
+
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
@@ -42,7 +66,7 @@ public sealed class ActionsLoggerProvider(ConsoleSink console, bool actions) : I
                         console.WriteLine("::error::" + ActionsRuntime.EscapeData(message));
                         break;
                     default:
-                        console.WriteLine(message);
+                        WritePlain(message);
                         break;
                 }
             }

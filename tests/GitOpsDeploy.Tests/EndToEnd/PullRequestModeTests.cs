@@ -11,7 +11,7 @@ public sealed class PullRequestModeTests : GitOpsFixture
     private static string[] States(FakeDeployment deployment) => deployment.Statuses.Select(s => s.State).ToArray();
 
     [Fact]
-    public async Task Opens_a_pull_request_and_queues_the_deployment_within_eight_api_calls()
+    public async Task Opens_a_pull_request_and_queues_the_deployment_within_nine_api_calls()
     {
         var baseHead = Repo.Head();
         var result = await Run(PrInputs());
@@ -45,8 +45,9 @@ public sealed class PullRequestModeTests : GitOpsFixture
         Assert.Equal($"{GitHub.ServerUrl}/acme/app/actions/runs/4242", deployment.Statuses[0].LogUrl);
         Assert.Equal(result.Output("pull-request-url"), deployment.Statuses[1].LogUrl);
 
+        // Eight REST calls and one GraphQL read of the token's identity (which pull requests are ours).
         var calls = GitHub.ApiRequests.ToList();
-        Assert.True(calls.Count <= 8, "REST calls: " + string.Join(", ", calls));
+        Assert.True(calls.Count <= 9, "API calls: " + string.Join(", ", calls));
         Assert.Contains("Opened pull request [#1]", result.Summary, StringComparison.Ordinal);
     }
 
@@ -181,20 +182,23 @@ public sealed class PullRequestModeTests : GitOpsFixture
     }
 
     [Fact]
-    public async Task Merge_mode_fails_on_a_conflict_without_retrying_forever()
+    public async Task Merge_mode_rebuilds_our_branch_when_main_changed_the_same_lines_meanwhile()
     {
         GitHub.BeforeReceivePack = pushedRepo =>
         {
             // Someone edits the same line on main while our pull request is open.
-            Repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = StagingKustomization.Replace("1.0.0", "hotfix", StringComparison.Ordinal) }, "hotfix");
+            Repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = StagingKustomization.Replace("2.0.0", "2.0.1", StringComparison.Ordinal) }, "hotfix worker");
             GitHub.BeforeReceivePack = null;
             return Task.CompletedTask;
         };
         var result = await Run(PrInputs(("mode", "merge")));
 
-        Assert.Equal(1, result.ExitCode);
-        Assert.Contains("conflicts with main", result.Stdout, StringComparison.Ordinal);
-        Assert.Equal(["in_progress", "failure"], States(Assert.Single(App.Deployments)));
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("merged", result.Output("operation"));
+        var merged = Repo.ReadFile("environments/staging/kustomization.yaml");
+        Assert.Contains("newTag: \"1.1.0\"", merged, StringComparison.Ordinal);
+        Assert.Contains("newTag: 2.0.1", merged, StringComparison.Ordinal);
+        Assert.Equal(["in_progress", "success"], States(Assert.Single(App.Deployments)));
     }
 
     [Fact]
@@ -271,21 +275,25 @@ public sealed class PullRequestModeTests : GitOpsFixture
     }
 
     [Fact]
-    public async Task A_newer_deploy_supersedes_an_older_pull_request_for_the_same_environment_and_app()
+    public async Task A_newer_deploy_supersedes_our_older_pull_request_for_the_same_images_and_ends_its_deployment()
     {
-        Repo.Commit(new Dictionary<string, string> { ["x.txt"] = "old" }, "old head", branch: "release/old-web");
-        GitHub.OpenPull("acme/gitops", "release/old-web", "Deploy web 0.9 to staging",
-            "old\n\n<!-- gitops-deploy environment=\"staging\" source=\"acme/app\" digest=\"0000000000000000\" -->");
+        var first = await Run(PrInputs(("images", "web=ghcr.io/acme/web:1.0.5"), ("pull-request-branch", "gitops-deploy/staging/web-hotfix")));
+        Assert.True(first.ExitCode == 0, first.Stdout);
+        Repo.Commit(new Dictionary<string, string> { ["x.txt"] = "old" }, "someone's branch", branch: "release/old-web");
         GitHub.OpenPull("acme/gitops", "release/old-web", "someone else's PR for production",
             "<!-- gitops-deploy environment=\"production\" source=\"acme/app\" digest=\"0000000000000000\" -->");
         var result = await Run(PrInputs());
 
-        Assert.Equal(0, result.ExitCode);
+        Assert.True(result.ExitCode == 0, result.Stdout);
         Assert.Equal("3", result.Output("pull-request-number"));
         var old = GitOpsApi.Pulls.Single(p => p.Number == 1);
         Assert.Equal("closed", old.State);
         Assert.StartsWith($"Superseded by #3 ({GitHub.ServerUrl}/acme/gitops/pull/3)", Assert.Single(old.Comments), StringComparison.Ordinal);
         Assert.Equal("open", GitOpsApi.Pulls.Single(p => p.Number == 2).State);
+        // The superseded PR's deployment does not stay queued for a closed pull request.
+        Assert.Equal(["in_progress", "queued", "inactive"], States(App.Deployments[0]));
+        Assert.Equal("superseded by PR #3", App.Deployments[0].Statuses[^1].Description);
+        Assert.Equal(["in_progress", "queued"], States(App.Deployments[1]));
     }
 
     [Fact]
@@ -295,7 +303,8 @@ public sealed class PullRequestModeTests : GitOpsFixture
         {
             // Another run opens the pull request between our listing and our create.
             GitHub.BeforeReceivePack = null;
-            GitHub.OpenPull("acme/gitops", "gitops-deploy/staging/web", "Deploy web 1.1.0 to staging", "from the other run");
+            GitHub.OpenPull("acme/gitops", "gitops-deploy/staging/web", "Deploy web 1.1.0 to staging",
+                "from the other run\n\n<!-- gitops-deploy environment=\"staging\" source=\"acme/app\" change-set=\"0\" deployment=\"\" digest=\"0\" -->", author: FakeGitHub.DefaultLogin);
             return Task.CompletedTask;
         };
         var result = await Run(PrInputs());

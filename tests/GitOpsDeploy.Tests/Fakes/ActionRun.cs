@@ -1,3 +1,4 @@
+using GitOpsDeploy.Core;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,8 +57,8 @@ public static class ActionRun
             using var stderr = new StringWriter();
             var exit = await CliHost.RunAsync([], environment, stdout, stderr, cancellationToken, services =>
             {
-                services.AddSingleton(sp => new GitHubFactory(TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()) { RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
-                services.AddSingleton(sp => new GitWorkspaceFactory(sp.GetRequiredService<ILoggerFactory>())
+                services.AddSingleton(sp => new GitHubFactory(TimeProvider.System, sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<SecretMasker>()) { RetryBaseDelay = TimeSpan.FromMilliseconds(10) });
+                services.AddSingleton(sp => new GitWorkspaceFactory(sp.GetRequiredService<ILoggerFactory>(), sp.GetRequiredService<SecretMasker>())
                 {
                     TempRoot = dir,
                     OnCloned = clone =>

@@ -1,0 +1,152 @@
+using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Core.Yaml;
+
+namespace GitOpsDeploy.Core.Tests;
+
+/// <summary>What a deploy may write: files inside the target's overlay only, read through links that exist.</summary>
+public sealed class OverlayBoundaryTests
+{
+    private readonly RepoPathTests.InMemoryTree tree = new(new Dictionary<string, string>
+    {
+        ["environments/staging/kustomization.yaml"] = "images:\n  - name: web\n    newTag: \"1.0\"\n",
+        ["environments/staging/values.yaml"] = "image:\n  tag: \"1.0\"\n",
+        ["environments/staging/sub/extra.yaml"] = "a: 1\n",
+        ["environments/staging/prod-values.yaml"] = "@link:../production/values.yaml",
+        ["environments/staging/prod-dir"] = "@link:../production",
+        ["environments/staging/.gitops-deploy-hold"] = "reason: rollback\n",
+        ["environments/production/kustomization.yaml"] = "images: []\n",
+        ["environments/production/values.yaml"] = "image:\n  tag: \"0.9\"\n",
+        ["environments/dangling/kustomization.yaml"] = "@link:gone.yaml",
+        ["environments/borrowed/kustomization.yaml"] = "@link:../production/kustomization.yaml",
+        ["environments/linked"] = "@link:staging",
+        ["argocd/production-app.yaml"] = "spec:\n  source:\n    targetRevision: HEAD\n",
+        [".github/workflows/ci.yaml"] = "on: push\n",
+    });
+
+    private OverlayEdit Plan(string overlay, string? set = null, string? images = null) =>
+        OverlayEditor.Plan(tree, overlay, ImageSpec.ParseList(images), ValueSetting.ParseList(set));
+
+    [Theory]
+    [InlineData("../production/values.yaml:image.tag=latest")]
+    [InlineData("../../argocd/production-app.yaml:spec.source.targetRevision=evil")]
+    [InlineData("../../.github/workflows/ci.yaml:on=workflow_dispatch")]
+    [InlineData("sub/../../production/values.yaml:image.tag=latest")]
+    [InlineData("prod-values.yaml:image.tag=latest")]
+    [InlineData("prod-dir/values.yaml:image.tag=latest")]
+    public void Set_may_not_write_outside_the_overlay_directly_or_through_a_symlink(string setting)
+    {
+        var error = Assert.Throws<DeployException>(() => Plan("environments/staging", setting));
+
+        Assert.Equal(ErrorKind.InvalidInput, error.Kind);
+        Assert.StartsWith("input 'set':", error.Message, StringComparison.Ordinal);
+        Assert.Contains("outside the overlay 'environments/staging'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Set_writes_files_in_subfolders_of_the_overlay()
+    {
+        var edit = Plan("environments/staging", "sub/extra.yaml:a=2");
+
+        Assert.Equal("environments/staging/sub/extra.yaml", Assert.Single(edit.Files).Path);
+    }
+
+    [Fact]
+    public void A_symlinked_overlay_is_edited_at_its_target_and_set_stays_inside_it()
+    {
+        var edit = Plan("environments/linked", "values.yaml:image.tag=2.0");
+
+        Assert.Equal("environments/staging/values.yaml", Assert.Single(edit.Files).Path);
+    }
+
+    [Fact]
+    public void Set_may_not_rewrite_the_hold_marker()
+    {
+        var error = Assert.Throws<DeployException>(() => Plan("environments/staging", ".gitops-deploy-hold:reason=none"));
+
+        Assert.Contains("is the hold marker", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_kustomization_that_links_into_another_environment_is_not_written()
+    {
+        var error = Assert.Throws<DeployException>(() => Plan("environments/borrowed", images: "web:2.0"));
+
+        Assert.Contains("is a symlink to 'environments/production/kustomization.yaml', outside the overlay", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_dangling_kustomization_symlink_says_where_it_points()
+    {
+        var error = Assert.Throws<DeployException>(() => Plan("environments/dangling", images: "web:2.0"));
+
+        Assert.Equal(ErrorKind.InvalidFile, error.Kind);
+        Assert.Equal("environments/dangling/kustomization.yaml", error.Location!.File);
+        Assert.Contains("the symlink 'environments/dangling/kustomization.yaml' points to 'gone.yaml' (environments/dangling/gone.yaml), which does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_set_file_that_does_not_exist_is_named()
+    {
+        var error = Assert.Throws<DeployException>(() => Plan("environments/staging", "nope.yaml:a=1"));
+
+        Assert.Equal("input 'set': 'nope.yaml' does not exist in the overlay 'environments/staging'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("values.yaml:image.tag=1.0\u007f", "U+007F")]
+    [InlineData("values.yaml:image.tag=1.0\u0085x", "U+0085")]
+    [InlineData("values.yaml:image.tag=\u009b31m", "U+009B")]
+    [InlineData("values.yaml:image\u0001.tag=1", "U+0001")]
+    public void Control_characters_in_set_are_refused_naming_set(string setting, string code)
+    {
+        var error = Assert.Throws<DeployException>(() => ValueSetting.Parse(setting));
+
+        Assert.StartsWith("input 'set':", error.Message, StringComparison.Ordinal);
+        Assert.Contains(code, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("web=ghcr.io/acme/a..b:1.0")]
+    [InlineData("web=ghcr.io/Acme/web:1.0")]
+    [InlineData("web=ghcr.io/acme/web-:1.0")]
+    [InlineData("web=ghcr.io/acme//web:1.0")]
+    [InlineData("web=-ghcr.io/acme/web:1.0")]
+    [InlineData("web=ghcr.io:port/acme/web:1.0")]
+    [InlineData("web=ghcr.io/acme/_web:1.0")]
+    public void NewName_must_be_a_valid_distribution_reference(string spec)
+    {
+        var error = Assert.Throws<DeployException>(() => ImageSpec.Parse(spec));
+
+        Assert.Contains("is not a valid image reference", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("web=ghcr.io/acme/web:1.0")]
+    [InlineData("web=localhost:5000/acme/my_web__x:1.0")]
+    [InlineData("web=registry.example.com:443/a/b/c-d.e:1.0")]
+    [InlineData("web=[::1]:5000/web:1.0")]
+    [InlineData("web=nginx:1.27")]
+    [InlineData("Web=ghcr.io/acme/web:1.0")]
+    [InlineData("web=*:1.0")]
+    public void NewName_accepts_what_registries_accept(string spec) => ImageSpec.Parse(spec);
+
+    [Theory]
+    [InlineData(".hidden")]
+    [InlineData("gitops/.hidden/x")]
+    [InlineData("x.lock")]
+    [InlineData("gitops/x.lock/y")]
+    [InlineData("a//b")]
+    [InlineData("a/")]
+    [InlineData("HEAD")]
+    [InlineData("a@{b")]
+    [InlineData("a\u007fb")]
+    public void Branch_names_follow_gits_rules_for_every_component(string name) => Assert.False(DeployOptions.IsValidBranch(name));
+
+    [Theory]
+    [InlineData("gitops-deploy/staging/web")]
+    [InlineData("release/v1.2")]
+    [InlineData("a.b/c_d")]
+    public void Ordinary_branch_names_are_valid(string name) => Assert.True(DeployOptions.IsValidBranch(name));
+}
