@@ -86,10 +86,11 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
         return repo.Diff.Compare<Patch>(from.Tree, to.Tree).Content;
     }
 
+    /// <summary>Abandoned at once on cancellation; libgit2's progress callbacks then stop the transfer.</summary>
     public Task<PushOutcome> PushAsync(string sha, string branch, bool force, CancellationToken cancellationToken) =>
-        Task.Run(() => Push(sha, branch, force), cancellationToken);
+        Task.Run(() => Push(sha, branch, force, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
 
-    private PushOutcome Push(string sha, string branch, bool force)
+    private PushOutcome Push(string sha, string branch, bool force, CancellationToken cancellationToken)
     {
         repo.Refs.Add(PushRef, new ObjectId(sha), allowOverwrite: true);
         string? rejection = null;
@@ -97,6 +98,8 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
         {
             CredentialsProvider = auth.Provide,
             OnPushStatusError = error => rejection = error.Message,
+            OnPushTransferProgress = (_, _, _) => !cancellationToken.IsCancellationRequested,
+            OnPackBuilderProgress = (_, _, _) => !cancellationToken.IsCancellationRequested,
         };
         auth.Reset();
         try

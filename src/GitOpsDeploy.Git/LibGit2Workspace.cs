@@ -22,8 +22,12 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     /// <summary>Masks secrets in commit messages (a message template may echo anything).</summary>
     public SecretMasker Masker { get; init; } = new();
 
+    /// <summary>
+    /// libgit2 blocks its thread; on cancellation the clone is abandoned at once (its transfer callback
+    /// stops it soon after), so the run reports and exits within the runner's grace period.
+    /// </summary>
     public Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken) =>
-        Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken);
+        Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
 
     private LibGit2Checkout Clone(string? branch, int depth, CancellationToken cancellationToken)
     {

@@ -6,12 +6,16 @@ namespace GitOpsDeploy.GitHub;
 /// <summary>The one place Octokit's exceptions become errors a user can act on.</summary>
 internal static class GitHubErrors
 {
-    /// <summary>Runs one API call; <paramref name="what"/> says what we tried, <paramref name="permission"/> what the token needs for it.</summary>
-    public static async Task<T> Call<T>(Func<Task<T>> call, string what, string repository, string tokenInput, string permission)
+    /// <summary>
+    /// Runs one API call; <paramref name="what"/> says what we tried, <paramref name="permission"/> what the token needs for it.
+    /// Octokit takes no cancellation token: on cancellation the call is abandoned (its answer is never awaited),
+    /// so the run can report and exit within the runner's grace period instead of being killed mid-call.
+    /// </summary>
+    public static async Task<T> Call<T>(Func<Task<T>> call, string what, string repository, string tokenInput, string permission, CancellationToken cancellationToken)
     {
         try
         {
-            return await call();
+            return await call().WaitAsync(cancellationToken);
         }
         catch (ApiException e)
         {
@@ -23,12 +27,12 @@ internal static class GitHubErrors
         }
     }
 
-    public static Task Call(Func<Task> call, string what, string repository, string tokenInput, string permission) =>
+    public static Task Call(Func<Task> call, string what, string repository, string tokenInput, string permission, CancellationToken cancellationToken) =>
         Call(async () =>
         {
             await call();
             return true;
-        }, what, repository, tokenInput, permission);
+        }, what, repository, tokenInput, permission, cancellationToken);
 
     public static DeployException Translate(ApiException e, string what, string repository, string tokenInput, string permission)
     {

@@ -32,7 +32,7 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         };
         try
         {
-            var created = await client.Repository.Deployment.Create(owner, name, deployment);
+            var created = await client.Repository.Deployment.Create(owner, name, deployment).WaitAsync(cancellationToken);
             if (created.Id == 0)
             {
                 // 202 Accepted: GitHub answered with a message instead of a deployment.
@@ -62,11 +62,11 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
             EnvironmentUrl = status.EnvironmentUrl,
             AutoInactive = status.State == DeploymentState.Success,
         };
-        return GitHubErrors.Call(() => client.Repository.Deployment.Status.Create(owner, name, id, request), $"set deployment {id} to {status.State}", repository, Token, Permission);
+        return GitHubErrors.Call(() => client.Repository.Deployment.Status.Create(owner, name, id, request), $"set deployment {id} to {status.State}", repository, Token, Permission, cancellationToken);
     }
 
     public async Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken) =>
-        (await RecentAsync(new() { ["environment"] = environment, ["sha"] = sha, ["per_page"] = "1" })).FirstOrDefault()?.Id;
+        (await RecentAsync(new() { ["environment"] = environment, ["sha"] = sha, ["per_page"] = "1" }, cancellationToken)).FirstOrDefault()?.Id;
 
     public async Task<IReadOnlyList<Core.Deploy.DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken)
     {
@@ -75,15 +75,15 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         var parameters = new Dictionary<string, string> { ["environment"] = environment };
         var all = await GitHubErrors.Call(
             () => api.GetAll<Deployment>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters, new ApiOptions { PageSize = 100, PageCount = Math.Max(1, (max + 99) / 100) }),
-            "list deployments", repository, Token, "deployments: read");
+            "list deployments", repository, Token, "deployments: read", cancellationToken);
         var records = new List<Core.Deploy.DeploymentRecord>();
         var commitTimes = new Dictionary<string, DateTimeOffset?>();
         foreach (var deployment in all.Where(d => d.CreatedAt >= since).Take(max))
         {
-            var statuses = await GitHubErrors.Call(() => client.Repository.Deployment.Status.GetAll(owner, name, deployment.Id), "list deployment statuses", repository, Token, "deployments: read");
+            var statuses = await GitHubErrors.Call(() => client.Repository.Deployment.Status.GetAll(owner, name, deployment.Id), "list deployment statuses", repository, Token, "deployments: read", cancellationToken);
             if (!commitTimes.TryGetValue(deployment.Sha, out var committed))
             {
-                committed = commitTimes[deployment.Sha] = await CommitTimeAsync(deployment.Sha);
+                committed = commitTimes[deployment.Sha] = await CommitTimeAsync(deployment.Sha, cancellationToken);
             }
 
             records.Add(new Core.Deploy.DeploymentRecord(
@@ -99,11 +99,11 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         return records;
     }
 
-    private async Task<DateTimeOffset?> CommitTimeAsync(string sha)
+    private async Task<DateTimeOffset?> CommitTimeAsync(string sha, CancellationToken cancellationToken)
     {
         try
         {
-            return (await client.Repository.Commit.Get(owner, name, sha)).Commit.Committer.Date;
+            return (await client.Repository.Commit.Get(owner, name, sha).WaitAsync(cancellationToken)).Commit.Committer.Date;
         }
         catch (ApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
         {
@@ -113,15 +113,15 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
     }
 
     public async Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken) =>
-        (await RecentAsync(new() { ["environment"] = environment, ["task"] = task, ["per_page"] = "10" }))
+        (await RecentAsync(new() { ["environment"] = environment, ["task"] = task, ["per_page"] = "10" }, cancellationToken))
             .Select(d => d.Sha).FirstOrDefault(sha => !string.Equals(sha, currentSha, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>One page of deployments, newest first. Octokit's GetAll has no environment/sha/task filter: ask the endpoint directly.</summary>
-    private async Task<IReadOnlyList<Deployment>> RecentAsync(Dictionary<string, string> parameters)
+    private async Task<IReadOnlyList<Deployment>> RecentAsync(Dictionary<string, string> parameters, CancellationToken cancellationToken)
     {
         var response = await GitHubErrors.Call(
             () => client.Connection.Get<List<Deployment>>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters),
-            "list deployments", repository, Token, "deployments: read");
+            "list deployments", repository, Token, "deployments: read", cancellationToken);
         return response.Body ?? [];
     }
 

@@ -16,13 +16,13 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
 
     public async Task<RepositorySettings> GetRepositoryAsync(CancellationToken cancellationToken)
     {
-        var repo = await Call(() => client.Repository.Get(owner, name), "read the repository settings", "metadata: read");
+        var repo = await Call(() => client.Repository.Get(owner, name), "read the repository settings", "metadata: read", cancellationToken);
         return new RepositorySettings(repo.DefaultBranch, repo.AllowAutoMerge ?? false);
     }
 
     public async Task<string> ViewerLoginAsync(CancellationToken cancellationToken)
     {
-        var json = await GraphQlAsync(new JsonObject { ["query"] = "query { viewer { login } }" }, "read the gitops-token's identity", "metadata: read");
+        var json = await GraphQlAsync(new JsonObject { ["query"] = "query { viewer { login } }" }, "read the gitops-token's identity", "metadata: read", cancellationToken);
         return json?["data"]?["viewer"]?["login"]?.GetValue<string>() is { Length: > 0 } login
             ? login
             : throw new DeployException(ErrorKind.AuthenticationFailed, $"GitHub did not say whose gitops-token this is ({FirstError(json) ?? "no viewer in the answer"})");
@@ -31,18 +31,18 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     public async Task<IReadOnlyList<PullRequestInfo>> ListOpenAsync(string baseBranch, CancellationToken cancellationToken)
     {
         var request = new PullRequestRequest { State = ItemStateFilter.Open, Base = baseBranch };
-        var all = await Call(() => client.PullRequest.GetAllForRepository(owner, name, request, new ApiOptions { PageSize = 100 }), "list open pull requests", "pull-requests: read");
+        var all = await Call(() => client.PullRequest.GetAllForRepository(owner, name, request, new ApiOptions { PageSize = 100 }), "list open pull requests", "pull-requests: read", cancellationToken);
         return all.Select(Map).ToList();
     }
 
     public async Task<PullRequestInfo> GetAsync(int number, CancellationToken cancellationToken) =>
-        Map(await Call(() => client.PullRequest.Get(owner, name, number), $"read pull request #{number}", "pull-requests: read"));
+        Map(await Call(() => client.PullRequest.Get(owner, name, number), $"read pull request #{number}", "pull-requests: read", cancellationToken));
 
     public async Task<PullRequestInfo?> CreateAsync(NewPullRequest request, CancellationToken cancellationToken)
     {
         try
         {
-            var created = await client.PullRequest.Create(owner, name, new Octokit.NewPullRequest(request.Title, request.Head, request.Base) { Body = request.Body });
+            var created = await client.PullRequest.Create(owner, name, new Octokit.NewPullRequest(request.Title, request.Head, request.Base) { Body = request.Body }).WaitAsync(cancellationToken);
             return Map(created);
         }
         catch (ApiValidationException e) when (GitHubErrors.Detail(e).Contains("already exists", StringComparison.OrdinalIgnoreCase))
@@ -56,20 +56,20 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     }
 
     public async Task<PullRequestInfo> UpdateAsync(int number, string title, string body, CancellationToken cancellationToken) =>
-        Map(await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { Title = title, Body = body }), $"update pull request #{number}", "pull-requests: write"));
+        Map(await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { Title = title, Body = body }), $"update pull request #{number}", "pull-requests: write", cancellationToken));
 
     public Task AddLabelsAsync(int number, IReadOnlyList<string> labels, CancellationToken cancellationToken) =>
-        Call(() => client.Issue.Labels.AddToIssue(owner, name, number, [.. labels]), $"label pull request #{number}", "pull-requests: write (issues: write for new labels)");
+        Call(() => client.Issue.Labels.AddToIssue(owner, name, number, [.. labels]), $"label pull request #{number}", "pull-requests: write (issues: write for new labels)", cancellationToken);
 
     public Task RequestReviewersAsync(int number, IReadOnlyList<string> reviewers, IReadOnlyList<string> teamReviewers, CancellationToken cancellationToken) =>
-        Call(() => client.PullRequest.ReviewRequest.Create(owner, name, number, new PullRequestReviewRequest(reviewers.ToList(), teamReviewers.ToList())), $"request reviewers on #{number}", "pull-requests: write (and members: read for teams)");
+        Call(() => client.PullRequest.ReviewRequest.Create(owner, name, number, new PullRequestReviewRequest(reviewers.ToList(), teamReviewers.ToList())), $"request reviewers on #{number}", "pull-requests: write (and members: read for teams)", cancellationToken);
 
     public async Task<MergeResult> MergeAsync(int number, string headSha, MergeMethod method, string commitTitle, CancellationToken cancellationToken)
     {
         var request = new MergePullRequest { Sha = headSha, MergeMethod = Method(method), CommitTitle = $"{commitTitle} (#{number})" };
         try
         {
-            var merge = await client.PullRequest.Merge(owner, name, number, request);
+            var merge = await client.PullRequest.Merge(owner, name, number, request).WaitAsync(cancellationToken);
             return merge.Merged ? new MergeResult(MergeResultKind.Merged, merge.Sha, merge.Message) : new MergeResult(MergeResultKind.NotMergeable, null, merge.Message);
         }
         catch (PullRequestNotMergeableException e)
@@ -93,7 +93,7 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
         {
             ["query"] = "mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { number } } }",
             ["variables"] = new JsonObject { ["id"] = pullRequest.NodeId, ["method"] = method.ToString().ToUpperInvariant() },
-        }, $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write");
+        }, $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write", cancellationToken);
         var error = FirstError(json);
         if (error is null)
         {
@@ -108,15 +108,15 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
 
     public async Task CloseAsync(int number, string comment, CancellationToken cancellationToken)
     {
-        await Call(() => client.Issue.Comment.Create(owner, name, number, comment), $"comment on #{number}", "pull-requests: write");
-        await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { State = ItemState.Closed }), $"close #{number}", "pull-requests: write");
+        await Call(() => client.Issue.Comment.Create(owner, name, number, comment), $"comment on #{number}", "pull-requests: write", cancellationToken);
+        await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { State = ItemState.Closed }), $"close #{number}", "pull-requests: write", cancellationToken);
     }
 
     /// <summary>One GraphQL request through the same connection (Octokit has no GraphQL client); the body is built as a JsonObject (no reflection), so it survives trimming.</summary>
-    private async Task<JsonNode?> GraphQlAsync(JsonObject request, string what, string permission)
+    private async Task<JsonNode?> GraphQlAsync(JsonObject request, string what, string permission, CancellationToken cancellationToken)
     {
         var body = request.ToJsonString();
-        var response = await Call(() => client.Connection.Post<string>(graphQl, body, "application/json", "application/json"), what, permission);
+        var response = await Call(() => client.Connection.Post<string>(graphQl, body, "application/json", "application/json"), what, permission, cancellationToken);
         // Octokit leaves Body empty for string responses; the raw text is on the HTTP response.
         return JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}");
     }
@@ -124,9 +124,9 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     private static string? FirstError(JsonNode? json) =>
         json?["errors"]?.AsArray().Select(e => e?["message"]?.GetValue<string>()).FirstOrDefault(m => m is not null);
 
-    private Task<T> Call<T>(Func<Task<T>> call, string what, string permission) => GitHubErrors.Call(call, what, repository, Token, permission);
+    private Task<T> Call<T>(Func<Task<T>> call, string what, string permission, CancellationToken cancellationToken) => GitHubErrors.Call(call, what, repository, Token, permission, cancellationToken);
 
-    private Task Call(Func<Task> call, string what, string permission) => GitHubErrors.Call(call, what, repository, Token, permission);
+    private Task Call(Func<Task> call, string what, string permission, CancellationToken cancellationToken) => GitHubErrors.Call(call, what, repository, Token, permission, cancellationToken);
 
     private static PullRequestMergeMethod Method(MergeMethod method) => method switch
     {

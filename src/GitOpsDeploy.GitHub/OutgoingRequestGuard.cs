@@ -39,6 +39,6 @@ public sealed class OutgoingRequestGuard(IReadOnlyCollection<Uri> trustedOrigins
         && string.Equals(a.IdnHost, b.IdnHost, StringComparison.OrdinalIgnoreCase)
         && a.Port == b.Port;
 
-    private static bool IsText(MediaTypeHeaderValue? type) =>
-        type?.MediaType is null or "application/json" or "text/plain" || type.MediaType.EndsWith("+json", StringComparison.Ordinal);
+    /// <summary>Octokit sends its JSON bodies labelled application/x-www-form-urlencoded: every body but raw bytes is text here.</summary>
+    private static bool IsText(MediaTypeHeaderValue? type) => type?.MediaType is not "application/octet-stream";
 }

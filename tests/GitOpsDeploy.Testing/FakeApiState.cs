@@ -110,6 +110,9 @@ public sealed class InjectedFailure
 
     public required int Status { get; init; }
 
+    /// <summary>Only requests whose body contains this text match (e.g. "\"state\":\"failure\"").</summary>
+    public string? BodyContains { get; init; }
+
     public string Body { get; init; } = "{\"message\":\"Server Error\"}";
 
     public Dictionary<string, string> Headers { get; init; } = [];

@@ -115,6 +115,11 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     private async Task HandleAsync(HttpContext context, Func<Task> next)
     {
         Requests.Enqueue($"{context.Request.Method} {context.Request.Path}{context.Request.QueryString}");
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            AuthorizedRequests.Enqueue($"{context.Request.Method} {context.Request.Path}");
+        }
+
         if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
         {
             await HandleApiAsync(context);
@@ -129,10 +134,6 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         }
 
         var fullName = match.Groups["owner"].Value + "/" + match.Groups["name"].Value;
-        if (context.Request.Headers.Authorization.Count > 0)
-        {
-            AuthorizedRequests.Enqueue($"{context.Request.Method} {context.Request.Path}");
-        }
 
         var isPush = context.Request.Query["service"] == "git-receive-pack" || match.Groups["rest"].Value == "/git-receive-pack";
         if (!Authorize(context, fullName, isPush ? Permission.Write : Permission.Read, out var status, out var message))

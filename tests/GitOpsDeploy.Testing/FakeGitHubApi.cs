@@ -120,10 +120,13 @@ public sealed partial class FakeGitHub
             await before(method, rest);
         }
 
+        var body = method is "POST" or "PATCH" or "PUT" ? await ReadJson(context) : null;
+        var bodyText = body?.ToJsonString() ?? string.Empty;
         InjectedFailure? failure;
         lock (state)
         {
-            failure = failures.FirstOrDefault(f => f.Method == method && rest.EndsWith(f.PathSuffix, StringComparison.Ordinal) && f.Times > 0);
+            failure = failures.FirstOrDefault(f => f.Method == method && rest.EndsWith(f.PathSuffix, StringComparison.Ordinal) && f.Times > 0
+                && (f.BodyContains is null || bodyText.Contains(f.BodyContains, StringComparison.Ordinal)));
             if (failure is not null)
             {
                 failure.Times--;
@@ -176,7 +179,6 @@ public sealed partial class FakeGitHub
             return;
         }
 
-        var body = method is "POST" or "PATCH" or "PUT" ? await ReadJson(context) : null;
         var tail = parts[3..];
         int status;
         string text;

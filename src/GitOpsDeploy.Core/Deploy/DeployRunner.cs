@@ -29,7 +29,7 @@ public sealed class DeployRunner(
 
     public async Task<DeployResult> RunAsync(DeployOptions options, CancellationToken cancellationToken)
     {
-        var tracker = new DeploymentTracker(deployments, options, context, logger);
+        var tracker = new DeploymentTracker(deployments, options, context, time, logger);
         try
         {
             if (!DefersDeployment(options))
@@ -56,7 +56,7 @@ public sealed class DeployRunner(
         }
         catch (DeployException e) when (e.Kind == ErrorKind.Unhealthy && options.RollbackOnFailure && !options.Rollback)
         {
-            await tracker.FailAsync(e);
+            await tracker.FailAsync(e, cancellationToken);
             runtime.Warning($"{e.Message}; rolling back (rollback-on-failure)");
             // The rollback is a run of its own: its own deployment, never another rollback.
             // It does not wait for Argo CD again: the previous release is the known-good one, and a second wait would double the outage.
@@ -66,7 +66,7 @@ public sealed class DeployRunner(
         }
         catch (DeployException e)
         {
-            await tracker.FailAsync(e);
+            await tracker.FailAsync(e, cancellationToken);
             throw;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -76,7 +76,7 @@ public sealed class DeployRunner(
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            await tracker.FailAsync(new DeployException(ErrorKind.Transient, "internal error: " + e.Message));
+            await tracker.FailAsync(new DeployException(ErrorKind.Transient, "internal error: " + e.Message), cancellationToken);
             throw;
         }
     }

@@ -9,9 +9,18 @@ namespace GitOpsDeploy.Core.Deploy;
 /// success (the change is on the base branch), queued (waiting for a merge), failure/error, or
 /// inactive on cancellation. A run never leaves a deployment it created in_progress.
 /// </summary>
-public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions options, ActionContext context, ILogger logger)
+public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions options, ActionContext context, TimeProvider time, ILogger logger)
 {
     public const int MaxDescription = 140;
+
+    /// <summary>
+    /// How long a final status (success, queued, failure, error) is retried while GitHub is down or
+    /// rate-limiting: each attempt already retries 5xx and waits out Retry-After inside the HTTP handler.
+    /// </summary>
+    public static readonly TimeSpan FinalStatusBudget = TimeSpan.FromMinutes(3);
+
+    /// <summary>After cancellation the runner sends SIGTERM 7.5 s after SIGINT: report within a budget that fits.</summary>
+    public static readonly TimeSpan CancelBudget = TimeSpan.FromSeconds(5);
 
     private DeploymentInfo? deployment;
     private DeploymentState? last;
@@ -79,12 +88,12 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
         {
             var what = result.Operation == DeployOperation.None ? "already deployed" : "deployed";
             var health = result.Argo is { Healthy: true } ? "; Argo CD healthy" : string.Empty;
-            await SetAsync(DeploymentState.Success, $"{CommitMessage.Summary(result.Edit)} {what} to {options.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
+            await SetFinalAsync(DeploymentState.Success, $"{CommitMessage.Summary(result.Edit)} {what} to {options.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
         }
         else if (result.PullRequest is { } pr)
         {
             var why = result.Operation == DeployOperation.AutoMergeEnabled ? "auto-merge enabled" : "waiting for review";
-            await SetAsync(DeploymentState.Queued, $"PR #{pr.Number} {why}", pr.Url, cancellationToken);
+            await SetFinalAsync(DeploymentState.Queued, $"PR #{pr.Number} {why}", pr.Url, cancellationToken);
         }
     }
 
@@ -123,7 +132,7 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
     }
 
     /// <summary>Marks a failed run: <c>failure</c> for a refused deploy, <c>error</c> for a broken one.</summary>
-    public async Task FailAsync(DeployException error)
+    public async Task FailAsync(DeployException error, CancellationToken cancellationToken)
     {
         if (deployment is null || last is DeploymentState.Success or DeploymentState.Failure or DeploymentState.Error)
         {
@@ -136,10 +145,23 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
             return;
         }
 
-        await ReportQuietlyAsync(state, error.Message);
+        try
+        {
+            await SetFinalAsync(state, error.Message, context.RunUrl, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while GitHub kept failing: one last try within the runner's grace period.
+            await ReportQuietlyAsync(state, error.Message);
+        }
+        catch (DeployException e)
+        {
+            // The run has already failed; the original error is the one to report.
+            logger.LogWarning("Could not mark deployment {Id} as {State}: {Reason}", deployment.Id, state, e.Message);
+        }
     }
 
-    /// <summary>The runner gives ~7.5 s after SIGTERM: report with a short budget of our own.</summary>
+    /// <summary>The runner sends SIGTERM 7.5 s after SIGINT: report with a short budget of our own.</summary>
     public Task CancelAsync() => deployment is null ? System.Threading.Tasks.Task.CompletedTask : ReportQuietlyAsync(DeploymentState.Inactive, "cancelled");
 
     public static string Truncate(string text)
@@ -148,9 +170,32 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
         return text.Length <= MaxDescription ? text : text[..(MaxDescription - 1)] + "…";
     }
 
+    /// <summary>
+    /// A status that ends (or parks) the deployment: retried while GitHub answers with transient errors,
+    /// within <see cref="FinalStatusBudget"/>; an authentication or permission error is final at once.
+    /// </summary>
+    private async Task SetFinalAsync(DeploymentState state, string description, string? logUrl, CancellationToken cancellationToken)
+    {
+        var deadline = time.GetUtcNow() + FinalStatusBudget;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await SetAsync(state, description, logUrl, cancellationToken);
+                return;
+            }
+            catch (DeployException e) when (e.Kind == ErrorKind.Transient && time.GetUtcNow() < deadline)
+            {
+                var wait = TimeSpan.FromSeconds(Math.Min(Math.Pow(2, attempt - 1), 20));
+                logger.LogWarning("Could not set deployment {Id} to {State} ({Reason}); trying again in {Seconds} s", deployment!.Id, state, e.Message, (int)wait.TotalSeconds);
+                await System.Threading.Tasks.Task.Delay(wait, time, cancellationToken);
+            }
+        }
+    }
+
     private async Task ReportQuietlyAsync(DeploymentState state, string description)
     {
-        using var budget = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        using var budget = new CancellationTokenSource(CancelBudget);
         try
         {
             await SetAsync(state, description, context.RunUrl, budget.Token);

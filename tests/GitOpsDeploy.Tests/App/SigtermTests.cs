@@ -1,24 +1,27 @@
 using System.Diagnostics;
+using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.App;
 
-/// <summary>The real program as the runner starts it: SIGTERM mid-run must not leave the deployment in_progress.</summary>
+/// <summary>The real program as the runner starts it: a cancellation mid-call must not leave the deployment in_progress.</summary>
 public sealed class SigtermTests : GitOpsFixture
 {
-    [Fact]
-    public async Task Sigterm_while_pushing_marks_the_deployment_inactive_and_exits_non_zero()
+    private const string Sha = "0123456789abcdef0123456789abcdef01234567";
+
+    /// <summary>Starts the built program the way the runner starts the container's entrypoint: INPUT_* and GITHUB_* variables.</summary>
+    private Process Start(params (string Name, string Value)[] inputs)
     {
         // The program's own build output (its deps.json), built before the tests as a project reference.
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         var program = Path.Combine(ConventionTests.RepoRoot(), "src", "GitOpsDeploy", "bin", configuration, "net10.0", "gitops-deploy.dll");
         var start = new ProcessStartInfo("dotnet", $"\"{program}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["GITHUB_ACTIONS"] = "true",
             ["GITHUB_SERVER_URL"] = GitHub.ServerUrl,
             ["GITHUB_API_URL"] = GitHub.ServerUrl + "/api/v3",
             ["GITHUB_REPOSITORY"] = "acme/app",
-            ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
+            ["GITHUB_SHA"] = Sha,
             ["GITHUB_RUN_ID"] = "7",
             ["INPUT_GITOPS-REPOSITORY"] = "acme/gitops",
             ["INPUT_GITOPS-TOKEN"] = WriteToken,
@@ -26,17 +29,34 @@ public sealed class SigtermTests : GitOpsFixture
             ["INPUT_ENVIRONMENT"] = "staging",
             ["INPUT_IMAGES"] = "web=ghcr.io/acme/web:9.0.0",
             ["INPUT_MODE"] = "pull-request",
-        })
+        };
+        foreach (var (name, value) in inputs)
+        {
+            environment["INPUT_" + name.ToUpperInvariant()] = value;
+        }
+
+        foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
+        return Process.Start(start)!;
+    }
+
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {process.Id}");
+        kill.WaitForExit();
+    }
+
+    [Fact]
+    public async Task Sigterm_while_pushing_marks_the_deployment_inactive_and_exits_non_zero()
+    {
+        using var process = Start();
         GitHub.BeforeReceivePack = _ =>
         {
             // The runner cancels the job while the head branch is being pushed.
-            using var kill = Process.Start("kill", $"-TERM {process.Id}");
-            kill.WaitForExit();
+            Signal(process, "TERM");
             return Task.CompletedTask;
         };
         var output = process.StandardOutput.ReadToEndAsync();
@@ -48,5 +68,57 @@ public sealed class SigtermTests : GitOpsFixture
         var deployment = Assert.Single(App.Deployments);
         Assert.Equal("inactive", deployment.LastState);
         Assert.Empty(GitOpsApi.Pulls);
+    }
+
+    [Fact]
+    public async Task Sigint_while_github_hangs_on_a_call_exits_before_the_runners_sigterm_with_the_deployment_inactive()
+    {
+        GitHub.Inject(new InjectedFailure { Method = "POST", PathSuffix = "/repos/acme/gitops/pulls", Status = 500, Delay = TimeSpan.FromSeconds(60) });
+        using var process = Start();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await WaitForAsync(() => GitHub.Requests.Any(r => r.StartsWith("POST /api/v3/repos/acme/gitops/pulls", StringComparison.Ordinal)));
+
+        var clock = Stopwatch.StartNew();
+        Signal(process, "INT");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The runner sends SIGTERM 7.5 s after SIGINT and SIGKILL 2.5 s later.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7.5), $"exited after {clock.Elapsed}");
+        Assert.True(process.ExitCode == 1, await output + await error);
+        Assert.Equal("inactive", Assert.Single(App.Deployments).LastState);
+    }
+
+    [Fact]
+    public async Task Sigint_while_the_push_hangs_in_the_server_exits_promptly_with_the_deployment_inactive()
+    {
+        var pushing = new TaskCompletionSource();
+        GitHub.BeforeReceivePack = async _ =>
+        {
+            pushing.TrySetResult();
+            await Task.Delay(TimeSpan.FromSeconds(30));
+        };
+        using var process = Start(("mode", "push"));
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await pushing.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var clock = Stopwatch.StartNew();
+        Signal(process, "INT");
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7.5), $"exited after {clock.Elapsed}");
+        Assert.True(process.ExitCode == 1, await output + await error);
+        Assert.Equal("inactive", Assert.Single(App.Deployments).LastState);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for the program");
+            await Task.Delay(50);
+        }
     }
 }
