@@ -111,6 +111,12 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
         {
             return PushOutcome.RejectedNonFastForward;
         }
+        catch (LibGit2SharpException e) when (!auth.Refused && !auth.Redirected && !cancellationToken.IsCancellationRequested && RemoteHas(branch, sha))
+        {
+            // The server applied the push but its answer was lost (connection reset): the ref says what happened.
+            logger.LogWarning("The answer to the push of {Branch} was lost ({Reason}), but the server has {Sha}: pushed", branch, e.Message, sha);
+            return PushOutcome.Pushed;
+        }
         catch (LibGit2SharpException e)
         {
             throw GitErrors.Translate(e, remote, auth, $"push to '{branch}' of");
@@ -129,6 +135,21 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
 
         throw new DeployException(ErrorKind.PushRejected,
             $"{remote.Display} rejected the push to '{branch}': {rejection}. A server hook or branch protection refused it; use mode 'pull-request' for protected branches");
+    }
+
+    /// <summary>Reads the branch on the server (ls-remote); false when it cannot be read.</summary>
+    private bool RemoteHas(string branch, string sha)
+    {
+        auth.Reset();
+        try
+        {
+            return repo.Network.ListReferences(repo.Network.Remotes["origin"], auth.Provide)
+                .Any(r => r.CanonicalName == $"refs/heads/{branch}" && r.TargetIdentifier == sha);
+        }
+        catch (LibGit2SharpException)
+        {
+            return false;
+        }
     }
 
     public void Dispose()

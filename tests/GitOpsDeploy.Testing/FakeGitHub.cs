@@ -48,6 +48,9 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     /// <summary>Runs before an API request is handled ("PATCH", "/repos/acme/gitops/pulls/1"): lets a test act between two calls of a run.</summary>
     public Func<string, string, Task>? BeforeApi { get; set; }
 
+    /// <summary>The next push is applied, then the connection is dropped before the client reads the answer.</summary>
+    public bool LoseNextPushAnswer { get; set; }
+
     /// <summary>Runs before a push is received (after authentication): lets a test move the branch first.</summary>
     public Func<string, Task>? BeforeReceivePack { get; set; }
 
@@ -165,6 +168,17 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         if (isPush && context.Request.Method == "POST" && BeforeReceivePack is { } hook)
         {
             await hook(fullName);
+        }
+
+        if (isPush && context.Request.Method == "POST" && LoseNextPushAnswer)
+        {
+            LoseNextPushAnswer = false;
+            var answer = context.Response.Body;
+            context.Response.Body = new MemoryStream();
+            await GitHttpBackend.ServeAsync(context, Root, $"/{fullName}.git{match.Groups["rest"].Value}", "x-access-token");
+            context.Response.Body = answer;
+            context.Abort();
+            return;
         }
 
         await GitHttpBackend.ServeAsync(context, Root, $"/{fullName}.git{match.Groups["rest"].Value}", "x-access-token");

@@ -287,4 +287,18 @@ public sealed class HardeningTests : GitOpsFixture
         Assert.True(result.ExitCode == 0, result.Stdout);
         Assert.Equal(["in_progress", "success"], States(Assert.Single(App.Deployments)));
     }
+
+    [Fact]
+    public async Task A_push_whose_answer_was_lost_is_checked_on_the_server_and_reported_as_pushed()
+    {
+        GitHub.LoseNextPushAnswer = true;
+        var result = await Run(Inputs(("token", SourceToken)));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("pushed", result.Output("operation"));
+        Assert.Equal(Repo.Head(), result.Output("commit-sha"));
+        Assert.Contains("was lost", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(2, Repo.CommitCount());
+        Assert.Equal(["in_progress", "success"], States(Assert.Single(App.Deployments)));
+    }
 }
