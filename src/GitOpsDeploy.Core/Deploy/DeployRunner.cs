@@ -1,3 +1,4 @@
+using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Overlay;
 using GitOpsDeploy.Core.Policy;
@@ -414,6 +415,11 @@ public sealed class DeployRunner(
             : null;
         if (rollback is not null)
         {
+            foreach (var image in rollback.Images)
+            {
+                ImageSpec.RequireCopyable(image, $"{options.OverlayPath} at {rollback.RestoredCommit[..Math.Min(7, rollback.RestoredCommit.Length)]}");
+            }
+
             logger.LogInformation("Rolling back to the release of {Commit}: {Images}", rollback.RestoredCommit, string.Join(", ", rollback.Images.Select(i => i.ToString())));
         }
 

@@ -32,16 +32,7 @@ public sealed record Promotion(string From, string FromSha, IReadOnlyList<Promot
 
         foreach (var entry in chosen)
         {
-            try
-            {
-                // Copied exactly, so checked exactly: a reference no registry accepts (or one carrying a line
-                // break, which would also forge log lines) is refused at read time, never promoted.
-                ImageSpec.Parse(entry.ToString(), "promote-from");
-            }
-            catch (DeployException e)
-            {
-                throw new DeployException(ErrorKind.InvalidFile, $"{fromOverlay} sets image '{entry.Name}' to a reference that cannot be promoted: {e.Message["input 'promote-from': ".Length..]}", e);
-            }
+            ImageSpec.RequireCopyable(entry, fromOverlay);
         }
 
         var history = checkout.History(HistoryDepth);

@@ -121,6 +121,22 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
         return specs;
     }
 
+    /// <summary>
+    /// Promotion and rollback copy an entry exactly, so it is checked exactly: a reference no registry
+    /// accepts (or one carrying a line break, which would also forge log lines) is refused at read time.
+    /// </summary>
+    public static void RequireCopyable(ImageEntry entry, string source)
+    {
+        try
+        {
+            Parse(entry.ToString(), "images");
+        }
+        catch (DeployException e)
+        {
+            throw new DeployException(ErrorKind.InvalidFile, $"{source} sets image '{entry.Name}' to a reference that cannot be promoted or restored: {e.Message["input 'images': ".Length..]}", e);
+        }
+    }
+
     /// <summary>A spec that makes an entry exactly <paramref name="entry"/>: the exact reference is copied, never re-resolved.</summary>
     public static ImageSpec Exactly(ImageEntry entry) =>
         new(entry.Name, SpecPart.SetOrRemove(entry.NewName), SpecPart.SetOrRemove(entry.NewTag), SpecPart.SetOrRemove(entry.Digest));

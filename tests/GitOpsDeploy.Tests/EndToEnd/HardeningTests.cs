@@ -210,7 +210,7 @@ public sealed class HardeningTests : GitOpsFixture
         var result = await Run(Inputs(("environment", "production"), ("promote-from", "staging"), ("images", "web")));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("reference that cannot be promoted", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("reference that cannot be promoted or restored", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
         // Our own annotation quotes the value escaped (%0A); a forged command would be a line of its own.
         Assert.DoesNotContain(CommandsOutsideStopBlocks(result.Stdout), l => l.StartsWith("::warning file=x", StringComparison.Ordinal) || l.StartsWith("::stop-commands::pwn", StringComparison.Ordinal));
@@ -300,5 +300,21 @@ public sealed class HardeningTests : GitOpsFixture
         Assert.Contains("was lost", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(2, Repo.CommitCount());
         Assert.Equal(["in_progress", "success"], States(Assert.Single(App.Deployments)));
+    }
+
+    [Fact]
+    public async Task A_hostile_earlier_release_is_not_restored_by_a_rollback()
+    {
+        Repo.Commit(new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = "images:\n  - name: web\n    newName: ghcr.io/acme/web\n    newTag: \"0.9\\n::warning file=x::INJECTED\"\n",
+        }, "hostile release");
+        Repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = StagingKustomization }, "good release");
+        var head = Repo.Head();
+        var result = await Run(Inputs(("rollback", "true"), ("images", "web")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("reference that cannot be promoted or restored", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(head, Repo.Head());
     }
 }
