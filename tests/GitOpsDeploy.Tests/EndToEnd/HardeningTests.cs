@@ -219,11 +219,12 @@ public sealed class HardeningTests : GitOpsFixture
     [Fact]
     public async Task Repository_text_that_looks_like_a_workflow_command_is_printed_inert()
     {
-        Repo.Commit(new Dictionary<string, string> { ["environments/staging/values.yaml"] = "note: x\n" }, "values");
-        var result = await Run(Inputs(("images", string.Empty), ("set", "values.yaml:note=::warning file=x::INJECTED"), ("dry-run", "true")));
+        // A diff context line is " " + the file's line; the runner trims leading space before it looks for "::".
+        Repo.Commit(new Dictionary<string, string> { ["environments/staging/values.yaml"] = "note: |\n  ::warning file=x::INJECTED\nreplicas: 1\n" }, "values");
+        var result = await Run(Inputs(("images", string.Empty), ("set", "values.yaml:replicas=2"), ("dry-run", "true")));
 
         Assert.True(result.ExitCode == 0, result.Stdout);
-        Assert.Contains("INJECTED", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("   ::warning file=x::INJECTED", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain(CommandsOutsideStopBlocks(result.Stdout), l => l.StartsWith("::warning file=x", StringComparison.Ordinal));
     }
 
