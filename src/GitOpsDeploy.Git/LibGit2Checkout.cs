@@ -111,15 +111,17 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
         {
             return PushOutcome.RejectedNonFastForward;
         }
-        catch (LibGit2SharpException e) when (!auth.Refused && !auth.Redirected && !cancellationToken.IsCancellationRequested && RemoteHas(branch, sha))
-        {
-            // The server applied the push but its answer was lost (connection reset): the ref says what happened.
-            logger.LogWarning("The answer to the push of {Branch} was lost ({Reason}), but the server has {Sha}: pushed", branch, e.Message, sha);
-            return PushOutcome.Pushed;
-        }
         catch (LibGit2SharpException e)
         {
-            throw GitErrors.Translate(e, remote, auth, $"push to '{branch}' of");
+            var error = GitErrors.Translate(e, remote, auth, $"push to '{branch}' of");
+            if (error.Kind == ErrorKind.Transient && !cancellationToken.IsCancellationRequested && RemoteHas(branch, sha))
+            {
+                // The server applied the push but its answer was lost (connection reset): the ref says what happened.
+                logger.LogWarning("The answer to the push of {Branch} was lost ({Reason}), but the server has {Sha}: pushed", branch, e.Message, sha);
+                return PushOutcome.Pushed;
+            }
+
+            throw error;
         }
 
         if (rejection is null)

@@ -26,8 +26,20 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     /// libgit2 blocks its thread; on cancellation the clone is abandoned at once (its transfer callback
     /// stops it soon after), so the run reports and exits within the runner's grace period.
     /// </summary>
-    public Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken) =>
-        Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
+    public async Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken)
+    {
+        var clone = Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken);
+        try
+        {
+            return await clone.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Nobody will use the abandoned clone: delete it when libgit2 lets go of it.
+            _ = clone.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            throw;
+        }
+    }
 
     private LibGit2Checkout Clone(string? branch, int depth, CancellationToken cancellationToken)
     {
