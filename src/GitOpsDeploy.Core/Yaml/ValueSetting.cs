@@ -167,6 +167,7 @@ public static class YamlValueEditor
     {
         var file = splicer.File;
         var node = file.Root ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"cannot set '{setting.PathText}': the file is empty");
+        YamlNodeBase? parentKey = null;
         for (var i = 0; i < setting.Path.Count; i++)
         {
             var part = setting.Path[i];
@@ -178,6 +179,7 @@ public static class YamlValueEditor
                 case (YamlMapping map, string key):
                     if (map.Find(key) is { } pair)
                     {
+                        parentKey = pair.Key;
                         node = pair.Value;
                         break;
                     }
@@ -187,10 +189,20 @@ public static class YamlValueEditor
                         throw DeployException.File(file.At(map), $"cannot set '{setting.PathText}': '{soFar}' does not exist (only a missing last key is added)");
                     }
 
-                    splicer.InsertPair(map, key, setting.Value);
+                    if (map is { IsFlow: true, Pairs.Count: 0 } && parentKey is not null)
+                    {
+                        // "{}" holds nothing that could be lost: it becomes a block mapping with the new key.
+                        splicer.FillEmptyFlowMapping(parentKey, map, key, setting.Value);
+                    }
+                    else
+                    {
+                        splicer.InsertPair(map, key, setting.Value);
+                    }
+
                     SemanticTree.Set(expected, setting.Path, SemanticTree.String(setting.Value));
                     return new ValueChange(setting.File, setting.PathText, null, setting.Value);
                 case (YamlSequence seq, int index):
+                    parentKey = null;
                     node = index < seq.Items.Count
                         ? seq.Items[index]
                         : throw DeployException.File(file.At(seq), $"cannot set '{setting.PathText}': '{soFar}' is past the end of a list of {seq.Items.Count}");
@@ -204,6 +216,17 @@ public static class YamlValueEditor
         {
             splicer.RefuseAnchor(node);
             throw DeployException.File(file.At(node), $"cannot set '{setting.PathText}': it is a {(node is YamlMapping ? "mapping" : "list")}, not a single value");
+        }
+
+        if (scalar is { Value.Length: 0, Style: ScalarStyle.Plain, Tag: null } && parentKey is not null)
+        {
+            // "key:" with nothing after it (a chart's placeholder): there is no text to replace, and no kind to
+            // keep. Numbers and booleans are written plain (ports, replicas, flags); anything else as a string.
+            var kind = PlainScalars.Resolve(setting.Value);
+            var plain = kind is ScalarKind.Int or ScalarKind.Bool;
+            splicer.FillEmptyValue(parentKey, plain ? setting.Value : YamlSplicer.FormatString(setting.Value, ScalarStyle.Plain));
+            SemanticTree.Set(expected, setting.Path, plain ? new SemanticTree.Scalar(kind, setting.Value) : SemanticTree.String(setting.Value));
+            return new ValueChange(setting.File, setting.PathText, null, setting.Value);
         }
 
         var keepsKind = scalar.Style == ScalarStyle.Plain && scalar.Kind is not ScalarKind.String and not ScalarKind.Null

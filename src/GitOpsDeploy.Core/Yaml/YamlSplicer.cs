@@ -60,6 +60,40 @@ public sealed class YamlSplicer(YamlText file)
         InsertLines(LastContentIndex(anchor), [indent + FormatKey(key) + ": " + FormatString(value, ScalarStyle.Plain)]);
     }
 
+    /// <summary>Writes <paramref name="text"/> after <c>key:</c> whose value is empty (comments after it stay after it).</summary>
+    public void FillEmptyValue(YamlNodeBase key, string text)
+    {
+        var colon = File.Text.IndexOf(':', key.End.Index);
+        edits.Add(new TextEdit(colon + 1, colon + 1, " " + text, edits.Count));
+    }
+
+    /// <summary>Turns <c>key: {}</c> into a block mapping holding <c>newKey: value</c>, indented as the file indents.</summary>
+    public void FillEmptyFlowMapping(YamlNodeBase key, YamlMapping empty, string newKey, string value)
+    {
+        RefuseAnchor(empty);
+        // The parser's end mark of a flow node may lie past its closing bracket: cut exactly "{...}".
+        Replace(key.End.Index, File.Text.IndexOf('}', empty.Start.Index) + 1, ":");
+        var indent = new string(' ', key.Start.Column - 1 + IndentUnit());
+        InsertLines(key.End.Index, [indent + FormatKey(newKey) + ": " + FormatString(value, ScalarStyle.Plain)]);
+    }
+
+    /// <summary>How many columns this file indents a nested block mapping (the first one found; 2 if none).</summary>
+    public int IndentUnit()
+    {
+        static int? Find(YamlNodeBase? node) => node switch
+        {
+            YamlMapping { IsFlow: false } m => m.Pairs
+                .Select(p => p.Value is YamlMapping { IsFlow: false, Pairs.Count: > 0 } child && child.Pairs[0].Key.Start.Column > p.Key.Start.Column
+                    ? child.Pairs[0].Key.Start.Column - p.Key.Start.Column
+                    : Find(p.Value))
+                .FirstOrDefault(n => n is not null),
+            YamlSequence { IsFlow: false } s => s.Items.Select(Find).FirstOrDefault(n => n is not null),
+            _ => null,
+        };
+
+        return Find(File.Root) ?? 2;
+    }
+
     /// <summary>Inserts whole lines (without line endings) after the line holding <paramref name="afterIndex"/>.</summary>
     public void InsertLines(int afterIndex, IEnumerable<string> lines)
     {
