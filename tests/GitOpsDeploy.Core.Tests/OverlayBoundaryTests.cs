@@ -150,3 +150,32 @@ public sealed class OverlayBoundaryTests
     [InlineData("a.b/c_d")]
     public void Ordinary_branch_names_are_valid(string name) => Assert.True(DeployOptions.IsValidBranch(name));
 }
+
+/// <summary>A Helm values folder (no kustomization) is a target for <c>set</c>; <c>images</c> still needs a kustomization.</summary>
+public sealed class HelmValuesFolderTests
+{
+    private readonly RepoPathTests.InMemoryTree tree = new(new Dictionary<string, string>
+    {
+        ["environments/staging/values.yaml"] = "image:\n  repository: ghcr.io/acme/web\n  tag: \"1.0\"\nnodeSelector: {}\n",
+        ["environments/staging/.gitops-deploy-hold"] = "reason: rollback\n",
+    });
+
+    [Fact]
+    public void Set_edits_a_values_file_in_a_folder_without_a_kustomization()
+    {
+        var edit = OverlayEditor.Plan(tree, "environments/staging", [], ValueSetting.ParseList("values.yaml:image.tag=1.4.2\nvalues.yaml:nodeSelector.disktype=ssd"));
+
+        Assert.Null(edit.KustomizationPath);
+        var file = Assert.Single(edit.Files);
+        Assert.Equal("image:\n  repository: ghcr.io/acme/web\n  tag: \"1.4.2\"\nnodeSelector:\n  disktype: ssd\n", System.Text.Encoding.UTF8.GetString(file.Content!));
+    }
+
+    [Fact]
+    public void Images_in_a_folder_without_a_kustomization_say_what_to_use_instead()
+    {
+        var error = Assert.Throws<DeployException>(() => OverlayEditor.Plan(tree, "environments/staging", ImageSpec.ParseList("web:1.4.2"), []));
+
+        Assert.StartsWith("input 'images':", error.Message, StringComparison.Ordinal);
+        Assert.Contains("use set: values.yaml:image.tag=", error.Message, StringComparison.Ordinal);
+    }
+}

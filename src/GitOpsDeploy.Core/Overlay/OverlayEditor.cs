@@ -5,9 +5,10 @@ using GitOpsDeploy.Core.Yaml;
 namespace GitOpsDeploy.Core.Overlay;
 
 /// <summary>The planned edit of one overlay: files to write and what changed in them.</summary>
+/// <param name="KustomizationPath">Null for a folder without a kustomization (a Helm values folder): only <c>set</c> applies there.</param>
 public sealed record OverlayEdit(
     string OverlayPath,
-    string KustomizationPath,
+    string? KustomizationPath,
     IReadOnlyList<FileChange> Files,
     IReadOnlyList<ImageChange> Images,
     IReadOnlyList<ValueChange> Values)
@@ -34,10 +35,11 @@ public static class OverlayEditor
             throw DeployException.Input("overlay-path", $"'{overlayPath}' is not a folder in the gitops repository");
         }
 
-        var kustomization = FindKustomization(tree, overlay, overlayPath);
+        // A Helm values folder has no kustomization: 'set' edits its files, 'images' needs a kustomization.
+        var kustomization = images.Count > 0 || HasKustomization(tree, overlay) ? FindKustomization(tree, overlay, overlayPath) : null;
         var files = new List<FileChange>();
         IReadOnlyList<ImageChange> imageChanges = [];
-        if (images.Count > 0)
+        if (kustomization is not null && images.Count > 0)
         {
             var file = Load(tree, kustomization);
             (var text, imageChanges) = KustomizationImageEditor.Apply(file, images);
@@ -93,6 +95,9 @@ public static class OverlayEditor
         return path;
     }
 
+    private static bool HasKustomization(IRepositoryTree tree, string overlay) =>
+        tree.List(overlay).Any(n => KustomizationNames.Contains(n, StringComparer.Ordinal));
+
     private static string FindKustomization(IRepositoryTree tree, string overlay, string overlayPath)
     {
         var names = tree.List(overlay);
@@ -100,7 +105,8 @@ public static class OverlayEditor
         return found.Count switch
         {
             1 => KustomizationFile(tree, overlay, overlayPath, found[0]),
-            0 => throw DeployException.Input("overlay-path", $"'{overlayPath}' has no kustomization.yaml, kustomization.yml or Kustomization"),
+            0 => throw DeployException.Input("images",
+                $"'{overlayPath}' has no kustomization.yaml, kustomization.yml or Kustomization; images are set in a kustomization (in a Helm values folder, use set: values.yaml:image.tag=...)"),
             _ => throw DeployException.Input("overlay-path", $"'{overlayPath}' has several kustomization files ({string.Join(", ", found)}); kustomize refuses that too"),
         };
     }
