@@ -171,11 +171,19 @@ public sealed class HelmValuesFolderTests
     }
 
     [Fact]
-    public void Images_in_a_folder_without_a_kustomization_say_what_to_use_instead()
+    public void Images_in_a_folder_with_neither_a_kustomization_nor_values_yaml_are_refused()
     {
-        var error = Assert.Throws<DeployException>(() => OverlayEditor.Plan(tree, "environments/staging", ImageSpec.ParseList("web:1.4.2"), []));
+        var empty = new RepoPathTests.InMemoryTree(new Dictionary<string, string> { ["environments/staging/notes.md"] = "x" });
+        var error = Assert.Throws<DeployException>(() => OverlayEditor.Plan(empty, "environments/staging", ImageSpec.ParseList("web:1.4.2"), []));
 
-        Assert.StartsWith("input 'images':", error.Message, StringComparison.Ordinal);
-        Assert.Contains("use set: values.yaml:image.tag=", error.Message, StringComparison.Ordinal);
+        Assert.Equal("input 'overlay-path': 'environments/staging' has neither a kustomization (kustomization.yaml, kustomization.yml, Kustomization) nor a Helm values.yaml to set images in", error.Message);
     }
+
+    [Theory]
+    [InlineData(null, "environments/staging")]
+    [InlineData("helm/production", "helm/staging")]
+    [InlineData("clusters/production/web", "clusters/staging/web")]
+    [InlineData("apps/web-prod", "environments/staging")]
+    public void Promotion_reads_the_overlay_of_the_source_environment_in_the_same_layout(string? overlayPath, string expected) =>
+        Assert.Equal(expected, DeployOptions.SourceOverlay(overlayPath, "production", "staging"));
 }

@@ -404,14 +404,14 @@ public sealed class DeployRunner(
     /// <summary>Plans the overlay edit and applies the policy gate to it, before anything is written.</summary>
     private OverlayEdit PlanEdit(DeployOptions options, IGitOpsCheckout checkout)
     {
-        var promotion = options.PromoteFrom is { } from ? Promotion.Resolve(checkout, from, options.PromoteFromOverlay!, options.PromoteNames) : null;
+        var promotion = options.PromoteFrom is { } from ? Promotion.Resolve(checkout, from, options.PromoteFromOverlay!, options.PromoteNames, options.HelmImageKeys) : null;
         if (promotion is not null)
         {
             logger.LogInformation("Promoting from {From} at {Sha}: {Images}", promotion.From, promotion.FromSha, string.Join(", ", promotion.Images.Select(i => i.Entry.ToString())));
         }
 
         var rollback = options.Rollback
-            ? Deploy.Rollback.Find(checkout, options.OverlayPath, options.Environment, options.RollbackNames, options.RollbackTo) ?? throw new NeedsMoreHistoryException()
+            ? Deploy.Rollback.Find(checkout, options.OverlayPath, options.Environment, options.RollbackNames, options.RollbackTo, options.HelmImageKeys) ?? throw new NeedsMoreHistoryException()
             : null;
         if (rollback is not null)
         {
@@ -424,7 +424,7 @@ public sealed class DeployRunner(
         }
 
         var specs = promotion?.Specs ?? rollback?.Specs ?? options.Images;
-        var edit = OverlayEditor.Plan(checkout.Tree, options.OverlayPath, specs, options.Settings) with { Promotion = promotion, Rollback = rollback };
+        var edit = OverlayEditor.Plan(checkout.Tree, options.OverlayPath, specs, options.Settings, options.HelmImageKeys) with { Promotion = promotion, Rollback = rollback };
         edit = HoldMarker.Apply(options, checkout, edit, context.RunUrl);
         if (edit.Changed)
         {

@@ -1,6 +1,7 @@
 using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Overlay;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -15,9 +16,9 @@ public sealed record Promotion(string From, string FromSha, IReadOnlyList<Promot
     public IReadOnlyList<ImageSpec> Specs => Images.Select(i => ImageSpec.Exactly(i.Entry)).ToList();
 
     /// <summary>Reads the source overlay at the tip; <paramref name="names"/> (if any) limits what is promoted.</summary>
-    public static Promotion Resolve(IGitOpsCheckout checkout, string from, string fromOverlay, IReadOnlyList<string> names)
+    public static Promotion Resolve(IGitOpsCheckout checkout, string from, string fromOverlay, IReadOnlyList<string> names, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
     {
-        var entries = OverlayEditor.ReadImages(checkout.Tree, fromOverlay, "promote-from");
+        var entries = OverlayEditor.ReadImages(checkout.Tree, fromOverlay, "promote-from", helmKeys, names);
         var missing = names.Where(n => entries.All(e => e.Name != n)).ToList();
         if (missing.Count > 0)
         {

@@ -1,6 +1,7 @@
 using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Overlay;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -19,11 +20,12 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
     /// Finds the release to restore, or null when this clone's history is too short to tell (re-clone
     /// deeper: fetching into a shallow clone breaks it). Throws when the full history has no earlier release.
     /// </summary>
-    public static Rollback? Find(IGitOpsCheckout checkout, string overlayPath, string environment, IReadOnlyList<string> names, string? rollbackTo)
+    public static Rollback? Find(IGitOpsCheckout checkout, string overlayPath, string environment, IReadOnlyList<string> names, string? rollbackTo, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
     {
+
         var history = checkout.History(int.MaxValue).ToList();
-        var current = ImagesAt(checkout.Tree, overlayPath, names) ?? throw DeployException.Input("overlay-path", $"'{overlayPath}' has no images to roll back");
-        var introducedCurrent = Introduced(checkout, history, 0, overlayPath, names, current);
+        var current = ImagesAt(checkout.Tree, overlayPath, names, helmKeys) ?? throw DeployException.Input("overlay-path", $"'{overlayPath}' has no images to roll back");
+        var introducedCurrent = Introduced(checkout, history, 0, overlayPath, names, current, helmKeys);
         var currentCommit = introducedCurrent < history.Count ? history[introducedCurrent] : null;
         var currentSource = currentCommit is null ? null : SourceOf(currentCommit, environment);
 
@@ -35,15 +37,15 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
                 return checkout.IsShallow ? null : throw DeployException.Input("rollback-to", $"{rollbackTo} is not a commit of the base branch's history");
             }
 
-            var target = ImagesAt(checkout.TreeAt(history[index].Sha)!, overlayPath, names)
+            var target = ImagesAt(checkout.TreeAt(history[index].Sha)!, overlayPath, names, helmKeys)
                 ?? throw DeployException.Input("rollback-to", $"{overlayPath} sets no images at {rollbackTo}");
-            var introduced = Introduced(checkout, history, index, overlayPath, names, target);
+            var introduced = Introduced(checkout, history, index, overlayPath, names, target, helmKeys);
             return new Rollback(target, history[index].Sha, introduced < history.Count ? SourceOf(history[introduced], environment) : null, currentCommit?.Sha, currentSource);
         }
 
         for (var i = introducedCurrent + 1; i < history.Count; i++)
         {
-            var images = ImagesAt(checkout.TreeAt(history[i].Sha)!, overlayPath, names);
+            var images = ImagesAt(checkout.TreeAt(history[i].Sha)!, overlayPath, names, helmKeys);
             if (images is null)
             {
                 break;
@@ -51,7 +53,7 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
 
             if (!Same(images, current))
             {
-                var introduced = Introduced(checkout, history, i, overlayPath, names, images);
+                var introduced = Introduced(checkout, history, i, overlayPath, names, images, helmKeys);
                 var known = introduced < history.Count - 1 || !checkout.IsShallow;
                 return new Rollback(images, history[i].Sha, known ? SourceOf(history[Math.Min(introduced, history.Count - 1)], environment) : null, currentCommit?.Sha, currentSource);
             }
@@ -63,10 +65,10 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
     }
 
     /// <summary>Index of the oldest commit (from <paramref name="start"/> back) whose overlay still has <paramref name="images"/>: the one that introduced them.</summary>
-    private static int Introduced(IGitOpsCheckout checkout, List<HistoryEntry> history, int start, string overlayPath, IReadOnlyList<string> names, IReadOnlyList<ImageEntry> images)
+    private static int Introduced(IGitOpsCheckout checkout, List<HistoryEntry> history, int start, string overlayPath, IReadOnlyList<string> names, IReadOnlyList<ImageEntry> images, IReadOnlyDictionary<string, HelmImageKey>? helmKeys)
     {
         var i = start;
-        while (i + 1 < history.Count && ImagesAt(checkout.TreeAt(history[i + 1].Sha)!, overlayPath, names) is { } older && Same(older, images))
+        while (i + 1 < history.Count && ImagesAt(checkout.TreeAt(history[i + 1].Sha)!, overlayPath, names, helmKeys) is { } older && Same(older, images))
         {
             i++;
         }
@@ -80,11 +82,11 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
         return trailers.Contains(("Environment", environment)) ? trailers.FirstOrDefault(t => t.Key == "Source-Commit").Value : null;
     }
 
-    private static IReadOnlyList<ImageEntry>? ImagesAt(IRepositoryTree tree, string overlayPath, IReadOnlyList<string> names)
+    private static IReadOnlyList<ImageEntry>? ImagesAt(IRepositoryTree tree, string overlayPath, IReadOnlyList<string> names, IReadOnlyDictionary<string, HelmImageKey>? helmKeys)
     {
         try
         {
-            var all = OverlayEditor.ReadImages(tree, overlayPath, "overlay-path");
+            var all = OverlayEditor.ReadImages(tree, overlayPath, "overlay-path", helmKeys, names);
             var chosen = names.Count == 0 ? all : all.Where(e => names.Contains(e.Name)).ToList();
             return chosen.Count == 0 ? null : chosen;
         }

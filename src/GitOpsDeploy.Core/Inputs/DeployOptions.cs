@@ -41,6 +41,9 @@ public sealed partial record DeployOptions
 
     public required IReadOnlyList<ValueSetting> Settings { get; init; }
 
+    /// <summary>Where each image lives in a Helm values folder (helm-image-keys); empty: values.yaml:image.</summary>
+    public IReadOnlyDictionary<string, HelmImageKey> HelmImageKeys { get; init; } = new Dictionary<string, HelmImageKey>();
+
     public string? BaseBranch { get; init; }
 
     public DeployMode Mode { get; init; } = DeployMode.Push;
@@ -261,7 +264,7 @@ public sealed partial record DeployOptions
             PushgatewayUrl = pushgateway,
             ArgoCd = ParseArgoCd(read, sourceRepository, environment),
             PromoteFrom = promoteFrom,
-            PromoteFromOverlay = promoteFrom is null ? null : $"environments/{promoteFrom}",
+            PromoteFromOverlay = promoteFrom is null ? null : SourceOverlay(read.Optional("overlay-path"), environment, promoteFrom),
             PromoteNames = promoteFrom is null ? [] : names,
             Rollback = rollback,
             RollbackTo = rollbackTo,
@@ -291,6 +294,7 @@ public sealed partial record DeployOptions
             OverlayPath = read.Optional("overlay-path") ?? $"environments/{environment}",
             Images = images,
             Settings = settings,
+            HelmImageKeys = HelmImageKey.ParseList(read.Optional("helm-image-keys")),
             BaseBranch = baseBranch,
             Mode = mode,
             CommitMessageTemplate = template,
@@ -300,6 +304,23 @@ public sealed partial record DeployOptions
             SourceSha = sourceSha,
             SourceShaGiven = read.Optional("source-sha") is not null,
         };
+    }
+
+    /// <summary>
+    /// The overlay promoted from: overlay-path with the environment's own path segment replaced
+    /// (helm/production -> helm/staging); without such a segment, environments/&lt;promote-from&gt;.
+    /// </summary>
+    public static string SourceOverlay(string? overlayPath, string environment, string promoteFrom)
+    {
+        var parts = (overlayPath ?? $"environments/{environment}").Split('/');
+        var index = Array.LastIndexOf(parts, environment);
+        if (index < 0)
+        {
+            return $"environments/{promoteFrom}";
+        }
+
+        parts[index] = promoteFrom;
+        return string.Join('/', parts);
     }
 
     private static IReadOnlyList<string> ImageNames(InputReader read, string specMessage)

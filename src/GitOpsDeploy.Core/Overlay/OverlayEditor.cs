@@ -27,69 +27,117 @@ public static class OverlayEditor
 {
     public static readonly string[] KustomizationNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-    public static OverlayEdit Plan(IRepositoryTree tree, string overlayPath, IReadOnlyList<ImageSpec> images, IReadOnlyList<ValueSetting> settings)
+    /// <param name="helmKeys">For a Helm values folder (no kustomization): where each image lives (<c>helm-image-keys</c>); empty: <c>values.yaml:image</c>.</param>
+    public static OverlayEdit Plan(IRepositoryTree tree, string overlayPath, IReadOnlyList<ImageSpec> images, IReadOnlyList<ValueSetting> settings, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
     {
-        var overlay = RepoPath.Resolve(tree, string.Empty, overlayPath, "overlay-path");
-        if (tree.KindOf(overlay) != TreeEntryKind.Directory)
-        {
-            throw DeployException.Input("overlay-path", $"'{overlayPath}' is not a folder in the gitops repository");
-        }
-
-        // A Helm values folder has no kustomization: 'set' edits its files, 'images' needs a kustomization.
-        var kustomization = images.Count > 0 || HasKustomization(tree, overlay) ? FindKustomization(tree, overlay, overlayPath) : null;
-        var files = new List<FileChange>();
+        var overlay = ResolveOverlay(tree, overlayPath, "overlay-path");
+        var kustomization = HasKustomization(tree, overlay) ? FindKustomization(tree, overlay, overlayPath) : null;
+        var edits = new FileEdits(tree);
         IReadOnlyList<ImageChange> imageChanges = [];
-        if (kustomization is not null && images.Count > 0)
+        if (images.Count > 0 && kustomization is not null)
         {
-            var file = Load(tree, kustomization);
+            var file = edits.Current(kustomization);
             (var text, imageChanges) = KustomizationImageEditor.Apply(file, images);
-            AddIfChanged(files, file, text);
+            edits.Record(file, text);
+        }
+        else if (images.Count > 0)
+        {
+            if (helmKeys is not { Count: > 0 } && tree.KindOf($"{overlay}/{HelmImageKey.DefaultFile}") == TreeEntryKind.Missing)
+            {
+                throw DeployException.Input("overlay-path", $"'{overlayPath}' has neither a kustomization (kustomization.yaml, kustomization.yml, Kustomization) nor a Helm {HelmImageKey.DefaultFile} to set images in");
+            }
+
+            // A Helm values folder: each image is written where the chart keeps it.
+            var located = images.Select(i => (Spec: i, Key: KeyOf(helmKeys, i.Name, images.Count))).ToList();
+            var changes = new List<ImageChange>();
+            foreach (var group in located.GroupBy(l => ValuesFile(tree, overlay, overlayPath, l.Key.File, "helm-image-keys")))
+            {
+                var file = edits.Current(group.Key);
+                var (text, fileChanges) = HelmImageEditor.Apply(file, group.ToList());
+                changes.AddRange(fileChanges);
+                edits.Record(file, text);
+            }
+
+            imageChanges = changes;
         }
 
         var valueChanges = new List<ValueChange>();
-        foreach (var group in settings.GroupBy(s => SettingFile(tree, overlay, overlayPath, s.File)))
+        foreach (var group in settings.GroupBy(s => ValuesFile(tree, overlay, overlayPath, s.File, "set")))
         {
-            if (files.Any(f => f.Path == group.Key))
+            if (group.Key == kustomization && images.Count > 0)
             {
                 throw DeployException.Input("set", $"'{group.First().File}' is the kustomization; set images with the 'images' input");
             }
 
-            var file = Load(tree, group.Key);
+            var file = edits.Current(group.Key);
             var (text, changes) = YamlValueEditor.Apply(file, group.ToList());
             valueChanges.AddRange(changes);
-            AddIfChanged(files, file, text);
+            edits.Record(file, text);
         }
 
-        return new OverlayEdit(overlay, kustomization, files, imageChanges, valueChanges);
+        return new OverlayEdit(overlay, kustomization, edits.Changes(), imageChanges, valueChanges);
     }
 
-    /// <summary>The images an overlay sets now.</summary>
-    public static IReadOnlyList<ImageEntry> ReadImages(IRepositoryTree tree, string overlayPath, string input)
+    /// <summary>The images an overlay sets now: its kustomization's, or for a Helm values folder those of <paramref name="names"/> (or of every mapped name).</summary>
+    public static IReadOnlyList<ImageEntry> ReadImages(IRepositoryTree tree, string overlayPath, string input, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null, IReadOnlyList<string>? names = null)
     {
-        var overlay = RepoPath.Resolve(tree, string.Empty, overlayPath, input);
-        if (tree.KindOf(overlay) != TreeEntryKind.Directory)
+        var overlay = ResolveOverlay(tree, overlayPath, input);
+        if (HasKustomization(tree, overlay))
         {
-            throw DeployException.Input(input, $"'{overlayPath}' is not a folder in the gitops repository");
+            return KustomizationImageEditor.ReadImages(Load(tree, FindKustomization(tree, overlay, overlayPath)));
         }
 
-        return KustomizationImageEditor.ReadImages(Load(tree, FindKustomization(tree, overlay, overlayPath)));
+        var wanted = names is { Count: > 0 } ? names : helmKeys?.Keys.ToList() ?? [];
+        if (wanted.Count == 0)
+        {
+            throw DeployException.Input("images", $"'{overlayPath}' is a Helm values folder: name the images (images: web) or map them with helm-image-keys");
+        }
+
+        return wanted
+            .Select(name => (Name: name, Key: KeyOf(helmKeys, name, wanted.Count)))
+            .Select(x => HelmImageEditor.Read(Load(tree, ValuesFile(tree, overlay, overlayPath, x.Key.File, "helm-image-keys")), x.Key, x.Name))
+            .OfType<ImageEntry>()
+            .ToList();
+    }
+
+    private static string ResolveOverlay(IRepositoryTree tree, string overlayPath, string input)
+    {
+        var overlay = RepoPath.Resolve(tree, string.Empty, overlayPath, input);
+        return tree.KindOf(overlay) == TreeEntryKind.Directory
+            ? overlay
+            : throw DeployException.Input(input, $"'{overlayPath}' is not a folder in the gitops repository");
+    }
+
+    /// <summary>Where a Helm target keeps an image; without a mapping, one image lives at values.yaml:image.</summary>
+    private static HelmImageKey KeyOf(IReadOnlyDictionary<string, HelmImageKey>? helmKeys, string name, int count)
+    {
+        if (helmKeys is { Count: > 0 })
+        {
+            return helmKeys.TryGetValue(name, out var key)
+                ? key
+                : throw DeployException.Input("helm-image-keys", $"image '{name}' is not mapped (it maps {string.Join(", ", helmKeys.Keys)})");
+        }
+
+        return count == 1
+            ? HelmImageKey.Default
+            : throw DeployException.Input("helm-image-keys", "several images in a Helm values folder need a mapping, e.g. web=frontend.image, worker=worker.image");
     }
 
     /// <summary>
-    /// The file a <c>set</c> writes, resolved through symlinks. It must stay inside the target's overlay:
+    /// The file a <c>set</c> (or a Helm image) writes, resolved through symlinks. It must stay inside the target's overlay:
     /// a path into another environment would bypass that environment's hold and policy.
     /// </summary>
-    private static string SettingFile(IRepositoryTree tree, string overlay, string overlayPath, string file)
+    private static string ValuesFile(IRepositoryTree tree, string overlay, string overlayPath, string file, string input)
     {
-        var path = RepoPath.ResolveFile(tree, overlay, file, "set", _ => DeployException.Input("set", $"'{file}' does not exist in the overlay '{overlayPath}'"));
+        var path = RepoPath.ResolveFile(tree, overlay, file, input, _ => DeployException.Input(input, $"'{file}' does not exist in the overlay '{overlayPath}'"));
         if (!RepoPath.IsInside(overlay, path))
         {
-            throw DeployException.Input("set", $"'{file}' resolves to '{path}', outside the overlay '{overlayPath}': set writes only files inside the target's overlay");
+            throw DeployException.Input(input, $"'{file}' resolves to '{path}', outside the overlay '{overlayPath}': the action writes only files inside the target's overlay");
         }
 
         if (path == $"{overlay}/{Deploy.Rollback.HoldFile}")
         {
-            throw DeployException.Input("set", $"'{file}' is the hold marker; lift a hold with release-hold: true");
+            throw DeployException.Input(input, $"'{file}' is the hold marker; lift a hold with release-hold: true");
         }
 
         return path;
@@ -102,13 +150,9 @@ public static class OverlayEditor
     {
         var names = tree.List(overlay);
         var found = KustomizationNames.Where(n => names.Contains(n, StringComparer.Ordinal)).ToList();
-        return found.Count switch
-        {
-            1 => KustomizationFile(tree, overlay, overlayPath, found[0]),
-            0 => throw DeployException.Input("images",
-                $"'{overlayPath}' has no kustomization.yaml, kustomization.yml or Kustomization; images are set in a kustomization (in a Helm values folder, use set: values.yaml:image.tag=...)"),
-            _ => throw DeployException.Input("overlay-path", $"'{overlayPath}' has several kustomization files ({string.Join(", ", found)}); kustomize refuses that too"),
-        };
+        return found.Count == 1
+            ? KustomizationFile(tree, overlay, overlayPath, found[0])
+            : throw DeployException.Input("overlay-path", $"'{overlayPath}' has several kustomization files ({string.Join(", ", found)}); kustomize refuses that too");
     }
 
     private static string KustomizationFile(IRepositoryTree tree, string overlay, string overlayPath, string name)
@@ -121,11 +165,21 @@ public static class OverlayEditor
 
     private static YamlText Load(IRepositoryTree tree, string path) => YamlText.Load(path, tree.ReadFile(path));
 
-    private static void AddIfChanged(List<FileChange> files, YamlText file, string text)
+    /// <summary>
+    /// The files being edited: a later edit of the same file (set after a Helm image) starts from the
+    /// earlier edit's text, and only files whose text changed are written, with their own BOM.
+    /// </summary>
+    private sealed class FileEdits(IRepositoryTree tree)
     {
-        if (text != file.Text)
-        {
-            files.Add(new FileChange(file.Path, YamlText.ToBytes(text, file.HasBom)));
-        }
+        private readonly Dictionary<string, (YamlText Original, string Text)> edited = new(StringComparer.Ordinal);
+
+        public YamlText Current(string path) =>
+            edited.TryGetValue(path, out var e) ? YamlText.Parse(path, e.Text, e.Original.HasBom) : Load(tree, path);
+
+        public void Record(YamlText current, string text) =>
+            edited[current.Path] = (edited.TryGetValue(current.Path, out var e) ? e.Original : current, text);
+
+        public IReadOnlyList<FileChange> Changes() =>
+            edited.Values.Where(e => e.Text != e.Original.Text).Select(e => new FileChange(e.Original.Path, YamlText.ToBytes(e.Text, e.Original.HasBom))).ToList();
     }
 }

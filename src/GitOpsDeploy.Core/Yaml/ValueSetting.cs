@@ -42,7 +42,7 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
             .Select(l => Parse(l, input)).ToList();
 
     /// <summary>Parses <c>a.b[0].c</c>; <c>\.</c> is a literal dot in a key (e.g. annotations).</summary>
-    private static List<object> ParsePath(string path, string text, string input)
+    public static List<object> ParsePath(string path, string text, string input)
     {
         var parts = new List<object>();
         var key = new StringBuilder();

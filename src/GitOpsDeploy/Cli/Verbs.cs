@@ -28,6 +28,9 @@ public sealed class DeployVerb
     [Option("set", HelpText = "YAML edits FILE:KEY.PATH=VALUE, relative to the overlay.")]
     public IEnumerable<string> Set { get; set; } = [];
 
+    [Option("helm-image-keys", HelpText = "Helm values folder: where each image lives, NAME=[FILE:]KEY.PATH (default values.yaml:image).")]
+    public IEnumerable<string> HelmImageKeys { get; set; } = [];
+
     [Option("base-branch", HelpText = "Gitops branch to update; default: the repository's default branch.")]
     public string? BaseBranch { get; set; }
 

@@ -51,4 +51,40 @@ public sealed class HelmValuesTests : GitOpsFixture
         Assert.Contains("policy hold", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
     }
+
+    [Fact]
+    public async Task Images_deploy_into_a_values_folder_with_the_kustomize_step_unchanged()
+    {
+        var result = await Run(Inputs(("overlay-path", "helm/staging"), ("images", "web=ghcr.io/acme/web:1.10"), ("token", SourceToken)));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("pushed", result.Output("operation"));
+        Assert.Equal("web=ghcr.io/acme/web:1.0.0", result.Output("previous-images"));
+        Assert.Equal("web=ghcr.io/acme/web:1.10", result.Output("images"));
+        Assert.Contains("  tag: \"1.10\"\n", Repo.ReadFile("helm/staging/values.yaml") + "\n", StringComparison.Ordinal);
+        Assert.Contains("Image: web=ghcr.io/acme/web:1.10", Repo.Message(Repo.Head()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Promotion_copies_the_exact_tag_and_digest_between_values_folders_and_rollback_restores_it()
+    {
+        var digest = "sha256:" + new string('d', 64);
+        Repo.Commit(new Dictionary<string, string> { ["helm/production/values.yaml"] = Values.Replace("1.0.0", "0.9.0", StringComparison.Ordinal) + "\n" }, "production values");
+        var staged = await Run(Inputs(("overlay-path", "helm/staging"), ("images", $"web=ghcr.io/acme/web:1.4.2@{digest}")));
+        Assert.True(staged.ExitCode == 0, staged.Stdout);
+
+        var promoted = await Run(Inputs(("environment", "production"), ("overlay-path", "helm/production"), ("promote-from", "staging"), ("images", "web")));
+        Assert.True(promoted.ExitCode == 0, promoted.Stdout);
+        Assert.Equal("true", promoted.Output("promoted"));
+        var production = Repo.ReadFile("helm/production/values.yaml");
+        Assert.Contains("  tag: \"1.4.2\"\n", production, StringComparison.Ordinal);
+        Assert.Contains($"  digest: {digest}\n", production, StringComparison.Ordinal);
+
+        var rolledBack = await Run(Inputs(("environment", "production"), ("overlay-path", "helm/production"), ("rollback", "true"), ("images", "web")));
+        Assert.True(rolledBack.ExitCode == 0, rolledBack.Stdout);
+        var restored = Repo.ReadFile("helm/production/values.yaml");
+        Assert.Contains("  tag: \"0.9.0\"\n", restored, StringComparison.Ordinal);
+        Assert.Contains("  digest: \"\"", restored, StringComparison.Ordinal);
+        Assert.Contains(".gitops-deploy-hold", Repo.Git("ls-tree", "--name-only", "HEAD", "helm/production/"), StringComparison.Ordinal);
+    }
 }
