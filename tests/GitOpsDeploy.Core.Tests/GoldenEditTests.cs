@@ -6,7 +6,7 @@ namespace GitOpsDeploy.Core.Tests;
 
 /// <summary>
 /// One folder per case under Golden/: <c>input.yaml</c>, <c>args</c> (one image spec per line, or
-/// <c>set KEY.PATH=VALUE</c> lines for a values file) and either <c>expected.yaml</c> (compared byte
+/// <c>set KEY.PATH=VALUE</c> lines for a values file, <c>set #Kind/name:KEY.PATH=VALUE</c> to select a document) and either <c>expected.yaml</c> (compared byte
 /// for byte) or <c>expected-error.txt</c> (text the error must contain, usually <c>file:line:column</c>).
 /// On a mismatch the actual output is written beside the case as <c>actual.yaml</c> for review.
 /// </summary>
@@ -89,7 +89,7 @@ public sealed class GoldenEditTests
     internal static byte[] Run(string path, byte[] input, IReadOnlyList<string> args)
     {
         var file = YamlText.Load(path, input);
-        var sets = args.Where(a => a.StartsWith("set ", StringComparison.Ordinal)).Select(a => ValueSetting.Parse("input.yaml:" + a[4..])).ToList();
+        var sets = args.Where(a => a.StartsWith("set ", StringComparison.Ordinal)).Select(a => ValueSetting.Parse(a[4..].StartsWith('#') ? "input.yaml" + a[4..] : "input.yaml:" + a[4..])).ToList();
         if (sets.Count > 0)
         {
             return YamlText.ToBytes(YamlValueEditor.Apply(file, sets).Text, file.HasBom);

@@ -80,6 +80,25 @@ public static class KustomizationImageEditor
         }
     }
 
+    /// <summary>The same check for a file of several documents: each must mean what is expected of it.</summary>
+    public static void VerifyDocuments(YamlText original, string edited, IReadOnlyList<object?> expected)
+    {
+        YamlText reparsed;
+        try
+        {
+            reparsed = YamlText.Parse(original.Path, edited, original.HasBom);
+        }
+        catch (DeployException e)
+        {
+            throw new InvalidOperationException($"internal error: the edit of {original.Path} produced invalid YAML ({e.Describe()}); nothing was written", e);
+        }
+
+        if (reparsed.Documents.Count != expected.Count || !reparsed.Documents.Select(SemanticTree.From).Zip(expected).All(p => SemanticTree.SameMeaning(p.Second, p.First)))
+        {
+            throw new InvalidOperationException($"internal error: the edit of {original.Path} changed more than intended; nothing was written");
+        }
+    }
+
     /// <summary>The images of a kustomization, in file order.</summary>
     public static IReadOnlyList<ImageEntry> ReadImages(YamlText file) =>
         file.Root is YamlMapping root ? ReadEntries(file, root.Find("images")?.Value).Select(e => e.Entry).ToList() : [];

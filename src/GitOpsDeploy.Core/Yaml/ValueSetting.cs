@@ -2,9 +2,15 @@ using System.Text;
 
 namespace GitOpsDeploy.Core.Yaml;
 
-/// <summary>One <c>set</c> input line: <c>FILE:KEY.PATH=VALUE</c>, e.g. <c>values.yaml:image.tag=1.4.2</c>.</summary>
+/// <summary>
+/// One <c>set</c> input line: <c>FILE:KEY.PATH=VALUE</c>, e.g. <c>values.yaml:image.tag=1.4.2</c>; in a file of
+/// several documents, <c>FILE#Kind/name:...</c> (or <c>FILE#Kind:...</c>, <c>FILE#0:...</c>) selects one.
+/// </summary>
 public sealed record ValueSetting(string File, IReadOnlyList<object> Path, string Value, string Text)
 {
+    /// <summary>The document selector after '#', or null for a single-document file.</summary>
+    public string? Document { get; init; }
+
     public string PathText => FormatPath(Path);
 
     public static ValueSetting Parse(string line, string input = "set")
@@ -34,7 +40,16 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
             }
         }
 
-        return new ValueSetting(file, ParsePath(text[(colon + 1)..eq].Trim(), text, input), value, text);
+        var hash = file.IndexOf('#', StringComparison.Ordinal);
+        if (hash == 0 || hash == file.Length - 1)
+        {
+            throw DeployException.Input(input, $"'{text}' selects a document with '#' but names no file or no document (FILE#Kind/name:KEY.PATH=VALUE)");
+        }
+
+        return new ValueSetting(hash > 0 ? file[..hash] : file, ParsePath(text[(colon + 1)..eq].Trim(), text, input), value, text)
+        {
+            Document = hash > 0 ? file[(hash + 1)..] : null,
+        };
     }
 
     public static IReadOnlyList<ValueSetting> ParseList(string? text, string input = "set") =>
@@ -146,11 +161,15 @@ public static class YamlValueEditor
     public static (string Text, IReadOnlyList<ValueChange> Changes) Apply(YamlText file, IReadOnlyList<ValueSetting> settings)
     {
         var splicer = new YamlSplicer(file);
-        var expected = SemanticTree.From(file.Root);
+        var selected = settings.Select(s => s.Document is { } selector ? DocumentIndex(file, selector, s) : -1).ToList();
+        var multi = selected.Any(i => i >= 0);
+        var expected = multi ? file.Documents.Select(SemanticTree.From).ToList() : [SemanticTree.From(file.Root)];
         var changes = new List<ValueChange>();
-        foreach (var setting in settings)
+        for (var i = 0; i < settings.Count; i++)
         {
-            changes.Add(ApplyOne(splicer, setting, expected));
+            var index = Math.Max(selected[i], 0);
+            var root = selected[i] >= 0 ? file.Documents[index] : file.Root;
+            changes.Add(ApplyOne(splicer, settings[i], root, expected[index]));
         }
 
         if (!splicer.HasEdits)
@@ -159,14 +178,48 @@ public static class YamlValueEditor
         }
 
         var text = splicer.Apply();
-        KustomizationImageEditor.Verify(file, text, expected);
+        if (multi)
+        {
+            KustomizationImageEditor.VerifyDocuments(file, text, expected);
+        }
+        else
+        {
+            KustomizationImageEditor.Verify(file, text, expected[0]);
+        }
+
         return (text, changes);
     }
 
-    private static ValueChange ApplyOne(YamlSplicer splicer, ValueSetting setting, object? expected)
+    /// <summary>The document a selector names: an index, or the one document with that kind (and metadata.name).</summary>
+    private static int DocumentIndex(YamlText file, string selector, ValueSetting setting)
+    {
+        var documents = file.Documents;
+        if (int.TryParse(selector, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+        {
+            return index < documents.Count
+                ? index
+                : throw DeployException.Input("set", $"'{setting.Text}': {file.Path} holds {documents.Count} document(s); #{index} is past the end (the first is #0)");
+        }
+
+        var slash = selector.IndexOf('/', StringComparison.Ordinal);
+        var kind = slash < 0 ? selector : selector[..slash];
+        var name = slash < 0 ? null : selector[(slash + 1)..];
+        var identities = documents.Select(d => (Kind: Text(d, "kind"), Name: Text((d as YamlMapping)?.Find("metadata")?.Value, "name"))).ToList();
+        var matches = identities.Select((id, i) => (id, i)).Where(x => x.id.Kind == kind && (name is null || x.id.Name == name)).Select(x => x.i).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw DeployException.Input("set", $"'{setting.Text}': no document of {file.Path} is {selector}; it holds {string.Join(", ", identities.Select(id => $"{id.Kind ?? "?"}/{id.Name ?? "?"}"))}"),
+            _ => throw DeployException.Input("set", $"'{setting.Text}': {matches.Count} documents of {file.Path} are {selector}; name one with Kind/name or #index"),
+        };
+
+        static string? Text(YamlNodeBase? node, string key) => (node as YamlMapping)?.Find(key)?.Value is YamlScalar s ? s.Value : null;
+    }
+
+    private static ValueChange ApplyOne(YamlSplicer splicer, ValueSetting setting, YamlNodeBase? root, object? expected)
     {
         var file = splicer.File;
-        var node = file.Root ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"cannot set '{setting.PathText}': the file is empty");
+        var node = root ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"cannot set '{setting.PathText}': the file is empty");
         YamlNodeBase? parentKey = null;
         for (var i = 0; i < setting.Path.Count; i++)
         {

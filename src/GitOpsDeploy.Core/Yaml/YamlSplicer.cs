@@ -91,7 +91,7 @@ public sealed class YamlSplicer(YamlText file)
             _ => null,
         };
 
-        return Find(File.Root) ?? 2;
+        return File.Documents.Select(Find).FirstOrDefault(n => n is not null) ?? 2;
     }
 
     /// <summary>Inserts whole lines (without line endings) after the line holding <paramref name="afterIndex"/>.</summary>

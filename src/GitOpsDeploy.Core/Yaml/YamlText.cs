@@ -22,12 +22,15 @@ public sealed class YamlText
 
     private static readonly UTF8Encoding Utf8NoBom = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private YamlText(string path, string text, bool hasBom, YamlNodeBase? root)
+    private readonly SourceLocation? secondDocument;
+
+    private YamlText(string path, string text, bool hasBom, IReadOnlyList<YamlNodeBase?> documents, SourceLocation? secondDocument)
     {
         Path = path;
         Text = text;
         HasBom = hasBom;
-        Root = root;
+        Documents = documents;
+        this.secondDocument = secondDocument;
         NewLine = text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
     }
 
@@ -42,8 +45,13 @@ public sealed class YamlText
     /// <summary>The file's own line ending, used for inserted lines.</summary>
     public string NewLine { get; }
 
-    /// <summary>The document root, or null for an empty file.</summary>
-    public YamlNodeBase? Root { get; }
+    /// <summary>Every document of the file, in order (a null entry is an empty document).</summary>
+    public IReadOnlyList<YamlNodeBase?> Documents { get; }
+
+    /// <summary>The document root, or null for an empty file; a file of several documents is refused here (only set can select one).</summary>
+    public YamlNodeBase? Root => secondDocument is { } at
+        ? throw DeployException.File(at, "the file holds several YAML documents; only single-document files can be edited (set can select one: FILE#Kind/name:key.path=value or FILE#0:...)")
+        : Documents.Count == 0 ? null : Documents[0];
 
     public static YamlText Load(string path, byte[] bytes)
     {
@@ -66,8 +74,11 @@ public sealed class YamlText
         return Parse(path, text, hasBom);
     }
 
-    public static YamlText Parse(string path, string text, bool hasBom = false) =>
-        new(path, text, hasBom, new TreeBuilder(path, text).Build());
+    public static YamlText Parse(string path, string text, bool hasBom = false)
+    {
+        var (documents, second) = new TreeBuilder(path, text).Build();
+        return new(path, text, hasBom, documents, second);
+    }
 
     /// <summary>The bytes to write back: same BOM, same encoding.</summary>
     public byte[] ToBytes() => ToBytes(Text, HasBom);
@@ -85,27 +96,25 @@ public sealed class YamlText
     {
         private readonly Parser parser = new(new StringReader(text));
 
-        public YamlNodeBase? Build()
+        public (IReadOnlyList<YamlNodeBase?> Documents, SourceLocation? Second) Build()
         {
             try
             {
+                var documents = new List<YamlNodeBase?>();
+                SourceLocation? second = null;
                 Expect<StreamStart>();
-                if (parser.Accept<StreamEnd>(out _))
+                while (Next() is DocumentStart start)
                 {
-                    return null;
+                    if (documents.Count == 1)
+                    {
+                        second = new SourceLocation(path, (int)start.Start.Line, (int)start.Start.Column);
+                    }
+
+                    documents.Add(ReadNode());
+                    Expect<DocumentEnd>();
                 }
 
-                Expect<DocumentStart>();
-                var root = ReadNode();
-                Expect<DocumentEnd>();
-                parser.MoveNext();
-                if (parser.Current is DocumentStart second)
-                {
-                    throw DeployException.File(new SourceLocation(path, (int)second.Start.Line, (int)second.Start.Column),
-                        "the file holds several YAML documents; only single-document files can be edited");
-                }
-
-                return root;
+                return (documents, second);
             }
             catch (YamlException e)
             {
