@@ -153,4 +153,12 @@ public sealed class HelmImageEditorTests
         Assert.Equal(app.Replace("tag: \"1.0.0\"", "tag: \"1.4.2\"", StringComparison.Ordinal).Replace("value: \"2\"", "value: \"3\"", StringComparison.Ordinal),
             Encoding.UTF8.GetString(Assert.Single(edit.Files).Content!));
     }
+
+    [Fact]
+    public void A_helm_image_key_can_pick_a_list_item_by_its_name()
+    {
+        var values = "containers:\n  - name: sidecar\n    image: envoyproxy/envoy:v1.30\n  - name: web\n    image: ghcr.io/acme/web:1.0.0\n";
+
+        Assert.Equal(values.Replace("web:1.0.0", "web:1.4.2", StringComparison.Ordinal), Deploy(values, "web:1.4.2", "web=containers[name=web].image"));
+    }
 }

@@ -69,7 +69,7 @@ public static class HelmImageEditor
         var changes = new List<ImageChange>();
         foreach (var (spec, key) in images)
         {
-            var node = Find(file, key.Path);
+            var (node, path) = Locate(file, key.Path);
             var before = Read(file, key, spec.Name)
                 ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"image '{spec.Name}': {file.Path} has no '{key.PathText}' (map the image with helm-image-keys, e.g. {spec.Name}=frontend.image)");
             var after = spec.ApplyTo(before);
@@ -82,13 +82,13 @@ public static class HelmImageEditor
             splicer.RefuseAnchor(node!);
             if (node is YamlMapping map)
             {
-                WriteMapping(splicer, map, key.Path, before, after, expected);
+                WriteMapping(splicer, map, path, before, after, expected);
             }
             else
             {
                 var reference = Reference(after);
                 splicer.ReplaceScalar((YamlScalar)node!, reference);
-                SemanticTree.Set(expected, key.Path, SemanticTree.String(reference));
+                SemanticTree.Set(expected, path, SemanticTree.String(reference));
             }
         }
 
@@ -158,20 +158,27 @@ public static class HelmImageEditor
         SemanticTree.Set(expected, fieldPath, SemanticTree.String(value));
     }
 
-    private static YamlNodeBase? Find(YamlText file, IReadOnlyList<object> path)
+    private static YamlNodeBase? Find(YamlText file, IReadOnlyList<object> path) => Locate(file, path).Node;
+
+    /// <summary>The node at <paramref name="path"/> and the same path with [key=value] selectors resolved to indices.</summary>
+    private static (YamlNodeBase? Node, IReadOnlyList<object> Concrete) Locate(YamlText file, IReadOnlyList<object> path)
     {
         var node = file.Root;
-        foreach (var part in path)
+        var concrete = new List<object>();
+        for (var i = 0; i < path.Count && node is not null; i++)
         {
-            node = (node, part) switch
+            var step = (node, path[i]) switch
             {
-                (YamlMapping map, string key) => map.Find(key)?.Value,
-                (YamlSequence seq, int index) when index < seq.Items.Count => seq.Items[index],
-                _ => null,
+                (YamlMapping map, string key) => (map.Find(key)?.Value, (object)key),
+                (YamlSequence seq, int index) when index < seq.Items.Count => (seq.Items[index], index),
+                (YamlSequence seq, ItemMatch match) when match.IndexIn(file, seq, ValueSetting.FormatPath(path.Take(i).ToList())) is var found => (seq.Items[found], found),
+                _ => ((YamlNodeBase?)null, path[i]),
             };
+            node = step.Item1;
+            concrete.Add(step.Item2);
         }
 
-        return node is YamlScalar { Kind: ScalarKind.Null } ? null : node;
+        return (node is YamlScalar { Kind: ScalarKind.Null } ? null : node, concrete);
     }
 
     private static string? Field(YamlMapping map, string key) =>

@@ -17,7 +17,7 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
     {
         var text = line.Trim();
         var colon = text.IndexOf(':', StringComparison.Ordinal);
-        var eq = colon < 0 ? -1 : text.IndexOf('=', colon);
+        var eq = colon < 0 ? -1 : ValueSeparator(text, colon);
         if (colon <= 0 || eq < 0)
         {
             throw DeployException.Input(input, $"'{text}' is not FILE:KEY.PATH=VALUE (e.g. values.yaml:image.tag=1.4.2)");
@@ -52,6 +52,28 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
         };
     }
 
+    /// <summary>The '=' that starts the value: the first one after the path that is not inside a [key=value] selector.</summary>
+    private static int ValueSeparator(string text, int from)
+    {
+        var depth = 0;
+        for (var i = from; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '[':
+                    depth++;
+                    break;
+                case ']' when depth > 0:
+                    depth--;
+                    break;
+                case '=' when depth == 0:
+                    return i;
+            }
+        }
+
+        return -1;
+    }
+
     public static IReadOnlyList<ValueSetting> ParseList(string? text, string input = "set") =>
         (text ?? string.Empty).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(l => Parse(l, input)).ToList();
@@ -83,7 +105,7 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
             }
             else if (c == '.')
             {
-                if (key.Length > 0 || parts.Count == 0 || parts[^1] is not int)
+                if (key.Length > 0 || parts.Count == 0 || parts[^1] is string)
                 {
                     EndKey();
                 }
@@ -98,12 +120,22 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
                 }
 
                 var close = path.IndexOf(']', i);
-                if (close < 0 || !int.TryParse(path.AsSpan(i + 1, close - i - 1), out var index) || index < 0)
+                var inside = close < 0 ? string.Empty : path[(i + 1)..close];
+                var eq = inside.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0 && eq < inside.Length - 1)
                 {
-                    throw DeployException.Input(input, $"'{text}' has a bad index; use key[0]");
+                    // [name=image.tag]: the one item of a list of mappings whose 'name' is 'image.tag'.
+                    parts.Add(new ItemMatch(inside[..eq].Trim(), inside[(eq + 1)..].Trim()));
+                }
+                else if (int.TryParse(inside, out var index) && index >= 0)
+                {
+                    parts.Add(index);
+                }
+                else
+                {
+                    throw DeployException.Input(input, $"'{text}' has a bad index; use key[0] or key[name=value]");
                 }
 
-                parts.Add(index);
                 i = close + 1;
             }
             else
@@ -130,6 +162,10 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
             {
                 sb.Append('[').Append(i).Append(']');
             }
+            else if (part is ItemMatch match)
+            {
+                sb.Append(match);
+            }
             else
             {
                 if (sb.Length > 0)
@@ -142,6 +178,25 @@ public sealed record ValueSetting(string File, IReadOnlyList<object> Path, strin
         }
 
         return sb.ToString();
+    }
+}
+
+/// <summary>A list item chosen by one of its keys: <c>[name=image.tag]</c> (Argo CD parameters, containers, env).</summary>
+public sealed record ItemMatch(string Key, string Value)
+{
+    public override string ToString() => $"[{Key}={Value}]";
+
+    /// <summary>The index of the one matching item; an error names the list when none or several match.</summary>
+    public int IndexIn(YamlText file, YamlSequence list, string where)
+    {
+        var matches = list.Items.Select((item, i) => (item, i))
+            .Where(x => x.item is YamlMapping map && map.Find(Key)?.Value is YamlScalar s && s.Value == Value).Select(x => x.i).ToList();
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw DeployException.File(file.At(list), $"no item of '{where}' has {Key}={Value}"),
+            _ => throw DeployException.File(file.At(list), $"{matches.Count} items of '{where}' have {Key}={Value}; use an index"),
+        };
     }
 }
 
@@ -221,6 +276,7 @@ public static class YamlValueEditor
         var file = splicer.File;
         var node = root ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"cannot set '{setting.PathText}': the file is empty");
         YamlNodeBase? parentKey = null;
+        var concrete = new List<object>();
         for (var i = 0; i < setting.Path.Count; i++)
         {
             var part = setting.Path[i];
@@ -230,6 +286,7 @@ public static class YamlValueEditor
             switch (node, part)
             {
                 case (YamlMapping map, string key):
+                    concrete.Add(key);
                     if (map.Find(key) is { } pair)
                     {
                         parentKey = pair.Key;
@@ -252,16 +309,23 @@ public static class YamlValueEditor
                         splicer.InsertPair(map, key, setting.Value);
                     }
 
-                    SemanticTree.Set(expected, setting.Path, SemanticTree.String(setting.Value));
+                    SemanticTree.Set(expected, concrete, SemanticTree.String(setting.Value));
                     return new ValueChange(setting.File, setting.PathText, null, setting.Value);
                 case (YamlSequence seq, int index):
                     parentKey = null;
+                    concrete.Add(index);
                     node = index < seq.Items.Count
                         ? seq.Items[index]
                         : throw DeployException.File(file.At(seq), $"cannot set '{setting.PathText}': '{soFar}' is past the end of a list of {seq.Items.Count}");
                     break;
+                case (YamlSequence seq, ItemMatch match):
+                    parentKey = null;
+                    var found = match.IndexIn(file, seq, ValueSetting.FormatPath(setting.Path.Take(i).ToList()));
+                    concrete.Add(found);
+                    node = seq.Items[found];
+                    break;
                 default:
-                    throw DeployException.File(file.At(node), $"cannot set '{setting.PathText}': '{soFar}' expects a {(part is int ? "list" : "mapping")} here");
+                    throw DeployException.File(file.At(node), $"cannot set '{setting.PathText}': '{soFar}' expects a {(part is string ? "mapping" : "list")} here");
             }
         }
 
@@ -278,7 +342,7 @@ public static class YamlValueEditor
             var kind = PlainScalars.Resolve(setting.Value);
             var plain = kind is ScalarKind.Int or ScalarKind.Bool;
             splicer.FillEmptyValue(parentKey, plain ? setting.Value : YamlSplicer.FormatString(setting.Value, ScalarStyle.Plain));
-            SemanticTree.Set(expected, setting.Path, plain ? new SemanticTree.Scalar(kind, setting.Value) : SemanticTree.String(setting.Value));
+            SemanticTree.Set(expected, concrete, plain ? new SemanticTree.Scalar(kind, setting.Value) : SemanticTree.String(setting.Value));
             return new ValueChange(setting.File, setting.PathText, null, setting.Value);
         }
 
@@ -288,7 +352,7 @@ public static class YamlValueEditor
         if (!unchanged)
         {
             splicer.ReplaceScalar(scalar, setting.Value, keepType: true);
-            SemanticTree.Set(expected, setting.Path, keepsKind ? new SemanticTree.Scalar(scalar.Kind, setting.Value) : SemanticTree.String(setting.Value));
+            SemanticTree.Set(expected, concrete, keepsKind ? new SemanticTree.Scalar(scalar.Kind, setting.Value) : SemanticTree.String(setting.Value));
         }
 
         return new ValueChange(setting.File, setting.PathText, scalar.Value, setting.Value);
