@@ -24,7 +24,7 @@ public sealed class KustomizeRenderTests
     [InlineData("sidecar=ghcr.io/acme/sidecar:1.0", "ghcr.io/acme/sidecar:1.0")]
     public void Kustomize_renders_exactly_the_image_we_wrote(string spec, string expectedImage)
     {
-        Skip.If(Kubectl.Path is null, "kubectl is not installed: kustomize render check skipped");
+        Skip.If(ExternalTool.Kubectl.Path is null, "kubectl is not installed: kustomize render check skipped");
         var dir = Directory.CreateTempSubdirectory("kustomize-").FullName;
         try
         {
@@ -50,7 +50,7 @@ public sealed class KustomizeRenderTests
             var (edited, _) = KustomizationImageEditor.Apply(file, [ImageSpec.Parse(spec)]);
             File.WriteAllText(Path.Combine(dir, "overlay/kustomization.yaml"), edited);
 
-            var rendered = Kubectl.Run(dir, "kustomize", "overlay");
+            var rendered = ExternalTool.Kubectl.Run(dir, "kustomize", "overlay");
             var images = rendered.Split('\n').Select(l => l.Trim().TrimStart('-', ' ')).Where(l => l.StartsWith("image: ", StringComparison.Ordinal)).Select(l => l["image: ".Length..]).ToList();
             Assert.Contains(expectedImage, images);
         }

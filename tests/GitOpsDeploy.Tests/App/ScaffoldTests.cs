@@ -20,13 +20,13 @@ public sealed class ScaffoldTests : GitOpsFixture, IDisposable
     [SkippableFact]
     public async Task Every_scaffolded_overlay_renders_with_kustomize()
     {
-        Skip.If(Kubectl.Path is null, "kubectl is not installed: kustomize render check skipped");
+        Skip.If(ExternalTool.Kubectl.Path is null, "kubectl is not installed: kustomize render check skipped");
         var (exit, _, error) = await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web", "--environments", "dev,staging,production", "--tag", "1.0.0");
         Assert.True(exit == 0, error);
 
         foreach (var (env, replicas) in new[] { ("dev", 1), ("staging", 1), ("production", 3) })
         {
-            var rendered = Kubectl.Run(dir, "kustomize", $"environments/{env}");
+            var rendered = ExternalTool.Kubectl.Run(dir, "kustomize", $"environments/{env}");
             Assert.Contains("image: ghcr.io/acme/web:1.0.0", rendered, StringComparison.Ordinal);
             Assert.Contains($"replicas: {replicas}", rendered, StringComparison.Ordinal);
             Assert.Contains($"namespace: web-{env}", rendered, StringComparison.Ordinal);
@@ -110,12 +110,17 @@ public sealed class ScaffoldTests : GitOpsFixture, IDisposable
 }
 
 /// <summary>kubectl (with built-in kustomize) when it is on PATH.</summary>
-internal static class Kubectl
+/// <summary>A program the tests drive when it is installed (kubectl's kustomize, helm); tests skip visibly where it is not.</summary>
+internal sealed class ExternalTool(string name)
 {
-    public static string? Path { get; } = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
-        .Select(p => System.IO.Path.Combine(p, "kubectl")).FirstOrDefault(File.Exists);
+    public static readonly ExternalTool Kubectl = new("kubectl");
 
-    public static string Run(string dir, params string[] args)
+    public static readonly ExternalTool Helm = new("helm");
+
+    public string? Path { get; } = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
+        .Select(p => System.IO.Path.Combine(p, name)).FirstOrDefault(File.Exists);
+
+    public string Run(string dir, params string[] args)
     {
         var start = new ProcessStartInfo(Path!) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)

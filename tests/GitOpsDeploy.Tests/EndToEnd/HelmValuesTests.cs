@@ -1,3 +1,5 @@
+using GitOpsDeploy.Tests.App;
+
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>Environments that are Helm values folders (no kustomization), as Argo CD Applications with a helm source use them.</summary>
@@ -86,5 +88,77 @@ public sealed class HelmValuesTests : GitOpsFixture
         Assert.Contains("  tag: \"0.9.0\"\n", restored, StringComparison.Ordinal);
         Assert.Contains("  digest: \"\"", restored, StringComparison.Ordinal);
         Assert.Contains(".gitops-deploy-hold", Repo.Git("ls-tree", "--name-only", "HEAD", "helm/production/"), StringComparison.Ordinal);
+    }
+    [Fact]
+    public async Task An_argo_cd_application_with_inline_values_is_deployed_by_image_and_by_parameter_name()
+    {
+        const string app = """
+            apiVersion: argoproj.io/v1alpha1
+            kind: Application
+            metadata:
+              name: web-staging
+            spec:
+              source:
+                chart: web
+                helm:
+                  valuesObject:
+                    image:
+                      repository: ghcr.io/acme/web
+                      tag: "1.0.0"
+                  parameters:
+                    - name: replicaCount
+                      value: "1"
+
+            """;
+        Repo.Commit(new Dictionary<string, string> { ["argocd/staging/app.yaml"] = app }, "application with inline values");
+        var result = await Run(Inputs(("overlay-path", "argocd/staging"), ("images", "web:1.4.2"),
+            ("helm-image-keys", "web=app.yaml:spec.source.helm.valuesObject.image"), ("set", "app.yaml:spec.source.helm.parameters[name=replicaCount].value=3")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal(app.Replace("tag: \"1.0.0\"", "tag: \"1.4.2\"", StringComparison.Ordinal).Replace("value: \"1\"", "value: \"3\"", StringComparison.Ordinal),
+            Repo.ReadFile("argocd/staging/app.yaml") + "\n");
+    }
+}
+
+/// <summary>A values folder edited by the action, rendered by the real helm: the image line is exactly what was deployed.</summary>
+public sealed class HelmRenderTests : GitOpsFixture
+{
+    [SkippableTheory]
+    [InlineData("web=ghcr.io/acme/web:1.10", "ghcr.io/acme/web:1.10")]
+    [InlineData("web:true", "ghcr.io/acme/web:true")]
+    [InlineData("web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "ghcr.io/acme/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
+    public async Task Helm_template_renders_exactly_the_image_we_wrote(string spec, string expectedImage)
+    {
+        Skip.If(ExternalTool.Helm.Path is null, "helm is not installed: helm template render check skipped");
+        Repo.Commit(new Dictionary<string, string> { ["helm/staging/values.yaml"] = "image:\n  repository: ghcr.io/acme/web\n  tag: \"1.0.0\"\n  digest: \"\"\n" }, "values");
+        var result = await Run(Inputs(("overlay-path", "helm/staging"), ("images", spec)));
+        Assert.True(result.ExitCode == 0, result.Stdout);
+
+        var chart = Directory.CreateTempSubdirectory("chart-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(chart, "templates"));
+            File.WriteAllText(Path.Combine(chart, "Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+            File.WriteAllText(Path.Combine(chart, "templates", "deployment.yaml"), """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: web
+                          image: "{{ .Values.image.repository }}{{ if .Values.image.digest }}@{{ .Values.image.digest }}{{ else }}:{{ .Values.image.tag }}{{ end }}"
+                """);
+            File.WriteAllText(Path.Combine(chart, "values.yaml"), Repo.ReadFile("helm/staging/values.yaml") + "\n");
+            var rendered = ExternalTool.Helm.Run(chart, "template", "web", ".");
+
+            Assert.Contains($"image: \"{expectedImage}\"", rendered, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(chart, recursive: true);
+        }
     }
 }
