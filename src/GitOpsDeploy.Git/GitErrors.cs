@@ -36,6 +36,12 @@ internal static class GitErrors
                 $"could not {action} {repo}: the repository or branch does not exist, or the token cannot see it ({Scrub(message)})");
         }
 
+        if (message.Contains("certificate", StringComparison.OrdinalIgnoreCase))
+        {
+            return new DeployException(ErrorKind.Transient,
+                $"could not {action} {repo}: the server's TLS certificate is not trusted ({Scrub(message)}). For a GitHub Enterprise Server with a private CA, give the step the CA bundle: env SSL_CERT_FILE=/path/to/ca-bundle.pem (or SSL_CERT_DIR)");
+        }
+
         // Network failures, 5xx and anything else libgit2 reports: retrying the run may help.
         return new DeployException(ErrorKind.Transient, $"could not {action} {repo}: {Scrub(message)}");
     }

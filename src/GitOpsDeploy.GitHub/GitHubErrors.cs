@@ -23,7 +23,7 @@ internal static class GitHubErrors
         }
         catch (HttpRequestException e)
         {
-            throw new DeployException(ErrorKind.Transient, $"could not {what} on {repository}: {e.Message}", e);
+            throw Network(e, what, repository);
         }
     }
 
@@ -48,6 +48,19 @@ internal static class GitHubErrors
             _ => new(ErrorKind.Transient, $"could not {what} on {repository}: GitHub answered {(int)e.StatusCode} ({detail})", e),
         };
     }
+
+    /// <summary>
+    /// A request that got no HTTP answer, said the way a user can fix it: an untrusted certificate (a GHES
+    /// with a private CA) names the variables that add one; an unreachable host names the URL.
+    /// </summary>
+    public static DeployException Network(HttpRequestException e, string what, string repository) => e.HttpRequestError switch
+    {
+        HttpRequestError.SecureConnectionError => new(ErrorKind.Transient,
+            $"could not {what} on {repository}: the TLS certificate of the GitHub host is not trusted ({e.Message}). For a GitHub Enterprise Server with a private CA, give the step the CA bundle: env SSL_CERT_FILE=/path/to/ca-bundle.pem (or SSL_CERT_DIR) with the file mounted or in the workspace", e),
+        HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError or HttpRequestError.ProxyTunnelError => new(ErrorKind.Transient,
+            $"could not {what} on {repository}: {e.Message}; check GITHUB_API_URL and the runner's network", e),
+        _ => new(ErrorKind.Transient, $"could not {what} on {repository}: {e.Message}", e),
+    };
 
     /// <summary>GitHub's message plus the validation errors' messages, e.g. "Validation Failed: A pull request already exists for ...".</summary>
     public static string Detail(ApiException e)

@@ -51,6 +51,10 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         {
             throw GitHubErrors.Translate(e, $"create a deployment of {request.Sha[..7]}", repository, Token, Permission);
         }
+        catch (HttpRequestException e)
+        {
+            throw GitHubErrors.Network(e, $"create a deployment of {request.Sha[..7]}", repository);
+        }
     }
 
     public Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken)

@@ -53,6 +53,10 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
         {
             throw GitHubErrors.Translate(e, "open a pull request", repository, Token, "pull-requests: write");
         }
+        catch (HttpRequestException e)
+        {
+            throw GitHubErrors.Network(e, "open a pull request", repository);
+        }
     }
 
     public async Task<PullRequestInfo> UpdateAsync(int number, string title, string body, CancellationToken cancellationToken) =>
@@ -83,6 +87,10 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
         catch (ApiException e)
         {
             throw GitHubErrors.Translate(e, $"merge pull request #{number}", repository, Token, "contents: write");
+        }
+        catch (HttpRequestException e)
+        {
+            throw GitHubErrors.Network(e, $"merge pull request #{number}", repository);
         }
     }
 

@@ -31,7 +31,15 @@ public sealed class OutgoingRequestGuard(IReadOnlyCollection<Uri> trustedOrigins
             }
         }
 
-        return await base.SendAsync(request, cancellationToken);
+        try
+        {
+            return await base.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException e) when (request.RequestUri is { } target)
+        {
+            // .NET's text says what failed, not where: name the origin (never the path or query).
+            throw new HttpRequestException(e.HttpRequestError, $"{target.GetLeftPart(UriPartial.Authority)} could not be reached: {e.Message}", e, e.StatusCode);
+        }
     }
 
     public static bool SameOrigin(Uri a, Uri b) =>

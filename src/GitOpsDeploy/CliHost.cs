@@ -31,7 +31,16 @@ public static class CliHost
         CancellationToken cancellationToken,
         Action<IServiceCollection>? overrides = null)
     {
-        var actions = args.Length == 0 && environment.TryGetValue("GITHUB_ACTIONS", out var flag) && flag == "true";
+        var underRunner = environment.TryGetValue("GITHUB_ACTIONS", out var flag) && flag == "true";
+        if (underRunner && args.Length > 0 && environment.Keys.Any(k => k.StartsWith("INPUT_", StringComparison.Ordinal)))
+        {
+            // A Docker action's 'args:' becomes the container's command: it would silently replace every input.
+            // The arguments are not echoed: they may hold a token.
+            stdout.WriteLine($"::error::{ActionsRuntime.EscapeData($"gitops-deploy was started with {args.Length} argument(s) as well as action inputs: a step's 'with: args:' replaces the container's command and would ignore every input. Remove 'args:' and configure the action with its inputs under 'with:'")}");
+            return 2;
+        }
+
+        var actions = underRunner && args.Length == 0;
         if (actions)
         {
             using var host = BuildHost(environment, stdout, stderr, actions: true, overrides);

@@ -23,6 +23,21 @@ public sealed class CommandLineTests
         Assert.Contains("--dry-run", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("deploy", "--environment", "production", "--gitops-token", "ghs_fromARGS123")]
+    public async Task Arguments_under_the_runner_with_inputs_are_refused_instead_of_replacing_them(params string[] args)
+    {
+        var env = new Dictionary<string, string> { ["GITHUB_ACTIONS"] = "true", ["INPUT_ENVIRONMENT"] = "staging", ["INPUT_GITOPS-REPOSITORY"] = "acme/gitops" };
+        var (exit, output, error) = await Run(env, args);
+
+        Assert.Equal(2, exit);
+        Assert.StartsWith("::error::gitops-deploy was started with", output, StringComparison.Ordinal);
+        Assert.Contains("Remove 'args:'", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ghs_fromARGS123", output + error, StringComparison.Ordinal);
+        Assert.DoesNotContain("--gitops-repository", output + error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_bad_flag_exits_two_with_usage_on_stderr()
     {
