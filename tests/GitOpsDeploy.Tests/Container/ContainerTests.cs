@@ -16,7 +16,7 @@ public sealed class ContainerTests : GitOpsFixture
 
     private sealed record ContainerRun(int ExitCode, string Stdout, string Stderr, IReadOnlyDictionary<string, string> Outputs, string OutputFile, string Summary, TimeSpan Elapsed);
 
-    private async Task<ContainerRun> RunContainer(Dictionary<string, string> inputs, params string[] args)
+    private async Task<ContainerRun> RunContainer(Dictionary<string, string> inputs, string[]? args = null, string? containerName = null)
     {
         var temp = Directory.CreateTempSubdirectory("runner-temp-").FullName;
         try
@@ -43,7 +43,7 @@ public sealed class ContainerTests : GitOpsFixture
             }
 
             var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var arg in new[] { "run", "--rm", "--network", "host", "--workdir", "/github/workspace", "-v", $"{workspace}:/github/workspace", "-v", $"{commands}:/github/file_commands" })
+            foreach (var arg in new[] { "run", "--rm", "--name", containerName ?? "gitops-deploy-" + Guid.NewGuid().ToString("N")[..8], "--network", "host", "--workdir", "/github/workspace", "-v", $"{workspace}:/github/workspace", "-v", $"{commands}:/github/file_commands" })
             {
                 start.ArgumentList.Add(arg);
             }
@@ -57,7 +57,7 @@ public sealed class ContainerTests : GitOpsFixture
             }
 
             start.ArgumentList.Add(Image!);
-            foreach (var arg in args)
+            foreach (var arg in args ?? [])
             {
                 start.ArgumentList.Add(arg);
             }
@@ -125,7 +125,7 @@ public sealed class ContainerTests : GitOpsFixture
     public async Task Args_given_with_the_step_are_refused_instead_of_replacing_the_inputs()
     {
         SkipWithoutImage();
-        var result = await RunContainer(Inputs(), "--help");
+        var result = await RunContainer(Inputs(), ["--help"]);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("Remove 'args:'", result.Stdout, StringComparison.Ordinal);
@@ -144,7 +144,7 @@ public sealed class ContainerTests : GitOpsFixture
     public async Task The_image_starts_and_prints_its_help()
     {
         SkipWithoutImage();
-        var help = await RunContainer([], "--help");
+        var help = await RunContainer([], ["--help"]);
 
         Assert.True(help.ExitCode == 0, help.Stdout + help.Stderr);
         Assert.Contains("--gitops-repository", help.Stdout, StringComparison.Ordinal);
