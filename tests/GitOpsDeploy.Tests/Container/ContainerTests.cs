@@ -149,4 +149,43 @@ public sealed class ContainerTests : GitOpsFixture
         Assert.True(help.ExitCode == 0, help.Stdout + help.Stderr);
         Assert.Contains("--gitops-repository", help.Stdout, StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public async Task Docker_stop_during_a_slow_github_call_ends_the_deployment_inactive_before_the_kill()
+    {
+        SkipWithoutImage();
+        GitHub.Inject(new InjectedFailure { Method = "POST", PathSuffix = "/repos/acme/gitops/pulls", Status = 500, Delay = TimeSpan.FromSeconds(60) });
+        var name = "gitops-deploy-stop-" + Guid.NewGuid().ToString("N")[..8];
+        var run = RunContainer(Inputs(("mode", "pull-request"), ("token", SourceToken)), containerName: name);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!GitHub.Requests.Any(r => r.StartsWith("POST /api/v3/repos/acme/gitops/pulls", StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline && !run.IsCompleted, "the container never reached the pull request call");
+            await Task.Delay(100);
+        }
+
+        // docker stop sends SIGTERM and kills after 10 s: the run must report and exit before that.
+        var clock = Stopwatch.StartNew();
+        Docker("stop", "--time", "10", name);
+        var result = await run;
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(9), $"stopped after {clock.Elapsed}");
+        Assert.True(result.ExitCode == 1, $"exit {result.ExitCode}\n{result.Stdout}{result.Stderr}");
+        Assert.Equal("inactive", Assert.Single(App.Deployments).LastState);
+    }
+
+    private static void Docker(params string[] args)
+    {
+        var start = new ProcessStartInfo("docker") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var error = process.StandardError.ReadToEndAsync();
+        process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, error.Result);
+    }
 }
