@@ -26,7 +26,27 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     /// libgit2 blocks its thread; on cancellation the clone is abandoned at once (its transfer callback
     /// stops it soon after), so the run reports and exits within the runner's grace period.
     /// </summary>
+    /// <summary>Clone attempts for a failure that may pass (a reset connection, a 5xx); authentication, permission and not-found fail at once.</summary>
+    public int CloneAttempts { get; init; } = 3;
+
     public async Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await CloneOnceAsync(branch, depth, cancellationToken);
+            }
+            catch (DeployException e) when (e.Kind == ErrorKind.Transient && attempt < CloneAttempts)
+            {
+                var wait = TimeSpan.FromMilliseconds(500 * attempt * (0.5 + Random.Shared.NextDouble()));
+                logger.LogWarning("Clone failed ({Reason}); trying again in {Delay} ms", e.Message, (int)wait.TotalMilliseconds);
+                await Task.Delay(wait, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<IGitOpsCheckout> CloneOnceAsync(string? branch, int depth, CancellationToken cancellationToken)
     {
         var clone = Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken);
         try

@@ -48,6 +48,9 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     /// <summary>Runs before an API request is handled ("PATCH", "/repos/acme/gitops/pulls/1"): lets a test act between two calls of a run.</summary>
     public Func<string, string, Task>? BeforeApi { get; set; }
 
+    /// <summary>The next this many git requests are answered 502 (a flaky proxy in front of the git host).</summary>
+    public int FailNextGitRequests { get; set; }
+
     /// <summary>The next push is applied, then the connection is dropped before the client reads the answer.</summary>
     public bool LoseNextPushAnswer { get; set; }
 
@@ -148,6 +151,13 @@ public sealed partial class FakeGitHub : IAsyncDisposable
             }
 
             await context.Response.WriteAsync(message);
+            return;
+        }
+
+        if (FailNextGitRequests > 0)
+        {
+            FailNextGitRequests--;
+            context.Response.StatusCode = 502;
             return;
         }
 

@@ -6,8 +6,6 @@ namespace GitOpsDeploy.Tests.App;
 /// <summary>The real program as the runner starts it: a cancellation mid-call must not leave the deployment in_progress.</summary>
 public sealed class SigtermTests : GitOpsFixture
 {
-    private const string Sha = "0123456789abcdef0123456789abcdef01234567";
-
     /// <summary>Starts the built program the way the runner starts the container's entrypoint: INPUT_* and GITHUB_* variables.</summary>
     private Process Start(params (string Name, string Value)[] inputs)
     {
@@ -15,21 +13,20 @@ public sealed class SigtermTests : GitOpsFixture
         var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
         var program = Path.Combine(ConventionTests.RepoRoot(), "src", "GitOpsDeploy", "bin", configuration, "net10.0", "gitops-deploy.dll");
         var start = new ProcessStartInfo("dotnet", $"\"{program}\"") { RedirectStandardOutput = true, RedirectStandardError = true };
-        var environment = new Dictionary<string, string>
+        var environment = ActionRun.RunnerContext(GitHub);
+        foreach (var (name, value) in new Dictionary<string, string>
         {
-            ["GITHUB_ACTIONS"] = "true",
-            ["GITHUB_SERVER_URL"] = GitHub.ServerUrl,
-            ["GITHUB_API_URL"] = GitHub.ServerUrl + "/api/v3",
-            ["GITHUB_REPOSITORY"] = "acme/app",
-            ["GITHUB_SHA"] = Sha,
-            ["GITHUB_RUN_ID"] = "7",
             ["INPUT_GITOPS-REPOSITORY"] = "acme/gitops",
             ["INPUT_GITOPS-TOKEN"] = WriteToken,
             ["INPUT_TOKEN"] = SourceToken,
             ["INPUT_ENVIRONMENT"] = "staging",
             ["INPUT_IMAGES"] = "web=ghcr.io/acme/web:9.0.0",
             ["INPUT_MODE"] = "pull-request",
-        };
+        })
+        {
+            environment[name] = value;
+        }
+
         foreach (var (name, value) in inputs)
         {
             environment["INPUT_" + name.ToUpperInvariant()] = value;

@@ -25,18 +25,10 @@ public sealed class ContainerTests : GitOpsFixture
             var commands = Directory.CreateDirectory(Path.Combine(temp, "_runner_file_commands")).FullName;
             File.WriteAllText(Path.Combine(commands, "set_output"), string.Empty);
             File.WriteAllText(Path.Combine(commands, "step_summary"), string.Empty);
-            var environment = new Dictionary<string, string>
-            {
-                ["GITHUB_ACTIONS"] = "true",
-                ["GITHUB_OUTPUT"] = "/github/file_commands/set_output",
-                ["GITHUB_STEP_SUMMARY"] = "/github/file_commands/step_summary",
-                ["GITHUB_WORKSPACE"] = "/github/workspace",
-                ["GITHUB_SERVER_URL"] = GitHub.ServerUrl,
-                ["GITHUB_API_URL"] = GitHub.ServerUrl + "/api/v3",
-                ["GITHUB_REPOSITORY"] = "acme/app",
-                ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
-                ["GITHUB_RUN_ID"] = "4242",
-            };
+            var environment = ActionRun.RunnerContext(GitHub);
+            environment["GITHUB_OUTPUT"] = "/github/file_commands/set_output";
+            environment["GITHUB_STEP_SUMMARY"] = "/github/file_commands/step_summary";
+            environment["GITHUB_WORKSPACE"] = "/github/workspace";
             foreach (var (name, value) in inputs)
             {
                 environment["INPUT_" + name.ToUpperInvariant()] = value;

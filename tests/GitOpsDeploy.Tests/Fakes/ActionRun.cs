@@ -31,17 +31,9 @@ public static class ActionRun
             var summaryFile = Path.Combine(dir, "summary");
             File.WriteAllText(outputFile, string.Empty);
             File.WriteAllText(summaryFile, string.Empty);
-            var environment = new Dictionary<string, string>
-            {
-                ["GITHUB_ACTIONS"] = "true",
-                ["GITHUB_OUTPUT"] = outputFile,
-                ["GITHUB_STEP_SUMMARY"] = summaryFile,
-                ["GITHUB_SERVER_URL"] = github.ServerUrl,
-                ["GITHUB_API_URL"] = github.ServerUrl + "/api/v3",
-                ["GITHUB_REPOSITORY"] = "acme/app",
-                ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
-                ["GITHUB_RUN_ID"] = "4242",
-            };
+            var environment = RunnerContext(github);
+            environment["GITHUB_OUTPUT"] = outputFile;
+            environment["GITHUB_STEP_SUMMARY"] = summaryFile;
             foreach (var (name, value) in inputs)
             {
                 environment["INPUT_" + name.ToUpperInvariant()] = value;
@@ -78,6 +70,17 @@ public static class ActionRun
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>The variables the runner sets for every step, pointing at the fake: GITHUB_ACTIONS and the GITHUB_* facts of the app repository's run.</summary>
+    public static Dictionary<string, string> RunnerContext(FakeGitHub github) => new()
+    {
+        ["GITHUB_ACTIONS"] = "true",
+        ["GITHUB_SERVER_URL"] = github.ServerUrl,
+        ["GITHUB_API_URL"] = github.ServerUrl + "/api/v3",
+        ["GITHUB_REPOSITORY"] = "acme/app",
+        ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
+        ["GITHUB_RUN_ID"] = "4242",
+    };
 
     /// <summary>Parses <c>name&lt;&lt;DELIM</c> blocks the way the runner's FileCommandManager does.</summary>
     public static Dictionary<string, string> ParseOutputs(string text)

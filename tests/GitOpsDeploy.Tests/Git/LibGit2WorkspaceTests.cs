@@ -55,6 +55,29 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_clone_that_meets_a_passing_server_error_is_tried_again()
+    {
+        github.FailNextGitRequests = 2;
+        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance);
+        using var checkout = await workspace.CheckoutAsync(null, 1, default);
+
+        Assert.Equal(repo.Head(), checkout.HeadSha);
+        Assert.Equal(0, github.FailNextGitRequests);
+    }
+
+    [Fact]
+    public async Task A_clone_with_a_refused_token_is_not_tried_again()
+    {
+        var workspace = new LibGit2Workspace(Remote(), "ghs_WRONGtoken000000", NullLogger<LibGit2Workspace>.Instance);
+        var before = github.Requests.Count;
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => workspace.CheckoutAsync(null, 1, default));
+
+        Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
+        Assert.True(github.Requests.Count - before <= 2, $"{github.Requests.Count - before} requests");
+    }
+
+    [Fact]
     public async Task Clone_is_shallow_and_bare()
     {
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "second");
