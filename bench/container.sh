@@ -2,7 +2,8 @@
 # Container figures for docs/benchmarks.md, in one run: image size (uncompressed, and gzip as a registry
 # pull transfers it), the application's own share of it, and --help start-up inside the container
 # against a baseline (the same image running /bin/true: docker's own cost) and against the same
-# binary copied out of the image and run on the host. Medians of 5.
+# binary copied out of the image and run on the host; the same for a whole push run (the embedded
+# example). Medians of 5.
 # Usage: bench/container.sh IMAGE
 set -euo pipefail
 image="$1"
@@ -20,3 +21,7 @@ inside=$(for _ in 1 2 3 4 5; do ms docker run --rm --network host "$image" --hel
 baseline=$(for _ in 1 2 3 4 5; do ms docker run --rm --network host --entrypoint /bin/true "$image"; done | median)
 outside=$(for _ in 1 2 3 4 5; do ms "$work/app/gitops-deploy" --help; done | median)
 echo "--help: ${inside} ms in the container, ${baseline} ms for docker run of /bin/true in the same image (so ~$((inside - baseline)) ms is ours), ${outside} ms for the same binary on the host"
+# A whole push run: the embedded example clones, edits, commits and pushes a local gitops repository.
+push_in=$(for _ in 1 2 3 4 5; do ms docker run --rm --network host "$image" example; done | median)
+push_out=$(for _ in 1 2 3 4 5; do ms "$work/app/gitops-deploy" example; done | median)
+echo "push run (gitops-deploy example): ${push_in} ms in the container (~$((push_in - baseline)) ms beyond docker run), ${push_out} ms on the host"
