@@ -1,11 +1,12 @@
 using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Git;
 
-/// <summary>Builds the git adapter for a run's options.</summary>
+/// <summary>Builds the git adapter (snapshots and publisher over libgit2) for a run's repository and token.</summary>
 public sealed class GitWorkspaceFactory(ILoggerFactory loggers, SecretMasker masker)
 {
     /// <summary>Where clones go (tests point this at their own folder).</summary>
@@ -13,6 +14,16 @@ public sealed class GitWorkspaceFactory(ILoggerFactory loggers, SecretMasker mas
 
     public Action<string>? OnCloned { get; init; }
 
-    public IGitOpsWorkspace Create(GitOpsRemote remote, string? token) =>
-        new LibGit2Workspace(remote, token, loggers.CreateLogger<LibGit2Workspace>()) { TempRoot = TempRoot, OnCloned = OnCloned, Masker = masker };
+    public LibGit2Workspace Create(GitOpsRemote remote, string? token) =>
+        new(remote, token, loggers.CreateLogger<LibGit2Workspace>()) { TempRoot = TempRoot, OnCloned = OnCloned, Masker = masker };
+}
+
+public static class GitModule
+{
+    /// <summary>The git adapter's registrations; a registration made before this one (a test's) wins.</summary>
+    public static IServiceCollection AddGitOpsGit(this IServiceCollection services)
+    {
+        services.TryAddSingleton<GitWorkspaceFactory>();
+        return services;
+    }
 }

@@ -7,8 +7,12 @@ using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Git;
 
-/// <summary>A bare clone at the tip of one branch. Commits are built from trees and blobs, never from a working tree.</summary>
-internal sealed class LibGit2Checkout : IGitOpsCheckout
+/// <summary>
+/// A bare clone at the tip of one branch. Commits are built from trees and blobs, never from a working
+/// tree. History deepens itself: fetching into a shallow clone breaks libgit2, so a deeper clone of the
+/// same branch is made beside this one, and its history is read from this clone's tip.
+/// </summary>
+internal sealed class LibGit2Checkout : IGitOpsSnapshot
 {
     private const string PushRef = "refs/heads/gitops-deploy-push";
 
@@ -19,9 +23,12 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
     private readonly SecretMasker masker;
     private readonly ILogger logger;
     private readonly Commit head;
+    private readonly Func<int, LibGit2Checkout> clone;
+    private LibGit2Checkout? deeper;
 
-    public LibGit2Checkout(Repository repo, string dir, GitOpsRemote remote, GitAuth auth, SecretMasker masker, ILogger logger)
+    public LibGit2Checkout(Repository repo, string dir, GitOpsRemote remote, GitAuth auth, SecretMasker masker, ILogger logger, Func<int, LibGit2Checkout> clone)
     {
+        this.clone = clone;
         this.masker = masker;
         this.repo = repo;
         this.dir = dir;
@@ -39,21 +46,48 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
 
     public IRepositoryTree Tree { get; }
 
-    public bool IsShallow => repo.Info.IsShallow;
-
     public IReadOnlyList<HistoryEntry> History(int max)
     {
+        var entries = Walk(repo, head, max);
+        if (entries.Count >= max || !repo.Info.IsShallow)
+        {
+            return entries;
+        }
+
+        // As deep as asked (the whole history past a few thousand): the planning steps grow their asks 5x.
+        var depth = max >= 2000 ? 0 : max;
+        if (deeper is null || (deeper.repo.Info.IsShallow && Walk(deeper.repo, deeper.Find(head.Sha), max).Count < max))
+        {
+            deeper?.Dispose();
+            logger.LogInformation("The clone holds {Count} commits, {Max} are needed; cloning again with {Depth}", entries.Count, max, depth == 0 ? "full history" : $"depth {depth}");
+            deeper = clone(depth);
+            if (deeper.Find(head.Sha) is null && depth != 0)
+            {
+                // The branch moved further than the deeper clone reaches: take it all.
+                deeper.Dispose();
+                deeper = clone(0);
+            }
+        }
+
+        return deeper.Find(head.Sha) is { } tip ? Walk(deeper.repo, tip, max) : entries;
+    }
+
+    public IRepositoryTree? TreeAt(string sha) =>
+        (Find(sha) ?? deeper?.Find(sha)) is { } commit ? new CommitTree(commit) : null;
+
+    private Commit? Find(string sha) =>
+        ObjectId.TryParse(sha, out var id) && repo.ObjectDatabase.Contains(id) ? repo.Lookup<Commit>(id) : null;
+
+    private static List<HistoryEntry> Walk(Repository repository, Commit? from, int max)
+    {
         var entries = new List<HistoryEntry>();
-        for (var commit = head; commit is not null && entries.Count < max; commit = commit.Parents.FirstOrDefault())
+        for (var commit = from; commit is not null && entries.Count < max; commit = commit.Parents.FirstOrDefault())
         {
             entries.Add(new HistoryEntry(commit.Sha, commit.Message, commit.Committer.When));
         }
 
         return entries;
     }
-
-    public IRepositoryTree? TreeAt(string sha) =>
-        ObjectId.TryParse(sha, out var id) && repo.ObjectDatabase.Contains(id) && repo.Lookup<Commit>(id) is { } commit ? new CommitTree(commit) : null;
 
     public string Commit(IReadOnlyList<FileChange> changes, CommitAuthor author, string message, DateTimeOffset when)
     {
@@ -87,10 +121,10 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
     }
 
     /// <summary>Abandoned at once on cancellation; libgit2's progress callbacks then stop the transfer.</summary>
-    public Task<PushOutcome> PushAsync(string sha, string branch, bool force, CancellationToken cancellationToken) =>
+    public Task<PublishOutcome> PushAsync(string sha, string branch, bool force, CancellationToken cancellationToken) =>
         Task.Run(() => Push(sha, branch, force, cancellationToken), cancellationToken).WaitAsync(cancellationToken);
 
-    private PushOutcome Push(string sha, string branch, bool force, CancellationToken cancellationToken)
+    private PublishOutcome Push(string sha, string branch, bool force, CancellationToken cancellationToken)
     {
         repo.Refs.Add(PushRef, new ObjectId(sha), allowOverwrite: true);
         string? rejection = null;
@@ -107,9 +141,9 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
             var origin = repo.Network.Remotes["origin"];
             repo.Network.Push(origin, $"{(force ? "+" : string.Empty)}{PushRef}:refs/heads/{branch}", options);
         }
-        catch (NonFastForwardException)
+        catch (NonFastForwardException e)
         {
-            return PushOutcome.RejectedNonFastForward;
+            return new PublishOutcome.LostRace(e.Message);
         }
         catch (LibGit2SharpException e)
         {
@@ -118,7 +152,7 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
             {
                 // The server applied the push but its answer was lost (connection reset): the ref says what happened.
                 logger.LogWarning("The answer to the push of {Branch} was lost ({Reason}), but the server has {Sha}: pushed", branch, e.Message, sha);
-                return PushOutcome.Pushed;
+                return new PublishOutcome.Published(sha);
             }
 
             throw error;
@@ -126,17 +160,16 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
 
         if (rejection is null)
         {
-            return PushOutcome.Pushed;
+            return new PublishOutcome.Published(sha);
         }
 
         if (GitErrors.IsLostRace(rejection))
         {
             logger.LogDebug("Push of {Branch} lost a race: {Reason}", branch, rejection);
-            return PushOutcome.RejectedNonFastForward;
+            return new PublishOutcome.LostRace(rejection);
         }
 
-        throw new DeployException(ErrorKind.PushRejected,
-            $"{remote.Display} rejected the push to '{branch}': {rejection}. A server hook or branch protection refused it; use mode 'pull-request' for protected branches");
+        return new PublishOutcome.Rejected(rejection);
     }
 
     /// <summary>Reads the branch on the server (ls-remote); false when it cannot be read.</summary>
@@ -156,6 +189,7 @@ internal sealed class LibGit2Checkout : IGitOpsCheckout
 
     public void Dispose()
     {
+        deeper?.Dispose();
         repo.Dispose();
         LibGit2Workspace.TryDelete(dir, logger);
     }

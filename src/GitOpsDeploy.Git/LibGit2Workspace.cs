@@ -7,11 +7,12 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Git;
 
 /// <summary>
-/// Clones the gitops repository with libgit2: bare (nothing is checked out: only the overlay's
-/// blobs are read), shallow over HTTP, authenticated by a credentials callback so the token is
-/// never part of a URL or of <c>.git/config</c>.
+/// The snapshot and publisher ports over libgit2: a snapshot is a bare clone (nothing is checked
+/// out: only the overlay's blobs are read), shallow over HTTP, authenticated by a credentials
+/// callback so the token is never part of a URL or of <c>.git/config</c>; publishing commits in that
+/// clone and pushes.
 /// </summary>
-public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger<LibGit2Workspace> logger) : IGitOpsWorkspace
+public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger<LibGit2Workspace> logger) : IGitOpsSnapshots, IPublisher
 {
     /// <summary>Where clones are made (default: the system temp folder).</summary>
     public string? TempRoot { get; init; }
@@ -22,14 +23,24 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     /// <summary>Masks secrets in commit messages (a message template may echo anything).</summary>
     public SecretMasker Masker { get; init; } = new();
 
-    /// <summary>
-    /// libgit2 blocks its thread; on cancellation the clone is abandoned at once (its transfer callback
-    /// stops it soon after), so the run reports and exits within the runner's grace period.
-    /// </summary>
     /// <summary>Clone attempts for a failure that may pass (a reset connection, a 5xx); authentication, permission and not-found fail at once.</summary>
     public int CloneAttempts { get; init; } = 3;
 
-    public async Task<IGitOpsCheckout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken)
+    public async Task<IGitOpsSnapshot> ReadAsync(string? branch, int historyHint, CancellationToken cancellationToken) =>
+        await CheckoutAsync(branch, historyHint, cancellationToken);
+
+    public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken)
+    {
+        var checkout = Own(onTopOf);
+        var sha = checkout.Commit(commit.Files, commit.Author, commit.Message, commit.When);
+        return Task.FromResult(new CommitDraft(checkout.HeadSha, sha, checkout.Diff(checkout.HeadSha, sha)));
+    }
+
+    public async Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken) =>
+        await Own(onTopOf).PushAsync(draft.Sha, branch, force: kind == PublishKind.Replace, cancellationToken);
+
+    /// <summary>Clones <paramref name="branch"/> (null: the remote's default branch) with <paramref name="depth"/> commits of history (0: all).</summary>
+    internal async Task<LibGit2Checkout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -46,9 +57,13 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
         }
     }
 
-    private async Task<IGitOpsCheckout> CloneOnceAsync(string? branch, int depth, CancellationToken cancellationToken)
+    /// <summary>
+    /// libgit2 blocks its thread; on cancellation the clone is abandoned at once (its transfer callback
+    /// stops it soon after), so the run reports and exits within the runner's grace period.
+    /// </summary>
+    private async Task<LibGit2Checkout> CloneOnceAsync(string? branch, int depth, CancellationToken cancellationToken)
     {
-        var clone = Task.Run<IGitOpsCheckout>(() => Clone(branch, depth, cancellationToken), cancellationToken);
+        var clone = Task.Run(() => Clone(branch, depth, cancellationToken), cancellationToken);
         try
         {
             return await clone.WaitAsync(cancellationToken);
@@ -86,7 +101,8 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
             Repository.Clone(remote.Url, dir, options);
             var repo = new Repository(dir);
             OnCloned?.Invoke(dir);
-            return new LibGit2Checkout(repo, dir, remote, auth, Masker, logger);
+            // A step that needs older commits than this clone holds gets a deeper clone of the same branch.
+            return new LibGit2Checkout(repo, dir, remote, auth, Masker, logger, deeper => Clone(branch ?? repo.Head.FriendlyName, deeper, CancellationToken.None));
         }
         catch (Exception e) when (e is LibGit2SharpException or IOException)
         {
@@ -95,6 +111,9 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
             throw GitErrors.Translate(e, remote, auth, branch is null ? "clone" : $"clone branch '{branch}' of");
         }
     }
+
+    private static LibGit2Checkout Own(IGitOpsSnapshot snapshot) =>
+        snapshot as LibGit2Checkout ?? throw new InvalidOperationException("the git publisher publishes on top of its own snapshots");
 
     internal static void TryDelete(string dir, ILogger logger)
     {

@@ -28,7 +28,8 @@ public sealed class GitHubConnection(string apiUrl, string? graphQlUrl, TimeProv
 
     public HttpMessageHandler? InnerHandler { get; init; }
 
-    public IGitHubClient Create(string token)
+    /// <summary>A client for <paramref name="token"/>; its HTTP adapter goes into <paramref name="owned"/> for the owner to dispose.</summary>
+    public IGitHubClient Create(string token, ICollection<IDisposable>? owned = null)
     {
         var handler = new OutgoingRequestGuard([BaseAddress, GraphQlAddress], masker)
         {
@@ -38,11 +39,13 @@ public sealed class GitHubConnection(string apiUrl, string? graphQlUrl, TimeProv
                 InnerHandler = InnerHandler ?? new HttpClientHandler { AllowAutoRedirect = false },
             },
         };
+        var adapter = new HttpClientAdapter(() => handler);
+        owned?.Add(adapter);
         var connection = new Connection(
             new ProductHeaderValue("gitops-deploy", Version),
             BaseAddress,
             new InMemoryCredentialStore(new Credentials(token)),
-            new HttpClientAdapter(() => handler),
+            adapter,
             new SimpleJsonSerializer());
         return new GitHubClient(connection);
     }

@@ -4,9 +4,11 @@ using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.GitHub;
 
-/// <summary>Builds the GitHub adapters for the run's host; tests shorten the retry delays.</summary>
-public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMasker masker)
+/// <summary>Builds the GitHub adapters for the run's host and disposes their HTTP clients with itself; tests shorten the retry delays.</summary>
+public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMasker masker) : IDisposable
 {
+    private readonly List<IDisposable> owned = [];
+
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
     public GitHubConnection Connection(string apiUrl, string? graphQlUrl = null) => new(apiUrl, graphQlUrl, time, loggers, masker) { RetryBaseDelay = RetryBaseDelay };
@@ -14,9 +16,20 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
     public IPullRequests PullRequests(string apiUrl, string? graphQlUrl, string token, string repository)
     {
         var connection = Connection(apiUrl, graphQlUrl);
-        return new OctokitPullRequests(connection.Create(token), repository, connection.GraphQlAddress);
+        return new OctokitPullRequests(connection.Create(token, owned), repository, connection.GraphQlAddress);
     }
 
     public IDeployments Deployments(string apiUrl, string token, string repository) =>
-        new OctokitDeployments(Connection(apiUrl).Create(token), repository, loggers.CreateLogger<OctokitDeployments>());
+        new OctokitDeployments(Connection(apiUrl).Create(token, owned), repository, loggers.CreateLogger<OctokitDeployments>());
+
+    public void Dispose()
+    {
+        foreach (var client in owned)
+        {
+            client.Dispose();
+        }
+
+        owned.Clear();
+        GC.SuppressFinalize(this);
+    }
 }

@@ -17,7 +17,23 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     public async Task<RepositorySettings> GetRepositoryAsync(CancellationToken cancellationToken)
     {
         var repo = await Call(() => client.Repository.Get(owner, name), "read the repository settings", "metadata: read", cancellationToken);
-        return new RepositorySettings(repo.DefaultBranch, repo.AllowAutoMerge ?? false);
+        var methods = new HashSet<MergeMethod>();
+        if (repo.AllowMergeCommit ?? true)
+        {
+            methods.Add(MergeMethod.Merge);
+        }
+
+        if (repo.AllowSquashMerge ?? true)
+        {
+            methods.Add(MergeMethod.Squash);
+        }
+
+        if (repo.AllowRebaseMerge ?? true)
+        {
+            methods.Add(MergeMethod.Rebase);
+        }
+
+        return new RepositorySettings(repo.DefaultBranch, repo.AllowAutoMerge ?? false) { MergeMethods = methods };
     }
 
     public async Task<string> ViewerLoginAsync(CancellationToken cancellationToken)
@@ -68,21 +84,33 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     public Task RequestReviewersAsync(int number, IReadOnlyList<string> reviewers, IReadOnlyList<string> teamReviewers, CancellationToken cancellationToken) =>
         Call(() => client.PullRequest.ReviewRequest.Create(owner, name, number, new PullRequestReviewRequest(reviewers.ToList(), teamReviewers.ToList())), $"request reviewers on #{number}", "pull-requests: write (and members: read for teams)", cancellationToken);
 
-    public async Task<MergeResult> MergeAsync(int number, string headSha, MergeMethod method, string commitTitle, CancellationToken cancellationToken)
+    /// <summary>
+    /// PUT /merge with the head we pushed; GitHub's answers are decided here, once: 409 (head modified),
+    /// 405 with its message (method not allowed) or with the pull request's mergeable_state (behind,
+    /// dirty, blocked, not computed yet), and a 405 on a pull request that is already merged (our
+    /// merge went through but its answer was lost).
+    /// </summary>
+    public async Task<MergeOutcome> MergeAsync(int number, string headSha, MergeMethod method, string commitTitle, CancellationToken cancellationToken)
     {
         var request = new MergePullRequest { Sha = headSha, MergeMethod = Method(method), CommitTitle = $"{commitTitle} (#{number})" };
+        string refusal;
         try
         {
             var merge = await client.PullRequest.Merge(owner, name, number, request).WaitAsync(cancellationToken);
-            return merge.Merged ? new MergeResult(MergeResultKind.Merged, merge.Sha, merge.Message) : new MergeResult(MergeResultKind.NotMergeable, null, merge.Message);
+            if (merge.Merged)
+            {
+                return new MergeOutcome(MergeOutcomeKind.Merged, merge.Message) { Sha = merge.Sha };
+            }
+
+            refusal = merge.Message;
         }
         catch (PullRequestNotMergeableException e)
         {
-            return new MergeResult(MergeResultKind.NotMergeable, null, GitHubErrors.Detail(e));
+            refusal = GitHubErrors.Detail(e);
         }
         catch (PullRequestMismatchException e)
         {
-            return new MergeResult(MergeResultKind.HeadModified, null, GitHubErrors.Detail(e));
+            return new MergeOutcome(MergeOutcomeKind.Rebuild, $"the head changed since we pushed it ({GitHubErrors.Detail(e)})");
         }
         catch (ApiException e)
         {
@@ -92,6 +120,28 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
         {
             throw GitHubErrors.Network(e, $"merge pull request #{number}", repository);
         }
+
+        if (refusal.Contains("not allowed on this repository", StringComparison.OrdinalIgnoreCase))
+        {
+            return new MergeOutcome(MergeOutcomeKind.MethodNotAllowed, refusal);
+        }
+
+        var current = await Call(() => client.PullRequest.Get(owner, name, number), $"read pull request #{number}", "pull-requests: read", cancellationToken);
+        if (current.Merged)
+        {
+            return new MergeOutcome(MergeOutcomeKind.Merged, "merged (the answer to our merge request was lost)") { Sha = current.MergeCommitSha };
+        }
+
+        var state = current.MergeableState?.StringValue;
+        return state switch
+        {
+            "behind" => new MergeOutcome(MergeOutcomeKind.Rebuild, $"it is behind {current.Base?.Ref}"),
+            // The head is exactly what we pushed: the conflict is with what landed on the base since, and re-planning resolves it.
+            "dirty" when current.Head?.Sha == headSha => new MergeOutcome(MergeOutcomeKind.Rebuild, $"it conflicts with changes that landed on {current.Base?.Ref} since"),
+            "dirty" => new MergeOutcome(MergeOutcomeKind.Conflict, refusal) { HeadSha = current.Head?.Sha },
+            "blocked" => new MergeOutcome(MergeOutcomeKind.Blocked, refusal),
+            _ => new MergeOutcome(MergeOutcomeKind.NotReady, $"{refusal}, state '{state ?? "unknown"}'"),
+        };
     }
 
     /// <summary>GraphQL <c>enablePullRequestAutoMerge</c> (no REST API exists), sent through the same connection.</summary>
@@ -156,7 +206,6 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
         pr.Body ?? string.Empty,
         pr.Labels?.Select(l => l.Name).ToList() ?? [])
     {
-        MergeableState = pr.MergeableState?.StringValue,
         MergeCommitSha = pr.MergeCommitSha,
         Author = pr.User?.Login ?? string.Empty,
     };

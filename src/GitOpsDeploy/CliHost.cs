@@ -44,7 +44,7 @@ public static class CliHost
         if (actions)
         {
             using var host = BuildHost(environment, stdout, stderr, actions: true, overrides);
-            var inputs = ActionInputs.Read(environment, DeployVerb.InputNames());
+            var inputs = ActionInputs.Read(environment, InputCatalogue.InputNames);
             return await host.Services.GetRequiredService<DeployCommand>().RunAsync(inputs, cancellationToken);
         }
 
@@ -119,51 +119,66 @@ public static class CliHost
         services.AddSingleton(ActionInputs.Context(environment));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IActionRuntime>(actions ? new ActionsRuntime(environment, console) : new TerminalRuntime(console));
-        services.AddSingleton<GitWorkspaceFactory>();
-        services.AddSingleton<GitHubFactory>();
+        // A test's registrations come first: each module only adds what is not registered yet.
+        overrides?.Invoke(services);
+        services.AddGitOpsGit().AddGitOpsGitHub().AddGitOpsArgoCd().AddGitOpsPrometheus();
         services.AddSingleton<IDeployServices, DeployServices>();
         services.AddSingleton<DeployCommand>();
         services.AddSingleton<ExampleCommand>();
         services.AddSingleton<InitCommand>();
-        overrides?.Invoke(services);
         return builder.Build();
     }
 
-    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ActionContext context, ILoggerFactory loggers) : IDeployServices
+    /// <summary>Picks the adapters a request needs; the modules above own how each is built.</summary>
+    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, ActionContext context, ILoggerFactory loggers) : IDeployServices
     {
-        public IGitOpsWorkspace Workspace(DeployOptions options) => git.Create(options.GitOps, options.GitOpsToken);
-
-        public IPullRequests? PullRequests(DeployOptions options)
+        public DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned)
         {
-            if (!options.UsesPullRequest)
+            var workspace = git.Create(request.GitOps, request.GitOpsToken);
+            return new DeployPorts(workspace, workspace)
             {
-                return null;
-            }
-
-            var token = options.GitOpsToken ?? throw DeployException.Input("gitops-token", $"is required for mode '{options.Mode}' (it opens pull requests on {options.GitOps.Display})");
-            return github.PullRequests(context.ApiUrl!, context.GraphQlUrl, token, options.GitOps.Repository!);
+                PullRequests = PullRequests(request),
+                Deployments = Deployments(request),
+                ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
+                Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
+            };
         }
 
-        public IDeployments? Deployments(DeployOptions options)
+        private IPullRequests? PullRequests(DeployRequest request)
         {
-            if (!options.Deployment || options.SourceRepository is null || context.ApiUrl is null)
+            if (!request.Landing.UsesPullRequest)
             {
                 return null;
             }
 
-            if (options.Token is null)
-            {
-                loggers.CreateLogger<DeployServices>().LogWarning("No 'token' for {Repository}: skipping the GitHub Deployment (pass token: ${{{{ github.token }}}} or set deployment: false)", options.SourceRepository);
-                return null;
-            }
-
-            return github.Deployments(context.ApiUrl, options.Token, options.SourceRepository);
+            var token = request.GitOpsToken ?? throw DeployException.Input("gitops-token", $"is required for mode '{request.Landing.Mode}' (it opens pull requests on {request.GitOps.Display})");
+            return github.PullRequests(context.ApiUrl!, context.GraphQlUrl, token, request.GitOps.Repository!);
         }
 
-        public IArgoCd? ArgoCd(DeployOptions options) =>
-            options.ArgoCd is { } argo ? new HttpArgoCd(argo.Server, argo.Token, argo.Insecure) : null;
+        private IDeployments? Deployments(DeployRequest request)
+        {
+            if (!request.Reporting.Deployment || request.Source.Repository is null || context.ApiUrl is null)
+            {
+                return null;
+            }
 
-        public IMetricsSink? Metrics(DeployOptions options) =>
-            options.PushgatewayUrl is { } url ? new HttpPushgateway(url) : null;
+            if (request.Token is null)
+            {
+                loggers.CreateLogger<DeployServices>().LogWarning("No 'token' for {Repository}: skipping the GitHub Deployment (pass token: ${{{{ github.token }}}} or set deployment: false)", request.Source.Repository);
+                return null;
+            }
+
+            return github.Deployments(context.ApiUrl, request.Token, request.Source.Repository);
+        }
+
+        private static T Own<T>(T client, ICollection<IDisposable> owned)
+        {
+            if (client is IDisposable disposable)
+            {
+                owned.Add(disposable);
+            }
+
+            return client;
+        }
     }
 }

@@ -1,106 +1,117 @@
-using System.Text;
 using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Images;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Tests.Doubles;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
 
-/// <summary>The orchestration against substitutes of our own ports.</summary>
+/// <summary>Push mode's orchestration against in-memory snapshot and publisher ports.</summary>
+[Trait("Tier", "Unit")]
 public sealed class DeployRunnerTests
 {
-    private readonly IGitOpsWorkspace workspace = Substitute.For<IGitOpsWorkspace>();
+    private const string One = "images:\n- name: web\n  newTag: \"1\"\n";
     private readonly IActionRuntime runtime = Substitute.For<IActionRuntime>();
-    private readonly List<IGitOpsCheckout> checkouts = [];
 
-    private static DeployOptions Options(bool dryRun = false) => new()
-    {
-        GitOps = new GitOpsRemote(RemoteKind.Url, "https://git.example.com/acme/gitops.git", "acme/gitops"),
-        Environment = "staging",
-        OverlayPath = "environments/staging",
-        Images = [ImageSpec.Parse("web:2")],
-        Settings = [],
-        Author = new CommitAuthor("bot", "bot@example.com"),
-        DryRun = dryRun,
-        PushAttempts = 3,
-        RetryDelay = TimeSpan.FromMilliseconds(1),
-    };
+    private static MemoryGitOps Remote(string kustomization) =>
+        new(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = kustomization });
 
-    private void Remote(string kustomization, params PushOutcome[] pushes)
-    {
-        var queue = new Queue<PushOutcome>(pushes);
-        workspace.CheckoutAsync(Arg.Any<string?>(), Arg.Any<int>(), Arg.Any<CancellationToken>()).Returns(_ =>
-        {
-            var checkout = Substitute.For<IGitOpsCheckout>();
-            checkout.Branch.Returns("main");
-            checkout.HeadSha.Returns($"base{checkouts.Count}");
-            checkout.Tree.Returns(new RepoPathTests.InMemoryTree(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = kustomization }));
-            checkout.Commit(default!, default!, default!, default).ReturnsForAnyArgs($"new{checkouts.Count}");
-            checkout.Diff(default!, default!).ReturnsForAnyArgs("diff");
-            checkout.PushAsync(default!, default!, default, default).ReturnsForAnyArgs(_ => queue.Dequeue());
-            checkouts.Add(checkout);
-            return checkout;
-        });
-    }
-
-    private DeployRunner Runner() => new(workspace, null, null, null, null, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+    private DeployRunner Runner(MemoryGitOps git) => new(new DeployPorts(git, git), runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
     [Fact]
     public async Task Commits_and_pushes_a_change_once()
     {
-        Remote("images:\n- name: web\n  newTag: \"1\"\n", PushOutcome.Pushed);
-        var result = await Runner().RunAsync(Options(), default);
+        var git = Remote(One);
+        var result = await Runner(git).RunAsync(TestRequests.Parse(), default);
 
         Assert.Equal(DeployOperation.Pushed, result.Operation);
         Assert.Equal("new0", result.CommitSha);
-        var change = Assert.Single(checkouts[0].ReceivedCalls(), c => c.GetMethodInfo().Name == "Commit").GetArguments()[0] as IReadOnlyList<FileChange>;
-        Assert.Equal("images:\n- name: web\n  newTag: \"2\"\n", Encoding.UTF8.GetString(Assert.Single(change!).Content!));
-        checkouts[0].Received(1).Dispose();
+        Assert.Equal("images:\n- name: web\n  newTag: \"2\"\n", git.DraftedFile(0, "environments/staging/kustomization.yaml"));
+        Assert.Equal(("new0", "main", PublishKind.Advance), Assert.Single(git.Published));
+        Assert.True(git.Snapshots[0].Disposed);
     }
 
     [Fact]
     public async Task Does_not_commit_when_nothing_changes()
     {
-        Remote("images:\n- name: web\n  newTag: \"2\"\n");
-        var result = await Runner().RunAsync(Options(), default);
+        var git = Remote("images:\n- name: web\n  newTag: \"2\"\n");
+        var result = await Runner(git).RunAsync(TestRequests.Parse(), default);
 
         Assert.Equal(DeployOperation.None, result.Operation);
-        checkouts[0].DidNotReceiveWithAnyArgs().Commit(default!, default!, default!, default);
+        Assert.False(result.Changed);
+        Assert.Empty(git.Drafts);
     }
 
     [Fact]
     public async Task A_dry_run_never_pushes()
     {
-        Remote("images:\n- name: web\n  newTag: \"1\"\n");
-        var result = await Runner().RunAsync(Options(dryRun: true), default);
+        var git = Remote(One);
+        var result = await Runner(git).RunAsync(TestRequests.Parse(("dry-run", "true")), default);
 
         Assert.Equal(DeployOperation.DryRun, result.Operation);
         Assert.Equal("diff", result.Diff);
-        await checkouts[0].DidNotReceiveWithAnyArgs().PushAsync(default!, default!, default, default);
+        Assert.Empty(git.Published);
     }
 
     [Fact]
-    public async Task A_lost_race_reclones_and_reapplies()
+    public async Task A_lost_race_rereads_and_replans_on_the_new_tip()
     {
-        Remote("images:\n- name: web\n  newTag: \"1\"\n", PushOutcome.RejectedNonFastForward, PushOutcome.Pushed);
-        var result = await Runner().RunAsync(Options(), default);
+        // The second read sees what the winner wrote: the edit is re-applied to it, never a stale copy.
+        var git = new MemoryGitOps(read => new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = read == 0 ? One : "images:\n- name: web\n  newTag: \"1\"\n- name: worker\n  newTag: \"7\"\n",
+        });
+        git.Answer(MemoryGitOps.LostRace, MemoryGitOps.Pushed);
+        var result = await Runner(git).RunAsync(TestRequests.Parse(), default);
 
-        Assert.Equal(2, checkouts.Count);
+        Assert.Equal(2, git.Snapshots.Count);
         Assert.Equal(2, result.Attempts);
         Assert.Equal("new1", result.CommitSha);
-        checkouts[0].Received(1).Dispose();
+        Assert.Equal("images:\n- name: web\n  newTag: \"2\"\n- name: worker\n  newTag: \"7\"\n", git.DraftedFile(1, "environments/staging/kustomization.yaml"));
+        Assert.All(git.Snapshots, s => Assert.True(s.Disposed));
     }
 
     [Fact]
     public async Task Gives_up_after_the_bounded_number_of_attempts()
     {
-        Remote("images:\n- name: web\n  newTag: \"1\"\n", PushOutcome.RejectedNonFastForward, PushOutcome.RejectedNonFastForward, PushOutcome.RejectedNonFastForward);
-        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(), default));
+        var git = Remote(One);
+        git.Answer(MemoryGitOps.LostRace, MemoryGitOps.LostRace, MemoryGitOps.LostRace);
+        var error = await Assert.ThrowsAsync<DeployException>(() => Runner(git).RunAsync(TestRequests.Parse(), default));
 
         Assert.Equal(ErrorKind.Conflict, error.Kind);
-        Assert.Contains("gave up after 3 attempts", error.Message, StringComparison.Ordinal);
-        Assert.Equal(3, checkouts.Count);
+        Assert.Contains("main of acme/gitops kept moving: gave up after 3 attempts", error.Message, StringComparison.Ordinal);
+        Assert.Equal(3, git.Snapshots.Count);
+    }
+
+    [Fact]
+    public async Task A_rejected_publish_fails_at_once_with_the_servers_reason()
+    {
+        var git = Remote(One);
+        git.Answer(_ => new PublishOutcome.Rejected("GH006: Protected branch update failed for refs/heads/main."));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Runner(git).RunAsync(TestRequests.Parse(), default));
+
+        Assert.Equal(ErrorKind.PushRejected, error.Kind);
+        Assert.Contains("rejected the push to 'main': GH006: Protected branch update failed", error.Message, StringComparison.Ordinal);
+        Assert.Single(git.Snapshots);
+    }
+
+    [Fact]
+    public async Task Several_targets_are_written_in_one_commit()
+    {
+        var git = new MemoryGitOps(new Dictionary<string, string>
+        {
+            ["clusters/eu/web/kustomization.yaml"] = One,
+            ["clusters/us/web/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"2\"\n",
+        });
+        var request = TestRequests.Parse(("environment", "eu, us"), ("overlay-path", "clusters/{{ environment }}/web"));
+
+        var result = await Runner(git).RunAsync(request, default);
+
+        var commit = Assert.Single(git.Drafts);
+        Assert.Equal("clusters/eu/web/kustomization.yaml", Assert.Single(commit.Files).Path);
+        Assert.Equal(["eu", "us"], result.Targets.Select(t => t.Target.Environment));
+        Assert.Equal([DeployOperation.Pushed, DeployOperation.None], result.Targets.Select(result.OperationOf));
+        Assert.Contains("\nEnvironment: eu\n", commit.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Environment: us", commit.Message, StringComparison.Ordinal);
     }
 }

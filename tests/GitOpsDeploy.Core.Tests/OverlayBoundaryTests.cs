@@ -142,13 +142,13 @@ public sealed class OverlayBoundaryTests
     [InlineData("HEAD")]
     [InlineData("a@{b")]
     [InlineData("a\u007fb")]
-    public void Branch_names_follow_gits_rules_for_every_component(string name) => Assert.False(DeployOptions.IsValidBranch(name));
+    public void Branch_names_follow_gits_rules_for_every_component(string name) => Assert.False(RequestParser.IsValidBranch(name));
 
     [Theory]
     [InlineData("gitops-deploy/staging/web")]
     [InlineData("release/v1.2")]
     [InlineData("a.b/c_d")]
-    public void Ordinary_branch_names_are_valid(string name) => Assert.True(DeployOptions.IsValidBranch(name));
+    public void Ordinary_branch_names_are_valid(string name) => Assert.True(RequestParser.IsValidBranch(name));
 }
 
 /// <summary>A Helm values folder (no kustomization) is a target for <c>set</c>; <c>images</c> still needs a kustomization.</summary>
@@ -185,5 +185,5 @@ public sealed class HelmValuesFolderTests
     [InlineData("clusters/production/web", "clusters/staging/web")]
     [InlineData("apps/web-prod", "environments/staging")]
     public void Promotion_reads_the_overlay_of_the_source_environment_in_the_same_layout(string? overlayPath, string expected) =>
-        Assert.Equal(expected, DeployOptions.SourceOverlay(overlayPath, "production", "staging"));
+        Assert.Equal(expected, RequestParser.SourceOverlay(overlayPath, "production", "staging"));
 }

@@ -7,6 +7,7 @@ using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Tests;
 
+[Trait("Tier", "Unit")]
 public sealed class PolicyTests
 {
     // Wednesday 2026-11-25 is in GMT (UTC+0) in London; 2026-07-01 is a BST (UTC+1) Wednesday.
@@ -46,17 +47,11 @@ public sealed class PolicyTests
 
     private static OverlayEdit Edit(ImageEntry after) => new("o", "o/k", [new FileChange("o/k", [1])], [new ImageChange(null, after)], []);
 
-    private static DeployOptions Options(string environment, PolicyOptions policy, bool force = false) => new()
-    {
-        GitOps = new GitOpsRemote(RemoteKind.Url, "u", "d"),
-        Environment = environment,
-        OverlayPath = "o",
-        Images = [ImageSpec.Parse("web:1")],
-        Settings = [],
-        Author = new CommitAuthor("b", "b@e"),
-        Policy = policy,
-        Force = force,
-    };
+    private static (PolicyOptions Policy, DeployTarget Target, bool Force) Options(string environment, PolicyOptions policy, bool force = false, bool? production = null) =>
+        (policy, new DeployTarget(environment, "o", production ?? environment.Contains("prod", StringComparison.OrdinalIgnoreCase)), force);
+
+    private static void Check((PolicyOptions Policy, DeployTarget Target, bool Force) options, OverlayEdit edit, DateTimeOffset now) =>
+        PolicyGate.Check(options.Policy, options.Target, options.Force, edit, now);
 
     [Fact]
     public void Outside_the_window_is_refused_unless_forced()
@@ -65,11 +60,11 @@ public sealed class PolicyTests
         var sunday = DateTimeOffset.Parse("2026-11-29T11:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
         var edit = Edit(new ImageEntry("web", "ghcr.io/acme/web", "1", null));
 
-        var error = Assert.Throws<DeployException>(() => PolicyGate.Check(Options("production", policy), edit, sunday));
+        var error = Assert.Throws<DeployException>(() => Check(Options("production", policy), edit, sunday));
         Assert.Equal(ErrorKind.Policy, error.Kind);
         Assert.Contains("policy deploy-window: 2026-11-29 11:00 UTC is outside the deploy window", error.Message, StringComparison.Ordinal);
         Assert.Contains("it next opens Mon 2026-11-30 09:00 +00:00", error.Message, StringComparison.Ordinal);
-        PolicyGate.Check(Options("production", policy, force: true), edit, sunday);
+        Check(Options("production", policy, force: true), edit, sunday);
     }
 
     [Theory]
@@ -83,7 +78,7 @@ public sealed class PolicyTests
     {
         var options = Options(environment, PolicyOptions.None with { AllowMutableTags = allow });
         var edit = Edit(new ImageEntry("web", "ghcr.io/acme/web", tag, digest));
-        var error = Record.Exception(() => PolicyGate.Check(options, edit, DateTimeOffset.UtcNow));
+        var error = Record.Exception(() => Check(options, edit, DateTimeOffset.UtcNow));
         Assert.Equal(refused, error is DeployException { Kind: ErrorKind.Policy } e && e.Message.StartsWith("policy mutable-tags:", StringComparison.Ordinal));
     }
 
@@ -91,8 +86,25 @@ public sealed class PolicyTests
     public void Images_must_come_from_an_allowed_registry()
     {
         var options = Options("staging", PolicyOptions.None with { AllowedRegistries = ["ghcr.io/acme/", "registry.example.com/"] });
-        PolicyGate.Check(options, Edit(new ImageEntry("web", "ghcr.io/acme/web", "1", null)), DateTimeOffset.UtcNow);
-        var error = Assert.Throws<DeployException>(() => PolicyGate.Check(options, Edit(new ImageEntry("web", "docker.io/evil/web", "1", null)), DateTimeOffset.UtcNow));
+        Check(options, Edit(new ImageEntry("web", "ghcr.io/acme/web", "1", null)), DateTimeOffset.UtcNow);
+        var error = Assert.Throws<DeployException>(() => Check(options, Edit(new ImageEntry("web", "docker.io/evil/web", "1", null)), DateTimeOffset.UtcNow));
         Assert.Contains("policy allowed-registries: image 'web' would come from 'docker.io/evil/web'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("live", "true", true)]
+    [InlineData("prod-mirror", "false", false)]
+    [InlineData("production", "auto", true)]
+    [InlineData("staging", "auto", false)]
+    public void The_production_environment_input_decides_the_mutable_tag_policy(string environment, string production, bool refused)
+    {
+        // The same flag the deployment reports as production_environment: production is defined once, in the request.
+        var request = Doubles.TestRequests.Parse(("environment", environment), ("production-environment", production));
+        var edit = Edit(new ImageEntry("web", "ghcr.io/acme/web", "latest", null));
+
+        var error = Record.Exception(() => PolicyGate.Check(request.Policy, request.Targets[0], false, edit, DateTimeOffset.UtcNow));
+
+        Assert.Equal(refused, request.Targets[0].Production);
+        Assert.Equal(refused, error is DeployException { Kind: ErrorKind.Policy });
     }
 }

@@ -1,50 +1,40 @@
 using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Overlay;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Tests.Doubles;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
 
 /// <summary>The pull request and deployment decisions, against substitutes of our own ports.</summary>
+[Trait("Tier", "Unit")]
 public sealed class PullRequestFlowTests
 {
     private const string Sha = "0123456789abcdef0123456789abcdef01234567";
-    private readonly IGitOpsWorkspace workspace = Substitute.For<IGitOpsWorkspace>();
     private readonly IPullRequests prs = Substitute.For<IPullRequests>();
     private readonly IDeployments deployments = Substitute.For<IDeployments>();
     private readonly IActionRuntime runtime = Substitute.For<IActionRuntime>();
     private const string Viewer = "deploy-app[bot]";
     private readonly List<DeploymentState> states = [];
     private readonly List<(long Id, DeploymentState State)> otherStates = [];
-    private int clones;
-    private int pushes;
-    private string pushed = string.Empty;
-    private PushOutcome[] pushOutcomes = [PushOutcome.Pushed];
+    private readonly MemoryGitOps git = new(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n" });
+
+    private int Clones => git.Snapshots.Count;
+
+    private int Pushes => git.Published.Count;
+
+    private string Pushed => git.Published.Count > 0 ? git.Published[^1].Sha : string.Empty;
 
     public PullRequestFlowTests()
     {
-        workspace.CheckoutAsync(default, default, default).ReturnsForAnyArgs(_ =>
-        {
-            var checkout = Substitute.For<IGitOpsCheckout>();
-            checkout.Branch.Returns("main");
-            checkout.HeadSha.Returns($"base{clones}");
-            checkout.Tree.Returns(new RepoPathTests.InMemoryTree(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n" }));
-            checkout.Commit(default!, default!, default!, default).ReturnsForAnyArgs($"head{clones}");
-            checkout.Diff(default!, default!).ReturnsForAnyArgs("diff");
-            checkout.PushAsync(default!, default!, default, default).ReturnsForAnyArgs(c =>
-            {
-                pushed = c.ArgAt<string>(0);
-                return pushOutcomes[Math.Min(pushes++, pushOutcomes.Length - 1)];
-            });
-            clones++;
-            return checkout;
-        });
+        prs.GetRepositoryAsync(default).ReturnsForAnyArgs(new RepositorySettings("main", AllowAutoMerge: false));
         prs.ViewerLoginAsync(default).ReturnsForAnyArgs(Viewer);
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([]);
         // GitHub answers with the head it sees: the one this run pushed.
-        prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body ?? string.Empty, headSha: pushed));
+        prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body ?? string.Empty, headSha: Pushed));
         deployments.CreateAsync(default!, default).ReturnsForAnyArgs(new DeploymentInfo(99, "u"));
         deployments.SetStatusAsync(default, default!, default).ReturnsForAnyArgs(Task.CompletedTask)
             .AndDoes(c =>
@@ -63,35 +53,22 @@ public sealed class PullRequestFlowTests
     /// <summary>The marker a run of ours leaves on the last line of a body (same environment, app and change set as these tests).</summary>
     private static string OurBody(long? deployment = null, string digest = "0") =>
         "Deploys web.\n\n" + new PullRequestMarker("staging", "acme/app",
-            PullRequestMarker.ChangeSetOf(new("environments/staging", "k", [], [new(null, new ImageEntry("web", null, "2", null))], [])), deployment, digest).Render();
+            PullRequestMarker.ChangeSetOf(new OverlayEdit("environments/staging", "k", [], [new(null, new ImageEntry("web", null, "2", null))], [])), deployment?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty, digest).Render();
 
-    private static PullRequestInfo Pr(int number, string? body = null, string? state = null, IReadOnlyList<string>? labels = null, string head = "gitops-deploy/staging/web", string headSha = "headsha", string author = Viewer) =>
-        new(number, $"https://git.example.com/acme/gitops/pull/{number}", head, headSha, "main", true, false, $"PR_{number}", "t", body ?? OurBody(), labels ?? []) { MergeableState = state, Author = author };
+    private static PullRequestInfo Pr(int number, string? body = null, IReadOnlyList<string>? labels = null, string head = "gitops-deploy/staging/web", string headSha = "headsha", string author = Viewer) =>
+        new(number, $"https://git.example.com/acme/gitops/pull/{number}", head, headSha, "main", true, false, $"PR_{number}", "t", body ?? OurBody(), labels ?? []) { Author = author };
 
-    private static DeployOptions Options(DeployMode mode) => new()
-    {
-        GitOps = new GitOpsRemote(RemoteKind.GitHub, "https://git.example.com/acme/gitops.git", "acme/gitops") { Repository = "acme/gitops" },
-        Environment = "staging",
-        OverlayPath = "environments/staging",
-        Images = [ImageSpec.Parse("web:2")],
-        Settings = [],
-        Author = new CommitAuthor("bot", "bot@example.com"),
-        Mode = mode,
-        PullRequestBranch = "gitops-deploy/staging/web",
-        SourceRepository = "acme/app",
-        SourceSha = Sha,
-        Token = "t",
-        PushAttempts = 3,
-        RetryDelay = TimeSpan.FromMilliseconds(1),
-    };
+    private static DeployRequest Options(DeployMode mode, params (string, string)[] inputs) =>
+        TestRequests.Parse([("mode", RequestParser.Modes.First(m => m.Value == mode).Key), .. inputs]);
 
-    private DeployRunner Runner() => new(workspace, prs, deployments, null, null, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+    private DeployRunner Runner() => new(new DeployPorts(git, git) { PullRequests = prs, Deployments = deployments }, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+
+    private static MergeOutcome Outcome(MergeOutcomeKind kind, string? sha = null) => new(kind, kind.ToString()) { Sha = sha, HeadSha = "someone-elses-head" };
 
     [Fact]
     public async Task A_blocked_merge_falls_back_to_auto_merge_when_the_repository_allows_it()
     {
-        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(new MergeResult(MergeResultKind.NotMergeable, null, "review required"));
-        prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7, state: "blocked"));
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(Outcome(MergeOutcomeKind.Blocked));
         prs.GetRepositoryAsync(default).ReturnsForAnyArgs(new RepositorySettings("main", AllowAutoMerge: true));
         prs.EnableAutoMergeAsync(default!, default, default).ReturnsForAnyArgs(new AutoMergeResult(AutoMergeResultKind.Enabled, "ok"));
 
@@ -104,8 +81,7 @@ public sealed class PullRequestFlowTests
     [Fact]
     public async Task A_blocked_merge_fails_when_auto_merge_is_not_allowed()
     {
-        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(new MergeResult(MergeResultKind.NotMergeable, null, "review required"));
-        prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7, state: "blocked"));
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(Outcome(MergeOutcomeKind.Blocked));
         prs.GetRepositoryAsync(default).ReturnsForAnyArgs(new RepositorySettings("main", AllowAutoMerge: false));
 
         var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.Merge), default));
@@ -118,38 +94,35 @@ public sealed class PullRequestFlowTests
     [Fact]
     public async Task A_conflict_fails_without_another_attempt()
     {
-        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(new MergeResult(MergeResultKind.NotMergeable, null, "not mergeable"));
-        prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7, state: "dirty"));
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(Outcome(MergeOutcomeKind.Conflict));
 
         var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.Merge), default));
 
         Assert.Equal(ErrorKind.Conflict, error.Kind);
-        Assert.Equal(1, clones);
+        Assert.Equal(1, Clones);
     }
 
     [Fact]
     public async Task A_base_that_moved_rebuilds_the_branch_and_merges_on_the_next_attempt()
     {
         prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(
-            new MergeResult(MergeResultKind.NotMergeable, null, "behind"),
-            new MergeResult(MergeResultKind.Merged, "merged-sha", "ok"));
-        prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7, state: "behind"));
+            Outcome(MergeOutcomeKind.Rebuild),
+            Outcome(MergeOutcomeKind.Merged, "merged-sha"));
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([], [Pr(7)]);
-        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: pushed));
+        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: Pushed));
 
         var result = await Runner().RunAsync(Options(DeployMode.Merge), default);
 
         Assert.Equal(DeployOperation.Merged, result.Operation);
         Assert.Equal("merged-sha", result.CommitSha);
-        Assert.Equal(2, clones);
+        Assert.Equal(2, Clones);
         Assert.Equal([DeploymentState.InProgress, DeploymentState.Success], states);
     }
 
     [Fact]
     public async Task Uncomputed_mergeability_is_asked_again_a_bounded_number_of_times()
     {
-        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(new MergeResult(MergeResultKind.NotMergeable, null, "not mergeable"));
-        prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7, state: null));
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(Outcome(MergeOutcomeKind.NotReady));
 
         var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.Merge), default));
 
@@ -207,33 +180,43 @@ public sealed class PullRequestFlowTests
     }
 
     [Fact]
-    public async Task A_conflict_on_a_head_that_is_exactly_ours_rebuilds_the_branch_from_the_new_base()
+    public async Task A_disallowed_merge_method_fails_at_once_before_anything_is_pushed()
     {
-        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(
-            new MergeResult(MergeResultKind.NotMergeable, null, "not mergeable"),
-            new MergeResult(MergeResultKind.Merged, "merged-sha", "ok"));
-        prs.GetAsync(7, default).ReturnsForAnyArgs(_ => Pr(7, state: "dirty", headSha: pushed));
-        prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([], [Pr(7)]);
-        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: pushed));
+        prs.GetRepositoryAsync(default).ReturnsForAnyArgs(new RepositorySettings("main", AllowAutoMerge: true) { MergeMethods = new HashSet<MergeMethod> { MergeMethod.Merge, MergeMethod.Squash } });
 
-        var result = await Runner().RunAsync(Options(DeployMode.Merge), default);
+        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.Merge, ("merge-method", "rebase")), default));
 
-        Assert.Equal(DeployOperation.Merged, result.Operation);
-        Assert.Equal(2, clones);
-        Assert.Equal(2, pushes);
+        Assert.Equal(ErrorKind.Policy, error.Kind);
+        Assert.Contains("input 'merge-method': 'rebase' is not allowed on acme/gitops", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'Allow rebase merging'", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, Pushes);
+        await prs.DidNotReceiveWithAnyArgs().MergeAsync(default, default!, default, default!, default);
+        Assert.Equal([DeploymentState.InProgress, DeploymentState.Failure], states);
+    }
+
+    [Fact]
+    public async Task A_method_refused_only_by_the_merge_itself_fails_without_retrying()
+    {
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(new MergeOutcome(MergeOutcomeKind.MethodNotAllowed, "Squash merges are not allowed on this repository."));
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.Merge), default));
+
+        Assert.Equal(ErrorKind.Policy, error.Kind);
+        Assert.Contains("'squash' is not allowed on acme/gitops (Squash merges are not allowed on this repository.)", error.Message, StringComparison.Ordinal);
+        await prs.ReceivedWithAnyArgs(1).MergeAsync(default, default!, default, default!, default);
+        Assert.Equal(1, Clones);
     }
 
     [Fact]
     public async Task A_merge_whose_answer_was_lost_is_reported_as_merged()
     {
-        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(new MergeResult(MergeResultKind.NotMergeable, null, "Pull Request is not mergeable"));
-        prs.GetAsync(7, default).ReturnsForAnyArgs(Pr(7) with { Open = false, Merged = true, MergeCommitSha = "merge-commit" });
+        prs.MergeAsync(default, default!, default, default!, default).ReturnsForAnyArgs(Outcome(MergeOutcomeKind.Merged, "merge-commit"));
 
         var result = await Runner().RunAsync(Options(DeployMode.Merge), default);
 
         Assert.Equal(DeployOperation.Merged, result.Operation);
         Assert.Equal("merge-commit", result.CommitSha);
-        Assert.Equal(1, clones);
+        Assert.Equal(1, Clones);
         Assert.Equal([DeploymentState.InProgress, DeploymentState.Success], states);
     }
 
@@ -249,7 +232,7 @@ public sealed class PullRequestFlowTests
         Assert.Equal(ErrorKind.Conflict, error.Kind);
         Assert.Contains("#5", error.Message, StringComparison.Ordinal);
         Assert.Contains("will not push over it", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, pushes);
+        Assert.Equal(0, Pushes);
         await prs.DidNotReceiveWithAnyArgs().UpdateAsync(default, default!, default!, default);
         await prs.DidNotReceiveWithAnyArgs().CloseAsync(default, default!, default);
         Assert.Equal([DeploymentState.InProgress, DeploymentState.Failure], states);
@@ -258,23 +241,23 @@ public sealed class PullRequestFlowTests
     [Fact]
     public async Task The_base_branch_as_head_branch_is_refused_before_anything_is_pushed()
     {
-        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.PullRequest) with { PullRequestBranch = "main" }, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.PullRequest, ("pull-request-branch", "main")), default));
 
         Assert.Equal(ErrorKind.InvalidInput, error.Kind);
         Assert.Contains("input 'pull-request-branch': 'main' is the base branch", error.Message, StringComparison.Ordinal);
-        Assert.Equal(0, pushes);
+        Assert.Equal(0, Pushes);
     }
 
     [Fact]
     public async Task A_head_push_refused_as_a_concurrent_update_is_retried_instead_of_ignored()
     {
-        pushOutcomes = [PushOutcome.RejectedNonFastForward, PushOutcome.Pushed];
+        git.Answer(MemoryGitOps.LostRace, MemoryGitOps.Pushed);
 
         var result = await Runner().RunAsync(Options(DeployMode.PullRequest), default);
 
         Assert.Equal(DeployOperation.Created, result.Operation);
-        Assert.Equal(2, clones);
-        Assert.Equal(pushed, result.CommitSha);
+        Assert.Equal(2, Clones);
+        Assert.Equal(Pushed, result.CommitSha);
         await prs.ReceivedWithAnyArgs(1).CreateAsync(default!, default);
     }
 
@@ -283,19 +266,19 @@ public sealed class PullRequestFlowTests
     {
         prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body, headSha: "pushed-by-another-run"));
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([], [Pr(7, headSha: "pushed-by-another-run")]);
-        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: pushed));
+        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: Pushed));
 
         var result = await Runner().RunAsync(Options(DeployMode.PullRequest), default);
 
         Assert.Equal(DeployOperation.Updated, result.Operation);
-        Assert.Equal(2, pushes);
-        Assert.Equal(pushed, result.PullRequest!.HeadSha);
+        Assert.Equal(2, Pushes);
+        Assert.Equal(Pushed, result.PullRequest!.HeadSha);
     }
 
     [Fact]
     public async Task Superseding_our_older_pull_request_ends_its_deployment_and_leaves_other_image_sets_alone()
     {
-        var otherImages = "x\n\n" + new PullRequestMarker("staging", "acme/app", "0123456789ab", 56, "0").Render();
+        var otherImages = "x\n\n" + new PullRequestMarker("staging", "acme/app", "0123456789ab", "56", "0").Render();
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([Pr(4, OurBody(deployment: 55), head: "gitops-deploy/staging/web-old"), Pr(6, otherImages, head: "gitops-deploy/staging/worker")]);
 
         var result = await Runner().RunAsync(Options(DeployMode.PullRequest), default);

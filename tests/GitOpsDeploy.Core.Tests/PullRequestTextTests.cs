@@ -7,43 +7,38 @@ using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Tests;
 
+[Trait("Tier", "Unit")]
 public sealed class PullRequestTextTests
 {
     private static readonly OverlayEdit Edit = new("environments/staging", "environments/staging/kustomization.yaml",
         [new FileChange("environments/staging/kustomization.yaml", [1])],
         [new ImageChange(new ImageEntry("web", "ghcr.io/acme/web", "1.0.0", null), new ImageEntry("web", "ghcr.io/acme/web", "1.1.0", null))], []);
 
-    private static DeployOptions Options(string? title = null, string? body = null) => new()
+    private static DeployRequest Options(string? title = null, string? body = null)
     {
-        GitOps = new GitOpsRemote(RemoteKind.GitHub, "u", "acme/gitops") { Repository = "acme/gitops" },
-        Environment = "staging",
-        OverlayPath = "environments/staging",
-        Images = [ImageSpec.Parse("web:1.1.0")],
-        Settings = [],
-        Author = new CommitAuthor("b", "b@e"),
-        SourceRepository = "acme/app",
-        SourceSha = "0123456789abcdef0123456789abcdef01234567",
-        PullRequestTitleTemplate = title,
-        PullRequestBodyTemplate = body,
-    };
+        var request = Doubles.TestRequests.Parse(("images", "web:1.1.0"), ("mode", "pull-request"));
+        return request with { Landing = request.Landing with { PullRequestTitleTemplate = title, PullRequestBodyTemplate = body } };
+    }
 
-    private static readonly PullRequestMarker Marker = new("staging", "acme/app", PullRequestMarker.ChangeSetOf(Edit), 42, "00ff00ff00ff00ff");
+    private static readonly IReadOnlyList<TargetEdit> Edits = [new(Options().Targets[0], Edit)];
+
+    private static readonly PullRequestMarker Marker = new("staging", "acme/app", PullRequestMarker.ChangeSetOf(Edit), "42", "00ff00ff00ff00ff");
 
     private static PullRequestInfo Pr(string head, string body, string author = "deploy-app[bot]") =>
         new(7, "https://x/pull/7", head, "abc", "main", true, false, "PR_7", "t", body, []) { Author = author };
 
     [Fact]
     public void Default_title_names_images_and_environment() =>
-        Assert.Equal("Deploy web 1.1.0 to staging", PullRequestText.Title(Options(), Edit));
+        Assert.Equal("Deploy web 1.1.0 to staging", PullRequestText.Title(Options(), Edits));
 
     [Fact]
     public void Titles_are_cut_to_255_characters() =>
-        Assert.Equal(255, PullRequestText.Title(Options(title: new string('t', 400)), Edit).Length);
+        Assert.Equal(255, PullRequestText.Title(Options(title: new string('t', 400)), Edits).Length);
 
     [Fact]
     public void The_body_is_cut_to_githubs_limit_and_keeps_its_marker()
     {
-        var body = PullRequestText.Body(Options(), Edit, new string('+', 100_000), new SourceLinks("https://x/commit", "https://x/compare"), Marker);
+        var body = PullRequestText.Body(Options(), Edits, new string('+', 100_000), new SourceLinks("https://x/commit", "https://x/compare"), Marker);
 
         Assert.True(body.Length <= PullRequestText.MaxBody, $"{body.Length}");
         Assert.Contains("truncated to GitHub's size limit", body, StringComparison.Ordinal);
@@ -53,7 +48,7 @@ public sealed class PullRequestTextTests
     [Fact]
     public void The_default_body_links_the_source_and_the_compare_view()
     {
-        var body = PullRequestText.Body(Options(), Edit, "-a\n+b\n", new SourceLinks("https://git.example.com/acme/app/commit/0123", "https://git.example.com/acme/app/compare/aaa...0123"), Marker);
+        var body = PullRequestText.Body(Options(), Edits, "-a\n+b\n", new SourceLinks("https://git.example.com/acme/app/commit/0123", "https://git.example.com/acme/app/compare/aaa...0123"), Marker);
 
         Assert.Contains("[acme/app@0123456](https://git.example.com/acme/app/commit/0123)", body, StringComparison.Ordinal);
         Assert.Contains("Changes since the previous deployment: https://git.example.com/acme/app/compare/aaa...0123", body, StringComparison.Ordinal);
@@ -64,17 +59,17 @@ public sealed class PullRequestTextTests
     [Fact]
     public void Templates_fill_placeholders()
     {
-        var body = PullRequestText.Body(Options(body: "{{ environment }}: {{ images }} from {{ short-sha }}"), Edit, string.Empty, new SourceLinks(null, null), Marker);
+        var body = PullRequestText.Body(Options(body: "{{ environment }}: {{ images }} from {{ short-sha }}"), Edits, string.Empty, new SourceLinks(null, null), Marker);
         Assert.StartsWith("staging: web 1.1.0 from 0123456", body, StringComparison.Ordinal);
     }
 
     [Fact]
     public void The_digest_changes_with_the_base_or_the_content()
     {
-        var a = PullRequestText.Digest("base1", Edit);
-        Assert.Equal(a, PullRequestText.Digest("base1", Edit));
-        Assert.NotEqual(a, PullRequestText.Digest("base2", Edit));
-        Assert.NotEqual(a, PullRequestText.Digest("base1", Edit with { Files = [new FileChange("environments/staging/kustomization.yaml", [2])] }));
+        var a = PullRequestText.Digest("base1", Edit.Files);
+        Assert.Equal(a, PullRequestText.Digest("base1", Edit.Files));
+        Assert.NotEqual(a, PullRequestText.Digest("base2", Edit.Files));
+        Assert.NotEqual(a, PullRequestText.Digest("base1", [new FileChange("environments/staging/kustomization.yaml", [2])]));
     }
 
     [Fact]
@@ -83,7 +78,7 @@ public sealed class PullRequestTextTests
         var found = PullRequestMarker.Find("Deploys web.\n\n" + Marker.Render() + "\n");
 
         Assert.Equal(Marker, found);
-        Assert.Equal(42, found!.DeploymentId);
+        Assert.Equal("42", found!.Deployments);
     }
 
     [Theory]
@@ -100,7 +95,7 @@ public sealed class PullRequestTextTests
         var worker = Edit with { Images = [new ImageChange(null, new ImageEntry("worker", "ghcr.io/acme/worker", "2.0.0", null))] };
         var newerWeb = Edit with { Images = [new ImageChange(null, new ImageEntry("web", "ghcr.io/acme/web", "9.9.9", null))] };
 
-        Assert.True(Marker.SameTarget(Marker with { Digest = "1111", DeploymentId = 9 }));
+        Assert.True(Marker.SameTarget(Marker with { Digest = "1111", Deployments = "9" }));
         Assert.True(Marker.SameTarget(Marker with { ChangeSet = PullRequestMarker.ChangeSetOf(newerWeb) }));
         Assert.False(Marker.SameTarget(Marker with { ChangeSet = PullRequestMarker.ChangeSetOf(worker) }));
         Assert.False(Marker.SameTarget(Marker with { Environment = "production" }));

@@ -13,6 +13,9 @@ public sealed class ApiRepo(long id, string fullName, FakeRepo? git)
 
     public bool AllowAutoMerge { get; set; }
 
+    /// <summary>The merge methods the repository allows (settings: "Allow merge commits", "Allow squash merging", "Allow rebase merging").</summary>
+    public HashSet<string> MergeMethods { get; } = ["merge", "squash", "rebase"];
+
     /// <summary>Branch protection requiring an approving review: merges answer 405, mergeable_state is "blocked".</summary>
     public bool RequireReviews { get; set; }
 

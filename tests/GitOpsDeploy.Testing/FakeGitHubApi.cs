@@ -345,6 +345,14 @@ public sealed partial class FakeGitHub
             return (405, new { message = "Pull Request is not mergeable", documentation_url = "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request" }, null);
         }
 
+        var requested = body["merge_method"]?.GetValue<string>() ?? "merge";
+        if (!repo.MergeMethods.Contains(requested))
+        {
+            // GitHub's wording, checked before the head and mergeability.
+            var what = requested switch { "squash" => "Squash merges", "rebase" => "Rebase merges", _ => "Merge commits" };
+            return (405, new { message = $"{what} are not allowed on this repository.", documentation_url = "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request" }, null);
+        }
+
         if (body["sha"]?.GetValue<string>() is { } sha && sha != HeadSha(repo, pr))
         {
             return (409, new { message = "Head branch was modified. Review and try the merge again.", documentation_url = "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request" }, null);
@@ -507,6 +515,10 @@ public sealed partial class FakeGitHub
             {
                 reply = Error("Auto merge is not allowed for this repository", "UNPROCESSABLE");
             }
+            else if (!match.Repo.MergeMethods.Contains(method))
+            {
+                reply = Error($"Merge method {method} is not allowed on this repository", "UNPROCESSABLE");
+            }
             else if (MergeableState(match.Repo, match.Pull) == "clean")
             {
                 reply = Error("Pull request Pull request is in clean status", "UNPROCESSABLE");
@@ -605,9 +617,9 @@ public sealed partial class FakeGitHub
         url = $"{ServerUrl}/api/v3/repos/{repo.FullName}",
         default_branch = repo.DefaultBranch,
         allow_auto_merge = repo.AllowAutoMerge,
-        allow_squash_merge = true,
-        allow_merge_commit = true,
-        allow_rebase_merge = true,
+        allow_squash_merge = repo.MergeMethods.Contains("squash"),
+        allow_merge_commit = repo.MergeMethods.Contains("merge"),
+        allow_rebase_merge = repo.MergeMethods.Contains("rebase"),
     };
 
     private object PullJson(ApiRepo repo, FakePull pr)

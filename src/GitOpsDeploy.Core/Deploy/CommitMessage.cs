@@ -13,25 +13,35 @@ public static class CommitMessage
 {
     public static readonly string[] Placeholders = ["environment", "images", "changes", "source-repository", "source-sha", "short-sha", "overlay-path"];
 
-    public static string Build(DeployOptions options, OverlayEdit edit)
+    public static string Build(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {
-        var values = Values(options, edit);
-        var body = options.CommitMessageTemplate is { } template
+        var values = Values(request, edits);
+        var body = request.Landing.CommitMessageTemplate is { } template
             ? MessageTemplate.Render(template, values, "commit-message").TrimEnd()
-            : DefaultMessage(options, edit, values);
-        return body + "\n\n" + Trailers(options, edit);
+            : DefaultMessage(request, edits, values);
+        return body + "\n\n" + Trailers(request, edits);
     }
 
-    public static IReadOnlyDictionary<string, string> Values(DeployOptions options, OverlayEdit edit) => new Dictionary<string, string>
+    /// <summary>The placeholder values; with several targets, each lists every target that changes.</summary>
+    public static IReadOnlyDictionary<string, string> Values(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {
-        ["environment"] = options.Environment,
-        ["images"] = Summary(edit),
-        ["changes"] = ChangeList(edit),
-        ["source-repository"] = options.SourceRepository ?? string.Empty,
-        ["source-sha"] = options.SourceSha ?? string.Empty,
-        ["short-sha"] = options.SourceSha is { Length: >= 7 } sha ? sha[..7] : string.Empty,
-        ["overlay-path"] = edit.OverlayPath,
-    };
+        var changing = Changing(edits);
+        var several = changing.Count > 1;
+        return new Dictionary<string, string>
+        {
+            ["environment"] = string.Join(", ", changing.Select(e => e.Target.Environment)),
+            ["images"] = string.Join("; ", changing.Select(e => Summary(e.Edit)).Distinct(StringComparer.Ordinal)),
+            ["changes"] = string.Join("\n", changing.Select(e => several ? $"{e.Target.Environment}:\n{ChangeList(e.Edit)}" : ChangeList(e.Edit))),
+            ["source-repository"] = request.Source.Repository ?? string.Empty,
+            ["source-sha"] = request.Source.Sha ?? string.Empty,
+            ["short-sha"] = request.Source.ShortSha ?? string.Empty,
+            ["overlay-path"] = string.Join(", ", changing.Select(e => e.Edit.OverlayPath)),
+        };
+    }
+
+    /// <summary>The targets whose overlay changes (all of them when none does, for a message that says so).</summary>
+    public static IReadOnlyList<TargetEdit> Changing(IReadOnlyList<TargetEdit> edits) =>
+        edits.Any(e => e.Edit.Changed) ? edits.Where(e => e.Edit.Changed).ToList() : edits;
 
     /// <summary>"web 1.0.0 -> 1.1.0, worker 2 -> 3" (only what changed).</summary>
     public static string Summary(OverlayEdit edit)
@@ -70,55 +80,68 @@ public static class CommitMessage
     /// <summary>The rendered image reference, without the "NAME=" prefix.</summary>
     public static string Reference(ImageEntry? entry) => entry is null ? "(new)" : entry.ToString()[(entry.Name.Length + 1)..];
 
-    private static string DefaultMessage(DeployOptions options, OverlayEdit edit, IReadOnlyDictionary<string, string> values)
+    private static string DefaultMessage(DeployRequest request, IReadOnlyList<TargetEdit> edits, IReadOnlyDictionary<string, string> values)
     {
-        var verb = edit.Promotion is { } p ? $"promote({p.From} -> {options.Environment})"
-            : edit.Rollback is not null ? $"rollback({options.Environment})" : $"deploy({options.Environment})";
+        var changing = Changing(edits);
+        var first = changing[0].Edit;
+        var verb = first.Promotion is { } p ? $"promote({p.From} -> {values["environment"]})"
+            : first.Rollback is not null ? $"rollback({values["environment"]})" : $"deploy({values["environment"]})";
         var subject = $"{verb}: {values["images"]}";
         if (subject.Length > 72)
         {
-            var count = edit.Images.Count(i => i.Changed) + edit.Values.Count(v => v.Changed);
+            var count = changing.Sum(e => e.Edit.Images.Count(i => i.Changed) + e.Edit.Values.Count(v => v.Changed));
             subject = $"{verb}: update {count} images and values";
         }
 
         var sb = new StringBuilder(subject).Append("\n\n");
-        sb.Append("Update ").Append(edit.OverlayPath);
-        if (options.SourceRepository is not null && options.SourceSha is not null)
+        sb.Append("Update ").Append(values["overlay-path"]);
+        if (request.Source.Repository is not null && request.Source.Sha is not null)
         {
-            sb.Append(" for ").Append(options.SourceRepository).Append('@').Append(values["short-sha"]);
+            sb.Append(" for ").Append(request.Source.Repository).Append('@').Append(values["short-sha"]);
         }
 
         return sb.Append(".\n\n").Append(values["changes"]).ToString();
     }
 
-    private static string Trailers(DeployOptions options, OverlayEdit edit)
+    /// <summary>
+    /// The trailers later runs read: one Environment per changed target, and the Image lines they got
+    /// (every target of one run gets the same change, so the lines are shared).
+    /// </summary>
+    private static string Trailers(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {
+        var changing = Changing(edits);
         var sb = new StringBuilder();
-        if (options.SourceRepository is not null)
+        if (request.Source.Repository is not null)
         {
-            sb.Append("Source-Repository: ").Append(options.SourceRepository).Append('\n');
+            sb.Append("Source-Repository: ").Append(request.Source.Repository).Append('\n');
         }
 
         // A rollback's release is the restored one: its trailers point at the restored build.
-        if ((edit.Rollback is { } restored && !options.SourceShaGiven ? restored.RestoredSource : options.SourceSha) is { } source)
+        var restored = changing.Select(e => e.Edit.Rollback?.RestoredSource).Distinct().ToList();
+        var source = changing.All(e => e.Edit.Rollback is not null) && !request.Source.ShaGiven && restored.Count == 1 ? restored[0] : request.Source.Sha;
+        if (source is not null)
         {
             sb.Append("Source-Commit: ").Append(source).Append('\n');
         }
 
-        sb.Append("Environment: ").Append(options.Environment).Append('\n');
-        if (edit.Rollback is { CurrentCommit: { } rolledBack })
+        foreach (var edit in changing)
+        {
+            sb.Append("Environment: ").Append(edit.Target.Environment).Append('\n');
+        }
+
+        foreach (var rolledBack in changing.Select(e => e.Edit.Rollback?.CurrentCommit).OfType<string>().Distinct())
         {
             sb.Append("Rollback-Of: ").Append(rolledBack).Append('\n');
         }
 
-        if (edit.Promotion is { } promotion)
+        foreach (var promotion in changing.Select(e => e.Edit.Promotion).OfType<Promotion>().Select(p => $"{p.From}@{p.FromSha}").Distinct())
         {
-            sb.Append("Promoted-From: ").Append(promotion.From).Append('@').Append(promotion.FromSha).Append('\n');
+            sb.Append("Promoted-From: ").Append(promotion).Append('\n');
         }
 
-        foreach (var image in edit.Images)
+        foreach (var image in changing.SelectMany(e => e.Edit.Images).Select(i => i.After.ToString()).Distinct(StringComparer.Ordinal))
         {
-            sb.Append("Image: ").Append(image.After).Append('\n');
+            sb.Append("Image: ").Append(image).Append('\n');
         }
 
         return sb.ToString();

@@ -1,3 +1,4 @@
+using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Overlay;
 using GitOpsDeploy.Core.Ports;
 
@@ -16,10 +17,28 @@ public enum DeployOperation
     DryRun,
 }
 
-public sealed record DeployResult(DeployOperation Operation, OverlayEdit Edit, string BaseBranch, string BaseSha)
+/// <summary>What one target got: its edit, its deployment, what Argo CD said, its DORA figures.</summary>
+public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
 {
+    public long? DeploymentId { get; init; }
+
+    /// <summary>What Argo CD said after the change landed, when a server was configured.</summary>
+    public ArgoOutcome? Argo { get; init; }
+
+    /// <summary>DORA metrics of the environment, when asked for.</summary>
+    public DoraMetrics? Dora { get; init; }
+}
+
+/// <summary>How a run ended: one operation for the commit or pull request every target shares, and a result per target.</summary>
+public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<TargetResult> Targets, string BaseBranch, string BaseSha)
+{
+    public DeployResult(DeployOperation operation, IReadOnlyList<TargetEdit> edits, string baseBranch, string baseSha)
+        : this(operation, edits.Select(e => new TargetResult(e.Target, e.Edit)).ToList(), baseBranch, baseSha)
+    {
+    }
+
     /// <summary>True when this run changed the gitops repository (or would have, in a dry run).</summary>
-    public bool Changed { get; init; } = Edit.Changed;
+    public bool Changed { get; init; } = Targets.Any(t => t.Edit.Changed);
 
     /// <summary>The gitops commit that carries the change: the pushed commit, the merge commit, or the PR head.</summary>
     public string? CommitSha { get; init; }
@@ -32,16 +51,27 @@ public sealed record DeployResult(DeployOperation Operation, OverlayEdit Edit, s
 
     public bool Merged { get; init; }
 
-    public long? DeploymentId { get; init; }
+    /// <summary>The first target's edit: the only one in a single-target run.</summary>
+    public OverlayEdit Edit => Targets[0].Edit;
 
-    /// <summary>What Argo CD said after the change landed, when a server was configured.</summary>
-    public ArgoOutcome? Argo { get; init; }
+    /// <summary>The first target's deployment (the single-target outputs report it).</summary>
+    public long? DeploymentId => Targets[0].DeploymentId;
 
-    /// <summary>DORA metrics of the environment, when asked for.</summary>
-    public DoraMetrics? Dora { get; init; }
+    public ArgoOutcome? Argo => Targets[0].Argo;
+
+    public DoraMetrics? Dora => Targets[0].Dora;
+
+    public IReadOnlyList<TargetEdit> Edits => Targets.Select(t => new TargetEdit(t.Target, t.Edit)).ToList();
 
     /// <summary>True when the change is on the base branch (pushed, merged, or already there).</summary>
     public bool Landed => Operation is DeployOperation.Pushed or DeployOperation.Merged || (Operation == DeployOperation.None && PullRequest is null);
+
+    /// <summary>What happened to one target: the shared operation, or none when its overlay already had the change.</summary>
+    public DeployOperation OperationOf(TargetResult target) =>
+        target.Edit.Changed || Operation is DeployOperation.None ? Operation : DeployOperation.None;
+
+    public DeployResult WithTarget(string environment, Func<TargetResult, TargetResult> update) =>
+        this with { Targets = Targets.Select(t => t.Target.Environment == environment ? update(t) : t).ToList() };
 
     public static string OperationName(DeployOperation operation) => operation switch
     {

@@ -9,7 +9,8 @@ namespace GitOpsDeploy.Core.Deploy;
 /// success (the change is on the base branch), queued (waiting for a merge), failure/error, or
 /// inactive on cancellation. A run never leaves a deployment it created in_progress.
 /// </summary>
-public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions options, ActionContext context, TimeProvider time, ILogger logger)
+/// <remarks>One tracker per target: a run to several environments creates one deployment each.</remarks>
+public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest request, DeployTarget target, ActionContext context, TimeProvider time, ILogger logger)
 {
     public const int MaxDescription = 140;
 
@@ -25,14 +26,16 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
     private DeploymentInfo? deployment;
     private DeploymentState? last;
     private bool started;
-    private string? sha = options.SourceSha;
+    private string? sha = request.Source.Sha;
 
     public long? Id => deployment?.Id;
 
-    /// <summary>The deployment task, e.g. <c>deploy:web-app</c> (the source repository's name).</summary>
-    public string Task => "deploy:" + (options.SourceRepository?.Split('/')[^1] ?? "app");
+    public DeployTarget Target => target;
 
-    public bool Enabled => deployments is not null && options.Deployment && options.SourceRepository is not null && sha is { Length: 40 } && !options.DryRun;
+    /// <summary>The deployment task, e.g. <c>deploy:web-app</c> (the source repository's name).</summary>
+    public string Task => "deploy:" + (request.Source.Repository?.Split('/')[^1] ?? "app");
+
+    public bool Enabled => deployments is not null && request.Reporting.Deployment && request.Source.Repository is not null && sha is { Length: 40 } && !request.Landing.DryRun;
 
     /// <summary>Creates the deployment (once); <paramref name="sourceSha"/> replaces the run's commit when the release says which commit it is.</summary>
     public async Task StartAsync(string description, CancellationToken cancellationToken, string? sourceSha = null)
@@ -51,24 +54,24 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
 
         var payload = new Dictionary<string, string>
         {
-            ["gitops_repository"] = options.GitOps.Display,
-            ["environment"] = options.Environment,
-            ["overlay_path"] = options.OverlayPath,
-            ["images"] = string.Join(",", options.Images.Select(i => i.ToString())),
-            ["mode"] = options.Mode.ToString(),
+            ["gitops_repository"] = request.GitOps.Display,
+            ["environment"] = target.Environment,
+            ["overlay_path"] = target.OverlayPath,
+            ["images"] = string.Join(",", request.Change.Images.Select(i => i.ToString())),
+            ["mode"] = request.Landing.Mode.ToString(),
         };
         deployment = await deployments!.CreateAsync(
-            new DeploymentRequest(sha!, options.Environment, options.ProductionEnvironment, Task, Truncate(description), payload),
+            new DeploymentRequest(sha!, target.Environment, target.Production, Task, Truncate(description), payload),
             cancellationToken);
         if (deployment is not null)
         {
-            logger.LogInformation("Created deployment {Id} of {Sha} to {Environment}", deployment.Id, sha, options.Environment);
+            logger.LogInformation("Created deployment {Id} of {Sha} to {Environment}", deployment.Id, sha, target.Environment);
             await SetAsync(DeploymentState.InProgress, description, context.RunUrl, cancellationToken);
         }
     }
 
     public Task<string?> PreviousShaAsync(CancellationToken cancellationToken) =>
-        Enabled ? deployments!.FindPreviousShaAsync(options.Environment, Task, sha!, cancellationToken) : System.Threading.Tasks.Task.FromResult<string?>(null);
+        Enabled ? deployments!.FindPreviousShaAsync(target.Environment, Task, sha!, cancellationToken) : System.Threading.Tasks.Task.FromResult<string?>(null);
 
     /// <summary>The source commit the deployment is (or will be) created on.</summary>
     public string? Sha => sha;
@@ -77,7 +80,7 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
     public Task ProgressAsync(string description, CancellationToken cancellationToken) =>
         deployment is null ? System.Threading.Tasks.Task.CompletedTask : SetAsync(DeploymentState.InProgress, description, context.RunUrl, cancellationToken);
 
-    public async Task FinishAsync(DeployResult result, string? changeUrl, CancellationToken cancellationToken)
+    public async Task FinishAsync(DeployResult result, TargetResult mine, string? changeUrl, CancellationToken cancellationToken)
     {
         if (deployment is null)
         {
@@ -86,9 +89,9 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
 
         if (result.Landed)
         {
-            var what = result.Operation == DeployOperation.None ? "already deployed" : "deployed";
-            var health = result.Argo is { Healthy: true } ? "; Argo CD healthy" : string.Empty;
-            await SetFinalAsync(DeploymentState.Success, $"{CommitMessage.Summary(result.Edit)} {what} to {options.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
+            var what = result.OperationOf(mine) == DeployOperation.None ? "already deployed" : "deployed";
+            var health = mine.Argo is { Healthy: true } ? "; Argo CD healthy" : string.Empty;
+            await SetFinalAsync(DeploymentState.Success, $"{CommitMessage.Summary(mine.Edit)} {what} to {target.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
         }
         else if (result.PullRequest is { } pr)
         {
@@ -100,12 +103,12 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
     /// <summary>Marks the newest deployment of a rolled-back source commit inactive.</summary>
     public async Task MarkInactiveAsync(string sourceSha, string description, CancellationToken cancellationToken)
     {
-        if (deployments is null || !options.Deployment || options.SourceRepository is null)
+        if (deployments is null || !request.Reporting.Deployment || request.Source.Repository is null)
         {
             return;
         }
 
-        if (await deployments.FindLatestAsync(options.Environment, sourceSha, cancellationToken) is { } id && id != deployment?.Id)
+        if (await deployments.FindLatestAsync(target.Environment, sourceSha, cancellationToken) is { } id && id != deployment?.Id)
         {
             await deployments.SetStatusAsync(id, new DeploymentStatus(DeploymentState.Inactive, Truncate(description), context.RunUrl, null), cancellationToken);
             logger.LogInformation("Marked deployment {Id} of {Sha} inactive", id, sourceSha);
@@ -115,7 +118,7 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
     /// <summary>Ends another run's deployment (e.g. of a superseded pull request) as inactive; never fails the run.</summary>
     public async Task EndOtherAsync(long? id, string description, CancellationToken cancellationToken)
     {
-        if (id is not { } other || other == deployment?.Id || deployments is null || !options.Deployment || options.SourceRepository is null)
+        if (id is not { } other || other == deployment?.Id || deployments is null || !request.Reporting.Deployment || request.Source.Repository is null)
         {
             return;
         }
@@ -209,7 +212,7 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployOptions o
 
     private async Task SetAsync(DeploymentState state, string description, string? logUrl, CancellationToken cancellationToken)
     {
-        await deployments!.SetStatusAsync(deployment!.Id, new DeploymentStatus(state, Truncate(description), logUrl, options.EnvironmentUrl), cancellationToken);
+        await deployments!.SetStatusAsync(deployment!.Id, new DeploymentStatus(state, Truncate(description), logUrl, target.EnvironmentUrl), cancellationToken);
         last = state;
     }
 }

@@ -12,13 +12,13 @@ namespace GitOpsDeploy.Core.Deploy;
 /// </summary>
 public static class HoldMarker
 {
-    public static OverlayEdit Apply(DeployOptions options, IGitOpsCheckout checkout, OverlayEdit edit, string? runUrl)
+    public static OverlayEdit Apply(DeployTarget target, Change change, IGitOpsSnapshot checkout, OverlayEdit edit, string? runUrl)
     {
         var path = $"{edit.OverlayPath}/{Rollback.HoldFile}";
         var held = checkout.Tree.KindOf(path) == TreeEntryKind.File;
         if (edit.Rollback is { } rollback)
         {
-            return edit with { Files = [.. edit.Files.Where(f => f.Path != path), new FileChange(path, Content(options, rollback, runUrl))] };
+            return edit with { Files = [.. edit.Files.Where(f => f.Path != path), new FileChange(path, Content(target, rollback, runUrl))] };
         }
 
         if (!held)
@@ -26,25 +26,25 @@ public static class HoldMarker
             return edit;
         }
 
-        if (options.ReleaseHold)
+        if (change.ReleaseHold)
         {
             return edit with { Files = [.. edit.Files, new FileChange(path, null)] };
         }
 
-        if (options.Force)
+        if (change.Force)
         {
             return edit;
         }
 
         var reason = Encoding.UTF8.GetString(checkout.Tree.ReadFile(path)).Split('\n').FirstOrDefault(l => l.StartsWith("reason:", StringComparison.Ordinal))?["reason:".Length..].Trim();
         throw new DeployException(ErrorKind.Policy,
-            $"policy hold: {options.Environment} is on hold after a rollback ({reason ?? path}); deploy with release-hold: true to lift it, or force: true to deploy once anyway");
+            $"policy hold: {target.Environment} is on hold after a rollback ({reason ?? path}); deploy with release-hold: true to lift it, or force: true to deploy once anyway");
     }
 
-    private static byte[] Content(DeployOptions options, Rollback rollback, string? runUrl)
+    private static byte[] Content(DeployTarget target, Rollback rollback, string? runUrl)
     {
         var sb = new StringBuilder();
-        sb.Append("# GitOpsDeploy hold: automated deploys to ").Append(options.Environment).Append(" are refused while this file exists.\n");
+        sb.Append("# GitOpsDeploy hold: automated deploys to ").Append(target.Environment).Append(" are refused while this file exists.\n");
         sb.Append("# Lift it with a deploy that sets release-hold: true (or deploy once with force: true).\n");
         sb.Append("reason: rollback to ").Append(string.Join(", ", rollback.Images.Select(i => i.ToString()))).Append('\n');
         sb.Append("restored-commit: ").Append(rollback.RestoredCommit).Append('\n');

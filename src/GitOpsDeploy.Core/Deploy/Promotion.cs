@@ -16,7 +16,7 @@ public sealed record Promotion(string From, string FromSha, IReadOnlyList<Promot
     public IReadOnlyList<ImageSpec> Specs => Images.Select(i => ImageSpec.Exactly(i.Entry)).ToList();
 
     /// <summary>Reads the source overlay at the tip; <paramref name="names"/> (if any) limits what is promoted.</summary>
-    public static Promotion Resolve(IGitOpsCheckout checkout, string from, string fromOverlay, IReadOnlyList<string> names, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
+    public static Promotion Resolve(IGitOpsSnapshot checkout, string from, string fromOverlay, IReadOnlyList<string> names, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
     {
         var entries = OverlayEditor.ReadImages(checkout.Tree, fromOverlay, "promote-from", helmKeys, names);
         var missing = names.Where(n => entries.All(e => e.Name != n)).ToList();

@@ -17,7 +17,8 @@ public sealed record Landing(LandingKind Kind, string? Sha);
 
 /// <summary>
 /// Opening or updating the one deploy pull request, then merging it, enabling auto-merge, or waiting
-/// for a person: the decisions GitHub's answers call for (405 vs 409, mergeable_state, "clean status").
+/// for a person. The host's answers arrive already decided (<see cref="MergeOutcomeKind"/>); this
+/// class decides what the run does about each.
 /// </summary>
 public sealed class PullRequestLanding(IPullRequests prs, string viewer, IActionRuntime runtime, TimeProvider time, ILogger logger)
 {
@@ -35,7 +36,7 @@ public sealed class PullRequestLanding(IPullRequests prs, string viewer, IAction
     }
 
     public async Task<(PullRequestInfo Pr, DeployOperation Operation)> OpenOrUpdateAsync(
-        DeployOptions options, PullRequestInfo? existing, bool upToDate, string title, string body, string baseBranch, CancellationToken cancellationToken)
+        LandingOptions options, PullRequestInfo? existing, bool upToDate, string title, string body, string baseBranch, CancellationToken cancellationToken)
     {
         using var group = runtime.Group(existing is null ? "Open pull request" : $"Update pull request #{existing.Number}");
         if (existing is not null)
@@ -73,9 +74,10 @@ public sealed class PullRequestLanding(IPullRequests prs, string viewer, IAction
     /// <summary>
     /// Merges with the head sha we pushed. Retries what can succeed (base moved: the caller rebuilds
     /// the branch; mergeability not computed yet: ask again), fails clearly on what cannot (conflict,
-    /// protection), and falls back to auto-merge when branch protection blocks a merge right now.
+    /// protection, a disallowed method), and falls back to auto-merge when branch protection blocks a
+    /// merge right now.
     /// </summary>
-    public async Task<Landing> MergeAsync(DeployOptions options, PullRequestInfo pr, string title, CancellationToken cancellationToken)
+    public async Task<Landing> MergeAsync(LandingOptions options, RepositorySettings settings, string repository, PullRequestInfo pr, string title, CancellationToken cancellationToken)
     {
         using var group = runtime.Group($"Merge pull request #{pr.Number}");
         for (var check = 1; ; check++)
@@ -83,38 +85,19 @@ public sealed class PullRequestLanding(IPullRequests prs, string viewer, IAction
             var merge = await prs.MergeAsync(pr.Number, pr.HeadSha, options.MergeMethod, title, cancellationToken);
             switch (merge.Kind)
             {
-                case MergeResultKind.Merged:
-                    logger.LogInformation("Merged #{Number} as {Sha}", pr.Number, merge.Sha);
+                case MergeOutcomeKind.Merged:
+                    logger.LogInformation("Merged #{Number} as {Sha} ({Message})", pr.Number, merge.Sha, merge.Message);
                     return new Landing(LandingKind.Merged, merge.Sha);
-                case MergeResultKind.HeadModified:
-                    logger.LogWarning("The head of #{Number} changed since we pushed it ({Reason}); rebuilding it", pr.Number, merge.Message);
+                case MergeOutcomeKind.Rebuild:
+                    logger.LogWarning("#{Number} cannot be merged as it is: {Reason}; rebuilding our branch from the new base", pr.Number, merge.Message);
                     return new Landing(LandingKind.Retry, null);
-            }
-
-            var current = await prs.GetAsync(pr.Number, cancellationToken);
-            if (current.Merged)
-            {
-                // Our merge went through but its answer was lost (the retry met the merged PR's 405).
-                logger.LogInformation("#{Number} is merged as {Sha} (the answer to our merge request was lost)", pr.Number, current.MergeCommitSha);
-                return new Landing(LandingKind.Merged, current.MergeCommitSha);
-            }
-
-            var state = current.MergeableState;
-            switch (state)
-            {
-                case "behind":
-                    logger.LogWarning("#{Number} is behind {Base}; updating it from the new base tip", pr.Number, pr.BaseRef);
-                    return new Landing(LandingKind.Retry, null);
-                case "dirty" when current.HeadSha == pr.HeadSha:
-                    // The head is exactly what we pushed: the conflict is with what landed on the base since.
-                    // Re-planning our edit on the new base resolves it; only foreign changes need a person.
-                    logger.LogWarning("#{Number} conflicts with changes that landed on {Base} since; rebuilding our branch from the new base", pr.Number, pr.BaseRef);
-                    return new Landing(LandingKind.Retry, null);
-                case "dirty":
+                case MergeOutcomeKind.Conflict:
                     throw new DeployException(ErrorKind.Conflict,
-                        $"pull request #{pr.Number} conflicts with {pr.BaseRef}, and its head ({current.HeadSha[..Math.Min(7, current.HeadSha.Length)]}) is not the commit this run pushed: someone changed it; resolve it by hand ({pr.Url})");
-                case "blocked":
-                    if (options.Mode == DeployMode.Merge && (await prs.GetRepositoryAsync(cancellationToken)).AllowAutoMerge)
+                        $"pull request #{pr.Number} conflicts with {pr.BaseRef}, and its head ({merge.HeadSha?[..Math.Min(7, merge.HeadSha.Length)]}) is not the commit this run pushed: someone changed it; resolve it by hand ({pr.Url})");
+                case MergeOutcomeKind.MethodNotAllowed:
+                    throw MethodNotAllowed(options.MergeMethod, repository, merge.Message);
+                case MergeOutcomeKind.Blocked:
+                    if (options.Mode == DeployMode.Merge && settings.AllowAutoMerge)
                     {
                         var auto = await prs.EnableAutoMergeAsync(pr, options.MergeMethod, cancellationToken);
                         if (auto.Kind == AutoMergeResultKind.Enabled)
@@ -129,18 +112,41 @@ public sealed class PullRequestLanding(IPullRequests prs, string viewer, IAction
                 default:
                     if (check >= MergeabilityChecks)
                     {
-                        throw new DeployException(ErrorKind.Transient, $"GitHub would not merge pull request #{pr.Number} ({merge.Message}, state '{state ?? "unknown"}') after {check} tries ({pr.Url})");
+                        throw new DeployException(ErrorKind.Transient, $"GitHub would not merge pull request #{pr.Number} ({merge.Message}) after {check} tries ({pr.Url})");
                     }
 
                     // Mergeability is computed in the background after a push: ask again shortly.
-                    logger.LogInformation("GitHub has not decided whether #{Number} can be merged (state {State}); asking again", pr.Number, state ?? "unknown");
+                    logger.LogInformation("GitHub has not decided whether #{Number} can be merged ({Reason}); asking again", pr.Number, merge.Message);
                     await Task.Delay(options.RetryDelay * check, time, cancellationToken);
                     break;
             }
         }
     }
 
-    public async Task<Landing> AutoMergeAsync(DeployOptions options, PullRequestInfo pr, string title, CancellationToken cancellationToken)
+    /// <summary>Refuses a merge method the repository's settings disallow: no retry can change a setting.</summary>
+    public static void RequireAllowed(MergeMethod method, RepositorySettings settings, string repository)
+    {
+        if (!settings.MergeMethods.Contains(method))
+        {
+            throw MethodNotAllowed(method, repository, $"allowed: {string.Join(", ", settings.MergeMethods.Select(InputName).Order(StringComparer.Ordinal))}");
+        }
+    }
+
+    private static DeployException MethodNotAllowed(MergeMethod method, string repository, string detail)
+    {
+        var setting = method switch
+        {
+            MergeMethod.Merge => "Allow merge commits",
+            MergeMethod.Rebase => "Allow rebase merging",
+            _ => "Allow squash merging",
+        };
+        return new DeployException(ErrorKind.Policy,
+            $"input 'merge-method': '{InputName(method)}' is not allowed on {repository} ({detail}); choose another merge-method, or turn on '{setting}' in the repository's settings (General > Pull Requests)");
+    }
+
+    private static string InputName(MergeMethod method) => method.ToString().ToLowerInvariant();
+
+    public async Task<Landing> AutoMergeAsync(LandingOptions options, RepositorySettings settings, string repository, PullRequestInfo pr, string title, CancellationToken cancellationToken)
     {
         AutoMergeResult auto;
         using (runtime.Group($"Enable auto-merge on #{pr.Number}"))
@@ -155,14 +161,14 @@ public sealed class PullRequestLanding(IPullRequests prs, string viewer, IAction
                 return new Landing(LandingKind.AutoMergeEnabled, null);
             case AutoMergeResultKind.AlreadyMergeable:
                 logger.LogInformation("#{Number} can be merged right now ({Reason}); merging it", pr.Number, auto.Message);
-                return await MergeAsync(options, pr, title, cancellationToken);
+                return await MergeAsync(options, settings, repository, pr, title, cancellationToken);
             default:
                 throw new DeployException(ErrorKind.Policy,
-                    $"auto-merge is not available on {options.GitOps.Display}: {auto.Message}. Enable 'Allow auto-merge' in the repository settings, or use mode 'merge' or 'pull-request'");
+                    $"auto-merge is not available on {repository}: {auto.Message}. Enable 'Allow auto-merge' in the repository settings, or use mode 'merge' or 'pull-request'");
         }
     }
 
-    public async Task<DeployResult> WaitForMergeAsync(DeployOptions options, DeployResult result, CancellationToken cancellationToken)
+    public async Task<DeployResult> WaitForMergeAsync(LandingOptions options, DeployResult result, CancellationToken cancellationToken)
     {
         var pr = result.PullRequest!;
         var deadline = time.GetUtcNow() + options.WaitForMerge;

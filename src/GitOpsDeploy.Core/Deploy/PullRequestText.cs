@@ -22,21 +22,21 @@ public static partial class PullRequestText
 
     public static readonly string[] Placeholders = [.. CommitMessage.Placeholders, "table", "diff", "source-url", "compare-url"];
 
-    public static string Title(DeployOptions options, OverlayEdit edit)
+    public static string Title(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {
-        var title = options.PullRequestTitleTemplate is { } template
-            ? MessageTemplate.Render(template, Values(options, edit, string.Empty, new SourceLinks(null, null)), "pull-request-title")
-            : $"Deploy {Versions(edit)} to {options.Environment}";
+        var title = request.Landing.PullRequestTitleTemplate is { } template
+            ? MessageTemplate.Render(template, Values(request, edits, string.Empty, new SourceLinks(null, null)), "pull-request-title")
+            : $"Deploy {Versions(edits)} to {string.Join(", ", CommitMessage.Changing(edits).Select(e => e.Target.Environment))}";
         title = title.ReplaceLineEndings(" ").Trim();
         return title.Length <= MaxTitle ? title : title[..(MaxTitle - 1)] + "…";
     }
 
-    public static string Body(DeployOptions options, OverlayEdit edit, string diff, SourceLinks links, PullRequestMarker marker)
+    public static string Body(DeployRequest request, IReadOnlyList<TargetEdit> edits, string diff, SourceLinks links, PullRequestMarker marker)
     {
-        var values = Values(options, edit, diff, links);
-        var body = options.PullRequestBodyTemplate is { } template
+        var values = Values(request, edits, diff, links);
+        var body = request.Landing.PullRequestBodyTemplate is { } template
             ? MessageTemplate.Render(template, values, "pull-request-body")
-            : DefaultBody(options, edit, values, links);
+            : DefaultBody(request, edits, values, links);
         var footer = "\n\n" + marker.Render();
         var limit = MaxBody - footer.Length;
         if (body.Length > limit)
@@ -48,7 +48,10 @@ public static partial class PullRequestText
         return body + footer;
     }
 
-    /// <summary>"web 1.1.0, worker 2.0.1" (what the images become).</summary>
+    /// <summary>"web 1.1.0, worker 2.0.1" (what the images become; the same for every target of a run).</summary>
+    public static string Versions(IReadOnlyList<TargetEdit> edits) =>
+        string.Join("; ", CommitMessage.Changing(edits).Select(e => Versions(e.Edit)).Distinct(StringComparer.Ordinal));
+
     public static string Versions(OverlayEdit edit)
     {
         var parts = edit.Images.Select(i => $"{i.After.Name} {CommitMessage.Version(i.After)}")
@@ -58,11 +61,11 @@ public static partial class PullRequestText
     }
 
     /// <summary>A short digest of the change and the base it applies to: equal digests mean an identical pull request head.</summary>
-    public static string Digest(string baseSha, OverlayEdit edit)
+    public static string Digest(string baseSha, IReadOnlyList<FileChange> files)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         hash.AppendData(Encoding.UTF8.GetBytes(baseSha));
-        foreach (var file in edit.Files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
         {
             hash.AppendData(Encoding.UTF8.GetBytes(file.Path));
             hash.AppendData(file.Content ?? "\0deleted"u8.ToArray());
@@ -71,12 +74,12 @@ public static partial class PullRequestText
         return Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
 
-    private static Dictionary<string, string> Values(DeployOptions options, OverlayEdit edit, string diff, SourceLinks links)
+    private static Dictionary<string, string> Values(DeployRequest request, IReadOnlyList<TargetEdit> edits, string diff, SourceLinks links)
     {
-        var values = new Dictionary<string, string>(CommitMessage.Values(options, edit))
+        var values = new Dictionary<string, string>(CommitMessage.Values(request, edits))
         {
-            ["images"] = Versions(edit),
-            ["table"] = Table(edit),
+            ["images"] = Versions(edits),
+            ["table"] = string.Join("\n\n", CommitMessage.Changing(edits).Select(e => Table(e.Edit))),
             ["diff"] = diff,
             ["source-url"] = links.CommitUrl ?? string.Empty,
             ["compare-url"] = links.CompareUrl ?? string.Empty,
@@ -104,23 +107,27 @@ public static partial class PullRequestText
         return sb.ToString().TrimEnd('\n');
     }
 
-    private static string DefaultBody(DeployOptions options, OverlayEdit edit, IReadOnlyDictionary<string, string> values, SourceLinks links)
+    private static string DefaultBody(DeployRequest request, IReadOnlyList<TargetEdit> edits, IReadOnlyDictionary<string, string> values, SourceLinks links)
     {
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"Deploys to **{options.Environment}** (`{values["overlay-path"]}`).\n\n");
-        sb.Append(values["table"]).Append("\n\n");
-        if (options.SourceRepository is { } repo && options.SourceSha is { } sha)
+        foreach (var (target, edit) in CommitMessage.Changing(edits))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"Deploys to **{target.Environment}** (`{edit.OverlayPath}`).\n\n");
+            sb.Append(Table(edit)).Append("\n\n");
+        }
+
+        if (request.Source.Repository is { } repo && request.Source.Sha is { } sha)
         {
             var shortSha = sha.Length > 7 ? sha[..7] : sha;
             sb.Append("Source commit: ").Append(links.CommitUrl is { } url ? $"[{repo}@{shortSha}]({url})" : $"{repo}@{shortSha}").Append('\n');
         }
 
-        if (edit.Promotion is { } promotion)
+        if (edits.Select(e => e.Edit.Promotion).OfType<Promotion>().FirstOrDefault() is { } promotion)
         {
             sb.Append(CultureInfo.InvariantCulture, $"Promoted from **{promotion.From}** at gitops commit `{promotion.FromSha[..Math.Min(7, promotion.FromSha.Length)]}`: exactly the references verified there.\n");
             foreach (var image in promotion.Images)
             {
-                var source = image.SourceCommit is { } commit && options.SourceRepository is { } app
+                var source = image.SourceCommit is { } commit && request.Source.Repository is { } app
                     ? (links.CommitUrl is { } url ? $"[{app}@{commit[..7]}]({url[..url.LastIndexOf('/')]}/{commit})" : $"{app}@{commit[..7]}")
                     : "source commit unknown";
                 sb.Append(CultureInfo.InvariantCulture, $"- `{image.Entry.Name}`: built from {source}\n");
@@ -143,21 +150,22 @@ public static partial class PullRequestText
 
 /// <summary>
 /// The hidden line at the end of a deploy pull request's body: which environment and app, which set of
-/// images and values (<see cref="ChangeSet"/>), the deployment it reports to, and the exact change.
+/// images and values (<see cref="ChangeSet"/>), the deployments it reports to (comma-separated, one per
+/// environment), and the exact change.
 /// Only a marker on the body's last line counts: text quoted from a deploy PR (or a look-alike inside a
 /// value shown in the body) never makes a pull request ours.
 /// </summary>
-public sealed partial record PullRequestMarker(string Environment, string Source, string ChangeSet, long? DeploymentId, string Digest)
+public sealed partial record PullRequestMarker(string Environment, string Source, string ChangeSet, string Deployments, string Digest)
 {
     public string Render() =>
-        $"<!-- gitops-deploy environment=\"{Environment}\" source=\"{Source}\" change-set=\"{ChangeSet}\" deployment=\"{DeploymentId}\" digest=\"{Digest}\" -->";
+        $"<!-- gitops-deploy environment=\"{Environment}\" source=\"{Source}\" change-set=\"{ChangeSet}\" deployment=\"{Deployments}\" digest=\"{Digest}\" -->";
 
     public static PullRequestMarker? Find(string? body)
     {
         var match = body is null ? Match.Empty : Pattern().Match(body.TrimEnd());
         return match.Success
             ? new PullRequestMarker(match.Groups["env"].Value, match.Groups["src"].Value, match.Groups["set"].Value,
-                long.TryParse(match.Groups["dep"].Value, CultureInfo.InvariantCulture, out var id) ? id : null, match.Groups["digest"].Value)
+                match.Groups["dep"].Value, match.Groups["digest"].Value)
             : null;
     }
 
@@ -166,14 +174,20 @@ public sealed partial record PullRequestMarker(string Environment, string Source
         other is not null && other.Environment == Environment && other.Source == Source && other.ChangeSet.Length > 0 && other.ChangeSet == ChangeSet;
 
     /// <summary>What a deploy changes, independent of the versions: the overlay, the image names and the set paths.</summary>
-    public static string ChangeSetOf(OverlayEdit edit)
+    public static string ChangeSetOf(OverlayEdit edit) => ChangeSetOf([edit]);
+
+    /// <summary>The change set of several targets: one text per overlay, in the order given (one target: as before).</summary>
+    public static string ChangeSetOf(IEnumerable<OverlayEdit> edits)
     {
-        var keys = edit.Images.Select(i => "image:" + i.After.Name).Concat(edit.Values.Select(v => $"set:{v.File}:{v.Path}")).Order(StringComparer.Ordinal);
-        var text = edit.OverlayPath + "\n" + string.Join('\n', keys);
+        var text = string.Join("\n\n", edits.Select(edit =>
+        {
+            var keys = edit.Images.Select(i => "image:" + i.After.Name).Concat(edit.Values.Select(v => $"set:{v.File}:{v.Path}")).Order(StringComparer.Ordinal);
+            return edit.OverlayPath + "\n" + string.Join('\n', keys);
+        }));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
     }
 
-    [GeneratedRegex("(?:\\A|\\n)<!-- gitops-deploy environment=\"(?<env>[^\"]*)\" source=\"(?<src>[^\"]*)\"(?: change-set=\"(?<set>[0-9a-f]*)\")?(?: deployment=\"(?<dep>[0-9]*)\")? digest=\"(?<digest>[0-9a-f]*)\" -->\\z")]
+    [GeneratedRegex("(?:\\A|\\n)<!-- gitops-deploy environment=\"(?<env>[^\"]*)\" source=\"(?<src>[^\"]*)\"(?: change-set=\"(?<set>[0-9a-f]*)\")?(?: deployment=\"(?<dep>[0-9,]*)\")? digest=\"(?<digest>[0-9a-f]*)\" -->\\z")]
     private static partial Regex Pattern();
 }
 

@@ -16,14 +16,30 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
 
     public IReadOnlyList<ImageSpec> Specs => Images.Select(ImageSpec.Exactly).ToList();
 
-    /// <summary>
-    /// Finds the release to restore, or null when this clone's history is too short to tell (re-clone
-    /// deeper: fetching into a shallow clone breaks it). Throws when the full history has no earlier release.
-    /// </summary>
-    public static Rollback? Find(IGitOpsCheckout checkout, string overlayPath, string environment, IReadOnlyList<string> names, string? rollbackTo, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
-    {
+    /// <summary>How far back a rollback looks, step by step: most releases are found in the first step.</summary>
+    public static readonly int[] HistorySteps = [Promotion.HistoryDepth, 250, 1250, int.MaxValue];
 
-        var history = checkout.History(int.MaxValue).ToList();
+    /// <summary>
+    /// Finds the release to restore, reading deeper history only while the release is not yet found.
+    /// Throws when the whole history has no earlier release (or no <paramref name="rollbackTo"/>).
+    /// </summary>
+    public static Rollback Find(IGitOpsSnapshot snapshot, string overlayPath, string environment, IReadOnlyList<string> names, string? rollbackTo, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
+    {
+        foreach (var depth in HistorySteps)
+        {
+            var history = snapshot.History(depth).ToList();
+            if (TryFind(snapshot, history, complete: history.Count < depth, overlayPath, environment, names, rollbackTo, helmKeys) is { } found)
+            {
+                return found;
+            }
+        }
+
+        throw new InvalidOperationException("the last history step reads the whole history");
+    }
+
+    /// <summary>The release to restore within <paramref name="history"/>; null when it may be older than that (<paramref name="complete"/> false).</summary>
+    private static Rollback? TryFind(IGitOpsSnapshot checkout, List<HistoryEntry> history, bool complete, string overlayPath, string environment, IReadOnlyList<string> names, string? rollbackTo, IReadOnlyDictionary<string, HelmImageKey>? helmKeys)
+    {
         var current = ImagesAt(checkout.Tree, overlayPath, names, helmKeys) ?? throw DeployException.Input("overlay-path", $"'{overlayPath}' has no images to roll back");
         var introducedCurrent = Introduced(checkout, history, 0, overlayPath, names, current, helmKeys);
         var currentCommit = introducedCurrent < history.Count ? history[introducedCurrent] : null;
@@ -34,7 +50,7 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
             var index = history.FindIndex(h => h.Sha.StartsWith(rollbackTo, StringComparison.OrdinalIgnoreCase));
             if (index < 0)
             {
-                return checkout.IsShallow ? null : throw DeployException.Input("rollback-to", $"{rollbackTo} is not a commit of the base branch's history");
+                return !complete ? null : throw DeployException.Input("rollback-to", $"{rollbackTo} is not a commit of the base branch's history");
             }
 
             var target = ImagesAt(checkout.TreeAt(history[index].Sha)!, overlayPath, names, helmKeys)
@@ -54,18 +70,18 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
             if (!Same(images, current))
             {
                 var introduced = Introduced(checkout, history, i, overlayPath, names, images, helmKeys);
-                var known = introduced < history.Count - 1 || !checkout.IsShallow;
+                var known = introduced < history.Count - 1 || complete;
                 return new Rollback(images, history[i].Sha, known ? SourceOf(history[Math.Min(introduced, history.Count - 1)], environment) : null, currentCommit?.Sha, currentSource);
             }
         }
 
-        return checkout.IsShallow
+        return !complete
             ? null
             : throw new DeployException(ErrorKind.InvalidInput, $"{overlayPath} has no earlier release to roll back to in the history of the base branch");
     }
 
     /// <summary>Index of the oldest commit (from <paramref name="start"/> back) whose overlay still has <paramref name="images"/>: the one that introduced them.</summary>
-    private static int Introduced(IGitOpsCheckout checkout, List<HistoryEntry> history, int start, string overlayPath, IReadOnlyList<string> names, IReadOnlyList<ImageEntry> images, IReadOnlyDictionary<string, HelmImageKey>? helmKeys)
+    private static int Introduced(IGitOpsSnapshot checkout, List<HistoryEntry> history, int start, string overlayPath, IReadOnlyList<string> names, IReadOnlyList<ImageEntry> images, IReadOnlyDictionary<string, HelmImageKey>? helmKeys)
     {
         var i = start;
         while (i + 1 < history.Count && ImagesAt(checkout.TreeAt(history[i + 1].Sha)!, overlayPath, names, helmKeys) is { } older && Same(older, images))
@@ -100,6 +116,3 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
     private static bool Same(IReadOnlyList<ImageEntry> a, IReadOnlyList<ImageEntry> b) =>
         a.Count == b.Count && a.All(b.Contains);
 }
-
-/// <summary>Thrown while planning when the clone's shallow history is too short; the runner re-clones deeper.</summary>
-public sealed class NeedsMoreHistoryException() : Exception("the clone's history is too short");

@@ -7,10 +7,9 @@ namespace GitOpsDeploy.Core.Policy;
 /// <summary>Rules checked after planning and before anything is written. Every refusal names its policy.</summary>
 public static class PolicyGate
 {
-    public static void Check(DeployOptions options, OverlayEdit edit, DateTimeOffset now)
+    public static void Check(PolicyOptions policy, DeployTarget target, bool force, OverlayEdit edit, DateTimeOffset now)
     {
-        var policy = options.Policy;
-        if (policy.Window is { } window && !options.Force && !window.IsOpen(now))
+        if (policy.Window is { } window && !force && !window.IsOpen(now))
         {
             var next = window.NextOpening(now);
             throw Refuse("deploy-window", $"{now:yyyy-MM-dd HH:mm} UTC is outside the deploy window ({window})"
@@ -26,11 +25,11 @@ public static class PolicyGate
                 throw Refuse("allowed-registries", $"image '{image.Name}' would come from '{reference}', which is not under {string.Join(", ", policy.AllowedRegistries)}");
             }
 
-            var production = options.Environment.Contains("prod", StringComparison.OrdinalIgnoreCase);
-            if (production && image.Digest is null && image.NewTag is { } tag && !policy.AllowMutableTags
+            // production-environment decides (auto: the name contains "prod"), the same flag the deployment reports.
+            if (target.Production && image.Digest is null && image.NewTag is { } tag && !policy.AllowMutableTags
                 && policy.MutableTags.Contains(tag, StringComparer.OrdinalIgnoreCase))
             {
-                throw Refuse("mutable-tags", $"image '{image.Name}' uses the mutable tag '{tag}' in {options.Environment}: pin a version or a digest (or set allow-mutable-tags: true)");
+                throw Refuse("mutable-tags", $"image '{image.Name}' uses the mutable tag '{tag}' in {target.Environment}: pin a version or a digest (or set allow-mutable-tags: true)");
             }
         }
     }

@@ -10,9 +10,6 @@ public enum MergeMethod
 /// <summary>A pull request as we need it: mapped by hand from the API's model in the adapter.</summary>
 public sealed record PullRequestInfo(int Number, string Url, string HeadRef, string HeadSha, string BaseRef, bool Open, bool Merged, string NodeId, string Title, string Body, IReadOnlyList<string> Labels)
 {
-    /// <summary>GitHub's mergeable_state (clean, blocked, behind, dirty, unstable, has_hooks, unknown, draft); null if not computed yet.</summary>
-    public string? MergeableState { get; init; }
-
     public string? MergeCommitSha { get; init; }
 
     /// <summary>The login that opened it (a person, or an app as <c>name[bot]</c>).</summary>
@@ -21,18 +18,42 @@ public sealed record PullRequestInfo(int Number, string Url, string HeadRef, str
 
 public sealed record NewPullRequest(string Title, string Body, string Head, string Base);
 
-public sealed record RepositorySettings(string DefaultBranch, bool AllowAutoMerge);
-
-public enum MergeResultKind
+public sealed record RepositorySettings(string DefaultBranch, bool AllowAutoMerge)
 {
-    Merged,
-    /// <summary>405: GitHub will not merge it now (protection, reviews, checks, conflict).</summary>
-    NotMergeable,
-    /// <summary>409: the head moved since we read it.</summary>
-    HeadModified,
+    /// <summary>The merge methods the repository's settings allow.</summary>
+    public IReadOnlySet<MergeMethod> MergeMethods { get; init; } = new HashSet<MergeMethod> { MergeMethod.Merge, MergeMethod.Squash, MergeMethod.Rebase };
 }
 
-public sealed record MergeResult(MergeResultKind Kind, string? Sha, string Message);
+/// <summary>What a merge attempt came to, in our words; the adapter decides it from the host's answers.</summary>
+public enum MergeOutcomeKind
+{
+    /// <summary>Merged (also when the answer to our merge was lost and the pull request turned out merged).</summary>
+    Merged,
+
+    /// <summary>The base moved or the head changed (behind, modified, or a conflict with what landed on the base on top of our own head): rebuild the head from the new base and try again.</summary>
+    Rebuild,
+
+    /// <summary>A conflict in a head someone else changed: a person must resolve it.</summary>
+    Conflict,
+
+    /// <summary>Branch protection blocks the merge now (reviews, checks).</summary>
+    Blocked,
+
+    /// <summary>The repository does not allow this merge method.</summary>
+    MethodNotAllowed,
+
+    /// <summary>The host has not decided yet whether it can be merged: ask again shortly.</summary>
+    NotReady,
+}
+
+public sealed record MergeOutcome(MergeOutcomeKind Kind, string Message)
+{
+    /// <summary>The merge commit, when merged.</summary>
+    public string? Sha { get; init; }
+
+    /// <summary>The head the host saw, when it is not ours (conflict).</summary>
+    public string? HeadSha { get; init; }
+}
 
 public enum AutoMergeResultKind
 {
@@ -66,7 +87,8 @@ public interface IPullRequests
 
     Task RequestReviewersAsync(int number, IReadOnlyList<string> reviewers, IReadOnlyList<string> teamReviewers, CancellationToken cancellationToken);
 
-    Task<MergeResult> MergeAsync(int number, string headSha, MergeMethod method, string commitTitle, CancellationToken cancellationToken);
+    /// <summary>Merges the pull request if its head is still <paramref name="headSha"/>, and says in our words what happened.</summary>
+    Task<MergeOutcome> MergeAsync(int number, string headSha, MergeMethod method, string commitTitle, CancellationToken cancellationToken);
 
     Task<AutoMergeResult> EnableAutoMergeAsync(PullRequestInfo pullRequest, MergeMethod method, CancellationToken cancellationToken);
 

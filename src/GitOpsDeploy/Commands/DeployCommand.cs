@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Nodes;
 using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Inputs;
@@ -8,22 +9,11 @@ using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Commands;
 
-/// <summary>Builds the adapters a deploy needs once its options are known.</summary>
+/// <summary>Builds the adapters a deploy needs once its request is known.</summary>
 public interface IDeployServices
 {
-    IGitOpsWorkspace Workspace(DeployOptions options);
-
-    /// <summary>Pull requests on the gitops repository; null when the run needs none.</summary>
-    IPullRequests? PullRequests(DeployOptions options);
-
-    /// <summary>Deployments on the source repository; null when disabled or impossible here.</summary>
-    IDeployments? Deployments(DeployOptions options);
-
-    /// <summary>Argo CD's API; null when no server is configured.</summary>
-    IArgoCd? ArgoCd(DeployOptions options);
-
-    /// <summary>The Pushgateway; null when no URL is configured.</summary>
-    IMetricsSink? Metrics(DeployOptions options);
+    /// <summary>The ports for <paramref name="request"/>; what is disposable goes into <paramref name="owned"/>, disposed after the run.</summary>
+    DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned);
 }
 
 /// <summary>
@@ -34,14 +24,13 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
 {
     private readonly ILogger logger = loggers.CreateLogger<DeployCommand>();
 
-    /// <summary>Inputs that hold secrets: masked before anything else is printed, even before validation.</summary>
-    public static readonly string[] SecretInputs = ["gitops-token", "token", "argocd-token"];
-
     public DeployResult? LastResult { get; private set; }
 
     public async Task<int> RunAsync(IReadOnlyDictionary<string, string> inputs, CancellationToken cancellationToken)
     {
-        foreach (var name in SecretInputs)
+        // Inputs that hold secrets are masked before anything else is printed, even before validation.
+        var secretInputs = InputCatalogue.SecretInputs.ToList();
+        foreach (var name in secretInputs)
         {
             if (inputs.TryGetValue(name, out var secret) && !string.IsNullOrWhiteSpace(secret))
             {
@@ -50,16 +39,16 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         }
 
         // A token is one line: a pasted value with a line break would be sent (and masked) in pieces.
-        if (SecretInputs.FirstOrDefault(n => inputs.TryGetValue(n, out var s) && s.Trim().Any(char.IsControl)) is { } broken)
+        if (secretInputs.FirstOrDefault(n => inputs.TryGetValue(n, out var s) && s.Trim().Any(char.IsControl)) is { } broken)
         {
             runtime.Error(DeployException.Input(broken, "contains a line break or another control character; a token is a single line (check how the secret was pasted)").Message);
             return 1;
         }
 
-        DeployOptions options;
+        DeployRequest request;
         try
         {
-            options = DeployOptions.Parse(inputs, context);
+            request = RequestParser.Parse(inputs, context);
         }
         catch (DeployException e)
         {
@@ -67,24 +56,25 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             return 1;
         }
 
+        var owned = new List<IDisposable>();
         try
         {
-            var runner = new DeployRunner(services.Workspace(options), services.PullRequests(options), services.Deployments(options), services.ArgoCd(options), services.Metrics(options), runtime, context, time, loggers.CreateLogger<DeployRunner>());
-            var result = await runner.RunAsync(options, cancellationToken);
+            var runner = new DeployRunner(services.Ports(request, owned), runtime, context, time, loggers.CreateLogger<DeployRunner>());
+            var result = await runner.RunAsync(request, cancellationToken);
             LastResult = result;
-            Report(options, result);
+            Report(request, result);
             return 0;
         }
         catch (DeployException e)
         {
             runtime.Error(e.Describe(), e.Location);
-            Summary(options, $"**Failed:** {e.Describe()}");
+            Summary(request, $"**Failed:** {e.Describe()}");
             return 1;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             runtime.Error("the run was cancelled; nothing was pushed after the cancellation");
-            Summary(options, "**Cancelled.**");
+            Summary(request, "**Cancelled.**");
             return 1;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -94,77 +84,141 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             runtime.Error($"internal error: {e.Message}");
             return 1;
         }
+        finally
+        {
+            foreach (var client in owned)
+            {
+                client.Dispose();
+            }
+        }
     }
 
-    private void Report(DeployOptions options, DeployResult result)
+    private void Report(DeployRequest request, DeployResult result)
     {
-        runtime.SetOutput("changed", result.Changed ? "true" : "false");
-        runtime.SetOutput("operation", DeployResult.OperationName(result.Operation));
-        runtime.SetOutput("commit-sha", result.Operation is DeployOperation.None or DeployOperation.DryRun ? string.Empty : result.CommitSha ?? string.Empty);
-        runtime.SetOutput("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
-        runtime.SetOutput("pull-request-url", result.PullRequest?.Url ?? string.Empty);
-        runtime.SetOutput("merged", result.Merged ? "true" : "false");
+        Output("changed", result.Changed ? "true" : "false");
+        Output("operation", DeployResult.OperationName(result.Operation));
+        Output("commit-sha", result.Operation is DeployOperation.None or DeployOperation.DryRun ? string.Empty : result.CommitSha ?? string.Empty);
+        Output("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        Output("pull-request-url", result.PullRequest?.Url ?? string.Empty);
+        Output("merged", result.Merged ? "true" : "false");
         foreach (var (name, value) in result.Dora?.Outputs() ?? new Dictionary<string, string>())
         {
-            runtime.SetOutput(name, value);
+            Output(name, value);
         }
 
-        runtime.SetOutput("argocd-health", result.Argo?.Last?.Health ?? string.Empty);
-        runtime.SetOutput("promoted", result.Edit.Promotion is not null && result.Changed ? "true" : "false");
-        runtime.SetOutput("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
-        runtime.SetOutput("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString())));
-        runtime.SetOutput("images", string.Join('\n', result.Edit.Images.Select(i => i.After.ToString())));
+        // With several targets these describe the first; 'results' describes each.
+        Output("argocd-health", result.Argo?.Last?.Health ?? string.Empty);
+        Output("promoted", result.Edit.Promotion is not null && result.Changed ? "true" : "false");
+        Output("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
+        Output("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString())));
+        Output("images", string.Join('\n', result.Edit.Images.Select(i => i.After.ToString())));
+        Output("results", Results(result));
 
         var sb = new StringBuilder();
-        if (result.Edit.Images.Count > 0)
+        var several = result.Targets.Count > 1;
+        foreach (var target in result.Targets)
+        {
+            if (several)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"#### {target.Target.Environment} (`{target.Edit.OverlayPath}`): {DeployResult.OperationName(result.OperationOf(target))}\n\n");
+            }
+
+            sb.Append(Table(target));
+            if (target.Argo is { } argo)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\nArgo CD: {argo.Reason}.\n");
+            }
+
+            if (target.DeploymentId is { } id && request.Source.Repository is { } source && context.ServerUrl is { } server)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\nDeployment [{id}]({server.TrimEnd('/')}/{source}/deployments) on `{source}@{request.Source.ShortSha}`: {(result.Landed ? "success" : "queued")}.\n");
+            }
+
+            if (target.Dora is { } dora)
+            {
+                sb.Append(dora.Markdown(target.Target.Environment)).Append('\n');
+            }
+
+            sb.Append('\n');
+        }
+
+        var pr = result.PullRequest is { } p ? $"[#{p.Number}]({p.Url})" : string.Empty;
+        sb.Append(result.Operation switch
+        {
+            DeployOperation.None when result.PullRequest is not null => $"No change: pull request {pr} already proposes exactly this.",
+            DeployOperation.None => $"No change: `{string.Join("`, `", result.Targets.Select(t => t.Edit.OverlayPath))}` already had these images on `{result.BaseBranch}`.",
+            DeployOperation.DryRun => $"Dry run: nothing was pushed to `{request.GitOps.Display}`.",
+            DeployOperation.Pushed => $"Pushed {CommitLink(request, result.CommitSha!)} to `{result.BaseBranch}`.",
+            DeployOperation.Created => $"Opened pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
+            DeployOperation.Updated => $"Updated pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
+            DeployOperation.Merged => $"Merged pull request {pr} into `{result.BaseBranch}` as {CommitLink(request, result.CommitSha!)}.",
+            DeployOperation.AutoMergeEnabled => $"Auto-merge is enabled on pull request {pr}: GitHub merges it when its checks and reviews pass.",
+            _ => string.Empty,
+        });
+        Summary(request, sb.ToString());
+    }
+
+    /// <summary>The <c>results</c> output: one JSON object per target, in the order the environments were given (built from nodes: no reflection, so it survives trimming).</summary>
+    public static string Results(DeployResult result)
+    {
+        var array = new JsonArray();
+        foreach (var target in result.Targets)
+        {
+            var images = new JsonArray();
+            foreach (var image in target.Edit.Images)
+            {
+                images.Add((JsonNode)image.After.ToString());
+            }
+
+            var previous = new JsonArray();
+            foreach (var image in target.Edit.Images.Where(i => i.Before is not null))
+            {
+                previous.Add((JsonNode)image.Before!.ToString());
+            }
+
+            array.Add(new JsonObject
+            {
+                ["environment"] = target.Target.Environment,
+                ["overlay-path"] = target.Edit.OverlayPath,
+                ["operation"] = DeployResult.OperationName(result.OperationOf(target)),
+                ["images"] = images,
+                ["previous-images"] = previous,
+                ["deployment-id"] = target.DeploymentId is { } id ? JsonValue.Create(id) : null,
+                ["argocd-health"] = target.Argo?.Last?.Health is { } health ? JsonValue.Create(health) : null,
+            });
+        }
+
+        return array.ToJsonString();
+    }
+
+    private static string Table(TargetResult target)
+    {
+        var sb = new StringBuilder();
+        if (target.Edit.Images.Count > 0)
         {
             sb.Append("| Image | Before | After |\n|---|---|---|\n");
-            foreach (var image in result.Edit.Images)
+            foreach (var image in target.Edit.Images)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"| `{image.After.Name}` | `{CommitMessage.Reference(image.Before)}` | `{CommitMessage.Reference(image.After)}` |\n");
             }
         }
 
-        foreach (var value in result.Edit.Values)
+        foreach (var value in target.Edit.Values)
         {
             sb.Append(CultureInfo.InvariantCulture, $"\n`{value.File}` `{value.Path}`: `{value.Before ?? "(unset)"}` -> `{value.After}`\n");
         }
 
-        var pr = result.PullRequest is { } p ? $"[#{p.Number}]({p.Url})" : string.Empty;
-        sb.Append('\n').Append(result.Operation switch
-        {
-            DeployOperation.None when result.PullRequest is not null => $"No change: pull request {pr} already proposes exactly this.",
-            DeployOperation.None => $"No change: `{result.Edit.OverlayPath}` already had these images on `{result.BaseBranch}`.",
-            DeployOperation.DryRun => $"Dry run: nothing was pushed to `{options.GitOps.Display}`.",
-            DeployOperation.Pushed => $"Pushed {CommitLink(options, result.CommitSha!)} to `{result.BaseBranch}`.",
-            DeployOperation.Created => $"Opened pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
-            DeployOperation.Updated => $"Updated pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
-            DeployOperation.Merged => $"Merged pull request {pr} into `{result.BaseBranch}` as {CommitLink(options, result.CommitSha!)}.",
-            DeployOperation.AutoMergeEnabled => $"Auto-merge is enabled on pull request {pr}: GitHub merges it when its checks and reviews pass.",
-            _ => string.Empty,
-        });
-        if (result.Dora is { } dora)
-        {
-            sb.Append(dora.Markdown(options.Environment));
-        }
-
-        if (result.Argo is { } argo)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"\n\nArgo CD: {argo.Reason}.");
-        }
-
-        if (result.DeploymentId is { } id && options.SourceRepository is { } source && context.ServerUrl is { } server)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"\n\nDeployment [{id}]({server.TrimEnd('/')}/{source}/deployments) on `{source}@{options.SourceSha![..7]}`: {(result.Landed ? "success" : "queued")}.");
-        }
-        Summary(options, sb.ToString());
+        return sb.ToString();
     }
 
-    private void Summary(DeployOptions options, string body) =>
-        runtime.AppendSummary($"### GitOpsDeploy: {options.Environment}\n\n{body}\n");
+    /// <summary>Every output goes through the catalogue: a name action.yml does not declare is a bug, caught by any test that reaches it.</summary>
+    private void Output(string name, string value) => runtime.SetOutput(InputCatalogue.Output(name), value);
 
-    private string CommitLink(DeployOptions options, string sha) =>
-        options.GitOps.Repository is { } repo && context.ServerUrl is { } server
+    private void Summary(DeployRequest request, string body) =>
+        runtime.AppendSummary($"### GitOpsDeploy: {request.EnvironmentList}\n\n{body}\n");
+
+    private string CommitLink(DeployRequest request, string sha) =>
+        request.GitOps.Repository is { } repo && context.ServerUrl is { } server
             ? $"[`{sha[..7]}`]({server.TrimEnd('/')}/{repo}/commit/{sha})"
             : $"`{sha[..7]}`";
 }

@@ -1,9 +1,11 @@
 using GitOpsDeploy.Cli;
+using GitOpsDeploy.Core.Inputs;
 using YamlDotNet.RepresentationModel;
 
 namespace GitOpsDeploy.Tests.App;
 
 /// <summary>Guards the architecture and the documented contract.</summary>
+[Trait("Tier", "App")]
 public sealed class ConventionTests
 {
     internal static string RepoRoot()
@@ -36,35 +38,88 @@ public sealed class ConventionTests
     }
 
     [Fact]
-    public void Action_yml_declares_exactly_the_inputs_the_program_reads_each_with_a_description()
+    public void Action_yml_declares_exactly_the_catalogued_inputs_with_their_defaults_and_descriptions()
     {
-        var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(RepoRoot(), "action.yml"))));
-        var root = (YamlMappingNode)yaml.Documents[0].RootNode;
-        var inputs = (YamlMappingNode)root["inputs"];
-        var declared = inputs.Children.Keys.Select(k => ((YamlScalarNode)k).Value!).Order().ToList();
+        var inputs = (YamlMappingNode)ActionYml()["inputs"];
+        var declared = inputs.Children.Select(kv => new InputDefinition(
+            ((YamlScalarNode)kv.Key).Value!,
+            Scalar(kv.Value, "required") == "true",
+            Scalar(kv.Value, "default") ?? string.Empty,
+            Scalar(kv.Value, "description") ?? string.Empty)).ToList();
 
-        Assert.Equal(DeployVerb.InputNames().Order().ToList(), declared);
-        Assert.All(inputs.Children.Values, v => Assert.False(string.IsNullOrWhiteSpace(((YamlScalarNode)((YamlMappingNode)v)["description"]).Value)));
-        Assert.Equal("docker", ((YamlScalarNode)((YamlMappingNode)root["runs"])["using"]).Value);
+        Assert.Equal(InputCatalogue.Inputs.Select(i => i with { Secret = false }), declared);
+        Assert.All(declared, i => Assert.False(string.IsNullOrWhiteSpace(i.Description)));
+        Assert.Equal("docker", ((YamlScalarNode)((YamlMappingNode)ActionYml()["runs"])["using"]).Value);
     }
+
+    [Fact]
+    public void Action_yml_declares_exactly_the_catalogued_outputs()
+    {
+        var outputs = (YamlMappingNode)ActionYml()["outputs"];
+        var declared = outputs.Children.Select(kv => new OutputDefinition(((YamlScalarNode)kv.Key).Value!, Scalar(kv.Value, "description") ?? string.Empty)).ToList();
+
+        Assert.Equal(InputCatalogue.Outputs, declared);
+    }
+
+    [Fact]
+    public void The_command_line_has_a_flag_for_every_catalogued_input_and_no_other() =>
+        Assert.Equal(InputCatalogue.InputNames.Order(StringComparer.Ordinal), DeployVerb.InputNames().Order(StringComparer.Ordinal));
+
+    [Fact]
+    public void The_runner_reader_reads_every_catalogued_input_from_its_variable()
+    {
+        var environment = InputCatalogue.InputNames.ToDictionary(Runtime.ActionInputs.VariableName, n => "value of " + n);
+
+        var inputs = Runtime.ActionInputs.Read(environment, InputCatalogue.InputNames);
+
+        Assert.Equal(InputCatalogue.InputNames.Order(StringComparer.Ordinal), inputs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(inputs, kv => Assert.Equal("value of " + kv.Key, kv.Value));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Parsing_asks_for_every_catalogued_input(bool rollback)
+    {
+        // Two runs between them reach every input: promote-from and rollback exclude each other.
+        var inputs = new Dictionary<string, string>
+        {
+            ["gitops-repository"] = "acme/gitops", ["environment"] = "staging", ["images"] = "web", ["argocd-server"] = "https://argo.example.com",
+            [rollback ? "rollback" : "promote-from"] = rollback ? "true" : "dev",
+        };
+        var read = new InputReader(inputs);
+        RequestParser.Parse(read, new ActionContext("https://github.example.com", "https://github.example.com/api/v3", "acme/app", null, null, true));
+
+        var unread = InputCatalogue.InputNames.Except(read.Read).Except(rollback ? ["promote-from"] : ["rollback", "rollback-to"]).ToList();
+        Assert.Empty(unread);
+    }
+
+    [Fact]
+    public void Reading_an_input_the_catalogue_does_not_know_is_a_bug_not_a_silent_default() =>
+        Assert.Throws<InvalidOperationException>(() => new InputReader(new Dictionary<string, string>()).Optional("gitops-repo"));
 
     [Theory]
     [InlineData("inputs", "## Inputs")]
     [InlineData("outputs", "## Outputs")]
-    public void The_readme_tables_and_action_yml_list_the_same_names(string section, string heading)
+    public void The_readme_tables_list_exactly_the_catalogued_names(string section, string heading)
     {
         var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
         var table = readme[readme.IndexOf(heading, StringComparison.Ordinal)..];
         table = table[..table.IndexOf("\n## ", heading.Length, StringComparison.Ordinal)];
         var documented = table.Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal))
-            .Select(l => l[3..l.IndexOf('`', 3)]).Order().ToList();
+            .Select(l => l[3..l.IndexOf('`', 3)]).Order(StringComparer.Ordinal).ToList();
 
+        var catalogued = section == "inputs" ? InputCatalogue.InputNames : InputCatalogue.Outputs.Select(o => o.Name);
+        Assert.Equal(catalogued.Order(StringComparer.Ordinal), documented);
+    }
+
+    private static YamlMappingNode ActionYml()
+    {
         var yaml = new YamlStream();
         yaml.Load(new StringReader(File.ReadAllText(Path.Combine(RepoRoot(), "action.yml"))));
-        var declared = ((YamlMappingNode)((YamlMappingNode)yaml.Documents[0].RootNode)[section]).Children.Keys
-            .Select(k => ((YamlScalarNode)k).Value!).Order().ToList();
-
-        Assert.Equal(declared, documented);
+        return (YamlMappingNode)yaml.Documents[0].RootNode;
     }
+
+    private static string? Scalar(YamlNode node, string key) =>
+        ((YamlMappingNode)node).Children.TryGetValue(new YamlScalarNode(key), out var value) ? ((YamlScalarNode)value).Value : null;
 }

@@ -28,7 +28,7 @@ public sealed class PushModeTests : GitOpsFixture
         Assert.Contains("| `web` | `ghcr.io/acme/web:1.0.0` | `ghcr.io/acme/web:1.1.0` |", result.Summary, StringComparison.Ordinal);
         Assert.Contains($"/acme/gitops/commit/{Repo.Head()})", result.Summary, StringComparison.Ordinal);
         Assert.StartsWith("::add-mask::", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("::group::Clone acme/gitops", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("::group::Read acme/gitops", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("::endgroup::", result.Stdout, StringComparison.Ordinal);
     }
 

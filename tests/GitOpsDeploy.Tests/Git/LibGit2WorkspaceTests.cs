@@ -35,17 +35,19 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         string? config = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = dir => config = ReadAllText(dir) };
-        using var checkout = await workspace.CheckoutAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, 1, default);
 
         Assert.Equal("main", checkout.Branch);
         Assert.Equal(repo.Head(), checkout.HeadSha);
         Assert.Equal(TreeEntryKind.Directory, checkout.Tree.KindOf("environments/staging"));
         Assert.Equal("resources:\n- ../../base\n", Encoding.UTF8.GetString(checkout.Tree.ReadFile("environments/staging/kustomization.yaml")));
 
-        var sha = checkout.Commit([new FileChange("environments/staging/kustomization.yaml", "resources: [x]\n"u8.ToArray())],
-            new CommitAuthor("bot", "bot@example.com"), "deploy\n\nEnvironment: staging\n", DateTimeOffset.UnixEpoch);
-        Assert.Contains("+resources: [x]", checkout.Diff(checkout.HeadSha, sha), StringComparison.Ordinal);
-        Assert.Equal(PushOutcome.Pushed, await checkout.PushAsync(sha, "main", force: false, default));
+        var draft = await workspace.DraftAsync(checkout, new NewCommit([new FileChange("environments/staging/kustomization.yaml", "resources: [x]\n"u8.ToArray())],
+            new CommitAuthor("bot", "bot@example.com"), "deploy\n\nEnvironment: staging\n", DateTimeOffset.UnixEpoch), default);
+        var sha = draft.Sha;
+        Assert.Equal(checkout.HeadSha, draft.BaseSha);
+        Assert.Contains("+resources: [x]", draft.Diff, StringComparison.Ordinal);
+        Assert.Equal(new PublishOutcome.Published(sha), await workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default));
 
         Assert.Equal(sha, repo.Head());
         Assert.Equal("resources: [x]", repo.ReadFile("environments/staging/kustomization.yaml"));
@@ -59,7 +61,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         github.FailNextGitRequests = 2;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance);
-        using var checkout = await workspace.CheckoutAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, 1, default);
 
         Assert.Equal(repo.Head(), checkout.HeadSha);
         Assert.Equal(0, github.FailNextGitRequests);
@@ -71,7 +73,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         var workspace = new LibGit2Workspace(Remote(), "ghs_WRONGtoken000000", NullLogger<LibGit2Workspace>.Instance);
         var before = github.Requests.Count;
 
-        var error = await Assert.ThrowsAsync<DeployException>(() => workspace.CheckoutAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => workspace.ReadAsync(null, 1, default));
 
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.True(github.Requests.Count - before <= 2, $"{github.Requests.Count - before} requests");
@@ -83,7 +85,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "second");
         string? dir = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
-        using var checkout = await workspace.CheckoutAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, 1, default);
         Assert.True(File.Exists(Path.Combine(dir!, "shallow")), "a shallow clone records its boundary in .git/shallow");
         Assert.False(Directory.Exists(Path.Combine(dir!, "environments")), "nothing is checked out");
         Assert.Equal("1", GitCli.Run(dir!, "rev-list", "--count", "HEAD"));
@@ -94,7 +96,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         string? dir = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
-        using (await workspace.CheckoutAsync(null, 1, default))
+        using (await workspace.ReadAsync(null, 1, default))
         {
             Assert.True(Directory.Exists(dir));
         }
@@ -106,7 +108,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_wrong_token_fails_once_with_a_clear_message()
     {
         var before = github.Requests.Count;
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace("ghs_wrong").CheckoutAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace("ghs_wrong").ReadAsync(null, 1, default));
 
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.StartsWith("authentication failed for acme/gitops: check gitops-token", error.Message, StringComparison.Ordinal);
@@ -117,7 +119,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_token_says_so()
     {
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(null).CheckoutAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(null).ReadAsync(null, 1, default));
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.Contains("gitops-token is not set", error.Message, StringComparison.Ordinal);
     }
@@ -125,59 +127,97 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_read_only_token_names_the_permission_needed()
     {
-        using var checkout = await Workspace(ReadToken).CheckoutAsync(null, 1, default);
-        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+        var workspace = Workspace(ReadToken);
+        using var checkout = await workspace.ReadAsync(null, 1, default);
+        var draft = await DraftAsync(workspace, checkout);
 
-        var error = await Assert.ThrowsAsync<DeployException>(() => checkout.PushAsync(sha, "main", false, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default));
 
         Assert.Equal(ErrorKind.PermissionDenied, error.Kind);
         Assert.Contains("contents: write", error.Message, StringComparison.Ordinal);
-        Assert.NotEqual(sha, repo.Head());
+        Assert.NotEqual(draft.Sha, repo.Head());
     }
 
     [Fact]
-    public async Task A_push_declined_by_a_server_hook_is_a_typed_error_with_the_hook_message()
+    public async Task A_push_declined_by_a_server_hook_is_rejected_with_the_servers_reason()
     {
         repo.InstallHook("pre-receive", "echo 'deploys are frozen today' >&2\nexit 1");
-        using var checkout = await Workspace(Token).CheckoutAsync(null, 1, default);
-        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+        var workspace = Workspace(Token);
+        using var checkout = await workspace.ReadAsync(null, 1, default);
+        var draft = await DraftAsync(workspace, checkout);
 
-        var error = await Assert.ThrowsAsync<DeployException>(() => checkout.PushAsync(sha, "main", false, default));
+        var outcome = await workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default);
 
-        Assert.Equal(ErrorKind.PushRejected, error.Kind);
-        Assert.Contains("rejected the push to 'main'", error.Message, StringComparison.Ordinal);
-        Assert.NotEqual(sha, repo.Head());
+        var rejected = Assert.IsType<PublishOutcome.Rejected>(outcome);
+        Assert.Contains("pre-receive hook declined", rejected.Reason, StringComparison.Ordinal);
+        Assert.NotEqual(draft.Sha, repo.Head());
     }
 
     [Fact]
     public async Task A_branch_that_moved_since_the_clone_is_reported_as_a_lost_race()
     {
-        using var checkout = await Workspace(Token).CheckoutAsync(null, 1, default);
+        var workspace = Workspace(Token);
+        using var checkout = await workspace.ReadAsync(null, 1, default);
         var theirs = repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "another pipeline");
-        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+        var draft = await DraftAsync(workspace, checkout);
 
-        Assert.Equal(PushOutcome.RejectedNonFastForward, await checkout.PushAsync(sha, "main", false, default));
+        Assert.IsType<PublishOutcome.LostRace>(await workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default));
         Assert.Equal(theirs, repo.Head());
     }
 
     [Fact]
     public async Task A_force_push_replaces_a_branch()
     {
-        using var checkout = await Workspace(Token).CheckoutAsync(null, 1, default);
+        var workspace = Workspace(Token);
+        using var checkout = await workspace.ReadAsync(null, 1, default);
         repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "old pr head", branch: "gitops-deploy/staging/web");
-        var sha = checkout.Commit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch);
+        var draft = await DraftAsync(workspace, checkout);
 
-        Assert.Equal(PushOutcome.Pushed, await checkout.PushAsync(sha, "gitops-deploy/staging/web", force: true, default));
-        Assert.Equal(sha, repo.Head("gitops-deploy/staging/web"));
+        Assert.Equal(new PublishOutcome.Published(draft.Sha), await workspace.PublishAsync(checkout, draft, "gitops-deploy/staging/web", PublishKind.Replace, default));
+        Assert.Equal(draft.Sha, repo.Head("gitops-deploy/staging/web"));
+    }
+
+    [Fact]
+    public async Task History_deepens_itself_past_the_clone_and_reads_older_trees()
+    {
+        var shas = new List<string>();
+        for (var i = 1; i <= 12; i++)
+        {
+            shas.Add(repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = $"images: [{i}]\n" }, $"release {i}"));
+        }
+
+        using var snapshot = await Workspace(Token).ReadAsync(null, 1, default);
+        Assert.Single(snapshot.History(1));
+
+        var history = snapshot.History(10);
+
+        Assert.Equal(Enumerable.Reverse(shas).Take(10), history.Select(h => h.Sha));
+        Assert.Equal("images: [3]\n", Encoding.UTF8.GetString(snapshot.TreeAt(history[^1].Sha)!.ReadFile("environments/staging/kustomization.yaml")));
+        Assert.Equal(13, snapshot.History(1000).Count);
+        Assert.Equal(shas[^1], snapshot.HeadSha);
+    }
+
+    [Fact]
+    public async Task Deeper_history_starts_at_the_snapshots_tip_even_when_the_branch_moved()
+    {
+        repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "one");
+        using var snapshot = await Workspace(Token).ReadAsync(null, 1, default);
+        var tip = snapshot.HeadSha;
+        repo.Commit(new Dictionary<string, string> { ["a.txt"] = "2" }, "someone else, later");
+
+        var history = snapshot.History(5);
+
+        Assert.Equal(tip, history[0].Sha);
+        Assert.Equal(["one", "Initial gitops layout"], history.Select(h => h.Message.Split('\n')[0]));
     }
 
     [Fact]
     public async Task Unknown_repository_and_branch_are_not_found()
     {
         var missingRepo = new LibGit2Workspace(GitOpsRemote.Parse("acme/nope", github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
-        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => missingRepo.CheckoutAsync(null, 1, default))).Kind);
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => missingRepo.ReadAsync(null, 1, default))).Kind);
 
-        var missingBranch = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).CheckoutAsync("release", 1, default));
+        var missingBranch = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).ReadAsync("release", 1, default));
         Assert.Equal(ErrorKind.NotFound, missingBranch.Kind);
         Assert.Contains("'release'", missingBranch.Message, StringComparison.Ordinal);
     }
@@ -187,7 +227,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         repo.CommitSymlink("environments/prod", "staging");
         var local = new LibGit2Workspace(GitOpsRemote.Parse(repo.BarePath, string.Empty), null, NullLogger<LibGit2Workspace>.Instance);
-        using var checkout = await local.CheckoutAsync(null, 1, default);
+        using var checkout = await local.ReadAsync(null, 1, default);
         Assert.Equal(TreeEntryKind.Symlink, checkout.Tree.KindOf("environments/prod"));
         Assert.Equal("staging", checkout.Tree.ReadSymlink("environments/prod"));
     }
@@ -200,7 +240,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         elsewhere.CreateRepo("acme/gitops", new Dictionary<string, string> { ["a.txt"] = "1" });
         github.Redirects["acme/gitops"] = elsewhere.ServerUrl;
 
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).CheckoutAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).ReadAsync(null, 1, default));
 
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.Contains("redirected to another host", error.Message, StringComparison.Ordinal);
@@ -213,4 +253,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     private GitOpsRemote Remote() => GitOpsRemote.Parse("acme/gitops", github.ServerUrl);
 
     private static string ReadAllText(string dir) => File.ReadAllText(Path.Combine(dir, "config"));
+
+    private static Task<CommitDraft> DraftAsync(LibGit2Workspace workspace, IGitOpsSnapshot snapshot) =>
+        workspace.DraftAsync(snapshot, new NewCommit([new FileChange("x.yaml", "a: 1\n"u8.ToArray())], new CommitAuthor("b", "b@e"), "m", DateTimeOffset.UnixEpoch), default);
 }

@@ -2,7 +2,8 @@ using GitOpsDeploy.Core.Inputs;
 
 namespace GitOpsDeploy.Core.Tests;
 
-public sealed class DeployOptionsTests
+[Trait("Tier", "Unit")]
+public sealed class RequestParserTests
 {
     private static readonly ActionContext Context = new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
 
@@ -25,19 +26,20 @@ public sealed class DeployOptionsTests
     [Fact]
     public void Applies_defaults_from_the_run()
     {
-        var options = DeployOptions.Parse(Inputs(), Context);
-        Assert.Equal("https://git.example.com/acme/gitops.git", options.GitOps.Url);
-        Assert.Equal(RemoteKind.GitHub, options.GitOps.Kind);
-        Assert.Equal("environments/staging", options.OverlayPath);
-        Assert.Equal(DeployMode.PullRequest, options.Mode);
-        Assert.Equal("gitops-deploy/staging/web", options.PullRequestBranch);
-        Assert.Equal(Ports.MergeMethod.Squash, options.MergeMethod);
-        Assert.True(options.Deployment);
-        Assert.False(options.ProductionEnvironment);
-        Assert.Equal("acme/app", options.SourceRepository);
-        Assert.Equal(Context.Sha, options.SourceSha);
-        Assert.Equal(new Ports.CommitAuthor(DeployOptions.BotName, DeployOptions.BotEmail), options.Author);
-        Assert.False(options.DryRun);
+        var request = RequestParser.Parse(Inputs(), Context);
+        Assert.Equal("https://git.example.com/acme/gitops.git", request.GitOps.Url);
+        Assert.Equal(RemoteKind.GitHub, request.GitOps.Kind);
+        var target = Assert.Single(request.Targets);
+        Assert.Equal("environments/staging", target.OverlayPath);
+        Assert.Equal(DeployMode.PullRequest, request.Landing.Mode);
+        Assert.Equal("gitops-deploy/staging/web", request.Landing.PullRequestBranch);
+        Assert.Equal(Ports.MergeMethod.Squash, request.Landing.MergeMethod);
+        Assert.True(request.Reporting.Deployment);
+        Assert.False(target.Production);
+        Assert.Equal("acme/app", request.Source.Repository);
+        Assert.Equal(Context.Sha, request.Source.Sha);
+        Assert.Equal(new Ports.CommitAuthor(LandingOptions.BotName, LandingOptions.BotEmail), request.Landing.Author);
+        Assert.False(request.Landing.DryRun);
     }
 
     [Theory]
@@ -46,7 +48,7 @@ public sealed class DeployOptionsTests
     [InlineData("./gitops", RemoteKind.LocalPath)]
     [InlineData("/srv/git/gitops.git", RemoteKind.LocalPath)]
     public void Understands_each_kind_of_repository(string value, RemoteKind kind) =>
-        Assert.Equal(kind, DeployOptions.Parse(Inputs(("gitops-repository", value), ("mode", "push")), Context).GitOps.Kind);
+        Assert.Equal(kind, RequestParser.Parse(Inputs(("gitops-repository", value), ("mode", "push")), Context).GitOps.Kind);
 
     [Theory]
     [InlineData("environment", "a/b", "no path separators")]
@@ -67,7 +69,7 @@ public sealed class DeployOptionsTests
     [InlineData("author-email", "a<b>@c", "angle brackets")]
     public void Names_the_input_at_fault(string input, string value, string message)
     {
-        var error = Assert.Throws<DeployException>(() => DeployOptions.Parse(Inputs((input, value)), Context));
+        var error = Assert.Throws<DeployException>(() => RequestParser.Parse(Inputs((input, value)), Context));
         Assert.Contains($"input '{input}'", error.Message, StringComparison.Ordinal);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
     }
@@ -75,7 +77,7 @@ public sealed class DeployOptionsTests
     [Fact]
     public void Pull_request_modes_need_a_github_repository() =>
         Assert.Contains("needs gitops-repository as owner/name on a GitHub host",
-            Assert.Throws<DeployException>(() => DeployOptions.Parse(Inputs(("gitops-repository", "https://git.example.com/x/y.git")), Context)).Message, StringComparison.Ordinal);
+            Assert.Throws<DeployException>(() => RequestParser.Parse(Inputs(("gitops-repository", "https://git.example.com/x/y.git")), Context)).Message, StringComparison.Ordinal);
 
     [Theory]
     [InlineData("production", true)]
@@ -83,18 +85,18 @@ public sealed class DeployOptionsTests
     [InlineData("staging", false)]
     public void Production_is_inferred_from_the_name_unless_overridden(string environment, bool production)
     {
-        Assert.Equal(production, DeployOptions.Parse(Inputs(("environment", environment)), Context).ProductionEnvironment);
-        Assert.True(DeployOptions.Parse(Inputs(("environment", environment), ("production-environment", "true")), Context).ProductionEnvironment);
+        Assert.Equal(production, RequestParser.Parse(Inputs(("environment", environment)), Context).Targets[0].Production);
+        Assert.True(RequestParser.Parse(Inputs(("environment", environment), ("production-environment", "true")), Context).Targets[0].Production);
     }
 
     [Fact]
     public void Default_branch_names_are_safe_git_refs() =>
-        Assert.Equal("gitops-deploy/staging/localhost-5000/web", DeployOptions.Parse(Inputs(("images", "localhost:5000/web:1")), Context).PullRequestBranch);
+        Assert.Equal("gitops-deploy/staging/localhost-5000/web", RequestParser.Parse(Inputs(("images", "localhost:5000/web:1")), Context).Landing.PullRequestBranch);
 
     [Fact]
     public void Owner_name_without_a_server_url_is_explained()
     {
-        var error = Assert.Throws<DeployException>(() => DeployOptions.Parse(Inputs(), ActionContext.None));
+        var error = Assert.Throws<DeployException>(() => RequestParser.Parse(Inputs(), ActionContext.None));
         Assert.Contains("GITHUB_SERVER_URL is not set", error.Message, StringComparison.Ordinal);
     }
 
@@ -103,10 +105,10 @@ public sealed class DeployOptionsTests
     {
         var inputs = Inputs();
         inputs.Remove("images");
-        Assert.Contains("nothing to deploy", Assert.Throws<DeployException>(() => DeployOptions.Parse(inputs, Context)).Message, StringComparison.Ordinal);
+        Assert.Contains("nothing to deploy", Assert.Throws<DeployException>(() => RequestParser.Parse(inputs, Context)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Whitespace_only_inputs_count_as_unset() =>
-        Assert.Equal("environments/staging", DeployOptions.Parse(Inputs(("overlay-path", "   ")), Context).OverlayPath);
+        Assert.Equal("environments/staging", RequestParser.Parse(Inputs(("overlay-path", "   ")), Context).Targets[0].OverlayPath);
 }

@@ -1,0 +1,127 @@
+using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Core.Policy;
+using GitOpsDeploy.Core.Ports;
+
+namespace GitOpsDeploy.Core.Deploy;
+
+/// <summary>One target's planned edit.</summary>
+public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit);
+
+/// <summary>What the planner decided for a snapshot, as a value: write, nothing to do, or refused.</summary>
+public abstract record PlanOutcome
+{
+    /// <summary>Every target's edit, planned on the same commit.</summary>
+    public abstract IReadOnlyList<TargetEdit> Edits { get; }
+
+    /// <summary>The files to write (every target's, in one commit) and the commit message with its trailers.</summary>
+    public sealed record Write(string BaseSha, IReadOnlyList<TargetEdit> Edits, IReadOnlyList<FileChange> Files, string Message) : PlanOutcome
+    {
+        public override IReadOnlyList<TargetEdit> Edits { get; } = Edits;
+    }
+
+    /// <summary>The branch already has the change in every target.</summary>
+    public sealed record NothingToDo(string BaseSha, IReadOnlyList<TargetEdit> Edits) : PlanOutcome
+    {
+        public override IReadOnlyList<TargetEdit> Edits { get; } = Edits;
+    }
+
+    /// <summary>A target cannot take the change (policy, hold, deploy window, bad YAML, missing overlay); nothing may be written.</summary>
+    public sealed record Refused(DeployException Reason, string Environment) : PlanOutcome
+    {
+        public override IReadOnlyList<TargetEdit> Edits => [];
+    }
+}
+
+/// <summary>
+/// The pure planning step: <c>(snapshot, request) -> outcome</c>. Each target is planned on the same
+/// commit through the same steps (promotion, rollback, the overlay edit, the hold marker, the policy
+/// gate), then every target's files go into one commit with one message. No process, no network.
+/// </summary>
+public sealed class DeployPlanner(TimeProvider time, string? runUrl)
+{
+    public PlanOutcome Plan(IGitOpsSnapshot snapshot, DeployRequest request)
+    {
+        var edits = new List<TargetEdit>();
+        foreach (var target in request.Targets)
+        {
+            try
+            {
+                edits.Add(new TargetEdit(target, PlanTarget(snapshot, request, target)));
+            }
+            catch (DeployException e) when (e.Kind is ErrorKind.InvalidInput or ErrorKind.InvalidFile or ErrorKind.Policy or ErrorKind.NotFound)
+            {
+                return new PlanOutcome.Refused(request.Targets.Count > 1 ? NameTarget(e, target) : e, target.Environment);
+            }
+        }
+
+        if (FileWrittenTwice(edits) is { } clash)
+        {
+            return new PlanOutcome.Refused(DeployException.Input("overlay-path", clash), edits[0].Target.Environment);
+        }
+
+        if (!edits.Any(e => e.Edit.Changed))
+        {
+            return new PlanOutcome.NothingToDo(snapshot.HeadSha, edits);
+        }
+
+        var files = edits.SelectMany(e => e.Edit.Files).ToList();
+        return new PlanOutcome.Write(snapshot.HeadSha, edits, files, CommitMessage.Build(request, edits));
+    }
+
+    /// <summary>One target: the steps in order; each may refuse by throwing a <see cref="DeployException"/>.</summary>
+    public OverlayEdit PlanTarget(IGitOpsSnapshot snapshot, DeployRequest request, DeployTarget target)
+    {
+        var change = request.Change;
+        var promotion = change.Kind == ChangeKind.Promote
+            ? Promotion.Resolve(snapshot, change.PromoteFrom!, target.PromoteFromOverlay!, change.Names, change.HelmImageKeys)
+            : null;
+        var rollback = change.Kind == ChangeKind.Rollback
+            ? Deploy.Rollback.Find(snapshot, target.OverlayPath, target.Environment, change.Names, change.RollbackTo, change.HelmImageKeys)
+            : null;
+        if (rollback is not null)
+        {
+            foreach (var image in rollback.Images)
+            {
+                ImageSpec.RequireCopyable(image, $"{target.OverlayPath} at {rollback.RestoredCommit[..Math.Min(7, rollback.RestoredCommit.Length)]}");
+            }
+        }
+
+        var specs = promotion?.Specs ?? rollback?.Specs ?? change.Images;
+        var edit = OverlayEditor.Plan(snapshot.Tree, target.OverlayPath, specs, change.Settings, change.HelmImageKeys) with { Promotion = promotion, Rollback = rollback };
+        edit = HoldMarker.Apply(target, change, snapshot, edit, runUrl);
+        if (edit.Changed)
+        {
+            PolicyGate.Check(request.Policy, target, change.Force, edit, time.GetUtcNow());
+        }
+
+        return edit;
+    }
+
+    /// <summary>Two targets that resolve to the same file (a shared overlay, a symlink) would overwrite each other's edit.</summary>
+    private static string? FileWrittenTwice(IReadOnlyList<TargetEdit> edits)
+    {
+        var writers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (target, edit) in edits)
+        {
+            foreach (var file in edit.Files)
+            {
+                if (writers.TryGetValue(file.Path, out var other) && other != target.Environment)
+                {
+                    return $"{other} and {target.Environment} would both write {file.Path}; give each environment its own overlay (overlay-path with {{{{ environment }}}})";
+                }
+
+                writers[file.Path] = target.Environment;
+            }
+        }
+
+        return null;
+    }
+
+    private static DeployException NameTarget(DeployException e, DeployTarget target)
+    {
+        var message = $"{target.Environment}: {e.Message}";
+        return e.Location is { } at ? new DeployException(e.Kind, message, at, e) : new DeployException(e.Kind, message, e);
+    }
+}

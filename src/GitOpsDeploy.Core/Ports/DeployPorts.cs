@@ -1,0 +1,15 @@
+namespace GitOpsDeploy.Core.Ports;
+
+/// <summary>The adapters one run needs, built for its request; the optional ones are null when the run does without.</summary>
+public sealed record DeployPorts(IGitOpsSnapshots Snapshots, IPublisher Publisher)
+{
+    /// <summary>Pull requests on the gitops repository (pull request modes).</summary>
+    public IPullRequests? PullRequests { get; init; }
+
+    /// <summary>Deployments on the source repository.</summary>
+    public IDeployments? Deployments { get; init; }
+
+    public IArgoCd? ArgoCd { get; init; }
+
+    public IMetricsSink? Metrics { get; init; }
+}

@@ -1,0 +1,99 @@
+namespace GitOpsDeploy.Core.Ports;
+
+public enum TreeEntryKind
+{
+    Missing,
+    File,
+    Directory,
+    Symlink,
+}
+
+/// <summary>Read access to the committed tree of the gitops branch, path by path (no working-tree checkout needed).</summary>
+public interface IRepositoryTree
+{
+    /// <summary>What is at a '/'-separated path relative to the root, without following a final symlink.</summary>
+    TreeEntryKind KindOf(string path);
+
+    string ReadSymlink(string path);
+
+    byte[] ReadFile(string path);
+
+    /// <summary>Names of the entries of a directory.</summary>
+    IReadOnlyList<string> List(string directory);
+}
+
+public sealed record CommitAuthor(string Name, string Email);
+
+/// <summary>A file to write; <see cref="Content"/> null deletes it.</summary>
+public sealed record FileChange(string Path, byte[]? Content);
+
+/// <summary>A commit on the first-parent history of the branch.</summary>
+public sealed record HistoryEntry(string Sha, string Message, DateTimeOffset When);
+
+/// <summary>
+/// The snapshot port: the gitops branch as one commit (its tip when read), with the history the
+/// planning steps need. Whatever transport backs it (a clone, an API) stays behind it.
+/// </summary>
+public interface IGitOpsSnapshot : IDisposable
+{
+    string Branch { get; }
+
+    string HeadSha { get; }
+
+    IRepositoryTree Tree { get; }
+
+    /// <summary>
+    /// First-parent history from <see cref="HeadSha"/>, newest first, at most <paramref name="max"/>
+    /// commits. Deepens itself when it holds fewer than asked: fewer returned means the first commit was reached.
+    /// </summary>
+    IReadOnlyList<HistoryEntry> History(int max);
+
+    /// <summary>The tree of a commit returned by <see cref="History"/>, or null when it is not one.</summary>
+    IRepositoryTree? TreeAt(string sha);
+}
+
+/// <summary>Reads snapshots of the gitops repository; each is independent and released on dispose.</summary>
+public interface IGitOpsSnapshots
+{
+    /// <summary>
+    /// The tip of <paramref name="branch"/> (null: the default branch). <paramref name="historyHint"/>
+    /// says how many commits the run will probably read, so a clone can fetch them in one go.
+    /// </summary>
+    Task<IGitOpsSnapshot> ReadAsync(string? branch, int historyHint, CancellationToken cancellationToken);
+}
+
+/// <summary>A commit to publish: files changed on top of a snapshot.</summary>
+public sealed record NewCommit(IReadOnlyList<FileChange> Files, CommitAuthor Author, string Message, DateTimeOffset When);
+
+/// <summary>A commit built but not yet published, with the diff a dry run or a pull request shows.</summary>
+public sealed record CommitDraft(string BaseSha, string Sha, string Diff);
+
+/// <summary>How a branch is moved: forward from the snapshot's tip only, or reset (our own pull request head).</summary>
+public enum PublishKind
+{
+    /// <summary>Compare-and-swap: succeeds only while the branch is still at the draft's base.</summary>
+    Advance,
+
+    /// <summary>The branch is ours and is rebuilt: whatever it held is replaced (still refused as a lost race if another writer moved it mid-push).</summary>
+    Replace,
+}
+
+/// <summary>What publishing did.</summary>
+public abstract record PublishOutcome
+{
+    public sealed record Published(string Sha) : PublishOutcome;
+
+    /// <summary>Another writer moved the branch first: re-read, re-plan, publish again.</summary>
+    public sealed record LostRace(string Reason) : PublishOutcome;
+
+    /// <summary>The server refused for a reason a retry will not fix (protection, a hook); the text is the server's.</summary>
+    public sealed record Rejected(string Reason) : PublishOutcome;
+}
+
+/// <summary>The publisher port: turns planned file changes into a commit on a branch.</summary>
+public interface IPublisher
+{
+    Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken);
+
+    Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken);
+}

@@ -1,0 +1,20 @@
+using GitOpsDeploy.Core.Ports;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace GitOpsDeploy.Prometheus;
+
+/// <summary>Builds the Pushgateway client for a run's URL; the caller disposes it.</summary>
+public sealed class PushgatewayFactory
+{
+    public IMetricsSink Create(string url) => new HttpPushgateway(url);
+}
+
+public static class PrometheusModule
+{
+    public static IServiceCollection AddGitOpsPrometheus(this IServiceCollection services)
+    {
+        services.TryAddSingleton<PushgatewayFactory>();
+        return services;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
+
+namespace GitOpsDeploy.Core.Tests.Doubles;
+
+/// <summary>A commit of an in-memory gitops branch: its sha, message and every file.</summary>
+public sealed record MemoryCommit(string Sha, string Message, IReadOnlyDictionary<string, string> Files);
+
+/// <summary>A snapshot held in memory: the tip is the first commit; history is first-parent, newest first.</summary>
+public sealed class MemorySnapshot(IReadOnlyList<MemoryCommit> commits, string branch = "main") : IGitOpsSnapshot
+{
+    public MemorySnapshot(string headSha, IReadOnlyDictionary<string, string> files)
+        : this([new MemoryCommit(headSha, "initial", files)])
+    {
+    }
+
+    public string Branch => branch;
+
+    public string HeadSha => commits[0].Sha;
+
+    public IRepositoryTree Tree => new RepoPathTests.InMemoryTree(commits[0].Files);
+
+    public bool Disposed { get; private set; }
+
+    /// <summary>The most history any step asked for.</summary>
+    public int DeepestRead { get; private set; }
+
+    public IReadOnlyList<HistoryEntry> History(int max)
+    {
+        DeepestRead = Math.Max(DeepestRead, max);
+        return commits.Take(max).Select((c, i) => new HistoryEntry(c.Sha, c.Message, DateTimeOffset.UnixEpoch.AddMinutes(-i))).ToList();
+    }
+
+    public IRepositoryTree? TreeAt(string sha) =>
+        commits.FirstOrDefault(c => c.Sha == sha) is { } commit ? new RepoPathTests.InMemoryTree(commit.Files) : null;
+
+    public void Dispose() => Disposed = true;
+}
+
+/// <summary>
+/// The snapshot and publisher ports in memory: every read is a fresh snapshot (head base0, base1, ...),
+/// every draft is recorded, and publishing answers from a queue of outcomes (Published when empty).
+/// </summary>
+public sealed class MemoryGitOps : IGitOpsSnapshots, IPublisher
+{
+    private readonly Queue<Func<string, PublishOutcome>> outcomes = new();
+    private readonly Func<int, IReadOnlyDictionary<string, string>> files;
+
+    public MemoryGitOps(IReadOnlyDictionary<string, string> files)
+        : this(_ => files)
+    {
+    }
+
+    public MemoryGitOps(Func<int, IReadOnlyDictionary<string, string>> filesOfRead) => files = filesOfRead;
+
+    public List<MemorySnapshot> Snapshots { get; } = [];
+
+    public List<NewCommit> Drafts { get; } = [];
+
+    public List<(string Sha, string Branch, PublishKind Kind)> Published { get; } = [];
+
+    public void Answer(params Func<string, PublishOutcome>[] answers)
+    {
+        foreach (var answer in answers)
+        {
+            outcomes.Enqueue(answer);
+        }
+    }
+
+    public static Func<string, PublishOutcome> LostRace => _ => new PublishOutcome.LostRace("fetch first");
+
+    public static Func<string, PublishOutcome> Pushed => sha => new PublishOutcome.Published(sha);
+
+    public Task<IGitOpsSnapshot> ReadAsync(string? branch, int historyHint, CancellationToken cancellationToken)
+    {
+        var snapshot = new MemorySnapshot($"base{Snapshots.Count}", files(Snapshots.Count));
+        Snapshots.Add(snapshot);
+        return Task.FromResult<IGitOpsSnapshot>(snapshot);
+    }
+
+    public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken)
+    {
+        Drafts.Add(commit);
+        return Task.FromResult(new CommitDraft(onTopOf.HeadSha, $"new{Drafts.Count - 1}", "diff"));
+    }
+
+    public Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken)
+    {
+        var outcome = outcomes.Count > 0 ? outcomes.Dequeue()(draft.Sha) : new PublishOutcome.Published(draft.Sha);
+        if (outcome is PublishOutcome.Published)
+        {
+            Published.Add((draft.Sha, branch, kind));
+        }
+
+        return Task.FromResult(outcome);
+    }
+
+    public string DraftedFile(int draft, string path) =>
+        Encoding.UTF8.GetString(Drafts[draft].Files.Single(f => f.Path == path).Content!);
+}
+
+/// <summary>Requests for tests, built through the real parser so they are what a run would get.</summary>
+public static class TestRequests
+{
+    public static readonly ActionContext Context = new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
+
+    public static DeployRequest Parse(params (string Name, string Value)[] inputs)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["gitops-repository"] = "acme/gitops",
+            ["environment"] = "staging",
+            ["images"] = "web:2",
+            ["mode"] = "push",
+            ["gitops-token"] = "ghs_test",
+            ["token"] = "t",
+        };
+        foreach (var (name, value) in inputs)
+        {
+            all[name] = value;
+        }
+
+        var request = RequestParser.Parse(all, Context);
+        return request with { Landing = request.Landing with { PushAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(1) } };
+    }
+}
