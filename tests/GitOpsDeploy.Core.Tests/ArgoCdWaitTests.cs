@@ -5,6 +5,7 @@ using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
 
+[Trait("Tier", "Unit")]
 public sealed class ArgoCdWaitTests
 {
     [Fact]

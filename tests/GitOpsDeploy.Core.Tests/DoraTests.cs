@@ -2,6 +2,7 @@ using GitOpsDeploy.Core.Deploy;
 
 namespace GitOpsDeploy.Core.Tests;
 
+[Trait("Tier", "Unit")]
 public sealed class DoraTests
 {
     private static readonly DateTimeOffset T = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);

@@ -10,6 +10,7 @@ namespace GitOpsDeploy.Core.Tests;
 /// for byte) or <c>expected-error.txt</c> (text the error must contain, usually <c>file:line:column</c>).
 /// On a mismatch the actual output is written beside the case as <c>actual.yaml</c> for review.
 /// </summary>
+[Trait("Tier", "Unit")]
 public sealed class GoldenEditTests
 {
     private static readonly string Root = Path.Combine(AppContext.BaseDirectory, "Golden");

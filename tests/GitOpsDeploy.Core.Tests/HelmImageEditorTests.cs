@@ -6,6 +6,7 @@ using GitOpsDeploy.Core.Yaml;
 namespace GitOpsDeploy.Core.Tests;
 
 /// <summary>images: in Helm values folders, in the layouts charts use, with the same quoting rules as kustomize edits.</summary>
+[Trait("Tier", "Unit")]
 public sealed class HelmImageEditorTests
 {
     private static string Deploy(string values, string images, string? keys = null, string? set = null)

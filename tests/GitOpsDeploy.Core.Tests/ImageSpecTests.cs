@@ -2,6 +2,7 @@ using GitOpsDeploy.Core.Images;
 
 namespace GitOpsDeploy.Core.Tests;
 
+[Trait("Tier", "Unit")]
 public sealed class ImageSpecTests
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -6,6 +6,7 @@ using GitOpsDeploy.Core.Yaml;
 namespace GitOpsDeploy.Core.Tests;
 
 /// <summary>What a deploy may write: files inside the target's overlay only, read through links that exist.</summary>
+[Trait("Tier", "Unit")]
 public sealed class OverlayBoundaryTests
 {
     private readonly RepoPathTests.InMemoryTree tree = new(new Dictionary<string, string>
@@ -152,6 +153,7 @@ public sealed class OverlayBoundaryTests
 }
 
 /// <summary>A Helm values folder (no kustomization) is a target for <c>set</c>; <c>images</c> still needs a kustomization.</summary>
+[Trait("Tier", "Unit")]
 public sealed class HelmValuesFolderTests
 {
     private readonly RepoPathTests.InMemoryTree tree = new(new Dictionary<string, string>

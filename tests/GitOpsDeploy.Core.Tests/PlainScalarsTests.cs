@@ -2,6 +2,7 @@ using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Tests;
 
+[Trait("Tier", "Unit")]
 public sealed class PlainScalarsTests
 {
     [Theory]

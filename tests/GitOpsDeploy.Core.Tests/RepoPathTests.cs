@@ -4,6 +4,7 @@ using GitOpsDeploy.Core.Ports;
 
 namespace GitOpsDeploy.Core.Tests;
 
+[Trait("Tier", "Unit")]
 public sealed class RepoPathTests
 {
     private readonly InMemoryTree tree = new(new Dictionary<string, string>

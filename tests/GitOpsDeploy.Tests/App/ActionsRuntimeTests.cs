@@ -4,6 +4,7 @@ using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.App;
 
+[Trait("Tier", "App")]
 public sealed class ActionsRuntimeTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("runtime-").FullName;

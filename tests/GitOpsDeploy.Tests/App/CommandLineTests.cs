@@ -4,6 +4,7 @@ using GitOpsDeploy.Tests.Fakes;
 namespace GitOpsDeploy.Tests.App;
 
 /// <summary>The terminal front door: same options, flags instead of INPUT_* variables.</summary>
+[Trait("Tier", "App")]
 public sealed class CommandLineTests
 {
     private static async Task<(int Exit, string Out, string Err)> Run(IReadOnlyDictionary<string, string>? env, params string[] args)

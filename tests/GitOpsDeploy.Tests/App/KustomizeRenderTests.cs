@@ -8,6 +8,7 @@ namespace GitOpsDeploy.Tests.App;
 /// exactly the tags we wrote, including the ones YAML would otherwise read as numbers or booleans.
 /// Skipped, visibly, where kubectl is not installed.
 /// </summary>
+[Trait("Tier", "App")]
 public sealed class KustomizeRenderTests
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

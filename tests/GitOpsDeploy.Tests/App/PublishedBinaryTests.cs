@@ -101,6 +101,7 @@ public sealed partial class PublishedBinaryFixture : IDisposable
 /// The published (self-contained, ReadyToRun, trimmed) binary, end to end: a missing native library
 /// or a trimming break in Octokit, CommandLineParser or LibGit2Sharp fails here, without Docker.
 /// </summary>
+[Trait("Tier", "App")]
 public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : IClassFixture<PublishedBinaryFixture>
 {
     [Fact]

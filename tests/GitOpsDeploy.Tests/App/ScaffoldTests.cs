@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace GitOpsDeploy.Tests.App;
 
 /// <summary><c>gitops-deploy init</c>: the scaffolded repository renders, and the action deploys into it.</summary>
+[Trait("Tier", "App")]
 public sealed class ScaffoldTests : GitOpsFixture, IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("scaffold-").FullName;

@@ -4,6 +4,7 @@ using GitOpsDeploy.Tests.Fakes;
 namespace GitOpsDeploy.Tests.App;
 
 /// <summary>The real program as the runner starts it: a cancellation mid-call must not leave the deployment in_progress.</summary>
+[Trait("Tier", "App")]
 public sealed class SigtermTests : GitOpsFixture
 {
     /// <summary>Starts the built program the way the runner starts the container's entrypoint: INPUT_* and GITHUB_* variables.</summary>

@@ -3,6 +3,7 @@ using GitOpsDeploy.Tests.Fakes;
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>Waiting for Argo CD after the change lands, then reporting the truth on the deployment.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class ArgoCdTests : GitOpsFixture
 {
     private FakeArgoCd argo = null!;

@@ -58,6 +58,7 @@ public sealed class PushgatewayFixture : IDisposable
 }
 
 /// <summary>DORA metrics from the deployments API, in outputs, the summary, and a real Pushgateway.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class DoraTests(PushgatewayFixture pushgateway) : GitOpsFixture, IClassFixture<PushgatewayFixture>
 {
     [SkippableFact]

@@ -7,6 +7,7 @@ namespace GitOpsDeploy.Tests.EndToEnd;
 /// target, no foreign pull request touched, no secret published, no forged workflow command, and a
 /// deployment that always ends with a truthful status.
 /// </summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class HardeningTests : GitOpsFixture
 {
     private Dictionary<string, string> PrInputs(params (string Name, string Value)[] overrides) =>

@@ -3,6 +3,7 @@ using GitOpsDeploy.Tests.App;
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>Environments that are Helm values folders (no kustomization), as Argo CD Applications with a helm source use them.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class HelmValuesTests : GitOpsFixture
 {
     private const string Values = """
@@ -121,6 +122,7 @@ public sealed class HelmValuesTests : GitOpsFixture
 }
 
 /// <summary>A values folder edited by the action, rendered by the real helm: the image line is exactly what was deployed.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class HelmRenderTests : GitOpsFixture
 {
     [SkippableTheory]

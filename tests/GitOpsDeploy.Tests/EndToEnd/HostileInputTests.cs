@@ -1,6 +1,7 @@
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>Hostile or broken inputs: a clear error naming the input, a non-zero exit, and nothing pushed.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class HostileInputTests : GitOpsFixture
 {
     public static TheoryData<string, string, string> Cases() => new()

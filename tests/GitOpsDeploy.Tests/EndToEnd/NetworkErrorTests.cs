@@ -14,6 +14,7 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>Failures without an HTTP answer say what to fix (a private CA, an unreachable URL), never "internal error".</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class NetworkErrorTests : GitOpsFixture
 {
     [Fact]

@@ -1,6 +1,7 @@
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>The policy gate, end to end: refused before anything is written, and the deployment says which policy.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class PolicyTests : GitOpsFixture
 {
     [Theory]

@@ -1,6 +1,7 @@
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>promote-from: the exact references verified in staging reach production, with their provenance.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class PromotionTests : GitOpsFixture
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";

@@ -3,6 +3,7 @@ using GitOpsDeploy.Tests.Fakes;
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>Pull request modes and deployments, end to end against the GitHub fake and real git.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class PullRequestModeTests : GitOpsFixture
 {
     private Dictionary<string, string> PrInputs(params (string Name, string Value)[] overrides) =>
@@ -453,5 +454,22 @@ public sealed class PullRequestModeTests : GitOpsFixture
         {
             Assert.DoesNotContain(WriteToken, pr.Body, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task A_merge_method_the_repository_disallows_fails_at_once_and_pushes_nothing()
+    {
+        GitOpsApi.MergeMethods.Remove("squash");
+        var before = Repo.Git("for-each-ref", "refs/heads");
+
+        var result = await Run(PrInputs(("mode", "merge")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("input 'merge-method': 'squash' is not allowed on acme/gitops", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("'Allow squash merging'", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, Repo.Git("for-each-ref", "refs/heads"));
+        Assert.Empty(GitOpsApi.Pulls);
+        Assert.Equal("failure", Assert.Single(App.Deployments).Statuses[^1].State);
+        Assert.DoesNotContain(GitHub.ApiRequests, r => r.StartsWith("PUT ", StringComparison.Ordinal));
     }
 }

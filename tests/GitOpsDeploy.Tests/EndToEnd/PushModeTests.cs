@@ -1,6 +1,7 @@
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>The whole program in push mode, run as the Actions runner runs it, against real git over smart HTTP.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class PushModeTests : GitOpsFixture
 {
     [Fact]

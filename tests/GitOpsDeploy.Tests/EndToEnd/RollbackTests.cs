@@ -3,6 +3,7 @@ using GitOpsDeploy.Tests.Fakes;
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>Rollback from git history, the hold marker, deeper re-clones and rollback-on-failure.</summary>
+[Trait("Tier", "EndToEnd")]
 public sealed class RollbackTests : GitOpsFixture
 {
     private const string ShaA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";

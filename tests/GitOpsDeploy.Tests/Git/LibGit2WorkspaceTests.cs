@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GitOpsDeploy.Tests.Git;
 
 /// <summary>The git adapter against real repositories served over smart HTTP with token auth.</summary>
+[Trait("Tier", "Adapter")]
 public sealed class LibGit2WorkspaceTests : IAsyncLifetime
 {
     private const string Token = "ghs_writeTOKEN1234567890";
