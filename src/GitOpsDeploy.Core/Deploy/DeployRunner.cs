@@ -16,7 +16,8 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
     public async Task<DeployResult> RunAsync(DeployRequest request, CancellationToken cancellationToken)
     {
         var reporter = new DeploymentReporter(ports.Deployments, request, context, time, logger);
-        IRunObserver observer = reporter;
+        // Reporters listen to the run; a new one joins this list.
+        IRunObserver observer = new RunObservers([reporter]);
         try
         {
             await observer.StartedAsync(cancellationToken);

@@ -128,3 +128,49 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
         }
     }
 }
+
+/// <summary>Several observers heard in order; each hears every event.</summary>
+public sealed class RunObservers(IReadOnlyList<IRunObserver> observers) : IRunObserver
+{
+    public async Task StartedAsync(CancellationToken cancellationToken)
+    {
+        foreach (var observer in observers)
+        {
+            await observer.StartedAsync(cancellationToken);
+        }
+    }
+
+    public async Task PlannedAsync(PlanOutcome plan, CancellationToken cancellationToken)
+    {
+        foreach (var observer in observers)
+        {
+            await observer.PlannedAsync(plan, cancellationToken);
+        }
+    }
+
+    public async Task ProgressAsync(DeployTarget target, string description, CancellationToken cancellationToken)
+    {
+        foreach (var observer in observers)
+        {
+            await observer.ProgressAsync(target, description, cancellationToken);
+        }
+    }
+
+    public async Task FinishedAsync(DeployResult result, IReadOnlyList<TargetResult> healthy, CancellationToken cancellationToken)
+    {
+        foreach (var observer in observers)
+        {
+            await observer.FinishedAsync(result, healthy, cancellationToken);
+        }
+    }
+
+    public async Task FailedAsync(DeployException error, IReadOnlyList<DeployTarget> targets, CancellationToken cancellationToken)
+    {
+        foreach (var observer in observers)
+        {
+            await observer.FailedAsync(error, targets, cancellationToken);
+        }
+    }
+
+    public Task CancelledAsync() => Task.WhenAll(observers.Select(o => o.CancelledAsync()));
+}
