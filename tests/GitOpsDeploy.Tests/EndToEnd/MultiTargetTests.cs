@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.EndToEnd;
 
@@ -121,5 +122,31 @@ public sealed class MultiTargetTests : GitOpsFixture
 
         var dora = new[] { "deployment-frequency", "lead-time-seconds", "change-failure-rate", "mean-time-to-restore-seconds" };
         Assert.Equal(InputCatalogue.Outputs.Select(o => o.Name).Except(dora).Order(StringComparer.Ordinal), result.Outputs.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Each_target_waits_for_its_application_and_only_the_unhealthy_one_is_rolled_back_through_its_own_branch()
+    {
+        await using var argo = await FakeArgoCd.StartAsync();
+        argo.Script("web-staging-eu", _ => new ArgoState("Synced", Repo.Head(), "Healthy"));
+        argo.Script("web-staging-us", _ => new ArgoState("Synced", Repo.Head(), "Degraded", "CrashLoopBackOff"));
+
+        var result = await Run(Regions(("mode", "merge"), ("argocd-server", argo.Url), ("argocd-token", argo.Token), ("argocd-timeout", "3"),
+            ("argocd-application", "web-{{ environment }}"), ("rollback-on-failure", "true")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("staging-us: Argo CD: ", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rolled back to web=ghcr.io/acme/web:0.9.0", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("newTag: \"2.0.0\"", Repo.ReadFile("clusters/staging-eu/web/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Contains("newTag: \"0.9.0\"", Repo.ReadFile("clusters/staging-us/web/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Equal(["gitops-deploy/staging-eu+staging-us/web", "gitops-deploy/staging-us/rollback"], GitOpsApi.Pulls.Select(p => p.Head));
+        Assert.All(GitOpsApi.Pulls, p => Assert.True(p.Merged));
+
+        var eu = App.Deployments.Single(d => d.Environment == "staging-eu");
+        Assert.Equal("success", eu.LastState);
+        var us = App.Deployments.Where(d => d.Environment == "staging-us").ToList();
+        Assert.Equal(2, us.Count);
+        Assert.Contains("failure", us[0].Statuses.Select(x => x.State));
+        Assert.Equal("success", us[1].LastState);
     }
 }
