@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -165,7 +166,7 @@ static double TimeClone(FakeGitHub github, FakeRepo repo, int depth)
 {
     var workspace = new LibGit2Workspace(GitOpsRemote.Parse(repo.FullName, github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
     var sw = Stopwatch.StartNew();
-    using (workspace.ReadAsync(null, depth, default).GetAwaiter().GetResult())
+    using (workspace.ReadAsync(null, new SnapshotHint(depth, []), default).GetAwaiter().GetResult())
     {
         return sw.Elapsed.TotalMilliseconds;
     }

@@ -169,7 +169,10 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
             return new PublishOutcome.LostRace(rejection);
         }
 
-        return new PublishOutcome.Rejected(rejection);
+        // libgit2 does not pass on the hook's own lines (GitHub's "GH006 ... Commits must have verified signatures."); say what it usually is.
+        return new PublishOutcome.Rejected(remote.Kind == RemoteKind.GitHub && rejection.Contains("hook declined", StringComparison.OrdinalIgnoreCase)
+            ? $"{rejection} (on GitHub: branch protection or a ruleset, e.g. 'Require signed commits', which commit-method: api satisfies, or 'Require a pull request')"
+            : rejection);
     }
 
     /// <summary>Reads the branch on the server (ls-remote); false when it cannot be read.</summary>

@@ -26,18 +26,21 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     /// <summary>Clone attempts for a failure that may pass (a reset connection, a 5xx); authentication, permission and not-found fail at once.</summary>
     public int CloneAttempts { get; init; } = 3;
 
-    public async Task<IGitOpsSnapshot> ReadAsync(string? branch, int historyHint, CancellationToken cancellationToken) =>
-        await CheckoutAsync(branch, historyHint, cancellationToken);
+    public async Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken) =>
+        await CheckoutAsync(branch, hint.History, cancellationToken);
 
     public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken)
     {
         var checkout = Own(onTopOf);
         var sha = checkout.Commit(commit.Files, commit.Author, commit.Message, commit.When);
-        return Task.FromResult(new CommitDraft(checkout.HeadSha, sha, checkout.Diff(checkout.HeadSha, sha)));
+        return Task.FromResult(new CommitDraft(checkout.HeadSha, sha, checkout.Diff(checkout.HeadSha, sha)) { Commit = commit });
     }
 
     public async Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken) =>
         await Own(onTopOf).PushAsync(draft.Sha, branch, force: kind == PublishKind.Replace, cancellationToken);
+
+    /// <summary>A plain git remote has no notion of verified commits; our pushes are unsigned.</summary>
+    public Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken) => Task.FromResult(false);
 
     /// <summary>Clones <paramref name="branch"/> (null: the remote's default branch) with <paramref name="depth"/> commits of history (0: all).</summary>
     internal async Task<LibGit2Checkout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken)

@@ -19,6 +19,13 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
         return new OctokitPullRequests(connection.Create(token, owned), repository, connection.GraphQlAddress);
     }
 
+    /// <summary>The snapshot and publisher ports over GitHub's API (commit-method: api).</summary>
+    public GitHubApiRepository Repository(string apiUrl, string? graphQlUrl, string token, string repository)
+    {
+        var connection = Connection(apiUrl, graphQlUrl);
+        return new GitHubApiRepository(connection.Create(token, owned), repository, connection.GraphQlAddress);
+    }
+
     public IDeployments Deployments(string apiUrl, string token, string repository) =>
         new OctokitDeployments(Connection(apiUrl).Create(token, owned), repository, loggers.CreateLogger<OctokitDeployments>());
 

@@ -121,7 +121,8 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
             throw GitHubErrors.Network(e, $"merge pull request #{number}", repository);
         }
 
-        if (refusal.Contains("not allowed on this repository", StringComparison.OrdinalIgnoreCase))
+        if (refusal.Contains("not allowed on this repository", StringComparison.OrdinalIgnoreCase)
+            || refusal.Contains("cannot be automatically signed", StringComparison.OrdinalIgnoreCase))
         {
             return new MergeOutcome(MergeOutcomeKind.MethodNotAllowed, refusal);
         }

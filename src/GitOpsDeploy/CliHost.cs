@@ -134,14 +134,28 @@ public static class CliHost
     {
         public DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned)
         {
-            var workspace = git.Create(request.GitOps, request.GitOpsToken);
-            return new DeployPorts(workspace, workspace)
+            var (snapshots, publisher) = Repository(request);
+            return new DeployPorts(snapshots, publisher)
             {
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
             };
+        }
+
+        /// <summary>commit-method picks the adapter behind the snapshot and publisher ports; nothing else changes.</summary>
+        private (IGitOpsSnapshots, IPublisher) Repository(DeployRequest request)
+        {
+            if (request.Landing.CommitMethod == CommitMethod.Api)
+            {
+                var token = request.GitOpsToken ?? throw DeployException.Input("gitops-token", $"is required for commit-method 'api' (it commits through GitHub's API on {request.GitOps.Display})");
+                var api = github.Repository(context.ApiUrl!, context.GraphQlUrl, token, request.GitOps.Repository!);
+                return (api, api);
+            }
+
+            var workspace = git.Create(request.GitOps, request.GitOpsToken);
+            return (workspace, workspace);
         }
 
         private IPullRequests? PullRequests(DeployRequest request)

@@ -22,6 +22,29 @@ public sealed class ApiRepo(long id, string fullName, FakeRepo? git)
     /// <summary>Branch protection requiring the head to be up to date with the base ("behind" otherwise).</summary>
     public bool RequireUpToDate { get; set; }
 
+    /// <summary>Branch protection "Require signed commits": unsigned pushes are declined (GH006), rebase merges refused.</summary>
+    public bool RequireSignedCommits { get; private set; }
+
+    /// <summary>Turns on "Require signed commits": a pre-receive hook declines any pushed commit GitHub did not sign.</summary>
+    public void RequireSignatures()
+    {
+        RequireSignedCommits = true;
+        Git!.InstallHook("pre-receive", """
+            while read old new ref; do
+              for commit in $(git rev-list "$new" --not --branches); do
+                if ! grep -qx "$commit" "$GIT_DIR/fake-verified-commits" 2>/dev/null; then
+                  echo "error: GH006: Protected branch update failed for $ref." >&2
+                  echo "error: Commits must have verified signatures." >&2
+                  exit 1
+                fi
+              done
+            done
+            """);
+    }
+
+    /// <summary>Branch protection "Require a pull request before merging" on the default branch: direct writes are refused.</summary>
+    public bool RequirePullRequest { get; set; }
+
     public List<FakePull> Pulls { get; } = [];
 
     public List<FakeDeployment> Deployments { get; } = [];

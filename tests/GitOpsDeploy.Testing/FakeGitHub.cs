@@ -263,6 +263,10 @@ public sealed class FakeRepo(string fullName, string barePath, string defaultBra
     public string Commit(IReadOnlyDictionary<string, string> files, string message, string? branch = null) =>
         CommitEntries(files.Select(f => (f.Key, "100644", f.Value)), message, branch);
 
+    /// <summary>Writes a file with mode 100755.</summary>
+    public string CommitExecutable(string path, string content, string? branch = null) =>
+        CommitEntries([(path, "100755", content)], "add executable", branch);
+
     /// <summary>Adds a symlink entry (mode 120000) pointing at <paramref name="target"/>.</summary>
     public string CommitSymlink(string path, string target, string? branch = null) =>
         CommitEntries([(path, "120000", target)], "add symlink", branch);
@@ -299,6 +303,45 @@ public sealed class FakeRepo(string fullName, string barePath, string defaultBra
 
             // Compare-and-swap, like a real push: never clobber a concurrent update.
             GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit, parent ?? new string('0', 40));
+            return commit;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>A commit of <paramref name="additions"/> and <paramref name="deletions"/> on top of <paramref name="parent"/>, moved onto the branch only if it is still there.</summary>
+    public string CommitChanges(string parent, string branch, IReadOnlyList<(string Path, byte[] Content)> additions, IReadOnlyList<string> deletions, string message, string authorName, string authorEmail)
+    {
+        var work = Directory.CreateTempSubdirectory("fake-repo-api-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string>
+            {
+                ["GIT_INDEX_FILE"] = Path.Combine(work, "index"),
+                ["GIT_DIR"] = BarePath,
+                ["GIT_AUTHOR_NAME"] = authorName,
+                ["GIT_AUTHOR_EMAIL"] = authorEmail,
+                ["GIT_COMMITTER_NAME"] = "GitHub",
+                ["GIT_COMMITTER_EMAIL"] = "noreply@github.com",
+            };
+            GitCli.Run(work, env, "read-tree", parent);
+            foreach (var path in deletions)
+            {
+                GitCli.Run(work, env, "update-index", "--force-remove", "--", path);
+            }
+
+            foreach (var (path, content) in additions)
+            {
+                var blob = System.Text.Encoding.ASCII.GetString(GitCli.RunBytes(BarePath, content, "hash-object", "-w", "--stdin")).Trim();
+                // The API writes every file 100644, whatever it was before.
+                GitCli.Run(work, env, "update-index", "--add", "--cacheinfo", $"100644,{blob},{path}");
+            }
+
+            var tree = GitCli.Run(work, env, "write-tree");
+            var commit = GitCli.Run(work, env, "commit-tree", tree, "-p", parent, "-m", message);
+            GitCli.Run(work, env, "update-ref", $"refs/heads/{branch}", commit, parent);
             return commit;
         }
         finally

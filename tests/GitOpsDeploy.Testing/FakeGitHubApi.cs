@@ -205,6 +205,59 @@ public sealed partial class FakeGitHub
         await context.Response.WriteAsync(text);
     }
 
+    private (int, object, string?) CreateRef(ApiRepo repo, FakeRepo git, JsonNode body)
+    {
+        var name = body["ref"]?.GetValue<string>() ?? string.Empty;
+        var sha = body["sha"]?.GetValue<string>() ?? string.Empty;
+        if (!name.StartsWith("refs/", StringComparison.Ordinal) || name.Count(c => c == '/') < 2)
+        {
+            return (422, new { message = "Reference name must start with 'refs/' and have at least two slashes.", documentation_url = "https://docs.github.com/rest/git/refs#create-a-reference" }, null);
+        }
+
+        try
+        {
+            git.Git("update-ref", name, sha, new string('0', 40));
+        }
+        catch (InvalidOperationException)
+        {
+            return (422, new { message = "Reference already exists", documentation_url = "https://docs.github.com/rest/git/refs#create-a-reference" }, null);
+        }
+
+        return (201, RefJson(repo, name, sha), null);
+    }
+
+    /// <summary>PATCH a ref: fast-forward only unless force (422 "Update is not a fast forward"), and never a protected default branch.</summary>
+    private (int, object, string?) UpdateRef(ApiRepo repo, FakeRepo git, string branch, JsonNode body)
+    {
+        var sha = body["sha"]?.GetValue<string>() ?? string.Empty;
+        var force = body["force"]?.GetValue<bool>() ?? false;
+        string current;
+        try
+        {
+            current = git.Head(branch);
+        }
+        catch (InvalidOperationException)
+        {
+            return (422, new { message = "Reference does not exist", documentation_url = "https://docs.github.com/rest/git/refs#update-a-reference" }, null);
+        }
+
+        if (!force && git.Git("merge-base", current, sha) != current)
+        {
+            return (422, new { message = "Update is not a fast forward", documentation_url = "https://docs.github.com/rest/git/refs#update-a-reference" }, null);
+        }
+
+        git.Git("update-ref", $"refs/heads/{branch}", sha, current);
+        return (200, RefJson(repo, $"refs/heads/{branch}", sha), null);
+    }
+
+    private object RefJson(ApiRepo repo, string name, string sha) => new
+    {
+        @ref = name,
+        node_id = "REF_" + sha[..8],
+        url = $"{ServerUrl}/api/v3/repos/{repo.FullName}/git/{name}",
+        @object = new { sha, type = "commit", url = $"{ServerUrl}/api/v3/repos/{repo.FullName}/git/commits/{sha}" },
+    };
+
     private static readonly object NotFound = new { message = "Not Found", documentation_url = "https://docs.github.com/rest", status = "404" };
 
     private (int Status, object Payload, string? Link) Route(HttpContext context, ApiRepo repo, string method, string[] tail, JsonNode? body, string login)
@@ -228,6 +281,24 @@ public sealed partial class FakeGitHub
 
             case ("POST", ["pulls"]):
                 return CreatePull(repo, body!, login);
+            case ("POST", ["git", "refs"]) when repo.Git is { } git:
+                return CreateRef(repo, git, body!);
+            case ("PATCH", ["git", "refs", "heads", .. var branchParts]) when repo.Git is { } git:
+                return UpdateRef(repo, git, string.Join('/', branchParts), body!);
+            case ("GET", ["git", "blobs", var blobSha]) when repo.Git is { } git:
+                {
+                    byte[] bytes;
+                    try
+                    {
+                        bytes = GitCli.RunBytes(git.BarePath, null, "cat-file", "blob", blobSha);
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        return (404, NotFound, null);
+                    }
+
+                    return (200, new { sha = blobSha, node_id = "B_" + blobSha[..8], size = bytes.Length, url = $"{ServerUrl}/api/v3/repos/{repo.FullName}/git/blobs/{blobSha}", content = Convert.ToBase64String(bytes, Base64FormattingOptions.InsertLineBreaks), encoding = "base64" }, null);
+                }
             case ("GET", ["pulls", var n]) when Pull(repo, n) is { } pr:
                 return (200, PullJson(repo, pr), null);
             case ("PATCH", ["pulls", var n]) when Pull(repo, n) is { } pr:
@@ -346,6 +417,11 @@ public sealed partial class FakeGitHub
         }
 
         var requested = body["merge_method"]?.GetValue<string>() ?? "merge";
+        if (requested == "rebase" && repo.RequireSignedCommits)
+        {
+            return (405, new { message = "Base branch requires signed commits. Rebase merges cannot be automatically signed by GitHub", documentation_url = "https://docs.github.com/rest/pulls/pulls#merge-a-pull-request" }, null);
+        }
+
         if (!repo.MergeMethods.Contains(requested))
         {
             // GitHub's wording, checked before the head and mergeability.
@@ -394,6 +470,12 @@ public sealed partial class FakeGitHub
         pr.MergedAt = pr.ClosedAt = DateTimeOffset.UtcNow;
         pr.State = "closed";
         pr.MergeCommitSha = commit;
+        if (method != "rebase")
+        {
+            // GitHub signs merge commits and squash merges with its own key; rebase merges are not signed.
+            MarkVerified(git, commit);
+        }
+
         return commit;
     }
 
@@ -497,7 +579,16 @@ public sealed partial class FakeGitHub
 
         if (!query.Contains("enablePullRequestAutoMerge", StringComparison.Ordinal))
         {
-            await Reply(context, 200, new { errors = new[] { new { message = "this fake only knows enablePullRequestAutoMerge" } } });
+            var token = Token(context)!;
+            if (!tokens.ContainsKey(token))
+            {
+                await Reply(context, 401, new { message = "Bad credentials", documentation_url = "https://docs.github.com/graphql" });
+                return;
+            }
+
+            var answer = ExecuteGraphQl(query, variables, token);
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(answer.ToJsonString());
             return;
         }
 

@@ -7,6 +7,44 @@ public static class GitCli
 {
     public static string Run(string workingDirectory, params string[] args) => Run(workingDirectory, null, args);
 
+    /// <summary>Standard output as bytes (blobs may be binary); <paramref name="stdin"/> is written to the process first.</summary>
+    public static byte[] RunBytes(string workingDirectory, byte[]? stdin, params string[] args)
+    {
+        var start = new ProcessStartInfo("git")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+        start.Environment["HOME"] = Path.GetTempPath();
+        using var process = Process.Start(start)!;
+        var output = new MemoryStream();
+        var copy = process.StandardOutput.BaseStream.CopyToAsync(output);
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            process.StandardInput.BaseStream.Write(stdin);
+            process.StandardInput.Close();
+        }
+
+        copy.Wait();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"git {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}");
+        }
+
+        return output.ToArray();
+    }
+
     public static string Run(string workingDirectory, IDictionary<string, string>? env, params string[] args)
     {
         var start = new ProcessStartInfo("git")

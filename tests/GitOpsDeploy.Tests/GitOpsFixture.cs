@@ -64,6 +64,8 @@ public abstract class GitOpsFixture : IAsyncLifetime
             ["environment"] = "staging",
             ["images"] = "web=ghcr.io/acme/web:1.1.0",
             ["mode"] = "push",
+            // These tests are about the git transport; ApiCommitTests run the same flows through GitHub's API.
+            ["commit-method"] = "git",
         };
         foreach (var (name, value) in overrides)
         {

@@ -51,6 +51,9 @@ public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<Targe
 
     public bool Merged { get; init; }
 
+    /// <summary>True when the host reports <see cref="CommitSha"/> as a verified (signed) commit.</summary>
+    public bool Verified { get; init; }
+
     /// <summary>The first target's edit: the only one in a single-target run.</summary>
     public OverlayEdit Edit => Targets[0].Edit;
 

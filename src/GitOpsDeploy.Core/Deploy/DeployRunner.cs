@@ -114,7 +114,8 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         cancellationToken.ThrowIfCancellationRequested();
         using (runtime.Group(attempt == 1 ? $"Read {request.GitOps.Display}" : $"Read {request.GitOps.Display} again (attempt {attempt})"))
         {
-            var snapshot = await snapshots.ReadAsync(request.Landing.BaseBranch, request.Change.ReadsHistory ? Promotion.HistoryDepth : 1, cancellationToken);
+            var overlays = request.Targets.SelectMany(t => new[] { t.OverlayPath, t.PromoteFromOverlay }).OfType<string>().Distinct().ToList();
+            var snapshot = await snapshots.ReadAsync(request.Landing.BaseBranch, new SnapshotHint(request.Change.ReadsHistory ? Promotion.HistoryDepth : 1, overlays), cancellationToken);
             logger.LogInformation("Read {Branch} at {Sha}", snapshot.Branch, snapshot.HeadSha);
             return snapshot;
         }
@@ -186,11 +187,13 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
             {
                 case PublishOutcome.Published published:
                     logger.LogInformation("Pushed {Sha} to {Branch}", published.Sha, snapshot.Branch);
-                    return (Attempt<DeployResult>.Done(result with { Operation = DeployOperation.Pushed, CommitSha = published.Sha }), snapshot.Branch);
+                    return (Attempt<DeployResult>.Done(result with { Operation = DeployOperation.Pushed, CommitSha = published.Sha, Verified = published.Verified }), snapshot.Branch);
                 case PublishOutcome.Rejected rejected:
                     throw Rejected(request, snapshot.Branch, rejected.Reason);
+                case PublishOutcome.LostRace lost:
+                    return (Attempt<DeployResult>.Again($"another pipeline wrote {snapshot.Branch} first ({lost.Reason})"), snapshot.Branch);
                 default:
-                    return (Attempt<DeployResult>.Again("another pipeline pushed first"), snapshot.Branch);
+                    throw new InvalidOperationException("unknown publish outcome");
             }
         }
     }
@@ -249,7 +252,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
     /// <summary>True when <paramref name="revision"/> is a later commit of the base branch than <paramref name="commit"/> (someone deployed on top of us).</summary>
     private async Task<bool> DescendsFromAsync(DeployRequest request, string commit, string revision, CancellationToken cancellationToken)
     {
-        using var snapshot = await ports.Snapshots.ReadAsync(request.Landing.BaseBranch, Promotion.HistoryDepth, cancellationToken);
+        using var snapshot = await ports.Snapshots.ReadAsync(request.Landing.BaseBranch, new SnapshotHint(Promotion.HistoryDepth, []), cancellationToken);
         var history = snapshot.History(Promotion.HistoryDepth).Select(h => h.Sha).ToList();
         var newer = history.IndexOf(revision);
         var ours = history.IndexOf(commit);

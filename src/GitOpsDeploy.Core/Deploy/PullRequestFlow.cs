@@ -75,6 +75,7 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, IA
         var upToDate = existing is not null && PullRequestMarker.Find(existing.Body)?.Digest == marker.Digest;
         string headSha;
         var diff = string.Empty;
+        var verified = false;
         if (upToDate && !landing.DryRun)
         {
             headSha = existing!.HeadSha;
@@ -98,6 +99,7 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, IA
                 {
                     case PublishOutcome.Published published:
                         headSha = published.Sha;
+                        verified = published.Verified;
                         logger.LogInformation("Pushed {Sha} to {Branch}", headSha, landing.PullRequestBranch);
                         break;
                     case PublishOutcome.LostRace lost:
@@ -130,6 +132,7 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, IA
             CommitSha = headSha,
             Diff = diff,
             Changed = operation != DeployOperation.None,
+            Verified = verified,
         };
 
         var landed = landing.Mode switch
@@ -146,7 +149,11 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, IA
 
         result = landed.Kind switch
         {
-            LandingKind.Merged => result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = landed.Sha, Changed = true },
+            LandingKind.Merged => result with
+            {
+                Operation = DeployOperation.Merged, Merged = true, CommitSha = landed.Sha, Changed = true,
+                Verified = landed.Sha is { } merge && await ports.Publisher.IsVerifiedAsync(merge, cancellationToken),
+            },
             LandingKind.AutoMergeEnabled => result with { Operation = DeployOperation.AutoMergeEnabled },
             _ => result,
         };

@@ -95,7 +95,8 @@ public sealed class PullRequestLanding(IPullRequests prs, string viewer, IAction
                     throw new DeployException(ErrorKind.Conflict,
                         $"pull request #{pr.Number} conflicts with {pr.BaseRef}, and its head ({merge.HeadSha?[..Math.Min(7, merge.HeadSha.Length)]}) is not the commit this run pushed: someone changed it; resolve it by hand ({pr.Url})");
                 case MergeOutcomeKind.MethodNotAllowed:
-                    throw MethodNotAllowed(options.MergeMethod, repository, merge.Message);
+                    var refused = MethodNotAllowed(options.MergeMethod, repository, merge.Message);
+                    throw new DeployException(refused.Kind, $"{refused.Message}; pull request #{pr.Number} stays open unmerged ({pr.Url})");
                 case MergeOutcomeKind.Blocked:
                     if (options.Mode == DeployMode.Merge && settings.AllowAutoMerge)
                     {

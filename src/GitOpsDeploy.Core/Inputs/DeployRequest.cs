@@ -128,6 +128,16 @@ public sealed record Change(ChangeKind Kind)
         new(ChangeKind.Rollback) { HelmImageKeys = helmKeys, Force = true };
 }
 
+/// <summary>How commits are made.</summary>
+public enum CommitMethod
+{
+    /// <summary>Clone with libgit2, commit, push.</summary>
+    Git,
+
+    /// <summary>GitHub's GraphQL createCommitOnBranch: signed by GitHub, no clone, compare-and-swap.</summary>
+    Api,
+}
+
 /// <summary>How the change gets onto the gitops branch.</summary>
 public sealed record LandingOptions
 {
@@ -135,6 +145,11 @@ public sealed record LandingOptions
     public const string BotEmail = "41898282+github-actions[bot]@users.noreply.github.com";
 
     public DeployMode Mode { get; init; } = DeployMode.Push;
+
+    public CommitMethod CommitMethod { get; init; } = CommitMethod.Git;
+
+    /// <summary>True when author-name or author-email was given (an API commit's author is always the token's identity).</summary>
+    public bool AuthorGiven { get; init; }
 
     public bool UsesPullRequest => Mode != DeployMode.Push;
 

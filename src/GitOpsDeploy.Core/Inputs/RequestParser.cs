@@ -50,6 +50,7 @@ public static partial class RequestParser
             throw DeployException.Input("mode", $"'{read.Optional("mode")}' opens a pull request, which needs gitops-repository as owner/name on a GitHub host (and GITHUB_API_URL); use mode 'push' for {gitops.Display}");
         }
 
+        var commitMethod = ParseCommitMethod(read, gitops, context);
         var sourceRepository = read.Optional("source-repository") ?? context.Repository;
         if (sourceRepository is not null && !LooksLikeOwnerName().IsMatch(sourceRepository))
         {
@@ -72,7 +73,7 @@ public static partial class RequestParser
             Source = new SourceRef(sourceRepository, sourceSha) { ShaGiven = read.Given("source-sha") },
             Targets = targets,
             Change = change,
-            Landing = ParseLanding(read, mode, targets, change),
+            Landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod },
             Reporting = reporting,
             Policy = ParsePolicy(read),
         };
@@ -270,6 +271,7 @@ public static partial class RequestParser
             PullRequestTitleTemplate = titleTemplate,
             PullRequestBodyTemplate = bodyTemplate,
             Author = new CommitAuthor(authorName, authorEmail),
+            AuthorGiven = read.Given("author-name") || read.Given("author-email"),
             Labels = read.List("labels"),
             Reviewers = read.List("reviewers"),
             TeamReviewers = read.List("team-reviewers"),
@@ -278,6 +280,19 @@ public static partial class RequestParser
             PollInterval = TimeSpan.FromSeconds(Math.Clamp(waitSeconds / 20.0, 1, 15)),
             DryRun = read.Bool("dry-run"),
         };
+    }
+
+    /// <summary>auto: the API where it exists (owner/name on a GitHub host with a token), git everywhere else.</summary>
+    private static CommitMethod ParseCommitMethod(InputReader read, GitOpsRemote gitops, ActionContext context)
+    {
+        var choice = read.Choice("commit-method", new Dictionary<string, CommitMethod?> { ["auto"] = null, ["api"] = CommitMethod.Api, ["git"] = CommitMethod.Git });
+        var apiPossible = gitops.Kind == RemoteKind.GitHub && context.ApiUrl is not null;
+        if (choice == CommitMethod.Api && !apiPossible)
+        {
+            throw DeployException.Input("commit-method", $"'api' commits through GitHub's API, which needs gitops-repository as owner/name on a GitHub host (and GITHUB_API_URL); use 'git' for {gitops.Display}");
+        }
+
+        return choice ?? (apiPossible && read.Given("gitops-token") ? CommitMethod.Api : CommitMethod.Git);
     }
 
     private static ReportingOptions ParseReporting(InputReader read)

@@ -56,17 +56,30 @@ public interface IGitOpsSnapshot : IDisposable
 public interface IGitOpsSnapshots
 {
     /// <summary>
-    /// The tip of <paramref name="branch"/> (null: the default branch). <paramref name="historyHint"/>
-    /// says how many commits the run will probably read, so a clone can fetch them in one go.
+    /// The tip of <paramref name="branch"/> (null: the default branch). <paramref name="hint"/> says
+    /// what the run will probably read, so a clone or an API can fetch it in one go.
     /// </summary>
-    Task<IGitOpsSnapshot> ReadAsync(string? branch, int historyHint, CancellationToken cancellationToken);
+    Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken);
+}
+
+/// <summary>What a run will probably read: this many commits of history, and these directories (the overlays) with their files.</summary>
+public sealed record SnapshotHint(int History, IReadOnlyList<string> Directories)
+{
+    public static SnapshotHint Tip { get; } = new(1, []);
 }
 
 /// <summary>A commit to publish: files changed on top of a snapshot.</summary>
 public sealed record NewCommit(IReadOnlyList<FileChange> Files, CommitAuthor Author, string Message, DateTimeOffset When);
 
-/// <summary>A commit built but not yet published, with the diff a dry run or a pull request shows.</summary>
-public sealed record CommitDraft(string BaseSha, string Sha, string Diff);
+/// <summary>
+/// A commit built but not yet published, with the diff a dry run or a pull request shows.
+/// <see cref="Sha"/> is empty when the commit only exists once published (an API commit).
+/// </summary>
+public sealed record CommitDraft(string BaseSha, string Sha, string Diff)
+{
+    /// <summary>What the draft is made of, for a publisher that sends the files rather than a built commit.</summary>
+    public NewCommit? Commit { get; init; }
+}
 
 /// <summary>How a branch is moved: forward from the snapshot's tip only, or reset (our own pull request head).</summary>
 public enum PublishKind
@@ -81,7 +94,11 @@ public enum PublishKind
 /// <summary>What publishing did.</summary>
 public abstract record PublishOutcome
 {
-    public sealed record Published(string Sha) : PublishOutcome;
+    public sealed record Published(string Sha) : PublishOutcome
+    {
+        /// <summary>True when the host reports the commit as signed and verified (API commits on GitHub).</summary>
+        public bool Verified { get; init; }
+    }
 
     /// <summary>Another writer moved the branch first: re-read, re-plan, publish again.</summary>
     public sealed record LostRace(string Reason) : PublishOutcome;
@@ -96,4 +113,7 @@ public interface IPublisher
     Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken);
 
     Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken);
+
+    /// <summary>Whether the host shows a commit (e.g. a merge commit) as verified; false where the host cannot tell.</summary>
+    Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken);
 }

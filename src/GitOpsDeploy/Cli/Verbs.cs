@@ -46,6 +46,9 @@ public sealed class DeployVerb
     [Option("author-email", HelpText = "Commit author email.")]
     public string? AuthorEmail { get; set; }
 
+    [Option("commit-method", HelpText = "api (GitHub's createCommitOnBranch: Verified, no clone), git (clone and push) or auto (default).")]
+    public string? CommitMethod { get; set; }
+
     [Option("dry-run", HelpText = "Do everything except push; print the diff.")]
     public bool DryRun { get; set; }
 

@@ -101,6 +101,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         Output("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         Output("pull-request-url", result.PullRequest?.Url ?? string.Empty);
         Output("merged", result.Merged ? "true" : "false");
+        Output("verified", result.Verified && result.Operation is not (DeployOperation.None or DeployOperation.DryRun) ? "true" : "false");
         foreach (var (name, value) in result.Dora?.Outputs() ?? new Dictionary<string, string>())
         {
             Output(name, value);

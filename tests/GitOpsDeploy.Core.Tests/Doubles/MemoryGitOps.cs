@@ -72,7 +72,7 @@ public sealed class MemoryGitOps : IGitOpsSnapshots, IPublisher
 
     public static Func<string, PublishOutcome> Pushed => sha => new PublishOutcome.Published(sha);
 
-    public Task<IGitOpsSnapshot> ReadAsync(string? branch, int historyHint, CancellationToken cancellationToken)
+    public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
     {
         var snapshot = new MemorySnapshot($"base{Snapshots.Count}", files(Snapshots.Count));
         Snapshots.Add(snapshot);
@@ -95,6 +95,10 @@ public sealed class MemoryGitOps : IGitOpsSnapshots, IPublisher
 
         return Task.FromResult(outcome);
     }
+
+    public HashSet<string> Verified { get; } = [];
+
+    public Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken) => Task.FromResult(Verified.Contains(sha));
 
     public string DraftedFile(int draft, string path) =>
         Encoding.UTF8.GetString(Drafts[draft].Files.Single(f => f.Path == path).Content!);

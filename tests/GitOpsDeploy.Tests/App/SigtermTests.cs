@@ -23,6 +23,8 @@ public sealed class SigtermTests : GitOpsFixture
             ["INPUT_ENVIRONMENT"] = "staging",
             ["INPUT_IMAGES"] = "web=ghcr.io/acme/web:9.0.0",
             ["INPUT_MODE"] = "pull-request",
+            // These tests hang the git transport on purpose.
+            ["INPUT_COMMIT-METHOD"] = "git",
         })
         {
             environment[name] = value;

@@ -72,6 +72,18 @@ public sealed class ContainerTests : GitOpsFixture
     private static void SkipWithoutImage() => Skip.If(Image is null, "GITOPS_DEPLOY_IMAGE is not set: .ci/run builds the image and runs the container tests");
 
     [SkippableFact]
+    public async Task An_api_commit_from_the_trimmed_image_is_verified()
+    {
+        SkipWithoutImage();
+        var result = await RunContainer(Inputs(("token", SourceToken), ("commit-method", "api")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Assert.Equal(Repo.Head(), result.Outputs["commit-sha"]);
+        Assert.Equal("true", result.Outputs["verified"]);
+        Assert.True(GitHub.IsVerified(Repo.Head()));
+    }
+
+    [SkippableFact]
     public async Task Push_mode_deploys_writes_outputs_and_summary_into_the_mounted_files_and_prints_the_token_only_to_mask_it()
     {
         SkipWithoutImage();

@@ -84,7 +84,7 @@ public sealed class PushModeTests : GitOpsFixture
 
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("pushed", result.Output("operation"));
-        Assert.Contains("another pipeline pushed first", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("another pipeline wrote main first", result.Stdout, StringComparison.Ordinal);
         Assert.StartsWith("replicas: 5", Repo.ReadFile("environments/staging/values.yaml"), StringComparison.Ordinal);
         Assert.Contains("newTag: \"1.1.0\"", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
         Assert.Equal(3, Repo.CommitCount());

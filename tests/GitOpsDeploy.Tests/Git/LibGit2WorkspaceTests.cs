@@ -36,7 +36,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         string? config = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = dir => config = ReadAllText(dir) };
-        using var checkout = await workspace.ReadAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
 
         Assert.Equal("main", checkout.Branch);
         Assert.Equal(repo.Head(), checkout.HeadSha);
@@ -62,7 +62,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         github.FailNextGitRequests = 2;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance);
-        using var checkout = await workspace.ReadAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
 
         Assert.Equal(repo.Head(), checkout.HeadSha);
         Assert.Equal(0, github.FailNextGitRequests);
@@ -74,7 +74,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         var workspace = new LibGit2Workspace(Remote(), "ghs_WRONGtoken000000", NullLogger<LibGit2Workspace>.Instance);
         var before = github.Requests.Count;
 
-        var error = await Assert.ThrowsAsync<DeployException>(() => workspace.ReadAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => workspace.ReadAsync(null, SnapshotHint.Tip, default));
 
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.True(github.Requests.Count - before <= 2, $"{github.Requests.Count - before} requests");
@@ -86,7 +86,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "second");
         string? dir = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
-        using var checkout = await workspace.ReadAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
         Assert.True(File.Exists(Path.Combine(dir!, "shallow")), "a shallow clone records its boundary in .git/shallow");
         Assert.False(Directory.Exists(Path.Combine(dir!, "environments")), "nothing is checked out");
         Assert.Equal("1", GitCli.Run(dir!, "rev-list", "--count", "HEAD"));
@@ -97,7 +97,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         string? dir = null;
         var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
-        using (await workspace.ReadAsync(null, 1, default))
+        using (await workspace.ReadAsync(null, SnapshotHint.Tip, default))
         {
             Assert.True(Directory.Exists(dir));
         }
@@ -109,7 +109,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_wrong_token_fails_once_with_a_clear_message()
     {
         var before = github.Requests.Count;
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace("ghs_wrong").ReadAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace("ghs_wrong").ReadAsync(null, SnapshotHint.Tip, default));
 
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.StartsWith("authentication failed for acme/gitops: check gitops-token", error.Message, StringComparison.Ordinal);
@@ -120,7 +120,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_missing_token_says_so()
     {
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(null).ReadAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(null).ReadAsync(null, SnapshotHint.Tip, default));
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.Contains("gitops-token is not set", error.Message, StringComparison.Ordinal);
     }
@@ -129,7 +129,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_read_only_token_names_the_permission_needed()
     {
         var workspace = Workspace(ReadToken);
-        using var checkout = await workspace.ReadAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
         var draft = await DraftAsync(workspace, checkout);
 
         var error = await Assert.ThrowsAsync<DeployException>(() => workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default));
@@ -144,7 +144,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         repo.InstallHook("pre-receive", "echo 'deploys are frozen today' >&2\nexit 1");
         var workspace = Workspace(Token);
-        using var checkout = await workspace.ReadAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
         var draft = await DraftAsync(workspace, checkout);
 
         var outcome = await workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default);
@@ -158,7 +158,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_branch_that_moved_since_the_clone_is_reported_as_a_lost_race()
     {
         var workspace = Workspace(Token);
-        using var checkout = await workspace.ReadAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
         var theirs = repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "another pipeline");
         var draft = await DraftAsync(workspace, checkout);
 
@@ -170,7 +170,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_force_push_replaces_a_branch()
     {
         var workspace = Workspace(Token);
-        using var checkout = await workspace.ReadAsync(null, 1, default);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
         repo.Commit(new Dictionary<string, string> { ["other.txt"] = "x" }, "old pr head", branch: "gitops-deploy/staging/web");
         var draft = await DraftAsync(workspace, checkout);
 
@@ -187,7 +187,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
             shas.Add(repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = $"images: [{i}]\n" }, $"release {i}"));
         }
 
-        using var snapshot = await Workspace(Token).ReadAsync(null, 1, default);
+        using var snapshot = await Workspace(Token).ReadAsync(null, SnapshotHint.Tip, default);
         Assert.Single(snapshot.History(1));
 
         var history = snapshot.History(10);
@@ -202,7 +202,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task Deeper_history_starts_at_the_snapshots_tip_even_when_the_branch_moved()
     {
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "one");
-        using var snapshot = await Workspace(Token).ReadAsync(null, 1, default);
+        using var snapshot = await Workspace(Token).ReadAsync(null, SnapshotHint.Tip, default);
         var tip = snapshot.HeadSha;
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "2" }, "someone else, later");
 
@@ -216,9 +216,9 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task Unknown_repository_and_branch_are_not_found()
     {
         var missingRepo = new LibGit2Workspace(GitOpsRemote.Parse("acme/nope", github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
-        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => missingRepo.ReadAsync(null, 1, default))).Kind);
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => missingRepo.ReadAsync(null, SnapshotHint.Tip, default))).Kind);
 
-        var missingBranch = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).ReadAsync("release", 1, default));
+        var missingBranch = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).ReadAsync("release", SnapshotHint.Tip, default));
         Assert.Equal(ErrorKind.NotFound, missingBranch.Kind);
         Assert.Contains("'release'", missingBranch.Message, StringComparison.Ordinal);
     }
@@ -228,7 +228,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         repo.CommitSymlink("environments/prod", "staging");
         var local = new LibGit2Workspace(GitOpsRemote.Parse(repo.BarePath, string.Empty), null, NullLogger<LibGit2Workspace>.Instance);
-        using var checkout = await local.ReadAsync(null, 1, default);
+        using var checkout = await local.ReadAsync(null, SnapshotHint.Tip, default);
         Assert.Equal(TreeEntryKind.Symlink, checkout.Tree.KindOf("environments/prod"));
         Assert.Equal("staging", checkout.Tree.ReadSymlink("environments/prod"));
     }
@@ -241,7 +241,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         elsewhere.CreateRepo("acme/gitops", new Dictionary<string, string> { ["a.txt"] = "1" });
         github.Redirects["acme/gitops"] = elsewhere.ServerUrl;
 
-        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).ReadAsync(null, 1, default));
+        var error = await Assert.ThrowsAsync<DeployException>(() => Workspace(Token).ReadAsync(null, SnapshotHint.Tip, default));
 
         Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
         Assert.Contains("redirected to another host", error.Message, StringComparison.Ordinal);

@@ -1,0 +1,387 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.Core.Ports;
+using Octokit;
+using NewCommit = GitOpsDeploy.Core.Ports.NewCommit;
+
+namespace GitOpsDeploy.GitHub;
+
+/// <summary>
+/// The snapshot and publisher ports over GitHub's API: no clone. A snapshot is the branch head and
+/// the overlays' directories with their files, read in one GraphQL request and pinned to that
+/// commit; anything else (other directories, older commits, history) is read on demand at the same
+/// commit. Publishing is one <c>createCommitOnBranch</c> mutation, which GitHub signs and which is a
+/// compare-and-swap on the head the snapshot saw (STALE_DATA: a lost race).
+/// </summary>
+public sealed class GitHubApiRepository(IGitHubClient client, string repository, Uri graphQl) : IGitOpsSnapshots, IPublisher
+{
+    private const string TokenInput = "gitops-token";
+    private const string EntryFields = "name mode type oid";
+    private const string BlobFields = "... on Blob { text isBinary isTruncated byteSize }";
+    private readonly string owner = repository.Split('/')[0];
+    private readonly string name = repository.Split('/')[1];
+
+    /// <summary>GraphQL and REST requests made (the benchmarks report them).</summary>
+    public int Requests { get; private set; }
+
+    public async Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
+    {
+        // Every directory on the way to each overlay (symlinks and '..' are resolved through them), the overlay with its files.
+        var directories = hint.Directories.SelectMany(Prefixes).Distinct(StringComparer.Ordinal).ToList();
+        var overlays = hint.Directories.ToHashSet(StringComparer.Ordinal);
+        var variables = new JsonObject { ["owner"] = owner, ["name"] = name };
+        var declarations = new StringBuilder("$owner: String!, $name: String!");
+        var fields = new StringBuilder($"oid tree {{ entries {{ {EntryFields} }} }}");
+        for (var i = 0; i < directories.Count; i++)
+        {
+            variables[$"p{i}"] = directories[i];
+            declarations.Append($", $p{i}: String!");
+            var entry = overlays.Contains(directories[i]) ? $"{EntryFields} object {{ {BlobFields} }}" : EntryFields;
+            fields.Append($" d{i}: file(path: $p{i}) {{ type object {{ ... on Tree {{ entries {{ {entry} }} }} }} }}");
+        }
+
+        if (hint.History > 1)
+        {
+            fields.Append($" history(first: {Math.Min(hint.History, 100)}) {{ nodes {{ oid message committedDate }} pageInfo {{ hasNextPage endCursor }} }}");
+        }
+
+        string refField;
+        if (branch is null)
+        {
+            refField = "defaultBranchRef";
+        }
+        else
+        {
+            variables["qualified"] = $"refs/heads/{branch}";
+            declarations.Append(", $qualified: String!");
+            refField = "ref(qualifiedName: $qualified)";
+        }
+
+        var json = await QueryAsync($"query({declarations}) {{ repository(owner: $owner, name: $name) {{ branch: {refField} {{ name target {{ ... on Commit {{ {fields} }} }} }} }} }}",
+            variables, "read the gitops branch", cancellationToken);
+        var repo = json["data"]?["repository"];
+        var head = repo?["branch"] ?? throw new DeployException(ErrorKind.NotFound,
+            branch is null ? $"{repository} has no default branch (is it empty?); set base-branch" : $"branch '{branch}' of {repository} was not found; check base-branch");
+        var commit = head["target"]!;
+        var tree = new ApiTree(this, commit["oid"]!.GetValue<string>());
+        tree.Add(string.Empty, commit["tree"]!["entries"]!.AsArray());
+        for (var i = 0; i < directories.Count; i++)
+        {
+            if (commit[$"d{i}"]?["object"]?["entries"] is JsonArray entries)
+            {
+                tree.Add(directories[i], entries);
+            }
+        }
+
+        var snapshot = new ApiSnapshot(this, head["name"]!.GetValue<string>(), tree);
+        if (commit["history"] is JsonObject history)
+        {
+            snapshot.AddHistory(history);
+        }
+
+        return snapshot;
+    }
+
+    public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken)
+    {
+        var diff = new StringBuilder();
+        foreach (var change in commit.Files)
+        {
+            var before = onTopOf.Tree.KindOf(change.Path) == TreeEntryKind.File ? onTopOf.Tree.ReadFile(change.Path) : null;
+            if (before is not null && ((ApiTree)onTopOf.Tree).IsExecutable(change.Path))
+            {
+                // createCommitOnBranch writes every file 100644: the executable bit would be lost silently.
+                throw new DeployException(ErrorKind.InvalidFile,
+                    $"{change.Path} is executable in {repository}, and commits through GitHub's API write every file without the executable bit; set commit-method: git for this repository");
+            }
+
+            diff.Append(UnifiedDiff.Of(change.Path, before, change.Content));
+        }
+
+        // The commit exists only once GitHub makes it: no sha yet.
+        return Task.FromResult(new CommitDraft(onTopOf.HeadSha, string.Empty, diff.ToString()) { Commit = commit });
+    }
+
+    public async Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken)
+    {
+        var commit = draft.Commit ?? throw new InvalidOperationException("the API publisher sends the draft's files");
+        if (kind == PublishKind.Replace)
+        {
+            await ResetBranchAsync(branch, draft.BaseSha, cancellationToken);
+        }
+
+        var message = commit.Message.ReplaceLineEndings("\n");
+        var split = message.IndexOf('\n', StringComparison.Ordinal);
+        var additions = new JsonArray();
+        var deletions = new JsonArray();
+        foreach (var file in commit.Files)
+        {
+            if (file.Content is null)
+            {
+                deletions.Add((JsonNode)new JsonObject { ["path"] = file.Path });
+            }
+            else
+            {
+                additions.Add((JsonNode)new JsonObject { ["path"] = file.Path, ["contents"] = Convert.ToBase64String(file.Content) });
+            }
+        }
+
+        var input = new JsonObject
+        {
+            ["branch"] = new JsonObject { ["repositoryNameWithOwner"] = repository, ["branchName"] = branch },
+            ["expectedHeadOid"] = draft.BaseSha,
+            ["message"] = new JsonObject
+            {
+                ["headline"] = split < 0 ? message : message[..split],
+                ["body"] = split < 0 ? string.Empty : message[(split + 1)..].TrimStart('\n'),
+            },
+            ["fileChanges"] = new JsonObject { ["additions"] = additions, ["deletions"] = deletions },
+        };
+        var json = await QueryAsync(
+            "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid signature { isValid } } } }",
+            new JsonObject { ["input"] = input }, $"commit to '{branch}'", cancellationToken, mutation: true);
+        if (json["data"]?["createCommitOnBranch"]?["commit"] is JsonObject created)
+        {
+            return new PublishOutcome.Published(created["oid"]!.GetValue<string>()) { Verified = created["signature"]?["isValid"]?.GetValue<bool>() ?? false };
+        }
+
+        var error = json["errors"]?.AsArray().FirstOrDefault();
+        var type = error?["type"]?.GetValue<string>();
+        var text = error?["message"]?.GetValue<string>() ?? "no commit in GitHub's answer";
+        return type switch
+        {
+            "STALE_DATA" => new PublishOutcome.LostRace(text),
+            "FORBIDDEN" => throw new DeployException(ErrorKind.PermissionDenied, $"could not commit to '{branch}' of {repository}: {TokenInput} needs contents: write ({text})"),
+            "NOT_FOUND" => throw new DeployException(ErrorKind.NotFound, $"could not commit to '{branch}' of {repository}: {text}"),
+            _ => new PublishOutcome.Rejected(type is null ? text : $"{text} ({type})"),
+        };
+    }
+
+    public async Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken)
+    {
+        var json = await QueryAsync("query($owner: String!, $name: String!, $oid: GitObjectID!) { repository(owner: $owner, name: $name) { object(oid: $oid) { ... on Commit { signature { isValid } } } } }",
+            new JsonObject { ["owner"] = owner, ["name"] = name, ["oid"] = sha }, "read a commit's signature", cancellationToken);
+        return json["data"]?["repository"]?["object"]?["signature"]?["isValid"]?.GetValue<bool>() ?? false;
+    }
+
+    /// <summary>Our pull request head, rebuilt from the base tip: created there, or forced back to it.</summary>
+    private async Task ResetBranchAsync(string branch, string baseSha, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Count(client.Git.Reference.Update(owner, name, $"heads/{branch}", new ReferenceUpdate(baseSha, force: true))).WaitAsync(cancellationToken);
+        }
+        catch (ApiValidationException e) when (GitHubErrors.Detail(e).Contains("does not exist", StringComparison.OrdinalIgnoreCase))
+        {
+            await GitHubErrors.Call(() => Count(client.Git.Reference.Create(owner, name, new NewReference($"refs/heads/{branch}", baseSha))),
+                $"create branch '{branch}'", repository, TokenInput, "contents: write", cancellationToken);
+        }
+        catch (ApiException e)
+        {
+            throw GitHubErrors.Translate(e, $"reset branch '{branch}'", repository, TokenInput, "contents: write");
+        }
+        catch (HttpRequestException e)
+        {
+            throw GitHubErrors.Network(e, $"reset branch '{branch}'", repository);
+        }
+    }
+
+    internal async Task<JsonObject> QueryAsync(string query, JsonObject variables, string what, CancellationToken cancellationToken, bool mutation = false)
+    {
+        var body = new JsonObject { ["query"] = query, ["variables"] = variables }.ToJsonString();
+        var response = await GitHubErrors.Call(() => Count(client.Connection.Post<string>(graphQl, body, "application/json", "application/json")), what, repository, TokenInput,
+            mutation ? "contents: write" : "contents: read", cancellationToken);
+        var json = JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}") as JsonObject ?? [];
+        if (!mutation && json["errors"]?.AsArray().FirstOrDefault() is { } error)
+        {
+            var type = error["type"]?.GetValue<string>();
+            var message = error["message"]?.GetValue<string>() ?? "unknown error";
+            throw type == "NOT_FOUND"
+                ? new DeployException(ErrorKind.NotFound, $"could not {what}: {message} ({TokenInput} may not see {repository})")
+                : new DeployException(ErrorKind.Transient, $"could not {what} on {repository}: GitHub answered {message}");
+        }
+
+        return json;
+    }
+
+    /// <summary>A blob whole (text over 512,000 bytes is cut in GraphQL; binary has none): REST, base64.</summary>
+    internal async Task<byte[]> BlobAsync(string sha, CancellationToken cancellationToken)
+    {
+        var blob = await GitHubErrors.Call(() => Count(client.Git.Blob.Get(owner, name, sha)), "read a file", repository, TokenInput, "contents: read", cancellationToken);
+        return blob.Encoding.Value == EncodingType.Base64 ? Convert.FromBase64String(blob.Content.Replace("\n", string.Empty, StringComparison.Ordinal)) : Encoding.UTF8.GetBytes(blob.Content);
+    }
+
+    private async Task<T> Count<T>(Task<T> call)
+    {
+        Requests++;
+        return await call;
+    }
+
+    private static IEnumerable<string> Prefixes(string path)
+    {
+        var parts = path.Trim('/').Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 1; i <= parts.Length; i++)
+        {
+            yield return string.Join('/', parts[..i]);
+        }
+    }
+
+    /// <summary>The branch at the commit it was read at; older commits and history on demand.</summary>
+    private sealed class ApiSnapshot(GitHubApiRepository api, string branch, ApiTree tree) : IGitOpsSnapshot
+    {
+        private readonly List<HistoryEntry> history = [];
+        private readonly Dictionary<string, ApiTree> older = new(StringComparer.Ordinal);
+        private string? cursor;
+        private bool complete;
+
+        public string Branch => branch;
+
+        public string HeadSha => tree.Commit;
+
+        public IRepositoryTree Tree => tree;
+
+        public void AddHistory(JsonObject page)
+        {
+            foreach (var node in page["nodes"]!.AsArray())
+            {
+                history.Add(new HistoryEntry(node!["oid"]!.GetValue<string>(), node["message"]!.GetValue<string>(), DateTimeOffset.Parse(node["committedDate"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)));
+            }
+
+            complete = !(page["pageInfo"]?["hasNextPage"]?.GetValue<bool>() ?? false);
+            cursor = page["pageInfo"]?["endCursor"]?.GetValue<string>();
+        }
+
+        /// <summary>Pages of 100 through GraphQL <c>history</c>, from the snapshot's commit.</summary>
+        public IReadOnlyList<HistoryEntry> History(int max)
+        {
+            while (history.Count < max && !complete)
+            {
+                var after = cursor is null ? string.Empty : ", after: $after";
+                var variables = new JsonObject { ["owner"] = api.owner, ["name"] = api.name, ["oid"] = tree.Commit };
+                if (cursor is not null)
+                {
+                    variables["after"] = cursor;
+                }
+
+                var json = api.QueryAsync(
+                    $"query($owner: String!, $name: String!, $oid: GitObjectID!{(cursor is null ? string.Empty : ", $after: String!")}) {{ repository(owner: $owner, name: $name) {{ object(oid: $oid) {{ ... on Commit {{ history(first: {Math.Min(100, Math.Max(1, max - history.Count))}{after}) {{ nodes {{ oid message committedDate }} pageInfo {{ hasNextPage endCursor }} }} }} }} }} }}",
+                    variables, "read the gitops branch's history", CancellationToken.None).GetAwaiter().GetResult();
+                AddHistory(json["data"]!["repository"]!["object"]!["history"]!.AsObject());
+            }
+
+            return history.Take(max).ToList();
+        }
+
+        public IRepositoryTree? TreeAt(string sha)
+        {
+            if (!older.TryGetValue(sha, out var at))
+            {
+                at = new ApiTree(api, sha);
+                older[sha] = at;
+            }
+
+            return at;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>The tree of one commit, directory by directory; entries and blobs are cached once read.</summary>
+    private sealed class ApiTree(GitHubApiRepository api, string commit) : IRepositoryTree
+    {
+        private readonly Dictionary<string, Dictionary<string, JsonNode>> directories = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, byte[]> blobs = new(StringComparer.Ordinal);
+
+        public string Commit => commit;
+
+        public void Add(string directory, JsonArray entries) =>
+            directories[directory] = entries.OfType<JsonNode>().ToDictionary(e => e["name"]!.GetValue<string>(), e => e, StringComparer.Ordinal);
+
+        public TreeEntryKind KindOf(string path)
+        {
+            if (path.Length == 0)
+            {
+                return TreeEntryKind.Directory;
+            }
+
+            return Entry(path)?["mode"]?.GetValue<int>() switch
+            {
+                null => TreeEntryKind.Missing,
+                0x4000 => TreeEntryKind.Directory,
+                0xA000 => TreeEntryKind.Symlink,
+                0x81A4 or 0x81ED => TreeEntryKind.File,
+                _ => TreeEntryKind.Missing,
+            };
+        }
+
+        public bool IsExecutable(string path) => Entry(path)?["mode"]?.GetValue<int>() == 0x81ED;
+
+        public string ReadSymlink(string path) => Encoding.UTF8.GetString(ReadFile(path));
+
+        public byte[] ReadFile(string path)
+        {
+            var entry = Entry(path) ?? throw new FileNotFoundException(path);
+            var oid = entry["oid"]!.GetValue<string>();
+            if (blobs.TryGetValue(oid, out var cached))
+            {
+                return cached;
+            }
+
+            var blob = entry["object"];
+            byte[]? bytes = null;
+            if (blob?["text"]?.GetValue<string>() is { } text && !(blob["isTruncated"]?.GetValue<bool>() ?? true) && !(blob["isBinary"]?.GetValue<bool>() ?? true))
+            {
+                bytes = Encoding.UTF8.GetBytes(text);
+                if (blob["byteSize"]?.GetValue<int>() is { } size && size != bytes.Length)
+                {
+                    // Not UTF-8 on disk: the text is a lossy decoding, the blob API has the bytes.
+                    bytes = null;
+                }
+            }
+
+            bytes ??= api.BlobAsync(oid, CancellationToken.None).GetAwaiter().GetResult();
+            blobs[oid] = bytes;
+            return bytes;
+        }
+
+        public IReadOnlyList<string> List(string directory) => Directory(directory)?.Keys.ToList() ?? [];
+
+        private JsonNode? Entry(string path)
+        {
+            var slash = path.LastIndexOf('/');
+            var parent = slash < 0 ? string.Empty : path[..slash];
+            return Directory(parent) is { } entries && entries.TryGetValue(path[(slash + 1)..], out var entry) ? entry : null;
+        }
+
+        /// <summary>A directory's entries, read on first use (with the texts of its files) at this tree's commit.</summary>
+        private Dictionary<string, JsonNode>? Directory(string path)
+        {
+            if (directories.TryGetValue(path, out var known))
+            {
+                return known;
+            }
+
+            var slash = path.LastIndexOf('/');
+            if (path.Length > 0 && (slash < 0 ? Directory(string.Empty) : Directory(path[..slash])) is { } parent
+                && (!parent.TryGetValue(path[(slash + 1)..], out var self) || self["mode"]?.GetValue<int>() != 0x4000))
+            {
+                return null;
+            }
+
+            var json = api.QueryAsync(
+                $"query($owner: String!, $name: String!, $expression: String!) {{ repository(owner: $owner, name: $name) {{ object(expression: $expression) {{ ... on Tree {{ entries {{ {EntryFields} object {{ {BlobFields} }} }} }} }} }} }}",
+                new JsonObject { ["owner"] = api.owner, ["name"] = api.name, ["expression"] = $"{commit}:{path}" }, "read the gitops branch", CancellationToken.None).GetAwaiter().GetResult();
+            if (json["data"]?["repository"]?["object"]?["entries"] is not JsonArray entries)
+            {
+                return null;
+            }
+
+            Add(path, entries);
+            return directories[path];
+        }
+    }
+}

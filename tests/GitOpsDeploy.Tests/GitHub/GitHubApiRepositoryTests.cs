@@ -1,0 +1,116 @@
+using System.Text;
+using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.GitHub;
+using GitOpsDeploy.Tests.Fakes;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GitOpsDeploy.Tests.GitHub;
+
+/// <summary>The API snapshot and publisher driven directly against the fake's GraphQL and REST git endpoints.</summary>
+[Trait("Tier", "Adapter")]
+public sealed class GitHubApiRepositoryTests : IAsyncLifetime
+{
+    private const string Token = "ghs_apiTOKEN0123456789";
+    private FakeGitHub github = null!;
+    private FakeRepo repo = null!;
+    private GitHubFactory factory = null!;
+    private GitHubApiRepository api = null!;
+
+    public async Task InitializeAsync()
+    {
+        github = await FakeGitHub.StartAsync();
+        github.AddToken(Token, Permission.Write);
+        repo = github.CreateRepo("acme/gitops", new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = "images: [a]\n",
+            ["base/deployment.yaml"] = "kind: Deployment\n",
+        });
+        factory = new GitHubFactory(TimeProvider.System, NullLoggerFactory.Instance, new SecretMasker()) { RetryBaseDelay = TimeSpan.FromMilliseconds(5) };
+        api = factory.Repository(github.ServerUrl + "/api/v3", null, Token, "acme/gitops");
+    }
+
+    public async Task DisposeAsync()
+    {
+        factory.Dispose();
+        await github.DisposeAsync();
+    }
+
+    private static NewCommit Change(string content) =>
+        new([new FileChange("environments/staging/kustomization.yaml", Encoding.UTF8.GetBytes(content))], new CommitAuthor("b", "b@e"), "deploy\n\nEnvironment: staging\n", DateTimeOffset.UnixEpoch);
+
+    [Fact]
+    public async Task One_request_reads_the_head_and_the_overlay_and_the_snapshot_stays_on_that_commit()
+    {
+        var tip = repo.Head();
+        using var snapshot = await api.ReadAsync(null, new SnapshotHint(1, ["environments/staging"]), default);
+        Assert.Equal(1, api.Requests);
+        repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: [later]\n", ["base/deployment.yaml"] = "kind: Changed\n" }, "later");
+
+        Assert.Equal("main", snapshot.Branch);
+        Assert.Equal(tip, snapshot.HeadSha);
+        Assert.Equal("images: [a]\n", Encoding.UTF8.GetString(snapshot.Tree.ReadFile("environments/staging/kustomization.yaml")));
+        Assert.Equal(TreeEntryKind.Directory, snapshot.Tree.KindOf("environments/staging"));
+        Assert.Equal(1, api.Requests);
+
+        // Outside the hint: read on demand, still at the snapshot's commit.
+        Assert.Equal("kind: Deployment\n", Encoding.UTF8.GetString(snapshot.Tree.ReadFile("base/deployment.yaml")));
+        Assert.Equal(TreeEntryKind.Missing, snapshot.Tree.KindOf("base/nope.yaml"));
+        Assert.Equal(2, api.Requests);
+    }
+
+    [Fact]
+    public async Task Publishing_is_one_signed_commit_and_a_moved_head_is_a_lost_race()
+    {
+        using var snapshot = await api.ReadAsync(null, new SnapshotHint(1, ["environments/staging"]), default);
+        var draft = await api.DraftAsync(snapshot, Change("images: [b]\n"), default);
+        Assert.Contains("-images: [a]\n+images: [b]\n", draft.Diff, StringComparison.Ordinal);
+
+        var published = Assert.IsType<PublishOutcome.Published>(await api.PublishAsync(snapshot, draft, "main", PublishKind.Advance, default));
+        Assert.Equal(repo.Head(), published.Sha);
+        Assert.True(published.Verified);
+        Assert.Equal(2, api.Requests);
+
+        // The same draft again: the head moved (it is our own commit now), so the compare-and-swap refuses it.
+        Assert.IsType<PublishOutcome.LostRace>(await api.PublishAsync(snapshot, draft, "main", PublishKind.Advance, default));
+        Assert.Equal(published.Sha, repo.Head());
+    }
+
+    [Fact]
+    public async Task Replacing_a_branch_creates_it_at_the_base_or_forces_it_back_there()
+    {
+        using var snapshot = await api.ReadAsync(null, SnapshotHint.Tip, default);
+        var first = Assert.IsType<PublishOutcome.Published>(await api.PublishAsync(snapshot, await api.DraftAsync(snapshot, Change("images: [b]\n"), default), "gitops-deploy/staging/web", PublishKind.Replace, default));
+        var second = Assert.IsType<PublishOutcome.Published>(await api.PublishAsync(snapshot, await api.DraftAsync(snapshot, Change("images: [c]\n"), default), "gitops-deploy/staging/web", PublishKind.Replace, default));
+
+        Assert.Equal(second.Sha, repo.Head("gitops-deploy/staging/web"));
+        Assert.Equal(snapshot.HeadSha, repo.Git("rev-parse", $"{second.Sha}~1"));
+        Assert.NotEqual(first.Sha, second.Sha);
+        Assert.Equal(snapshot.HeadSha, repo.Head());
+    }
+
+    [Fact]
+    public async Task History_pages_past_100_commits_like_git_log_first_parent()
+    {
+        for (var i = 0; i < 130; i++)
+        {
+            repo.Commit(new Dictionary<string, string> { ["n.txt"] = $"{i}\n" }, $"commit {i}");
+        }
+
+        using var snapshot = await api.ReadAsync(null, new SnapshotHint(50, []), default);
+        var history = snapshot.History(125);
+
+        Assert.Equal(repo.Git("rev-list", "--first-parent", "--max-count=125", "HEAD").Split('\n'), history.Select(h => h.Sha));
+        Assert.Equal("commit 129", history[0].Message.TrimEnd('\n'));
+        Assert.Equal(131, snapshot.History(1000).Count);
+        Assert.NotNull(snapshot.TreeAt(history[^1].Sha)!.ReadFile("n.txt"));
+    }
+
+    [Fact]
+    public async Task A_missing_branch_and_a_missing_repository_are_not_found()
+    {
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => api.ReadAsync("release", SnapshotHint.Tip, default))).Kind);
+        var nope = factory.Repository(github.ServerUrl + "/api/v3", null, Token, "acme/nope");
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => nope.ReadAsync(null, SnapshotHint.Tip, default))).Kind);
+    }
+}
