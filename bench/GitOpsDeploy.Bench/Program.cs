@@ -30,22 +30,30 @@ Console.WriteLine($"machine: {Environment.ProcessorCount} cores; generated acme/
 var tag = 0;
 
 Console.WriteLine("\n(a, b) end-to-end wall time vs a minimal git CLI script");
-var rows = new List<string[]> { new[] { "repository", "mode", "gitops-deploy (ms)", "git CLI script (ms)", "ratio tool/cli" } };
+var rows = new List<string[]> { new[] { "repository", "mode", "commit-method", "gitops-deploy (ms)", "git CLI script (ms)", "ratio tool/cli" } };
 foreach (var repo in new[] { small, large })
 {
     foreach (var mode in new[] { "push", "pull-request" })
     {
-        var toolTimes = new List<double>();
+        // The tool with both methods and the script, interleaved, so drift on the machine hits all three alike.
+        var toolTimes = new Dictionary<string, List<double>> { ["git"] = [], ["api"] = [] };
         var cliTimes = new List<double>();
         for (var i = 0; i < runs; i++)
         {
-            toolTimes.Add(RunTool(tool, github, repo, mode, $"2.{++tag}.0").Ms);
+            foreach (var method in toolTimes.Keys)
+            {
+                toolTimes[method].Add(RunTool(tool, github, repo, mode, $"2.{++tag}.0", method: method).Ms);
+            }
+
             cliTimes.Add(RunCli(github, repo, mode, $"3.{++tag}.0"));
         }
 
-        var t = Median(toolTimes);
         var c = Median(cliTimes);
-        rows.Add([repo.FullName, mode, t.ToString("F0", inv), c.ToString("F0", inv), (t / c).ToString("F2", inv)]);
+        foreach (var (method, times) in toolTimes)
+        {
+            var t = Median(times);
+            rows.Add([repo.FullName, mode, method, t.ToString("F0", inv), c.ToString("F0", inv), (t / c).ToString("F2", inv)]);
+        }
     }
 }
 
@@ -63,16 +71,16 @@ foreach (var repo in new[] { small, large })
 Print(cloneRows);
 
 Console.WriteLine("\n(c) REST calls per run (deployment on, labels set, common case: first run of a new image)");
-var callRows = new List<string[]> { new[] { "mode", "REST calls", "GraphQL calls", "calls" } };
-foreach (var mode in new[] { "push", "pull-request", "merge", "auto-merge" })
+var callRows = new List<string[]> { new[] { "mode", "commit-method", "deployment", "REST calls", "GraphQL calls", "calls" } };
+foreach (var (mode, method, deployment) in new[] { ("push", "api", false), ("push", "api", true), ("push", "git", true), ("pull-request", "api", true), ("pull-request", "git", true), ("merge", "api", true), ("merge", "git", true), ("auto-merge", "git", true) })
 {
-    var repo = github.CreateRepo($"acme/calls-{mode}", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = kustomization });
+    var repo = github.CreateRepo($"acme/calls-{mode}-{method}-{deployment}", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = kustomization });
     github.Api(repo.FullName).AllowAutoMerge = true;
     github.Api(repo.FullName).RequireReviews = mode == "auto-merge";
     var before = github.ApiRequests.Count();
-    RunTool(tool, github, repo, mode, "9.9.9", deployment: true);
+    RunTool(tool, github, repo, mode, "9.9.9", deployment: deployment, method: method);
     var calls = github.ApiRequests.Skip(before).ToList();
-    callRows.Add([mode, calls.Count(c => !c.Contains("graphql", StringComparison.Ordinal)).ToString(inv), calls.Count(c => c.Contains("graphql", StringComparison.Ordinal)).ToString(inv), string.Join(", ", calls.Select(c => c.Split('?')[0].Replace($"/repos/{repo.FullName}", "", StringComparison.Ordinal).Replace("/repos/acme/app", "app:", StringComparison.Ordinal)))]);
+    callRows.Add([mode, method, deployment ? "on" : "off", calls.Count(c => !c.Contains("graphql", StringComparison.Ordinal)).ToString(inv), calls.Count(c => c.Contains("graphql", StringComparison.Ordinal)).ToString(inv), string.Join(", ", calls.Select(c => c.Split('?')[0].Replace($"/repos/{repo.FullName}", "", StringComparison.Ordinal).Replace("/repos/acme/app", "app:", StringComparison.Ordinal)))]);
 }
 
 Print(callRows);
@@ -94,15 +102,53 @@ foreach (var (variant, help, size) in measured)
 
 Print(variantRows);
 
-Console.WriteLine("\n(e) 20 concurrent push-mode runs on one repository, each a different image");
-var shared = github.CreateRepo("acme/shared", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: []\n" });
-var concurrent = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => RunTool(tool, github, shared, "push", "1.0.0", image: $"svc{i}"))));
-var landed = Enumerable.Range(1, 20).Count(i => shared.ReadFile("environments/staging/kustomization.yaml").Contains($"name: svc{i}\n", StringComparison.Ordinal));
-var times = concurrent.Select(r => r.Ms).Order().ToList();
-Console.WriteLine($"exit 0: {concurrent.Count(r => r.Exit == 0)}/20; landed: {landed}/20; commits: {shared.CommitCount() - 1}; p50 {Percentile(times, 50):F0} ms; p95 {Percentile(times, 95):F0} ms; max {times[^1]:F0} ms");
+Console.WriteLine("\n(e) 20 concurrent push-mode runs on one repository, each a different image, vs 20 hand-written `git pull --rebase` retry loops");
+var concurrencyRows = new List<string[]> { new[] { "writer", "exit 0", "landed", "commits", "p50 (ms)", "p95 (ms)", "makespan (ms)", "makespan ratio to the loop" } };
+// One line per service, a spacer between them, so git's own merge can rebase one loop's edit over another's.
+var loopRepo = github.CreateRepo("acme/shared-loop", new Dictionary<string, string> { ["environments/staging/values.yaml"] = string.Concat(Enumerable.Range(1, 20).Select(i => $"svc{i}: 0.0.0\n#\n")) });
+var loopClock = Stopwatch.StartNew();
+var loops = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => RunRebaseLoop(github, loopRepo, $"svc{i}"))));
+var loopMakespan = loopClock.Elapsed.TotalMilliseconds;
+var loopLanded = Enumerable.Range(1, 20).Count(i => loopRepo.ReadFile("environments/staging/values.yaml").Contains($"svc{i}: 1.0.0\n", StringComparison.Ordinal));
+var loopTimes = loops.Order().ToList();
+concurrencyRows.Add(["git pull --rebase loop", "20/20", $"{loopLanded}/20", (loopRepo.CommitCount() - 1).ToString(inv), Percentile(loopTimes, 50).ToString("F0", inv), Percentile(loopTimes, 95).ToString("F0", inv), loopMakespan.ToString("F0", inv), "1.00"]);
+foreach (var method in new[] { "git", "api" })
+{
+    var shared = github.CreateRepo($"acme/shared-{method}", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: []\n" });
+    var clock = Stopwatch.StartNew();
+    var concurrent = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => RunTool(tool, github, shared, "push", "1.0.0", image: $"svc{i}", method: method))));
+    var makespan = clock.Elapsed.TotalMilliseconds;
+    var landed = Enumerable.Range(1, 20).Count(i => shared.ReadFile("environments/staging/kustomization.yaml").Contains($"name: svc{i}\n", StringComparison.Ordinal));
+    var times = concurrent.Select(r => r.Ms).Order().ToList();
+    concurrencyRows.Add([$"gitops-deploy, commit-method {method}", $"{concurrent.Count(r => r.Exit == 0)}/20", $"{landed}/20", (shared.CommitCount() - 1).ToString(inv), Percentile(times, 50).ToString("F0", inv), Percentile(times, 95).ToString("F0", inv), makespan.ToString("F0", inv), (makespan / loopMakespan).ToString("F2", inv)]);
+}
+
+Print(concurrencyRows);
 return 0;
 
-(double Ms, int Exit) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web")
+// The shell people write: clone, append a line, commit, then pull --rebase and push until it lands.
+double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
+{
+    var dir = Directory.CreateTempSubdirectory("bench-loop-").FullName;
+    var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("x-access-token:" + Token));
+    var script = $"""
+        set -e
+        git -c http.extraHeader="Authorization: Basic {auth}" clone -q --single-branch --branch main {server.ServerUrl}/{repo.FullName}.git {dir}/clone
+        cd {dir}/clone
+        sed -i 's/^{service}: .*/{service}: 1.0.0/' environments/staging/values.yaml
+        git -c user.name=bot -c user.email=bot@example.com commit -q -am "deploy {service}"
+        until git -c http.extraHeader="Authorization: Basic {auth}" push -q origin HEAD:main 2>/dev/null; do
+          git -c http.extraHeader="Authorization: Basic {auth}" -c user.name=bot -c user.email=bot@example.com pull -q --rebase origin main
+        done
+        """;
+    var start = Start("bash", "-c", script);
+    start.Environment["GIT_CONFIG_NOSYSTEM"] = "1";
+    var ms = Time(start);
+    Directory.Delete(dir, true);
+    return ms;
+}
+
+(double Ms, int Exit) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web", string method = "git")
 {
     var dir = Directory.CreateTempSubdirectory("bench-tool-").FullName;
     var start = Start(binary);
@@ -121,6 +167,7 @@ return 0;
     start.Environment["INPUT_MODE"] = mode;
     start.Environment["INPUT_LABELS"] = "deploy";
     start.Environment["INPUT_DEPLOYMENT"] = deployment ? "true" : "false";
+    start.Environment["INPUT_COMMIT-METHOD"] = method;
     var ms = TimeChecked(start, out var exit, throwOnFailure: false);
     Directory.Delete(dir, true);
     return (ms, exit);

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using Octokit;
 using NewCommit = GitOpsDeploy.Core.Ports.NewCommit;
@@ -113,6 +114,12 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         }
 
         var message = commit.Message.ReplaceLineEndings("\n");
+        if (commit.Author.Name != LandingOptions.BotName || commit.Author.Email != LandingOptions.BotEmail)
+        {
+            // GitHub makes the token's identity the author of an API commit: a chosen author is credited as a co-author.
+            message = message.TrimEnd('\n') + $"\nCo-authored-by: {commit.Author.Name} <{commit.Author.Email}>\n";
+        }
+
         var split = message.IndexOf('\n', StringComparison.Ordinal);
         var additions = new JsonArray();
         var deletions = new JsonArray();

@@ -26,8 +26,13 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
         return new GitHubApiRepository(connection.Create(token, owned), repository, connection.GraphQlAddress);
     }
 
-    public IDeployments Deployments(string apiUrl, string token, string repository) =>
-        new OctokitDeployments(Connection(apiUrl).Create(token, owned), repository, loggers.CreateLogger<OctokitDeployments>());
+    public IDeployments Deployments(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
+
+    /// <summary>The source repository's commit graph (out-of-order protection).</summary>
+    public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
+
+    private OctokitDeployments Source(string apiUrl, string token, string repository) =>
+        new(Connection(apiUrl).Create(token, owned), repository, loggers.CreateLogger<OctokitDeployments>());
 
     public void Dispose()
     {

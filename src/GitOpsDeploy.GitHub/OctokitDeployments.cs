@@ -9,13 +9,39 @@ using DeploymentStatus = GitOpsDeploy.Core.Ports.DeploymentStatus;
 
 namespace GitOpsDeploy.GitHub;
 
-/// <summary>Deployments and their statuses on the source repository through Octokit.</summary>
-public sealed class OctokitDeployments(IGitHubClient client, string repository, ILogger logger) : IDeployments
+/// <summary>Deployments and their statuses on the source repository, and its commit graph, through Octokit.</summary>
+public sealed class OctokitDeployments(IGitHubClient client, string repository, ILogger logger) : IDeployments, ISourceCommits
 {
     private const string Token = "token";
     private const string Permission = "deployments: write";
     private readonly string owner = repository.Split('/')[0];
     private readonly string name = repository.Split('/')[1];
+
+    /// <summary>GET /compare/{theirs}...{ours}: "ahead" means ours descends from theirs, "behind" that ours is older.</summary>
+    public async Task<(SourceOrder Order, string? Reason)> CompareAsync(string ours, string theirs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var compare = await client.Repository.Commit.Compare(owner, name, theirs, ours).WaitAsync(cancellationToken);
+            return compare.Status switch
+            {
+                "ahead" => (SourceOrder.Newer, null),
+                "behind" => (SourceOrder.Older, null),
+                "identical" => (SourceOrder.Same, null),
+                "diverged" => (SourceOrder.Diverged, null),
+                var other => (SourceOrder.Unknown, $"GitHub answered '{other}'"),
+            };
+        }
+        catch (ApiException e)
+        {
+            // No access or an unknown commit: the deploy goes ahead, with a warning.
+            return (SourceOrder.Unknown, $"{repository} answered {(int)e.StatusCode}: {GitHubErrors.Detail(e)}");
+        }
+        catch (HttpRequestException e)
+        {
+            return (SourceOrder.Unknown, e.Message);
+        }
+    }
 
     public async Task<DeploymentInfo?> CreateAsync(DeploymentRequest request, CancellationToken cancellationToken)
     {

@@ -203,4 +203,22 @@ public sealed class PlannerTests
         Assert.Null(target.ArgoCd);
         Assert.False(rollback.Reporting.RollbackOnFailure);
     }
+
+    [Fact]
+    public void Images_from_a_newer_source_commit_are_left_alone_and_with_nothing_left_the_plan_is_superseded()
+    {
+        var snapshot = new MemorySnapshot([
+            Commit("tip", Trailers("staging", Older, "web=ghcr.io/acme/web:9"), ("environments/staging/kustomization.yaml", Overlay("9"))),
+        ]);
+        var request = TestRequests.Parse(("images", "web:2"));
+
+        var sources = OutOfOrder.CurrentSources(snapshot, request);
+        Assert.Equal(("staging", "web", Older), Assert.Single(sources.Select(s => (s.Target.Environment, s.Image, s.Source))));
+
+        var superseded = Assert.IsType<PlanOutcome.Superseded>(Planner.Plan(snapshot, request, [new Supersession("staging", "web", Older)]));
+        Assert.Equal(Older, Assert.Single(superseded.By).NewerSource);
+        Assert.IsType<PlanOutcome.Write>(Planner.Plan(snapshot, request));
+        Assert.Empty(OutOfOrder.CurrentSources(snapshot, TestRequests.Parse(("images", "web:2"), ("force", "true"))));
+        Assert.Empty(OutOfOrder.CurrentSources(snapshot, TestRequests.Parse(("rollback", "true"), ("images", "web"))));
+    }
 }

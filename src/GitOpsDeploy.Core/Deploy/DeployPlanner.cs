@@ -27,6 +27,12 @@ public abstract record PlanOutcome
         public override IReadOnlyList<TargetEdit> Edits { get; } = Edits;
     }
 
+    /// <summary>Every image this run would replace already runs from a newer source commit: nothing is written.</summary>
+    public sealed record Superseded(string BaseSha, IReadOnlyList<TargetEdit> Edits, IReadOnlyList<Supersession> By) : PlanOutcome
+    {
+        public override IReadOnlyList<TargetEdit> Edits { get; } = Edits;
+    }
+
     /// <summary>A target cannot take the change (policy, hold, deploy window, bad YAML, missing overlay); nothing may be written.</summary>
     public sealed record Refused(DeployException Reason, string Environment) : PlanOutcome
     {
@@ -41,14 +47,17 @@ public abstract record PlanOutcome
 /// </summary>
 public sealed class DeployPlanner(TimeProvider time, string? runUrl)
 {
-    public PlanOutcome Plan(IGitOpsSnapshot snapshot, DeployRequest request)
+    /// <param name="superseded">Images not to replace, because a newer source commit put the current ones there (<see cref="OutOfOrder"/>).</param>
+    public PlanOutcome Plan(IGitOpsSnapshot snapshot, DeployRequest request, IReadOnlyList<Supersession>? superseded = null)
     {
+        superseded ??= [];
         var edits = new List<TargetEdit>();
         foreach (var target in request.Targets)
         {
             try
             {
-                edits.Add(new TargetEdit(target, PlanTarget(snapshot, request, target)));
+                var skipped = superseded.Where(s => s.Environment == target.Environment).Select(s => s.Image).ToHashSet(StringComparer.Ordinal);
+                edits.Add(new TargetEdit(target, PlanTarget(snapshot, request, target, skipped)));
             }
             catch (DeployException e) when (e.Kind is ErrorKind.InvalidInput or ErrorKind.InvalidFile or ErrorKind.Policy or ErrorKind.NotFound)
             {
@@ -63,7 +72,7 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl)
 
         if (!edits.Any(e => e.Edit.Changed))
         {
-            return new PlanOutcome.NothingToDo(snapshot.HeadSha, edits);
+            return superseded.Count > 0 ? new PlanOutcome.Superseded(snapshot.HeadSha, edits, superseded) : new PlanOutcome.NothingToDo(snapshot.HeadSha, edits);
         }
 
         var files = edits.SelectMany(e => e.Edit.Files).ToList();
@@ -71,7 +80,7 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl)
     }
 
     /// <summary>One target: the steps in order; each may refuse by throwing a <see cref="DeployException"/>.</summary>
-    public OverlayEdit PlanTarget(IGitOpsSnapshot snapshot, DeployRequest request, DeployTarget target)
+    public OverlayEdit PlanTarget(IGitOpsSnapshot snapshot, DeployRequest request, DeployTarget target, IReadOnlySet<string>? skippedImages = null)
     {
         var change = request.Change;
         var promotion = change.Kind == ChangeKind.Promote
@@ -88,7 +97,13 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl)
             }
         }
 
-        var specs = promotion?.Specs ?? rollback?.Specs ?? change.Images;
+        var specs = promotion?.Specs ?? rollback?.Specs ?? change.Images.Where(i => skippedImages?.Contains(i.Name) != true).ToList();
+        if (specs.Count == 0 && change.Settings.Count == 0)
+        {
+            // Everything this target would get is superseded: nothing to edit here.
+            return new OverlayEdit(target.OverlayPath, null, [], [], []);
+        }
+
         var edit = OverlayEditor.Plan(snapshot.Tree, target.OverlayPath, specs, change.Settings, change.HelmImageKeys) with { Promotion = promotion, Rollback = rollback };
         edit = HoldMarker.Apply(target, change, snapshot, edit, runUrl);
         if (edit.Changed)

@@ -15,6 +15,9 @@ public enum DeployOperation
     Merged,
     AutoMergeEnabled,
     DryRun,
+
+    /// <summary>Every image already runs from a newer source commit: nothing was written (out-of-order protection).</summary>
+    Superseded,
 }
 
 /// <summary>What one target got: its edit, its deployment, what Argo CD said, its DORA figures.</summary>
@@ -51,6 +54,9 @@ public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<Targe
 
     public bool Merged { get; init; }
 
+    /// <summary>The newer source commits that kept this run's images out (out-of-order protection).</summary>
+    public IReadOnlyList<Supersession> SupersededBy { get; init; } = [];
+
     /// <summary>True when the host reports <see cref="CommitSha"/> as a verified (signed) commit.</summary>
     public bool Verified { get; init; }
 
@@ -71,7 +77,7 @@ public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<Targe
 
     /// <summary>What happened to one target: the shared operation, or none when its overlay already had the change.</summary>
     public DeployOperation OperationOf(TargetResult target) =>
-        target.Edit.Changed || Operation is DeployOperation.None ? Operation : DeployOperation.None;
+        target.Edit.Changed || Operation is DeployOperation.None or DeployOperation.Superseded ? Operation : DeployOperation.None;
 
     public DeployResult WithTarget(string environment, Func<TargetResult, TargetResult> update) =>
         this with { Targets = Targets.Select(t => t.Target.Environment == environment ? update(t) : t).ToList() };
@@ -85,6 +91,7 @@ public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<Targe
         DeployOperation.Merged => "merged",
         DeployOperation.AutoMergeEnabled => "auto-merge-enabled",
         DeployOperation.DryRun => "dry-run",
+        DeployOperation.Superseded => "superseded",
         _ => throw new ArgumentOutOfRangeException(nameof(operation)),
     };
 }

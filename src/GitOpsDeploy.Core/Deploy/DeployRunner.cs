@@ -22,12 +22,13 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         {
             await observer.StartedAsync(cancellationToken);
             var planner = new DeployPlanner(time, context.RunUrl);
+            var order = new OutOfOrder(ports.SourceCommits, runtime, logger);
             var loop = new LostRaceLoop(request.Landing, time, logger);
             var branch = "the base branch";
             DeployResult result;
             if (request.Landing.UsesPullRequest)
             {
-                var flow = new PullRequestFlow(ports, planner, runtime, context, time, logger);
+                var flow = new PullRequestFlow(ports, planner, order, runtime, context, time, logger);
                 result = await loop.RunAsync(
                     attempt => flow.AttemptAsync(request, reporter, attempt, cancellationToken),
                     () => $"the pull request head {request.Landing.PullRequestBranch} could not be brought onto {request.Landing.BaseBranch ?? branch} because it kept moving",
@@ -38,7 +39,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
                 result = await loop.RunAsync(
                     async attempt =>
                     {
-                        var (outcome, seen) = await PushAttemptAsync(request, planner, observer, attempt, cancellationToken);
+                        var (outcome, seen) = await PushAttemptAsync(request, planner, order, observer, attempt, cancellationToken);
                         branch = seen;
                         return outcome;
                     },
@@ -115,10 +116,21 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         using (runtime.Group(attempt == 1 ? $"Read {request.GitOps.Display}" : $"Read {request.GitOps.Display} again (attempt {attempt})"))
         {
             var overlays = request.Targets.SelectMany(t => new[] { t.OverlayPath, t.PromoteFromOverlay }).OfType<string>().Distinct().ToList();
-            var snapshot = await snapshots.ReadAsync(request.Landing.BaseBranch, new SnapshotHint(request.Change.ReadsHistory ? Promotion.HistoryDepth : 1, overlays), cancellationToken);
+            var snapshot = await snapshots.ReadAsync(request.Landing.BaseBranch, new SnapshotHint(request.Change.ReadsHistory || OutOfOrder.Applies(request) ? Promotion.HistoryDepth : 1, overlays), cancellationToken);
             logger.LogInformation("Read {Branch} at {Sha}", snapshot.Branch, snapshot.HeadSha);
             return snapshot;
         }
+    }
+
+    /// <summary>Nothing is written: every image already runs from a newer build.</summary>
+    internal static DeployResult Superseded(PlanOutcome.Superseded plan, IGitOpsSnapshot snapshot, int attempt, ILogger logger)
+    {
+        foreach (var by in plan.By)
+        {
+            logger.LogWarning("{Image} in {Environment} was deployed from {Newer}, a newer commit than ours: not replaced (force: true deploys anyway)", by.Image, by.Environment, by.NewerSource);
+        }
+
+        return new DeployResult(DeployOperation.Superseded, plan.Edits, snapshot.Branch, snapshot.HeadSha) { Attempts = attempt, SupersededBy = plan.By, Changed = false };
     }
 
     /// <summary>Says what a promotion or rollback found before anything is written.</summary>
@@ -157,10 +169,10 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         new(ErrorKind.PushRejected, $"{request.GitOps.Display} rejected the push to '{branch}': {reason}. A server hook or branch protection refused it; use mode 'pull-request' for protected branches");
 
     /// <summary>Push mode: one commit for every target, compare-and-swapped onto the branch tip it was planned on.</summary>
-    private async Task<(Attempt<DeployResult> Outcome, string Branch)> PushAttemptAsync(DeployRequest request, DeployPlanner planner, IRunObserver observer, int attempt, CancellationToken cancellationToken)
+    private async Task<(Attempt<DeployResult> Outcome, string Branch)> PushAttemptAsync(DeployRequest request, DeployPlanner planner, OutOfOrder order, IRunObserver observer, int attempt, CancellationToken cancellationToken)
     {
         using var snapshot = await ReadAsync(ports.Snapshots, request, attempt, runtime, logger, cancellationToken);
-        var plan = planner.Plan(snapshot, request);
+        var plan = planner.Plan(snapshot, request, await order.CheckAsync(snapshot, request, cancellationToken));
         LogPlan(plan, logger);
         await observer.PlannedAsync(plan, cancellationToken);
         switch (plan)
@@ -170,6 +182,8 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
             case PlanOutcome.NothingToDo nothing:
                 logger.LogInformation("{Overlay} already has the requested images and values: nothing to do", string.Join(", ", nothing.Edits.Select(e => e.Edit.OverlayPath)));
                 return (Attempt<DeployResult>.Done(new DeployResult(DeployOperation.None, nothing.Edits, snapshot.Branch, snapshot.HeadSha) { Attempts = attempt }), snapshot.Branch);
+            case PlanOutcome.Superseded superseded:
+                return (Attempt<DeployResult>.Done(Superseded(superseded, snapshot, attempt, logger)), snapshot.Branch);
         }
 
         var write = (PlanOutcome.Write)plan;

@@ -93,6 +93,11 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
             var health = mine.Argo is { Healthy: true } ? "; Argo CD healthy" : string.Empty;
             await SetFinalAsync(DeploymentState.Success, $"{CommitMessage.Summary(mine.Edit)} {what} to {target.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
         }
+        else if (result.Operation == DeployOperation.Superseded)
+        {
+            var newer = result.SupersededBy.FirstOrDefault(s => s.Environment == target.Environment)?.NewerSource;
+            await SetFinalAsync(DeploymentState.Inactive, $"superseded: {target.Environment} already runs a build of {newer?[..7]}, newer than this commit", context.RunUrl, cancellationToken);
+        }
         else if (result.PullRequest is { } pr)
         {
             var why = result.Operation == DeployOperation.AutoMergeEnabled ? "auto-merge enabled" : "waiting for review";

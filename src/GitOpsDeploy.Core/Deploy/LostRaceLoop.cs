@@ -14,13 +14,11 @@ public readonly record struct Attempt<T>(T? Result, string? RetryReason)
 
 /// <summary>
 /// The one lost-race loop, for push and pull-request modes alike: each attempt re-reads the branch,
-/// re-plans on the new tip and publishes again; bounded, with jittered exponential backoff so
+/// re-plans on the new tip and publishes again; bounded, with fully jittered exponential backoff so
 /// concurrent pipelines spread out without waiting long.
 /// </summary>
 public sealed class LostRaceLoop(LandingOptions landing, TimeProvider time, ILogger logger)
 {
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(8);
-
     /// <param name="attempt">One attempt, numbered from 1.</param>
     /// <param name="giveUp">What kept failing, for the error after the last attempt.</param>
     public async Task<T> RunAsync<T>(Func<int, Task<Attempt<T>>> attempt, Func<string> giveUp, CancellationToken cancellationToken)
@@ -39,8 +37,9 @@ public sealed class LostRaceLoop(LandingOptions landing, TimeProvider time, ILog
                 throw new DeployException(ErrorKind.Conflict, $"{giveUp()}: gave up after {number} attempts; re-run the job");
             }
 
-            var ceiling = Math.Min(landing.RetryDelay.TotalMilliseconds * Math.Pow(2, number - 1), MaxBackoff.TotalMilliseconds);
-            var delay = TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+            // Full jitter: contenders that lost the same race spread over the whole window instead of colliding again.
+            var ceiling = Math.Min(landing.RetryDelay.TotalMilliseconds * Math.Pow(2, number - 1), landing.MaxRetryDelay.TotalMilliseconds);
+            var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
             logger.LogWarning("Retrying on the new tip in {Delay} ms: {Reason}", (int)delay.TotalMilliseconds, outcome.RetryReason);
             await Task.Delay(delay, time, cancellationToken);
         }

@@ -9,7 +9,7 @@ namespace GitOpsDeploy.Core.Deploy;
 /// set), then open, update, merge or auto-merge one pull request. One attempt of the lost-race loop:
 /// read, plan, publish the head, land; a base that moved or a head another run pushed means another attempt.
 /// </summary>
-public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, IActionRuntime runtime, ActionContext context, TimeProvider time, ILogger logger)
+public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, OutOfOrder order, IActionRuntime runtime, ActionContext context, TimeProvider time, ILogger logger)
 {
     private SourceLinks? links;
     private string? viewer;
@@ -26,12 +26,17 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, IA
             throw DeployException.Input("pull-request-branch", $"'{landing.PullRequestBranch}' is the base branch of {request.GitOps.Display}; the head branch is force-pushed, so it must be another branch");
         }
 
-        var plan = planner.Plan(snapshot, request);
+        var plan = planner.Plan(snapshot, request, await order.CheckAsync(snapshot, request, cancellationToken));
         DeployRunner.LogPlan(plan, logger);
         await reporter.PlannedAsync(plan, cancellationToken);
         if (plan is PlanOutcome.Refused refused)
         {
             throw refused.Reason;
+        }
+
+        if (plan is PlanOutcome.Superseded superseded)
+        {
+            return Attempt<DeployResult>.Done(DeployRunner.Superseded(superseded, snapshot, attempt, logger));
         }
 
         links ??= await LinksAsync(request, reporter.First, cancellationToken);

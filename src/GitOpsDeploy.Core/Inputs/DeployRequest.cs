@@ -190,6 +190,17 @@ public sealed record LandingOptions
 
     /// <summary>Base of the jittered exponential backoff between attempts.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Cap of that backoff.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(8);
+
+    /// <summary>
+    /// An API attempt is two requests, a git attempt a whole clone: the API retries at once on a short,
+    /// fully jittered backoff (measured in docs/benchmarks.md), git waits longer so clones spread out.
+    /// </summary>
+    public LandingOptions ForCommitMethod(CommitMethod method) => method == CommitMethod.Api
+        ? this with { CommitMethod = method, RetryDelay = TimeSpan.FromMilliseconds(100), MaxRetryDelay = TimeSpan.FromSeconds(2), PushAttempts = 15 }
+        : this with { CommitMethod = method };
 }
 
 /// <summary>What is reported about the run, besides the outputs.</summary>

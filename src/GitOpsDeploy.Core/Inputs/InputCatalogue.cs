@@ -68,7 +68,7 @@ public static class InputCatalogue
     public static readonly IReadOnlyList<OutputDefinition> Outputs =
     [
         new("changed", "true when the overlay changed, false when it already had the images."),
-        new("operation", "What happened - none, pushed, created, updated, merged, auto-merge-enabled or dry-run."),
+        new("operation", "What happened - none, pushed, created, updated, merged, auto-merge-enabled, dry-run, or superseded (a newer source commit is already deployed)."),
         new("commit-sha", "The gitops commit that carries the change - pushed commit, merge commit or pull request head (empty when nothing was pushed)."),
         new("pull-request-number", "The deploy pull request's number (pull request modes)."),
         new("pull-request-url", "The deploy pull request's URL (pull request modes)."),

@@ -73,7 +73,7 @@ public static partial class RequestParser
             Source = new SourceRef(sourceRepository, sourceSha) { ShaGiven = read.Given("source-sha") },
             Targets = targets,
             Change = change,
-            Landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod },
+            Landing = ParseLanding(read, mode, targets, change).ForCommitMethod(commitMethod),
             Reporting = reporting,
             Policy = ParsePolicy(read),
         };

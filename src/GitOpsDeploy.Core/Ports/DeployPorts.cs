@@ -9,6 +9,9 @@ public sealed record DeployPorts(IGitOpsSnapshots Snapshots, IPublisher Publishe
     /// <summary>Deployments on the source repository.</summary>
     public IDeployments? Deployments { get; init; }
 
+    /// <summary>The source repository's commit graph, for out-of-order protection.</summary>
+    public ISourceCommits? SourceCommits { get; init; }
+
     public IArgoCd? ArgoCd { get; init; }
 
     public IMetricsSink? Metrics { get; init; }

@@ -97,11 +97,11 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
     {
         Output("changed", result.Changed ? "true" : "false");
         Output("operation", DeployResult.OperationName(result.Operation));
-        Output("commit-sha", result.Operation is DeployOperation.None or DeployOperation.DryRun ? string.Empty : result.CommitSha ?? string.Empty);
+        Output("commit-sha", result.Operation is DeployOperation.None or DeployOperation.DryRun or DeployOperation.Superseded ? string.Empty : result.CommitSha ?? string.Empty);
         Output("pull-request-number", result.PullRequest?.Number.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         Output("pull-request-url", result.PullRequest?.Url ?? string.Empty);
         Output("merged", result.Merged ? "true" : "false");
-        Output("verified", result.Verified && result.Operation is not (DeployOperation.None or DeployOperation.DryRun) ? "true" : "false");
+        Output("verified", result.Verified && result.Operation is not (DeployOperation.None or DeployOperation.DryRun or DeployOperation.Superseded) ? "true" : "false");
         foreach (var (name, value) in result.Dora?.Outputs() ?? new Dictionary<string, string>())
         {
             Output(name, value);
@@ -149,6 +149,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             DeployOperation.None when result.PullRequest is not null => $"No change: pull request {pr} already proposes exactly this.",
             DeployOperation.None => $"No change: `{string.Join("`, `", result.Targets.Select(t => t.Edit.OverlayPath))}` already had these images on `{result.BaseBranch}`.",
             DeployOperation.DryRun => $"Dry run: nothing was pushed to `{request.GitOps.Display}`.",
+            DeployOperation.Superseded => $"Superseded: {string.Join("; ", result.SupersededBy.Select(s => $"`{s.Image}` in {s.Environment} already runs a build of `{s.NewerSource[..7]}`, newer than `{request.Source.ShortSha}`"))}. Nothing was written (`force: true` deploys anyway).",
             DeployOperation.Pushed => $"Pushed {CommitLink(request, result.CommitSha!)} to `{result.BaseBranch}`.",
             DeployOperation.Created => $"Opened pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
             DeployOperation.Updated => $"Updated pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",

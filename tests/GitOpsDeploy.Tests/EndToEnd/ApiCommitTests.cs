@@ -222,4 +222,14 @@ public sealed class ApiCommitTests : GitOpsFixture
         Assert.Equal("open", Assert.Single(GitOpsApi.Pulls).State);
         Assert.Equal("failure", Assert.Single(App.Deployments).LastState);
     }
+
+    [Fact]
+    public async Task A_chosen_author_is_credited_as_co_author_of_the_tokens_commit()
+    {
+        var result = await Run(Api(("author-name", "Release Bot"), ("author-email", "release@acme.example")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal(GitHub.LoginOf(WriteToken), Repo.Git("log", "-1", "--format=%an", Repo.Head()));
+        Assert.EndsWith("Image: web=ghcr.io/acme/web:1.1.0\nCo-authored-by: Release Bot <release@acme.example>", Repo.Message(Repo.Head()), StringComparison.Ordinal);
+    }
 }
