@@ -29,6 +29,10 @@ var large = CreateLargeRepo(github, "acme/large", commits: 20_000, files: 2_000,
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores; generated acme/large (20,000 commits, 2,000 files) in {sw.Elapsed.TotalSeconds:F1} s; {runs} runs per figure, medians");
 var tag = 0;
 
+// BENCH_ONLY=e runs only the concurrency figure (the slowest to settle).
+var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
+if (only != "e")
+{
 Console.WriteLine("\n(a, b) end-to-end wall time vs a minimal git CLI script");
 var rows = new List<string[]> { new[] { "repository", "mode", "commit-method", "gitops-deploy (ms)", "git CLI script (ms)", "ratio tool/cli" } };
 foreach (var repo in new[] { small, large })
@@ -101,6 +105,7 @@ foreach (var (variant, help, size) in measured)
 }
 
 Print(variantRows);
+}
 
 Console.WriteLine("\n(e) 20 concurrent push-mode runs on one repository, each a different image, vs 20 hand-written `git pull --rebase` retry loops");
 var concurrencyRows = new List<string[]> { new[] { "writer", "exit 0", "landed", "commits", "p50 (ms)", "p95 (ms)", "makespan (ms)", "makespan ratio to the loop" } };

@@ -90,12 +90,13 @@ public sealed partial class FakeGitHub
         _ => BlobObject(repo, sha),
     };
 
-    private GraphQlObject CommitObject(FakeRepo repo, string sha) => new("Commit", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
+    /// <param name="known">Message and date when the caller already read them (a history page reads all of its commits in one git call).</param>
+    private GraphQlObject CommitObject(FakeRepo repo, string sha, (string Message, string Date)? known = null) => new("Commit", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
     {
         ["oid"] = _ => sha,
-        ["message"] = _ => repo.Git("log", "-1", "--format=%B", sha),
+        ["message"] = _ => known?.Message ?? repo.Git("log", "-1", "--format=%B", sha),
         ["messageHeadline"] = _ => repo.Git("log", "-1", "--format=%s", sha),
-        ["committedDate"] = _ => repo.Git("log", "-1", "--format=%cI", sha),
+        ["committedDate"] = _ => known?.Date ?? repo.Git("log", "-1", "--format=%cI", sha),
         ["url"] = _ => $"{ServerUrl}/{repo.FullName}/commit/{sha}",
         ["tree"] = _ => TreeObject(repo, repo.Git("rev-parse", $"{sha}^{{tree}}")),
         ["file"] = a => Entry(repo, sha, GraphQlObject.Text(a, "path") ?? throw new GraphQlError("path is required")),
@@ -115,20 +116,21 @@ public sealed partial class FakeGitHub
         }
 
         var skip = GraphQlObject.Text(a, "after") is { } cursor ? int.Parse(cursor.Split(' ')[1], CultureInfo.InvariantCulture) + 1 : 0;
-        var args = new List<string> { "rev-list", "--first-parent", $"--skip={skip}", $"--max-count={first + 1}", sha };
+        var args = new List<string> { "log", "--first-parent", $"--skip={skip}", $"--max-count={first + 1}", "--format=%H%x00%cI%x00%B%x1e", sha };
         if (GraphQlObject.Text(a, "path") is { } path)
         {
             args.AddRange(["--", path]);
         }
 
-        var shas = repo.Git([.. args]).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var page = shas.Take(first).ToList();
+        var commits = repo.Git([.. args]).Split('\x1e', StringSplitOptions.RemoveEmptyEntries)
+            .Select(c => c.TrimStart('\n').Split('\0')).Where(c => c.Length == 3).Select(c => (Sha: c[0], Date: c[1], Message: c[2].TrimEnd('\n'))).ToList();
+        var page = commits.Take(first).ToList();
         return new GraphQlObject("CommitHistoryConnection", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
         {
-            ["nodes"] = _ => page.Select(s => CommitObject(repo, s)).ToList(),
+            ["nodes"] = _ => page.Select(c => CommitObject(repo, c.Sha, (c.Message, c.Date))).ToList(),
             ["pageInfo"] = _ => new GraphQlObject("PageInfo", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
             {
-                ["hasNextPage"] = _ => shas.Length > first,
+                ["hasNextPage"] = _ => commits.Count > first,
                 ["endCursor"] = _ => page.Count == 0 ? null : $"{sha} {skip + page.Count - 1}",
             }),
         });
