@@ -52,14 +52,18 @@ public sealed record DeployRequest
     /// the previous release, forced past the hold it leaves, through its own pull request branch, without
     /// another Argo CD wait (the previous release is the known-good one) and never rolled back again.
     /// </summary>
-    public DeployRequest RollbackOf(IReadOnlyList<DeployTarget> unhealthy) => this with
+    public DeployRequest RollbackOf(IReadOnlyList<DeployTarget> unhealthy)
     {
-        Targets = unhealthy.Select(t => t with { ArgoCd = null }).ToList(),
-        Change = Change.RollbackToPrevious(Change.HelmImageKeys),
-        Source = Source with { ShaGiven = false },
-        Landing = Landing with { PullRequestBranch = RequestParser.DefaultBranchName(unhealthy, Change.RollbackToPrevious(Change.HelmImageKeys)) },
-        Reporting = Reporting with { RollbackOnFailure = false },
-    };
+        var rollback = Change.RollbackToPrevious(Change.HelmImageKeys);
+        return this with
+        {
+            Targets = unhealthy.Select(t => t with { ArgoCd = null }).ToList(),
+            Change = rollback,
+            Source = Source with { ShaGiven = false },
+            Landing = Landing with { PullRequestBranch = RequestParser.DefaultBranchName(unhealthy, rollback) },
+            Reporting = Reporting with { RollbackOnFailure = false },
+        };
+    }
 }
 
 /// <summary>The application commit being deployed.</summary>
