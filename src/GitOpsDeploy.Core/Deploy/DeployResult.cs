@@ -70,8 +70,6 @@ public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<Targe
 
     public DoraMetrics? Dora => Targets[0].Dora;
 
-    public IReadOnlyList<TargetEdit> Edits => Targets.Select(t => new TargetEdit(t.Target, t.Edit)).ToList();
-
     /// <summary>True when the change is on the base branch (pushed, merged, or already there).</summary>
     public bool Landed => Operation is DeployOperation.Pushed or DeployOperation.Merged || (Operation == DeployOperation.None && PullRequest is null);
 

@@ -40,8 +40,6 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
     private readonly IReadOnlyList<DeploymentTracker> trackers =
         request.Targets.Select(t => new DeploymentTracker(deployments, request, t, context, time, logger)).ToList();
 
-    public IReadOnlyList<DeploymentTracker> Trackers => trackers;
-
     /// <summary>The deployment ids, comma-separated, for a pull request's marker.</summary>
     public string Ids => string.Join(',', trackers.Select(t => t.Id).OfType<long>());
 

@@ -152,9 +152,6 @@ public sealed record LandingOptions
 
     public CommitMethod CommitMethod { get; init; } = CommitMethod.Git;
 
-    /// <summary>True when author-name or author-email was given (an API commit's author is always the token's identity).</summary>
-    public bool AuthorGiven { get; init; }
-
     public bool UsesPullRequest => Mode != DeployMode.Push;
 
     public string? BaseBranch { get; init; }

@@ -271,7 +271,6 @@ public static partial class RequestParser
             PullRequestTitleTemplate = titleTemplate,
             PullRequestBodyTemplate = bodyTemplate,
             Author = new CommitAuthor(authorName, authorEmail),
-            AuthorGiven = read.Given("author-name") || read.Given("author-email"),
             Labels = read.List("labels"),
             Reviewers = read.List("reviewers"),
             TeamReviewers = read.List("team-reviewers"),
