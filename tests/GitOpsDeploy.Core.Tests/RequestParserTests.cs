@@ -111,4 +111,31 @@ public sealed class RequestParserTests
     [Fact]
     public void Whitespace_only_inputs_count_as_unset() =>
         Assert.Equal("environments/staging", RequestParser.Parse(Inputs(("overlay-path", "   ")), Context).Targets[0].OverlayPath);
+
+    [Fact]
+    public void Each_target_gets_its_own_overlay_application_and_environment_url()
+    {
+        var request = RequestParser.Parse(Inputs(("environment", "eu, us"), ("overlay-path", "clusters/{{ environment }}/web"), ("argocd-server", "https://argo.example.com"),
+            ("argocd-application", "web-{{environment}}"), ("environment-url", "https://{{ environment }}.example.com")), Context);
+
+        Assert.Equal(["clusters/eu/web", "clusters/us/web"], request.Targets.Select(t => t.OverlayPath));
+        Assert.Equal(["web-eu", "web-us"], request.Targets.Select(t => t.ArgoCd!.Application));
+        Assert.Equal(["https://eu.example.com", "https://us.example.com"], request.Targets.Select(t => t.EnvironmentUrl));
+        Assert.Equal("gitops-deploy/eu+us/web", request.Landing.PullRequestBranch);
+    }
+
+    [Theory]
+    [InlineData("argocd-application", "web")]
+    [InlineData("overlay-path", "clusters/web")]
+    public void With_several_environments_a_shared_value_without_the_placeholder_is_refused(string input, string value)
+    {
+        var error = Assert.Throws<DeployException>(() => RequestParser.Parse(Inputs(("environment", "eu, us"), ("argocd-server", "https://argo.example.com"), (input, value)), Context));
+        Assert.Contains($"input '{input}': '{value}' would be the same for eu, us", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("staging, staging", "listed twice")]
+    [InlineData("staging, a/b", "no path separators")]
+    public void Environment_lists_are_checked_name_by_name(string environments, string message) =>
+        Assert.Contains(message, Assert.Throws<DeployException>(() => RequestParser.Parse(Inputs(("environment", environments)), Context)).Message, StringComparison.Ordinal);
 }

@@ -70,9 +70,11 @@ public sealed class InputReader(IReadOnlyDictionary<string, string> inputs)
     }
 
     /// <summary>An absolute http(s) URL, or null when unset.</summary>
-    public string? Url(string name)
+    public string? Url(string name) => CheckUrl(name, Optional(name));
+
+    /// <summary>An absolute http(s) URL, or null; for a value filled in after reading (a template).</summary>
+    public static string? CheckUrl(string name, string? text)
     {
-        var text = Optional(name);
         return text is null || (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http")
             ? text
             : throw DeployException.Input(name, $"'{text}' is not an http(s) URL");

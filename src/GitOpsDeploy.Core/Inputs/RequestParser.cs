@@ -204,7 +204,8 @@ public static partial class RequestParser
     {
         var overlayPath = read.Optional("overlay-path");
         var application = read.Optional("argocd-application");
-        var environmentUrl = read.Url("environment-url");
+        // Checked as a URL once {{ environment }} is filled in, per target.
+        var environmentUrl = read.Optional("environment-url");
         foreach (var (name, value) in new[] { ("overlay-path", overlayPath), ("argocd-application", application), ("environment-url", environmentUrl) })
         {
             MessageTemplate.Validate(value, TargetPlaceholders, name);
@@ -223,7 +224,7 @@ public static partial class RequestParser
             {
                 PromoteFromOverlay = change.PromoteFrom is { } from ? SourceOverlay(overlayPath, environment, from) : null,
                 ArgoCd = argo is null ? null : argo with { Application = application is null ? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}" : ForTarget(application, environment, "argocd-application") },
-                EnvironmentUrl = environmentUrl is null ? null : ForTarget(environmentUrl, environment, "environment-url"),
+                EnvironmentUrl = environmentUrl is null ? null : InputReader.CheckUrl("environment-url", ForTarget(environmentUrl, environment, "environment-url")),
             };
         }).ToList();
     }
