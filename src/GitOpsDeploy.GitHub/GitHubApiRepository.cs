@@ -16,8 +16,11 @@ namespace GitOpsDeploy.GitHub;
 /// commit. Publishing is one <c>createCommitOnBranch</c> mutation, which GitHub signs and which is a
 /// compare-and-swap on the head the snapshot saw (STALE_DATA: a lost race).
 /// </summary>
-public sealed class GitHubApiRepository(IGitHubClient client, string repository, Uri graphQl) : IGitOpsSnapshots, IPublisher
+public sealed class GitHubApiRepository(IGitHubClient client, string repository, Uri graphQl) : IGitOpsSnapshots, IPublisher, IIntentBoard
 {
+    /// <summary>Intents live in refs under here (never fetched by a default clone), one folder per branch.</summary>
+    public const string IntentPrefix = "refs/gitops-deploy/pending/";
+    private const string PendingField = "pending: refs(refPrefix: $prefix, first: 100) { nodes { name } pageInfo { hasNextPage } }";
     private const string TokenInput = "gitops-token";
     private const string EntryFields = "name mode type oid";
     private const string BlobFields = "... on Blob { text isBinary isTruncated byteSize }";
@@ -26,6 +29,9 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
 
     /// <summary>GraphQL and REST requests made (the benchmarks report them).</summary>
     public int Requests { get; private set; }
+
+    /// <summary>The repository's node id (updateRefs needs it), learnt from any read.</summary>
+    private string? repositoryId;
 
     public async Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
     {
@@ -60,9 +66,18 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             refField = "ref(qualifiedName: $qualified)";
         }
 
-        var json = await QueryAsync($"query({declarations}) {{ repository(owner: $owner, name: $name) {{ branch: {refField} {{ name target {{ ... on Commit {{ {fields} }} }} }} }} }}",
+        var pending = string.Empty;
+        if (hint.Pending)
+        {
+            variables["prefix"] = IntentPrefix;
+            declarations.Append(", $prefix: String!");
+            pending = PendingField;
+        }
+
+        var json = await QueryAsync($"query({declarations}) {{ repository(owner: $owner, name: $name) {{ id branch: {refField} {{ name target {{ ... on Commit {{ {fields} }} }} }} {pending} }} }}",
             variables, "read the gitops branch", cancellationToken);
         var repo = json["data"]?["repository"];
+        repositoryId = repo?["id"]?.GetValue<string>() ?? repositoryId;
         var head = repo?["branch"] ?? throw new DeployException(ErrorKind.NotFound,
             branch is null ? $"{repository} has no default branch (is it empty?); set base-branch" : $"branch '{branch}' of {repository} was not found; check base-branch");
         var commit = head["target"]!;
@@ -77,6 +92,11 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         }
 
         var snapshot = new ApiSnapshot(this, head["name"]!.GetValue<string>(), tree);
+        if (repo?["pending"] is JsonObject refs)
+        {
+            snapshot.Pending = await PendingAsync(refs, snapshot.Branch, cancellationToken);
+        }
+
         if (commit["history"] is JsonObject history)
         {
             snapshot.AddHistory(history);
@@ -84,6 +104,94 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
 
         return snapshot;
     }
+
+    public async Task<BoardState> ReadAsync(string branch, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var json = await QueryAsync(
+            $"query($owner: String!, $name: String!, $qualified: String!, $prefix: String!, $since: GitTimestamp!) {{ repository(owner: $owner, name: $name) {{ id branch: ref(qualifiedName: $qualified) {{ target {{ ... on Commit {{ oid history(first: 100, since: $since) {{ nodes {{ oid message signature {{ isValid }} }} }} }} }} }} {PendingField} }} }}",
+            new JsonObject
+            {
+                ["owner"] = owner, ["name"] = name, ["qualified"] = $"refs/heads/{branch}", ["prefix"] = IntentPrefix,
+                ["since"] = since.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+            },
+            "read the pending changes", cancellationToken);
+        var repo = json["data"]?["repository"];
+        repositoryId = repo?["id"]?.GetValue<string>() ?? repositoryId;
+        var commit = repo?["branch"]?["target"] ?? throw new DeployException(ErrorKind.NotFound, $"branch '{branch}' of {repository} was not found; check base-branch");
+        var recent = commit["history"]!["nodes"]!.AsArray().Select(n => new BoardCommit(n!["oid"]!.GetValue<string>(), n["message"]!.GetValue<string>(), n["signature"]?["isValid"]?.GetValue<bool>() ?? false)).ToList();
+        return new BoardState(commit["oid"]!.GetValue<string>(), await PendingAsync(repo!["pending"]!.AsObject(), branch, cancellationToken), recent);
+    }
+
+    public async Task<bool> PublishAsync(string branch, DeployIntent intent, string atSha, CancellationToken cancellationToken)
+    {
+        if (IntentCodec.Encode(intent) is not { } encoded)
+        {
+            return false;
+        }
+
+        await GitHubErrors.Call(() => Count(client.Git.Reference.Create(owner, name, new NewReference(IntentRef(branch, encoded), atSha))),
+            "publish the change for the other runs", repository, TokenInput, "contents: write", cancellationToken);
+        return true;
+    }
+
+    public async Task ClearAsync(string branch, IReadOnlyList<DeployIntent> intents, CancellationToken cancellationToken)
+    {
+        if (intents.Count == 0)
+        {
+            return;
+        }
+
+        // One updateRefs deletes them all (an all-zero afterOid deletes a ref).
+        var id = repositoryId ?? throw new InvalidOperationException("the repository is read before intents are cleared");
+        var updates = new JsonArray([.. intents.Select(i => (JsonNode)new JsonObject { ["name"] = IntentRef(branch, i.Key ?? IntentCodec.Encode(i)!), ["afterOid"] = new string('0', 40), ["force"] = true })]);
+        var json = await QueryAsync("mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }",
+            new JsonObject { ["input"] = new JsonObject { ["repositoryId"] = id, ["refUpdates"] = updates } }, "clear the applied changes", cancellationToken, mutation: true);
+        if (json["errors"]?.AsArray().FirstOrDefault() is { } error)
+        {
+            throw new DeployException(ErrorKind.Transient, $"could not clear the applied changes on {repository}: {error["message"]?.GetValue<string>()}");
+        }
+    }
+
+    /// <summary>The intents under our prefix that belong to <paramref name="branch"/>, oldest first (more than a page: read on).</summary>
+    private async Task<IReadOnlyList<DeployIntent>> PendingAsync(JsonObject refs, string branch, CancellationToken cancellationToken)
+    {
+        var names = refs["nodes"]!.AsArray().Select(n => n!["name"]!.GetValue<string>()).ToList();
+        if (refs["pageInfo"]?["hasNextPage"]?.GetValue<bool>() == true)
+        {
+            names = [.. names, .. await MorePendingAsync(cancellationToken)];
+        }
+
+        var folder = BranchFolder(branch) + "/";
+        return names.Where(n => n.StartsWith(folder, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
+            .Select(n => IntentCodec.Decode(n[folder.Length..])).OfType<DeployIntent>().ToList();
+    }
+
+    private async Task<IReadOnlyList<string>> MorePendingAsync(CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var variables = new JsonObject { ["owner"] = owner, ["name"] = name, ["prefix"] = IntentPrefix };
+            if (cursor is not null)
+            {
+                variables["after"] = cursor;
+            }
+
+            var json = await QueryAsync("query($owner: String!, $name: String!, $prefix: String!, $after: String) { repository(owner: $owner, name: $name) { refs(refPrefix: $prefix, first: 100, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } } }",
+                variables, "read the pending changes", cancellationToken);
+            var refs = json["data"]!["repository"]!["refs"]!;
+            names.AddRange(refs["nodes"]!.AsArray().Select(n => n!["name"]!.GetValue<string>()));
+            cursor = refs["pageInfo"]?["hasNextPage"]?.GetValue<bool>() == true ? refs["pageInfo"]!["endCursor"]?.GetValue<string>() : null;
+        }
+        while (cursor is not null);
+        return names;
+    }
+
+    /// <summary>A branch name as one ref component ('/' escaped), so the intents of "release" and "release/1.0" never mix.</summary>
+    private static string BranchFolder(string branch) => branch.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal);
+
+    private static string IntentRef(string branch, string encoded) => $"{IntentPrefix}{BranchFolder(branch)}/{encoded}";
 
     public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken)
     {
@@ -248,6 +356,8 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         public string HeadSha => tree.Commit;
 
         public IRepositoryTree Tree => tree;
+
+        public IReadOnlyList<DeployIntent> Pending { get; set; } = [];
 
         public void AddHistory(JsonObject page)
         {

@@ -137,6 +137,7 @@ public static class CliHost
             var (snapshots, publisher) = Repository(request);
             return new DeployPorts(snapshots, publisher)
             {
+                Board = publisher as IIntentBoard,
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,

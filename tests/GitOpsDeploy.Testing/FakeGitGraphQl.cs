@@ -52,6 +52,7 @@ public sealed partial class FakeGitHub
         var mutationRoot = new GraphQlObject("Mutation", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
         {
             ["createCommitOnBranch"] = a => CreateCommitOnBranch(a["input"] as JsonObject ?? throw new GraphQlError("input is required"), grant, login),
+            ["updateRefs"] = a => UpdateRefs(a["input"] as JsonObject ?? throw new GraphQlError("input is required"), grant),
         });
         return FakeGraphQl.Execute(query, variables, queryRoot, mutationRoot);
     }
@@ -62,6 +63,8 @@ public sealed partial class FakeGitHub
     private GraphQlObject RepositoryObject(FakeRepo repo) => new("Repository", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
     {
         ["nameWithOwner"] = _ => repo.FullName,
+        ["id"] = _ => $"R_{Api(repo.FullName).Id}",
+        ["refs"] = a => RefConnection(repo, a),
         ["defaultBranchRef"] = _ => RefObject(repo, repo.DefaultBranch),
         ["ref"] = a => GraphQlObject.Text(a, "qualifiedName") is { } name && name.StartsWith("refs/heads/", StringComparison.Ordinal) ? RefObject(repo, name["refs/heads/".Length..]) : null,
         ["object"] = a =>
@@ -117,6 +120,12 @@ public sealed partial class FakeGitHub
 
         var skip = GraphQlObject.Text(a, "after") is { } cursor ? int.Parse(cursor.Split(' ')[1], CultureInfo.InvariantCulture) + 1 : 0;
         var args = new List<string> { "log", "--first-parent", $"--skip={skip}", $"--max-count={first + 1}", "--format=%H%x00%cI%x00%B%x1e", sha };
+        if (GraphQlObject.Text(a, "since") is { } since)
+        {
+            // GitTimestamp: commits at or after it.
+            args.Insert(1, $"--since={since}");
+        }
+
         if (GraphQlObject.Text(a, "path") is { } path)
         {
             args.AddRange(["--", path]);

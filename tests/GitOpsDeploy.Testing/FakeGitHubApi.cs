@@ -179,6 +179,13 @@ public sealed partial class FakeGitHub
             return;
         }
 
+        if (method != "GET" && TakeContentBudget(LoginOf(token)) is { } wait)
+        {
+            context.Response.Headers["retry-after"] = wait.ToString(CultureInfo.InvariantCulture);
+            await Reply(context, 403, SecondaryRateLimit);
+            return;
+        }
+
         var tail = parts[3..];
         int status;
         string text;
@@ -597,6 +604,13 @@ public sealed partial class FakeGitHub
         var body = await ReadJson(context);
         var query = body?["query"]?.GetValue<string>() ?? string.Empty;
         var variables = body?["variables"];
+        if (query.TrimStart().StartsWith("mutation", StringComparison.Ordinal) && tokens.ContainsKey(Token(context)!) && TakeContentBudget(LoginOf(Token(context)!)) is { } wait)
+        {
+            context.Response.Headers["retry-after"] = wait.ToString(CultureInfo.InvariantCulture);
+            await Reply(context, 403, SecondaryRateLimit);
+            return;
+        }
+
         if (query.Contains("viewer", StringComparison.Ordinal) && !query.Contains("mutation", StringComparison.Ordinal))
         {
             var token = Token(context)!;

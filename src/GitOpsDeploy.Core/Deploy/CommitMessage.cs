@@ -107,7 +107,7 @@ public static class CommitMessage
     /// The trailers later runs read: one Environment per changed target, and the Image lines they got
     /// (every target of one run gets the same change, so the lines are shared).
     /// </summary>
-    private static string Trailers(DeployRequest request, IReadOnlyList<TargetEdit> edits)
+    public static string Trailers(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {
         var changing = Changing(edits);
         var sb = new StringBuilder();

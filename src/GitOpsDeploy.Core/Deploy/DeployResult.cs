@@ -60,6 +60,12 @@ public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<Targe
     /// <summary>True when the host reports <see cref="CommitSha"/> as a verified (signed) commit.</summary>
     public bool Verified { get; init; }
 
+    /// <summary>True when another run's batch commit carried this run's change (fan-in): this run wrote nothing itself.</summary>
+    public bool Coalesced { get; init; }
+
+    /// <summary>The other runs whose intents this run's commit carried (fan-in), e.g. "acme/api#123".</summary>
+    public IReadOnlyList<string> CarriedRuns { get; init; } = [];
+
     /// <summary>The first target's edit: the only one in a single-target run.</summary>
     public OverlayEdit Edit => Targets[0].Edit;
 

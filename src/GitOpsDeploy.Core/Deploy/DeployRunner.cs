@@ -36,10 +36,12 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
             }
             else
             {
+                // Fan-in needs somewhere to publish intents: the API adapter's board.
+                var fanIn = FanInFlow.Applies(request) && ports.Board is { } board ? new FanInFlow(ports, board, planner, order, context, time, logger) : null;
                 result = await loop.RunAsync(
                     async attempt =>
                     {
-                        var (outcome, seen) = await PushAttemptAsync(request, planner, order, observer, attempt, cancellationToken);
+                        var (outcome, seen) = await PushAttemptAsync(request, planner, order, observer, fanIn, attempt, cancellationToken);
                         branch = seen;
                         return outcome;
                     },
@@ -110,13 +112,13 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
     }
 
     /// <summary>Reads the branch tip, with the history a promotion or rollback will ask for fetched in one go.</summary>
-    internal static async Task<IGitOpsSnapshot> ReadAsync(IGitOpsSnapshots snapshots, DeployRequest request, int attempt, IActionRuntime runtime, ILogger logger, CancellationToken cancellationToken)
+    internal static async Task<IGitOpsSnapshot> ReadAsync(IGitOpsSnapshots snapshots, DeployRequest request, int attempt, IActionRuntime runtime, ILogger logger, CancellationToken cancellationToken, bool pending = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         using (runtime.Group(attempt == 1 ? $"Read {request.GitOps.Display}" : $"Read {request.GitOps.Display} again (attempt {attempt})"))
         {
             var overlays = request.Targets.SelectMany(t => new[] { t.OverlayPath, t.PromoteFromOverlay }).OfType<string>().Distinct().ToList();
-            var snapshot = await snapshots.ReadAsync(request.Landing.BaseBranch, new SnapshotHint(request.Change.ReadsHistory || OutOfOrder.Applies(request) ? Promotion.HistoryDepth : 1, overlays), cancellationToken);
+            var snapshot = await snapshots.ReadAsync(request.Landing.BaseBranch, new SnapshotHint(request.Change.ReadsHistory || OutOfOrder.Applies(request) ? Promotion.HistoryDepth : 1, overlays) { Pending = pending }, cancellationToken);
             logger.LogInformation("Read {Branch} at {Sha}", snapshot.Branch, snapshot.HeadSha);
             return snapshot;
         }
@@ -169,9 +171,10 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         new(ErrorKind.PushRejected, $"{request.GitOps.Display} rejected the push to '{branch}': {reason}. A server hook or branch protection refused it; use mode 'pull-request' for protected branches");
 
     /// <summary>Push mode: one commit for every target, compare-and-swapped onto the branch tip it was planned on.</summary>
-    private async Task<(Attempt<DeployResult> Outcome, string Branch)> PushAttemptAsync(DeployRequest request, DeployPlanner planner, OutOfOrder order, IRunObserver observer, int attempt, CancellationToken cancellationToken)
+    private async Task<(Attempt<DeployResult> Outcome, string Branch)> PushAttemptAsync(DeployRequest request, DeployPlanner planner, OutOfOrder order, IRunObserver observer, FanInFlow? fanIn, int attempt, CancellationToken cancellationToken)
     {
-        using var snapshot = await ReadAsync(ports.Snapshots, request, attempt, runtime, logger, cancellationToken);
+        var cooperates = fanIn is { Declined: false };
+        using var snapshot = await ReadAsync(ports.Snapshots, request, attempt, runtime, logger, cancellationToken, pending: cooperates);
         var plan = planner.Plan(snapshot, request, await order.CheckAsync(snapshot, request, cancellationToken));
         LogPlan(plan, logger);
         await observer.PlannedAsync(plan, cancellationToken);
@@ -195,6 +198,15 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
             return (Attempt<DeployResult>.Done(result), snapshot.Branch);
         }
 
+        if (cooperates && snapshot.Pending.Count > 0)
+        {
+            // Others are already waiting: join them rather than race them.
+            using (runtime.Group($"Join the {snapshot.Pending.Count} changes waiting for {snapshot.Branch}"))
+            {
+                return (await fanIn!.CooperateAsync(request, snapshot, write, attempt, cancellationToken), snapshot.Branch);
+            }
+        }
+
         using (runtime.Group($"Push to {snapshot.Branch}"))
         {
             switch (await ports.Publisher.PublishAsync(snapshot, draft, snapshot.Branch, PublishKind.Advance, cancellationToken))
@@ -204,6 +216,9 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
                     return (Attempt<DeployResult>.Done(result with { Operation = DeployOperation.Pushed, CommitSha = published.Sha, Verified = published.Verified }), snapshot.Branch);
                 case PublishOutcome.Rejected rejected:
                     throw Rejected(request, snapshot.Branch, rejected.Reason);
+                case PublishOutcome.LostRace when cooperates:
+                    logger.LogInformation("Another pipeline wrote {Branch} first: cooperating instead of racing (coalesce: auto)", snapshot.Branch);
+                    return (await fanIn!.CooperateAsync(request, snapshot, write, attempt, cancellationToken), snapshot.Branch);
                 case PublishOutcome.LostRace lost:
                     return (Attempt<DeployResult>.Again($"another pipeline wrote {snapshot.Branch} first ({lost.Reason})"), snapshot.Branch);
                 default:

@@ -58,6 +58,24 @@ public sealed class OutOfOrder(ISourceCommits? sourceCommits, IActionRuntime run
         return found;
     }
 
+    /// <summary>How <paramref name="ours"/> relates to <paramref name="theirs"/> (cached; Unknown without a way to compare).</summary>
+    public async Task<SourceOrder> OrderAsync(string ours, string theirs, CancellationToken cancellationToken)
+    {
+        if (sourceCommits is null)
+        {
+            return SourceOrder.Unknown;
+        }
+
+        var key = ours + ".." + theirs;
+        if (!answers.TryGetValue(key, out var answer))
+        {
+            answer = await sourceCommits.CompareAsync(ours, theirs, cancellationToken);
+            answers[key] = answer;
+        }
+
+        return answer.Order;
+    }
+
     public async Task<IReadOnlyList<Supersession>> CheckAsync(IGitOpsSnapshot snapshot, DeployRequest request, CancellationToken cancellationToken)
     {
         if (sourceCommits is null || !Applies(request))
@@ -70,10 +88,12 @@ public sealed class OutOfOrder(ISourceCommits? sourceCommits, IActionRuntime run
         var superseded = new List<Supersession>();
         foreach (var (target, image, theirs) in sources)
         {
-            if (!answers.TryGetValue(theirs, out var answer))
+            // Keyed by both commits: a fan-in applier checks other runs' source commits with the same instance.
+            var key = request.Source.Sha + ".." + theirs;
+            if (!answers.TryGetValue(key, out var answer))
             {
                 answer = await sourceCommits.CompareAsync(request.Source.Sha!, theirs, cancellationToken);
-                answers[theirs] = answer;
+                answers[key] = answer;
                 if (answer.Order == SourceOrder.Unknown)
                 {
                     runtime.Warning($"could not tell whether {request.Source.ShortSha} is older than {theirs[..7]}, which put {image} into {target.Environment} ({answer.Reason}); deploying");

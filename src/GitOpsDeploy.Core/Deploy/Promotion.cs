@@ -45,10 +45,12 @@ public sealed record Promotion(string From, string FromSha, IReadOnlyList<Promot
     {
         foreach (var commit in history)
         {
-            var trailers = Trailers.Parse(commit.Message);
-            if (trailers.Contains(("Environment", environment)) && trailers.Contains(("Image", entry.ToString())))
+            foreach (var trailers in Trailers.Groups(commit.Message))
             {
-                return trailers.FirstOrDefault(t => t.Key == "Source-Commit").Value;
+                if (trailers.Contains(("Environment", environment)) && trailers.Contains(("Image", entry.ToString())))
+                {
+                    return trailers.FirstOrDefault(t => t.Key == "Source-Commit").Value;
+                }
             }
         }
 
@@ -76,5 +78,28 @@ public static class Trailers
         }
 
         return trailers;
+    }
+
+    /// <summary>
+    /// The trailers split per run: a batch commit (fan-in) opens each run's group with a
+    /// <c>Deploy-Run</c> line; a commit of one run is one group.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<(string Key, string Value)>> Groups(string message)
+    {
+        var groups = new List<IReadOnlyList<(string, string)>>();
+        var current = new List<(string, string)>();
+        foreach (var trailer in Parse(message))
+        {
+            if (trailer.Key == "Deploy-Run" && current.Count > 0)
+            {
+                groups.Add(current);
+                current = [];
+            }
+
+            current.Add(trailer);
+        }
+
+        groups.Add(current);
+        return groups;
     }
 }

@@ -94,8 +94,9 @@ public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredC
 
     private static string? SourceOf(HistoryEntry commit, string environment)
     {
-        var trailers = Trailers.Parse(commit.Message);
-        return trailers.Contains(("Environment", environment)) ? trailers.FirstOrDefault(t => t.Key == "Source-Commit").Value : null;
+        // A batch commit (fan-in) carries several runs: the first that wrote this environment names the release.
+        var trailers = Trailers.Groups(commit.Message).FirstOrDefault(g => g.Contains(("Environment", environment)));
+        return trailers?.FirstOrDefault(t => t.Key == "Source-Commit").Value;
     }
 
     private static IReadOnlyList<ImageEntry>? ImagesAt(IRepositoryTree tree, string overlayPath, IReadOnlyList<string> names, IReadOnlyDictionary<string, HelmImageKey>? helmKeys)

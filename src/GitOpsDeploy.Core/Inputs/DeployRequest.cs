@@ -185,6 +185,9 @@ public sealed record LandingOptions
 
     public bool DryRun { get; init; }
 
+    /// <summary>coalesce: auto: under contention, publish the change for whichever run commits next to carry (fan-in); off: retry alone.</summary>
+    public bool Coalesce { get; init; } = true;
+
     /// <summary>How many times a write that lost a race is re-planned on the new tip and published again.</summary>
     /// <remarks>Measured: 20 pipelines racing on one repository need more than 5 (docs/benchmarks.md).</remarks>
     public int PushAttempts { get; init; } = 10;

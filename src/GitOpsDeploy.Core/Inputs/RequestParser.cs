@@ -279,6 +279,7 @@ public static partial class RequestParser
             WaitForMerge = TimeSpan.FromSeconds(waitSeconds),
             PollInterval = TimeSpan.FromSeconds(Math.Clamp(waitSeconds / 20.0, 1, 15)),
             DryRun = read.Bool("dry-run"),
+            Coalesce = read.Choice("coalesce", new Dictionary<string, bool> { ["auto"] = true, ["off"] = false }),
         };
     }
 

@@ -12,6 +12,9 @@ public sealed record DeployPorts(IGitOpsSnapshots Snapshots, IPublisher Publishe
     /// <summary>The source repository's commit graph, for out-of-order protection.</summary>
     public ISourceCommits? SourceCommits { get; init; }
 
+    /// <summary>Where contended runs publish intents (fan-in); the API adapter has one, git does not.</summary>
+    public IIntentBoard? Board { get; init; }
+
     public IArgoCd? ArgoCd { get; init; }
 
     public IMetricsSink? Metrics { get; init; }

@@ -50,6 +50,9 @@ public interface IGitOpsSnapshot : IDisposable
 
     /// <summary>The tree of a commit returned by <see cref="History"/>, or null when it is not one.</summary>
     IRepositoryTree? TreeAt(string sha);
+
+    /// <summary>The fan-in intents pending for this branch when it was read (asked for with <see cref="SnapshotHint.Pending"/>; oldest first).</summary>
+    IReadOnlyList<Deploy.DeployIntent> Pending => [];
 }
 
 /// <summary>Reads snapshots of the gitops repository; each is independent and released on dispose.</summary>
@@ -65,6 +68,9 @@ public interface IGitOpsSnapshots
 /// <summary>What a run will probably read: this many commits of history, and these directories (the overlays) with their files.</summary>
 public sealed record SnapshotHint(int History, IReadOnlyList<string> Directories)
 {
+    /// <summary>Also read the branch's pending fan-in intents (same request where the transport allows).</summary>
+    public bool Pending { get; init; }
+
     public static SnapshotHint Tip { get; } = new(1, []);
 }
 

@@ -49,6 +49,9 @@ public sealed class DeployVerb
     [Option("commit-method", HelpText = "api (GitHub's createCommitOnBranch: Verified, no clone), git (clone and push) or auto (default).")]
     public string? CommitMethod { get; set; }
 
+    [Option("coalesce", HelpText = "auto (default: under contention, publish the change for the next committer to carry) or off (retry alone).")]
+    public string? Coalesce { get; set; }
+
     [Option("dry-run", HelpText = "Do everything except push; print the diff.")]
     public bool DryRun { get; set; }
 

@@ -102,6 +102,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         Output("pull-request-url", result.PullRequest?.Url ?? string.Empty);
         Output("merged", result.Merged ? "true" : "false");
         Output("verified", result.Verified && result.Operation is not (DeployOperation.None or DeployOperation.DryRun or DeployOperation.Superseded) ? "true" : "false");
+        Output("coalesced", result.Coalesced ? "true" : "false");
         foreach (var (name, value) in result.Dora?.Outputs() ?? new Dictionary<string, string>())
         {
             Output(name, value);
@@ -150,6 +151,8 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             DeployOperation.None => $"No change: `{string.Join("`, `", result.Targets.Select(t => t.Edit.OverlayPath))}` already had these images on `{result.BaseBranch}`.",
             DeployOperation.DryRun => $"Dry run: nothing was pushed to `{request.GitOps.Display}`.",
             DeployOperation.Superseded => $"Superseded: {string.Join("; ", result.SupersededBy.Select(s => $"`{s.Image}` in {s.Environment} already runs a build of `{s.NewerSource[..7]}`, newer than `{request.Source.ShortSha}`"))}. Nothing was written (`force: true` deploys anyway).",
+            DeployOperation.Pushed when result.Coalesced => $"Carried by another run: {CommitLink(request, result.CommitSha!)} on `{result.BaseBranch}` holds this change with others (fan-in); this run wrote no commit.",
+            DeployOperation.Pushed when result.CarriedRuns.Count > 0 => $"Pushed {CommitLink(request, result.CommitSha!)} to `{result.BaseBranch}`, carrying {result.CarriedRuns.Count} other {(result.CarriedRuns.Count == 1 ? "run's change" : "runs' changes")} too: {string.Join(", ", result.CarriedRuns)}.",
             DeployOperation.Pushed => $"Pushed {CommitLink(request, result.CommitSha!)} to `{result.BaseBranch}`.",
             DeployOperation.Created => $"Opened pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",
             DeployOperation.Updated => $"Updated pull request {pr} against `{result.BaseBranch}`: waiting for a merge.",

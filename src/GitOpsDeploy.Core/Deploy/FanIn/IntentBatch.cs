@@ -1,0 +1,178 @@
+using System.Text;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
+
+namespace GitOpsDeploy.Core.Deploy;
+
+/// <summary>What happened to one intent in a batch, and why.</summary>
+public enum IntentFate
+{
+    /// <summary>Carried by the batch commit.</summary>
+    Applied,
+
+    /// <summary>The branch already has it: cleared, not committed again.</summary>
+    Satisfied,
+
+    /// <summary>A commit on the branch already names it (an applier died before clearing): cleared, never applied twice.</summary>
+    Landed,
+
+    /// <summary>Not applied: a newer source commit wins, the applier's policy refuses it, or it does not parse. Its run, if alive, re-plans on its own.</summary>
+    Dropped,
+
+    /// <summary>Older than <see cref="DeployIntent.Lifetime"/>: deleted unapplied.</summary>
+    Expired,
+}
+
+public sealed record IntentOutcome(DeployIntent Intent, IntentFate Fate, string Reason)
+{
+    public IReadOnlyList<TargetEdit> Edits { get; init; } = [];
+
+    /// <summary>The commit that carries it (<see cref="IntentFate.Landed"/>).</summary>
+    public string? CommitSha { get; init; }
+}
+
+/// <summary>The batch: every pending intent's fate, and the one commit that carries the applied ones (null when none applies).</summary>
+public sealed record BatchPlan(string BaseSha, IReadOnlyList<IntentOutcome> Outcomes, IReadOnlyList<FileChange> Files, string? Message)
+{
+    public IReadOnlyList<IntentOutcome> Applied => Outcomes.Where(o => o.Fate == IntentFate.Applied).ToList();
+
+    /// <summary>Everything to delete from the board once the commit (if any) has landed.</summary>
+    public IReadOnlyList<DeployIntent> ToClear => Outcomes.Select(o => o.Intent).ToList();
+
+    public IntentOutcome? Of(DeployIntent intent) => Outcomes.FirstOrDefault(o => o.Intent.Id == intent.Id);
+}
+
+/// <summary>
+/// Plans a batch, purely: the pending intents in arrival order, each planned with the ordinary
+/// planner on the branch as the intents before it left it, into one commit whose trailers name every
+/// intent it carries (a <c>Deploy-Run</c> line opens each intent's group). An intent a commit on the
+/// branch already names is never applied again; one the branch already satisfies is cleared.
+/// </summary>
+public static class IntentBatch
+{
+    /// <summary>How far back the history is searched for commits that already carry an intent.</summary>
+    private const int MaxHistory = 250;
+
+    /// <param name="droppedByOrder">Intents kept out by the out-of-order rule (a newer source commit for the same image), with why.</param>
+    /// <param name="supersessions">Per intent id, images of it not to replace (the branch runs a newer build of them).</param>
+    public static BatchPlan Plan(IGitOpsSnapshot snapshot, DeployRequest applier, IReadOnlyList<DeployIntent> pending, DeployPlanner planner, DateTimeOffset now,
+        IReadOnlyDictionary<string, string>? droppedByOrder = null, IReadOnlyDictionary<string, IReadOnlyList<Supersession>>? supersessions = null)
+    {
+        var landed = LandedIn(snapshot, pending);
+        var staged = new StagedSnapshot(snapshot);
+        var outcomes = new List<IntentOutcome>();
+        var groups = new List<(DeployIntent Intent, DeployRequest Request, IReadOnlyList<TargetEdit> Edits)>();
+        foreach (var intent in pending.OrderBy(i => i.Created).ThenBy(i => i.Id, StringComparer.Ordinal))
+        {
+            if (landed.TryGetValue(intent.Id, out var sha))
+            {
+                outcomes.Add(new IntentOutcome(intent, IntentFate.Landed, $"already committed in {sha[..7]}") { CommitSha = sha });
+                continue;
+            }
+
+            if (intent.ExpiredAt(now))
+            {
+                outcomes.Add(new IntentOutcome(intent, IntentFate.Expired, $"published {(int)(now - intent.Created).TotalMinutes} minutes ago, longer than {(int)DeployIntent.Lifetime.TotalMinutes}"));
+                continue;
+            }
+
+            if (droppedByOrder?.GetValueOrDefault(intent.Id) is { } why)
+            {
+                outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, why));
+                continue;
+            }
+
+            if (intent.AsRequestOf(applier) is not { } request)
+            {
+                outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, "its change does not parse"));
+                continue;
+            }
+
+            switch (planner.Plan(staged, request, supersessions?.GetValueOrDefault(intent.Id)))
+            {
+                case PlanOutcome.Write write:
+                    staged.Stage(write.Files);
+                    groups.Add((intent, request, write.Edits));
+                    outcomes.Add(new IntentOutcome(intent, IntentFate.Applied, string.Join("; ", CommitMessage.Changing(write.Edits).Select(e => $"{e.Target.Environment}: {CommitMessage.Summary(e.Edit)}"))) { Edits = write.Edits });
+                    break;
+                case PlanOutcome.NothingToDo nothing:
+                    outcomes.Add(new IntentOutcome(intent, IntentFate.Satisfied, "the branch already has it") { Edits = nothing.Edits });
+                    break;
+                case PlanOutcome.Superseded superseded:
+                    outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, "superseded by " + string.Join(", ", superseded.By.Select(b => b.NewerSource[..7]).Distinct())));
+                    break;
+                case PlanOutcome.Refused refused:
+                    outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, refused.Reason.Message));
+                    break;
+            }
+        }
+
+        return groups.Count == 0
+            ? new BatchPlan(snapshot.HeadSha, outcomes, [], null)
+            : new BatchPlan(snapshot.HeadSha, outcomes, staged.Changes, Message(groups));
+    }
+
+    /// <summary>Intent id to the commit whose trailers name it, searching back to just before the oldest intent was published.</summary>
+    public static IReadOnlyDictionary<string, string> LandedIn(IGitOpsSnapshot snapshot, IReadOnlyList<DeployIntent> pending)
+    {
+        var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (pending.Count == 0)
+        {
+            return found;
+        }
+
+        var oldest = pending.Min(i => i.Created) - TimeSpan.FromMinutes(1);
+        var wanted = pending.ToDictionary(i => i.Trailer, i => i.Id, StringComparer.Ordinal);
+        foreach (var commit in snapshot.History(MaxHistory))
+        {
+            foreach (var (key, value) in Trailers.Parse(commit.Message))
+            {
+                if (key == "Deploy-Run" && wanted.TryGetValue(value, out var id))
+                {
+                    found.TryAdd(id, commit.Sha);
+                }
+            }
+
+            if (commit.When < oldest || found.Count == wanted.Count)
+            {
+                break;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The commit that names <paramref name="intent"/> among <paramref name="commits"/>, if any.</summary>
+    public static BoardCommit? Carrying(IReadOnlyList<BoardCommit> commits, DeployIntent intent) =>
+        commits.FirstOrDefault(c => Trailers.Parse(c.Message).Contains(("Deploy-Run", intent.Trailer)));
+
+    /// <summary>One subject for the batch, one line per intent, then each intent's trailer group opened by its Deploy-Run line.</summary>
+    private static string Message(IReadOnlyList<(DeployIntent Intent, DeployRequest Request, IReadOnlyList<TargetEdit> Edits)> groups)
+    {
+        var environments = string.Join(", ", groups.SelectMany(g => CommitMessage.Changing(g.Edits)).Select(e => e.Target.Environment).Distinct());
+        var summaries = groups.SelectMany(g => CommitMessage.Changing(g.Edits)).Select(e => CommitMessage.Summary(e.Edit)).Distinct(StringComparer.Ordinal).ToList();
+        var subject = $"deploy({environments}): {string.Join("; ", summaries)}";
+        if (subject.Length > 72)
+        {
+            subject = $"deploy({environments}): {groups.Count} pipelines, {summaries.Count} changes";
+        }
+
+        var sb = new StringBuilder(subject).Append("\n\n");
+        sb.Append("Applied together: ").Append(groups.Count).Append(groups.Count == 1 ? " pipeline" : " pipelines").Append(" wrote this branch at once.\n\n");
+        foreach (var (intent, _, edits) in groups)
+        {
+            foreach (var edit in CommitMessage.Changing(edits))
+            {
+                sb.Append("- ").Append(intent.Run).Append(", ").Append(edit.Target.Environment).Append(": ").Append(CommitMessage.Summary(edit.Edit)).Append('\n');
+            }
+        }
+
+        sb.Append('\n');
+        foreach (var (intent, request, edits) in groups)
+        {
+            sb.Append("Deploy-Run: ").Append(intent.Trailer).Append('\n').Append(CommitMessage.Trailers(request, edits));
+        }
+
+        return sb.ToString();
+    }
+}
