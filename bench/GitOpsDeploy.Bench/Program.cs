@@ -107,28 +107,45 @@ foreach (var (variant, help, size) in measured)
 Print(variantRows);
 }
 
-Console.WriteLine("\n(e) 20 concurrent push-mode runs on one repository, each a different image, vs 20 hand-written `git pull --rebase` retry loops");
-var concurrencyRows = new List<string[]> { new[] { "writer", "exit 0", "landed", "commits", "p50 (ms)", "p95 (ms)", "makespan (ms)", "makespan ratio to the loop" } };
-// One line per service, a spacer between them, so git's own merge can rebase one loop's edit over another's.
-var loopRepo = github.CreateRepo("acme/shared-loop", new Dictionary<string, string> { ["environments/staging/values.yaml"] = string.Concat(Enumerable.Range(1, 20).Select(i => $"svc{i}: 0.0.0\n#\n")) });
-var loopClock = Stopwatch.StartNew();
-var loops = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => RunRebaseLoop(github, loopRepo, $"svc{i}"))));
-var loopMakespan = loopClock.Elapsed.TotalMilliseconds;
-var loopLanded = Enumerable.Range(1, 20).Count(i => loopRepo.ReadFile("environments/staging/values.yaml").Contains($"svc{i}: 1.0.0\n", StringComparison.Ordinal));
-var loopTimes = loops.Order().ToList();
-concurrencyRows.Add(["git pull --rebase loop", "20/20", $"{loopLanded}/20", (loopRepo.CommitCount() - 1).ToString(inv), Percentile(loopTimes, 50).ToString("F0", inv), Percentile(loopTimes, 95).ToString("F0", inv), loopMakespan.ToString("F0", inv), "1.00"]);
-foreach (var method in new[] { "git", "api" })
+// (e) bursts: N pipelines at once, each a different image into one overlay; GitHub's limit of 80
+// content-generating requests per minute per identity is on, and every scenario has its own identity.
+github.ContentLimitPerMinute = 80;
+var scenario = 0;
+foreach (var writers in (Environment.GetEnvironmentVariable("BENCH_WRITERS") ?? "20,50").Split(',').Select(w => int.Parse(w, inv)))
 {
-    var shared = github.CreateRepo($"acme/shared-{method}", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: []\n" });
-    var clock = Stopwatch.StartNew();
-    var concurrent = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => Task.Run(() => RunTool(tool, github, shared, "push", "1.0.0", image: $"svc{i}", method: method))));
-    var makespan = clock.Elapsed.TotalMilliseconds;
-    var landed = Enumerable.Range(1, 20).Count(i => shared.ReadFile("environments/staging/kustomization.yaml").Contains($"name: svc{i}\n", StringComparison.Ordinal));
-    var times = concurrent.Select(r => r.Ms).Order().ToList();
-    concurrencyRows.Add([$"gitops-deploy, commit-method {method}", $"{concurrent.Count(r => r.Exit == 0)}/20", $"{landed}/20", (shared.CommitCount() - 1).ToString(inv), Percentile(times, 50).ToString("F0", inv), Percentile(times, 95).ToString("F0", inv), makespan.ToString("F0", inv), (makespan / loopMakespan).ToString("F2", inv)]);
+    Console.WriteLine($"\n(e) {writers} concurrent push-mode runs on one repository, each a different image, vs {writers} hand-written `git pull --rebase` retry loops");
+    var concurrencyRows = new List<string[]> { new[] { "writer", "exit 0", "landed", "commits", "verified", "content requests", "rate-limited", "coalesced", "p50 (ms)", "p95 (ms)", "makespan (ms)", "makespan ratio to the loop" } };
+    // One line per service, a spacer between them, so git's own merge can rebase one loop's edit over another's.
+    var loopRepo = github.CreateRepo($"acme/shared-loop-{writers}", new Dictionary<string, string> { ["environments/staging/values.yaml"] = string.Concat(Enumerable.Range(1, writers).Select(i => $"svc{i}: 0.0.0\n#\n")) });
+    var loopClock = Stopwatch.StartNew();
+    var loops = await Task.WhenAll(Enumerable.Range(1, writers).Select(i => Task.Run(() => RunRebaseLoop(github, loopRepo, $"svc{i}"))));
+    var loopMakespan = loopClock.Elapsed.TotalMilliseconds;
+    var loopLanded = Enumerable.Range(1, writers).Count(i => loopRepo.ReadFile("environments/staging/values.yaml").Contains($"svc{i}: 1.0.0\n", StringComparison.Ordinal));
+    var loopTimes = loops.Order().ToList();
+    concurrencyRows.Add(["git pull --rebase loop", $"{writers}/{writers}", $"{loopLanded}/{writers}", (loopRepo.CommitCount() - 1).ToString(inv), "0", "-", "-", "-", Percentile(loopTimes, 50).ToString("F0", inv), Percentile(loopTimes, 95).ToString("F0", inv), loopMakespan.ToString("F0", inv), "1.00"]);
+    foreach (var (method, coalesce) in new[] { ("git", "off"), ("api", "off"), ("api", "auto") })
+    {
+        var name = $"acme/shared-{writers}-{method}-{coalesce}";
+        var token = $"ghs_bench{++scenario}TOKEN0123456789";
+        var login = $"bench-{scenario}[bot]";
+        github.AddToken(token, Permission.Write);
+        github.SetLogin(token, login);
+        var shared = github.CreateRepo(name, new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: []\n" });
+        var before = shared.Head();
+        var clock = Stopwatch.StartNew();
+        var concurrent = await Task.WhenAll(Enumerable.Range(1, writers).Select(i => Task.Run(() => RunTool(tool, github, shared, "push", "1.0.0", image: $"svc{i}", method: method, token: token, coalesce: coalesce, runId: i))));
+        var makespan = clock.Elapsed.TotalMilliseconds;
+        var landed = Enumerable.Range(1, writers).Count(i => shared.ReadFile("environments/staging/kustomization.yaml").Contains($"name: svc{i}\n", StringComparison.Ordinal));
+        var commits = shared.Git("rev-list", $"{before}..main").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var times = concurrent.Select(r => r.Ms).Order().ToList();
+        concurrencyRows.Add([$"gitops-deploy, {method}, coalesce {coalesce}", $"{concurrent.Count(r => r.Exit == 0)}/{writers}", $"{landed}/{writers}", commits.Length.ToString(inv),
+            commits.Count(github.IsVerified).ToString(inv), method == "git" ? "-" : github.ContentRequests(login).ToString(inv), method == "git" ? "-" : github.RateLimited(login).ToString(inv),
+            concurrent.Count(r => r.Coalesced).ToString(inv), Percentile(times, 50).ToString("F0", inv), Percentile(times, 95).ToString("F0", inv), makespan.ToString("F0", inv), (makespan / loopMakespan).ToString("F2", inv)]);
+    }
+
+    Print(concurrencyRows);
 }
 
-Print(concurrencyRows);
 return 0;
 
 // The shell people write: clone, append a line, commit, then pull --rebase and push until it lands.
@@ -153,7 +170,7 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     return ms;
 }
 
-(double Ms, int Exit) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web", string method = "git")
+(double Ms, int Exit, bool Coalesced) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web", string method = "git", string token = Token, string coalesce = "auto", int runId = 1)
 {
     var dir = Directory.CreateTempSubdirectory("bench-tool-").FullName;
     var start = Start(binary);
@@ -163,9 +180,9 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     start.Environment["GITHUB_API_URL"] = server.ServerUrl + "/api/v3";
     start.Environment["GITHUB_REPOSITORY"] = "acme/app";
     start.Environment["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567";
-    start.Environment["GITHUB_RUN_ID"] = "1";
+    start.Environment["GITHUB_RUN_ID"] = runId.ToString(CultureInfo.InvariantCulture);
     start.Environment["INPUT_GITOPS-REPOSITORY"] = repo.FullName;
-    start.Environment["INPUT_GITOPS-TOKEN"] = Token;
+    start.Environment["INPUT_GITOPS-TOKEN"] = token;
     start.Environment["INPUT_TOKEN"] = Token;
     start.Environment["INPUT_ENVIRONMENT"] = "staging";
     start.Environment["INPUT_IMAGES"] = $"{image}=ghcr.io/acme/{image}:{version}";
@@ -173,9 +190,14 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     start.Environment["INPUT_LABELS"] = "deploy";
     start.Environment["INPUT_DEPLOYMENT"] = deployment ? "true" : "false";
     start.Environment["INPUT_COMMIT-METHOD"] = method;
+    start.Environment["INPUT_COALESCE"] = coalesce;
     var ms = TimeChecked(start, out var exit, throwOnFailure: false);
+    // GITHUB_OUTPUT holds "name<<DELIMITER", the value, then the delimiter.
+    var outputs = File.Exists(Path.Combine(dir, "out")) ? File.ReadAllLines(Path.Combine(dir, "out")) : [];
+    var at = Array.FindIndex(outputs, l => l.StartsWith("coalesced<<", StringComparison.Ordinal));
+    var coalesced = at >= 0 && at + 1 < outputs.Length && outputs[at + 1] == "true";
     Directory.Delete(dir, true);
-    return (ms, exit);
+    return (ms, exit, coalesced);
 }
 
 double RunCli(FakeGitHub server, FakeRepo repo, string mode, string version)
@@ -230,17 +252,35 @@ static double TimeChecked(ProcessStartInfo start, out int exit, bool throwOnFail
 {
     var sw = Stopwatch.StartNew();
     using var process = Process.Start(start)!;
-    var output = process.StandardOutput.ReadToEndAsync();
+    // With BENCH_LOGS, each line is stamped with the wall clock as it arrives.
+    var output = Environment.GetEnvironmentVariable("BENCH_LOGS") is null ? process.StandardOutput.ReadToEndAsync() : Stamped(process.StandardOutput);
     var error = process.StandardError.ReadToEnd();
     process.WaitForExit();
     var ms = sw.Elapsed.TotalMilliseconds;
     exit = process.ExitCode;
+    if (Environment.GetEnvironmentVariable("BENCH_LOGS") is { } logs)
+    {
+        // Each run's log, for reading a burst's timeline afterwards.
+        Directory.CreateDirectory(logs);
+        File.WriteAllText(Path.Combine(logs, $"{DateTime.UtcNow:HHmmss.fff}-{Guid.NewGuid():N}.log"), $"{ms:F0} ms, exit {exit}\n{output.Result}\n{error}");
+    }
     if (throwOnFailure && exit != 0)
     {
         throw new InvalidOperationException($"{start.FileName} failed: {error}\n{output.Result}");
     }
 
     return ms;
+}
+
+static async Task<string> Stamped(StreamReader reader)
+{
+    var sb = new StringBuilder();
+    while (await reader.ReadLineAsync() is { } line)
+    {
+        sb.Append(CultureInfo.InvariantCulture, $"{DateTime.UtcNow:HH:mm:ss.fff} {line}\n");
+    }
+
+    return sb.ToString();
 }
 
 static double Median(List<double> values)

@@ -49,9 +49,11 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             fields.Append($" d{i}: file(path: $p{i}) {{ type object {{ ... on Tree {{ entries {{ {entry} }} }} }} }}");
         }
 
-        if (hint.History > 1)
+        // With the board, enough history to tell which pending intents a commit already carried.
+        var depth = hint.Pending ? Math.Max(hint.History, 20) : hint.History;
+        if (depth > 1)
         {
-            fields.Append($" history(first: {Math.Min(hint.History, 100)}) {{ nodes {{ oid message committedDate }} pageInfo {{ hasNextPage endCursor }} }}");
+            fields.Append($" history(first: {Math.Min(depth, 100)}) {{ nodes {{ oid message committedDate }} pageInfo {{ hasNextPage endCursor }} }}");
         }
 
         string refField;
@@ -122,34 +124,52 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         return new BoardState(commit["oid"]!.GetValue<string>(), await PendingAsync(repo!["pending"]!.AsObject(), branch, cancellationToken), recent);
     }
 
-    public async Task<bool> PublishAsync(string branch, DeployIntent intent, string atSha, CancellationToken cancellationToken)
+    public bool CanHold(DeployIntent intent) => IntentCodec.Encode(intent) is not null;
+
+    public async Task<BoardWriteOutcome> WriteAsync(string branch, string atSha, BoardWrite write, CancellationToken cancellationToken)
     {
-        if (IntentCodec.Encode(intent) is not { } encoded)
+        // One GraphQL request, its mutations run in order: clear, publish, commit. An error in one does not stop the next.
+        var id = repositoryId ?? throw new InvalidOperationException("the repository is read before the board is written");
+        var declarations = new List<string>();
+        var fields = new List<string>();
+        var variables = new JsonObject();
+        if (write.Clear.Count > 0)
         {
-            return false;
+            // An all-zero afterOid deletes a ref; deleting one another run already deleted changes nothing.
+            var updates = new JsonArray([.. write.Clear.Select(i => (JsonNode)new JsonObject { ["name"] = IntentRef(branch, i.Key ?? IntentCodec.Encode(i)!), ["afterOid"] = new string('0', 40), ["force"] = true })]);
+            variables["clear"] = new JsonObject { ["repositoryId"] = id, ["refUpdates"] = updates };
+            declarations.Add("$clear: UpdateRefsInput!");
+            fields.Add("clear: updateRefs(input: $clear) { clientMutationId }");
         }
 
-        await GitHubErrors.Call(() => Count(client.Git.Reference.Create(owner, name, new NewReference(IntentRef(branch, encoded), atSha))),
-            "publish the change for the other runs", repository, TokenInput, "contents: write", cancellationToken);
-        return true;
-    }
-
-    public async Task ClearAsync(string branch, IReadOnlyList<DeployIntent> intents, CancellationToken cancellationToken)
-    {
-        if (intents.Count == 0)
+        if (write.Publish is { } intent)
         {
-            return;
+            var encoded = IntentCodec.Encode(intent) ?? throw new InvalidOperationException("an intent the board cannot hold");
+            variables["intent"] = new JsonObject { ["repositoryId"] = id, ["name"] = IntentRef(branch, encoded), ["oid"] = atSha };
+            declarations.Add("$intent: CreateRefInput!");
+            fields.Add("intent: createRef(input: $intent) { ref { name } }");
         }
 
-        // One updateRefs deletes them all (an all-zero afterOid deletes a ref).
-        var id = repositoryId ?? throw new InvalidOperationException("the repository is read before intents are cleared");
-        var updates = new JsonArray([.. intents.Select(i => (JsonNode)new JsonObject { ["name"] = IntentRef(branch, i.Key ?? IntentCodec.Encode(i)!), ["afterOid"] = new string('0', 40), ["force"] = true })]);
-        var json = await QueryAsync("mutation($input: UpdateRefsInput!) { updateRefs(input: $input) { clientMutationId } }",
-            new JsonObject { ["input"] = new JsonObject { ["repositoryId"] = id, ["refUpdates"] = updates } }, "clear the applied changes", cancellationToken, mutation: true);
-        if (json["errors"]?.AsArray().FirstOrDefault() is { } error)
+        if (write.Commit is { } draft)
         {
-            throw new DeployException(ErrorKind.Transient, $"could not clear the applied changes on {repository}: {error["message"]?.GetValue<string>()}");
+            variables["commit"] = CommitInput(draft, branch);
+            declarations.Add("$commit: CreateCommitOnBranchInput!");
+            fields.Add("commit: createCommitOnBranch(input: $commit) { commit { oid signature { isValid } } }");
         }
+
+        var json = await QueryAsync($"mutation({string.Join(", ", declarations)}) {{ {string.Join(" ", fields)} }}", variables, $"commit to '{branch}'", cancellationToken, mutation: true);
+        var errors = (json["errors"] as JsonArray ?? []).OfType<JsonNode>().ToList();
+        JsonNode? ErrorOf(string alias) => errors.FirstOrDefault(e => e["path"]?.AsArray().FirstOrDefault()?.GetValue<string>() == alias)
+            ?? (json["data"] is null ? errors.FirstOrDefault() : null);
+        // A failed clear is housekeeping left undone: the next write clears what stays, or it expires.
+        var published = write.Publish is not null && json["data"]?["intent"]?["ref"] is JsonObject;
+        if (write.Publish is not null && !published && ErrorOf("intent")?["type"]?.GetValue<string>() == "FORBIDDEN")
+        {
+            throw new DeployException(ErrorKind.PermissionDenied, $"could not publish the change for the other runs on {repository}: {TokenInput} needs contents: write");
+        }
+
+        PublishOutcome? commit = write.Commit is null ? null : CommitOutcome(json["data"]?["commit"], ErrorOf("commit"), branch);
+        return new BoardWriteOutcome(commit, published);
     }
 
     /// <summary>The intents under our prefix that belong to <paramref name="branch"/>, oldest first (more than a page: read on).</summary>
@@ -215,12 +235,21 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
 
     public async Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken)
     {
-        var commit = draft.Commit ?? throw new InvalidOperationException("the API publisher sends the draft's files");
         if (kind == PublishKind.Replace)
         {
             await ResetBranchAsync(branch, draft.BaseSha, cancellationToken);
         }
 
+        var json = await QueryAsync(
+            "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid signature { isValid } } } }",
+            new JsonObject { ["input"] = CommitInput(draft, branch) }, $"commit to '{branch}'", cancellationToken, mutation: true);
+        return CommitOutcome(json["data"]?["createCommitOnBranch"], json["errors"]?.AsArray().FirstOrDefault(), branch);
+    }
+
+    /// <summary>createCommitOnBranch's input: the draft's files on the branch, compare-and-swapped on the draft's base.</summary>
+    private JsonObject CommitInput(CommitDraft draft, string branch)
+    {
+        var commit = draft.Commit ?? throw new InvalidOperationException("the API publisher sends the draft's files");
         var message = commit.Message.ReplaceLineEndings("\n");
         if (commit.Author.Name != LandingOptions.BotName || commit.Author.Email != LandingOptions.BotEmail)
         {
@@ -243,7 +272,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             }
         }
 
-        var input = new JsonObject
+        return new JsonObject
         {
             ["branch"] = new JsonObject { ["repositoryNameWithOwner"] = repository, ["branchName"] = branch },
             ["expectedHeadOid"] = draft.BaseSha,
@@ -254,15 +283,16 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             },
             ["fileChanges"] = new JsonObject { ["additions"] = additions, ["deletions"] = deletions },
         };
-        var json = await QueryAsync(
-            "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid signature { isValid } } } }",
-            new JsonObject { ["input"] = input }, $"commit to '{branch}'", cancellationToken, mutation: true);
-        if (json["data"]?["createCommitOnBranch"]?["commit"] is JsonObject created)
+    }
+
+    /// <summary>What a createCommitOnBranch answered: the commit, a lost race (STALE_DATA), or a classified refusal.</summary>
+    private PublishOutcome CommitOutcome(JsonNode? payload, JsonNode? error, string branch)
+    {
+        if (payload?["commit"] is JsonObject created)
         {
             return new PublishOutcome.Published(created["oid"]!.GetValue<string>()) { Verified = created["signature"]?["isValid"]?.GetValue<bool>() ?? false };
         }
 
-        var error = json["errors"]?.AsArray().FirstOrDefault();
         var type = error?["type"]?.GetValue<string>();
         var text = error?["message"]?.GetValue<string>() ?? "no commit in GitHub's answer";
         return type switch

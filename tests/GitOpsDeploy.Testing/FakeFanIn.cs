@@ -109,10 +109,39 @@ public sealed partial class FakeGitHub
         });
     }
 
-    /// <summary>updateRefs: all updates in one git transaction, so either every ref moves or none does.</summary>
-    private GraphQlObject UpdateRefs(JsonObject input, (Permission Permission, string[]? Repos) grant)
+    /// <summary>createRef: a new ref at an existing commit; one that exists is refused.</summary>
+    private GraphQlObject CreateRefMutation(JsonObject input, (Permission Permission, string[]? Repos) grant)
     {
-        var id = input["repositoryId"]?.GetValue<string>() ?? throw new GraphQlError("Argument 'repositoryId' on InputObject 'UpdateRefsInput' is required.", "INVALID");
+        var (_, repo) = ByNodeId(input, grant);
+        var name = input["name"]?.GetValue<string>() ?? throw new GraphQlError("Argument 'name' on InputObject 'CreateRefInput' is required.", "INVALID");
+        var oid = input["oid"]?.GetValue<string>() ?? throw new GraphQlError("Argument 'oid' on InputObject 'CreateRefInput' is required.", "INVALID");
+        if (!name.StartsWith("refs/", StringComparison.Ordinal) || name.Count(c => c == '/') < 2)
+        {
+            throw new GraphQlError($"Invalid ref name '{name}'", "UNPROCESSABLE");
+        }
+
+        lock (state)
+        {
+            try
+            {
+                repo.Git("update-ref", name, oid, ZeroOid);
+            }
+            catch (InvalidOperationException)
+            {
+                throw new GraphQlError($"A ref named \"{name}\" already exists in the repository.", "UNPROCESSABLE");
+            }
+        }
+
+        return new GraphQlObject("CreateRefPayload", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
+        {
+            ["ref"] = _ => new GraphQlObject("Ref", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>> { ["name"] = _ => name }),
+        });
+    }
+
+    /// <summary>The repository a mutation's repositoryId names, if the token may write it.</summary>
+    private (ApiRepo Api, FakeRepo Repo) ByNodeId(JsonObject input, (Permission Permission, string[]? Repos) grant)
+    {
+        var id = input["repositoryId"]?.GetValue<string>() ?? throw new GraphQlError("Argument 'repositoryId' is required.", "INVALID");
         var api = repos.Values.FirstOrDefault(r => $"R_{r.Id}" == id && r.Git is not null)
             ?? throw new GraphQlError($"Could not resolve to a node with the global id of '{id}'", "NOT_FOUND");
         var repo = Visible(api.FullName, grant) ?? throw new GraphQlError($"Could not resolve to a node with the global id of '{id}'", "NOT_FOUND");
@@ -120,6 +149,14 @@ public sealed partial class FakeGitHub
         {
             throw new GraphQlError("Resource not accessible by integration", "FORBIDDEN");
         }
+
+        return (api, repo);
+    }
+
+    /// <summary>updateRefs: all updates in one git transaction, so either every ref moves or none does.</summary>
+    private GraphQlObject UpdateRefs(JsonObject input, (Permission Permission, string[]? Repos) grant)
+    {
+        var (api, repo) = ByNodeId(input, grant);
 
         var script = new StringBuilder("start\n");
         foreach (var update in input["refUpdates"]?.AsArray() ?? [])

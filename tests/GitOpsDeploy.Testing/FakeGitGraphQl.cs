@@ -53,6 +53,7 @@ public sealed partial class FakeGitHub
         {
             ["createCommitOnBranch"] = a => CreateCommitOnBranch(a["input"] as JsonObject ?? throw new GraphQlError("input is required"), grant, login),
             ["updateRefs"] = a => UpdateRefs(a["input"] as JsonObject ?? throw new GraphQlError("input is required"), grant),
+            ["createRef"] = a => CreateRefMutation(a["input"] as JsonObject ?? throw new GraphQlError("input is required"), grant),
         });
         return FakeGraphQl.Execute(query, variables, queryRoot, mutationRoot);
     }

@@ -60,6 +60,10 @@ public sealed partial class FakeGitHub : IAsyncDisposable
     public static async Task<FakeGitHub> StartAsync()
     {
         var root = Directory.CreateTempSubdirectory("fake-github-").FullName;
+        // Handlers block on git processes and the state lock; without spare threads a burst of
+        // requests waits for the pool to grow (about one thread a second), which GitHub never does.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 128), io);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls("http://127.0.0.1:0");

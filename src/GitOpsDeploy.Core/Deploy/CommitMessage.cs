@@ -22,6 +22,17 @@ public static class CommitMessage
         return body + "\n\n" + Trailers(request, edits);
     }
 
+    /// <summary>
+    /// The message with a <c>Deploy-Run</c> trailer opening its trailers: how a fan-in run's commit
+    /// says it carried that run's intent.
+    /// </summary>
+    public static string WithRun(string message, string run)
+    {
+        var text = message.ReplaceLineEndings("\n").TrimEnd('\n');
+        var last = text.LastIndexOf("\n\n", StringComparison.Ordinal);
+        return last < 0 ? $"{text}\n\nDeploy-Run: {run}\n" : $"{text[..(last + 2)]}Deploy-Run: {run}\n{text[(last + 2)..]}\n";
+    }
+
     /// <summary>The placeholder values; with several targets, each lists every target that changes.</summary>
     public static IReadOnlyDictionary<string, string> Values(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {

@@ -190,6 +190,12 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         }
 
         var write = (PlanOutcome.Write)plan;
+        if (cooperates)
+        {
+            // The commit names this run's intent, so an intent left on the board is known to be carried.
+            write = write with { Message = CommitMessage.WithRun(write.Message, fanIn!.Intent(request).Trailer) };
+        }
+
         var draft = await DraftAsync(ports.Publisher, snapshot, request, write, time, logger, cancellationToken);
         var result = new DeployResult(DeployOperation.DryRun, write.Edits, snapshot.Branch, snapshot.HeadSha) { CommitSha = draft.Sha, Diff = draft.Diff, Attempts = attempt };
         if (request.Landing.DryRun)
@@ -198,12 +204,14 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
             return (Attempt<DeployResult>.Done(result), snapshot.Branch);
         }
 
-        if (cooperates && snapshot.Pending.Count > 0)
+        if (cooperates)
         {
-            // Others are already waiting: join them rather than race them.
-            using (runtime.Group($"Join the {snapshot.Pending.Count} changes waiting for {snapshot.Branch}"))
+            using (runtime.Group($"Push to {snapshot.Branch}"))
             {
-                return (await fanIn!.CooperateAsync(request, snapshot, write, attempt, cancellationToken), snapshot.Branch);
+                if (await fanIn!.PushAsync(request, snapshot, write, draft, attempt, cancellationToken) is { } cooperated)
+                {
+                    return (cooperated, snapshot.Branch);
+                }
             }
         }
 
@@ -216,9 +224,6 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
                     return (Attempt<DeployResult>.Done(result with { Operation = DeployOperation.Pushed, CommitSha = published.Sha, Verified = published.Verified }), snapshot.Branch);
                 case PublishOutcome.Rejected rejected:
                     throw Rejected(request, snapshot.Branch, rejected.Reason);
-                case PublishOutcome.LostRace when cooperates:
-                    logger.LogInformation("Another pipeline wrote {Branch} first: cooperating instead of racing (coalesce: auto)", snapshot.Branch);
-                    return (await fanIn!.CooperateAsync(request, snapshot, write, attempt, cancellationToken), snapshot.Branch);
                 case PublishOutcome.LostRace lost:
                     return (Attempt<DeployResult>.Again($"another pipeline wrote {snapshot.Branch} first ({lost.Reason})"), snapshot.Branch);
                 default:

@@ -76,15 +76,24 @@ public sealed class FanInTests : GitOpsFixture
             Assert.Contains($"Image: {Image(i).Split('=')[0]}=ghcr.io/acme/svc{i}:1.{i}.0", Repo.Message(carrier), StringComparison.Ordinal);
         }
 
-        // The batch names every run it carried, and nothing is left on the board.
-        var batch = commits.Select(Repo.Message).Single(m => m.Contains("Deploy-Run:", StringComparison.Ordinal));
+        // The batch names every run it carried; the winner's commit names its own run.
+        var batch = commits.Select(Repo.Message).Single(m => m.Contains("Applied together", StringComparison.Ordinal));
         Assert.Equal(runs - 1, batch.Split('\n').Count(l => l.StartsWith("Deploy-Run: acme/app#", StringComparison.Ordinal)));
         Assert.Contains(results, r => r.Stdout.Contains($"carrying {runs - 1} intents", StringComparison.Ordinal));
-        Assert.Empty(Repo.Git("for-each-ref", "refs/gitops-deploy/").Trim());
         Assert.Equal(0, GitHub.RateLimited(Bot));
-        // One commit attempt each, one intent per loser, one batch commit, one clear.
-        Assert.Equal(runs + (runs - 1) + 2, GitHub.ContentRequests(Bot));
+        // Each run's one attempt publishes its intent in the same request; then one batch commit.
+        Assert.Equal(runs + 1, GitHub.ContentRequests(Bot));
+
+        // What stays on the board is carried (the batch cleared the winner's, which the winner's commit carried); the next write clears it.
+        Assert.Equal(runs - 1, Intents().Length);
+        var next = await RunAs(99, Api(("images", "web=ghcr.io/acme/web:9.9.9")));
+        Assert.Equal("pushed", next.Output("operation"));
+        Assert.Equal("false", next.Output("coalesced"));
+        Assert.Single(Intents());
+        Assert.Equal(runs + 2, GitHub.ContentRequests(Bot));
     }
+
+    private string[] Intents() => Repo.Git("for-each-ref", "--format=%(refname)", "refs/gitops-deploy/").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
     [Fact]
     public async Task With_coalesce_off_every_run_retries_alone()

@@ -343,7 +343,7 @@ public sealed class PullRequestModeTests : GitOpsFixture
 
         Assert.True(result.ExitCode == 0, result.Stdout);
         Assert.Single(App.Deployments);
-        Assert.Contains("answered 403; retrying in 1000 ms", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("/repos/acme/app/deployments hit GitHub's rate limit (403); waiting ", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -14,8 +14,11 @@ namespace GitOpsDeploy.Core.Deploy;
 /// </summary>
 public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlanner planner, OutOfOrder order, ActionContext context, TimeProvider time, ILogger logger)
 {
-    /// <summary>A new leader waits this long after publishing, so intents of the same burst join its batch.</summary>
-    public static readonly TimeSpan Linger = TimeSpan.FromMilliseconds(400);
+    /// <summary>A new leader waits until no intent has joined for this long, so the rest of the burst joins its batch...</summary>
+    public static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
+
+    /// <summary>...but no longer than this after it became the leader.</summary>
+    public static readonly TimeSpan MaxLinger = TimeSpan.FromMilliseconds(1500);
 
     /// <summary>How long a waiting run lets the leader be silent, per place in line, before it applies the batch itself.</summary>
     public static readonly TimeSpan TakeoverAfter = TimeSpan.FromSeconds(6);
@@ -27,8 +30,9 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(2);
 
     private DeployIntent? mine;
+    private bool published;
 
-    /// <summary>True once this run's intent was taken off the board unapplied: from then on it only retries on its own.</summary>
+    /// <summary>True once fan-in cannot carry this run (its intent was taken off unapplied, or does not fit): from then on it retries on its own.</summary>
     public bool Declined { get; private set; }
 
     /// <summary>Whether fan-in can carry this request: an API-committed, plain push-mode deploy.</summary>
@@ -36,37 +40,109 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         request.Landing.Coalesce && request.Landing.CommitMethod == CommitMethod.Api && request.Landing.Mode == DeployMode.Push && !request.Landing.DryRun
         && request.Change.Kind == ChangeKind.Deploy && !request.Change.ReleaseHold;
 
-    /// <summary>
-    /// Cooperates until this run's change is on the branch: published as an intent, carried by a
-    /// leader (or by this run as the leader). Again when the intent was taken off unapplied: the caller re-plans on its own.
-    /// </summary>
-    public async Task<Attempt<DeployResult>> CooperateAsync(DeployRequest request, IGitOpsSnapshot snapshot, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
-    {
-        var branch = snapshot.Branch;
-        if (mine is null)
-        {
-            var intent = DeployIntent.Of(request, context, time.GetUtcNow());
-            if (!await board.PublishAsync(branch, intent, snapshot.HeadSha, cancellationToken))
-            {
-                Declined = true;
-                return Attempt<DeployResult>.Again("the change is too large to publish as an intent; retrying on our own");
-            }
+    /// <summary>This run's intent (made once): its trailer goes into the run's own commit too.</summary>
+    public DeployIntent Intent(DeployRequest request) => mine ??= DeployIntent.Of(request, context, time.GetUtcNow());
 
-            mine = intent;
-            logger.LogInformation("{Branch} is contended: published intent {Id} for other runs to carry ({Pending} pending before it)", branch, intent.Id, snapshot.Pending.Count);
+    /// <summary>
+    /// A push attempt with fan-in, one request whatever happens: clear intents already carried,
+    /// publish ours, and commit. Landed: done (our intent stays, carried; the next write clears it).
+    /// Lost: our intent is already on the board, so we wait for it to be carried (or carry the batch).
+    /// With intents already waiting, we only publish and join them. Null: fan-in cannot take this run.
+    /// </summary>
+    public async Task<Attempt<DeployResult>?> PushAsync(DeployRequest request, IGitOpsSnapshot snapshot, PlanOutcome.Write plan, CommitDraft draft, int attempt, CancellationToken cancellationToken)
+    {
+        var intent = Intent(request);
+        if (!board.CanHold(intent))
+        {
+            Declined = true;
+            logger.LogInformation("The change is too large to publish as an intent: retrying on our own if the branch is contended");
+            return null;
         }
 
+        var now = time.GetUtcNow();
+        var pending = snapshot.Pending.Where(p => p.Id != intent.Id).ToList();
+        var carried = IntentBatch.LandedIn(snapshot, pending);
+        var stale = pending.Where(p => carried.ContainsKey(p.Id) || p.ExpiredAt(now)).ToList();
+        var waiting = pending.Count - stale.Count;
+        var branch = snapshot.Branch;
+        if (waiting > 0)
+        {
+            // Others are already waiting: join them rather than race them.
+            var joined = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(null, intent, stale), cancellationToken);
+            if (!joined.Published)
+            {
+                return Decline("our intent could not be published; retrying on our own");
+            }
+
+            published = true;
+            logger.LogInformation("{Waiting} changes are waiting for {Branch}: published intent {Id} to be carried with them", waiting, branch, intent.Id);
+            return await CooperateAsync(request, branch, plan, attempt, cancellationToken);
+        }
+
+        var outcome = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, published ? null : intent, stale), cancellationToken);
+        published |= outcome.Published;
+        switch (outcome.Commit)
+        {
+            case PublishOutcome.Published done:
+                logger.LogInformation("Pushed {Sha} to {Branch}", done.Sha, branch);
+                mine = null;
+                return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, snapshot.HeadSha) { CommitSha = done.Sha, Verified = done.Verified, Attempts = attempt });
+            case PublishOutcome.LostRace lost when published:
+                logger.LogInformation("Another pipeline wrote {Branch} first ({Reason}): our intent {Id} waits to be carried (coalesce: auto)", branch, lost.Reason, intent.Id);
+                return await CooperateAsync(request, branch, plan, attempt, cancellationToken);
+            case PublishOutcome.LostRace lost:
+                return Decline($"another pipeline wrote {branch} first ({lost.Reason}) and our intent could not be published");
+            case PublishOutcome.Rejected rejected:
+                await WithdrawAsync(branch, cancellationToken);
+                throw DeployRunner.Rejected(request, branch, rejected.Reason);
+            default:
+                throw new InvalidOperationException("a board write without a commit outcome");
+        }
+    }
+
+    private Attempt<DeployResult> Decline(string reason)
+    {
+        Declined = true;
+        mine = null;
+        published = false;
+        return Attempt<DeployResult>.Again(reason);
+    }
+
+    /// <summary>Waits for our published intent to be carried, leading the batch when it is our turn.</summary>
+    private async Task<Attempt<DeployResult>> CooperateAsync(DeployRequest request, string branch, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
+    {
         try
         {
             return await WaitAsync(request, branch, plan, attempt, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && mine is { } withdrawn)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && mine is not null)
         {
             // A cancelled run takes its change back, so no later batch deploys it.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(3));
-            await ClearQuietlyAsync(branch, [withdrawn], grace.Token);
+            await WithdrawAsync(branch, grace.Token);
             throw;
         }
+    }
+
+    /// <summary>Takes our intent off the board (cancelled, refused, given up): housekeeping that never fails the run.</summary>
+    private async Task WithdrawAsync(string branch, CancellationToken cancellationToken)
+    {
+        if (mine is not { } intent || !published)
+        {
+            return;
+        }
+
+        try
+        {
+            await board.WriteAsync(branch, string.Empty, new BoardWrite(null, null, [intent]), cancellationToken);
+        }
+        catch (Exception e) when (e is DeployException or OperationCanceledException)
+        {
+            logger.LogWarning("Could not withdraw intent {Id} ({Reason}); it expires unapplied after {Minutes} minutes if no run carries it first", intent.Id, e.Message, (int)DeployIntent.Lifetime.TotalMinutes);
+        }
+
+        mine = null;
+        published = false;
     }
 
     private async Task<Attempt<DeployResult>> WaitAsync(DeployRequest request, string branch, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
@@ -75,20 +151,16 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         var deadline = time.GetUtcNow() + WaitBudget;
         string? leader = null;
         var leaderSince = time.GetUtcNow();
-        var lingered = false;
+        DateTimeOffset? leading = null;
+        var (seen, lastJoined) = (0, time.GetUtcNow());
         for (var poll = 0; ; poll++)
         {
             var state = await board.ReadAsync(branch, intent.Created - TimeSpan.FromMinutes(2), cancellationToken);
             var now = time.GetUtcNow();
             if (IntentBatch.Carrying(state.Recent, intent) is { } carried)
             {
-                if (state.Pending.Any(p => p.Id == intent.Id))
-                {
-                    // Its applier died before clearing: tidy our own.
-                    await ClearQuietlyAsync(branch, [intent], cancellationToken);
-                }
-
-                mine = null;
+                // Our intent stays on the board until the next write clears it: carried, nobody applies it again.
+                (mine, published) = (null, false);
                 logger.LogInformation("Another run carried our change in {Sha}", carried.Sha);
                 return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, plan.BaseSha)
                 {
@@ -100,9 +172,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
             var place = line.FindIndex(p => p.Id == intent.Id);
             if (place < 0)
             {
-                mine = null;
-                Declined = true;
-                return Attempt<DeployResult>.Again("our intent was taken off the board without being applied (the applier's log says why); planning again on our own");
+                return Decline("our intent was taken off the board without being applied (the applier's log says why); planning again on our own");
             }
 
             if (line[0].Id != leader)
@@ -111,12 +181,21 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                 leaderSince = now;
             }
 
-            var takeOver = place > 0 && now - leaderSince > TakeoverAfter * Math.Min(place, 3);
-            if (place == 0 && !lingered && now - intent.Created < Linger)
+            // Judged on this run's own clock (when it saw the line grow), never on other runners' clocks.
+            if (line.Count != seen)
             {
-                lingered = true;
-                await Task.Delay(Linger - (now - intent.Created), time, cancellationToken);
-                continue;
+                (seen, lastJoined) = (line.Count, now);
+            }
+
+            var takeOver = place > 0 && now - leaderSince > TakeoverAfter * Math.Min(place, 3);
+            if (place == 0)
+            {
+                leading ??= now;
+                if (now - lastJoined < Quiet && now - leading < MaxLinger)
+                {
+                    await Task.Delay(Quiet / 2, time, cancellationToken);
+                    continue;
+                }
             }
 
             if (place == 0 || takeOver)
@@ -126,9 +205,8 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                     logger.LogWarning("The leading intent {Leader} has not been applied for {Seconds} s: applying the batch ourselves", leader, (int)(now - leaderSince).TotalSeconds);
                 }
 
-                if (await LeadAsync(request, branch, intent, plan, attempt, cancellationToken) is { } done)
+                if (await LeadAsync(request, branch, intent, line, plan, attempt, cancellationToken) is { } done)
                 {
-                    mine = null;
                     return done;
                 }
 
@@ -137,8 +215,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
 
             if (now > deadline)
             {
-                await ClearQuietlyAsync(branch, [intent], cancellationToken);
-                mine = null;
+                await WithdrawAsync(branch, cancellationToken);
                 throw new DeployException(ErrorKind.Conflict, $"our change to {branch} of {request.GitOps.Display} was not carried within {(int)WaitBudget.TotalMinutes} minutes ({place} intents ahead of it); withdrew it; re-run the job");
             }
 
@@ -148,10 +225,14 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         }
     }
 
-    /// <summary>Applies every pending intent in one commit, then clears them. Null when the branch moved first: look again.</summary>
-    private async Task<Attempt<DeployResult>?> LeadAsync(DeployRequest request, string branch, DeployIntent intent, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
+    /// <summary>
+    /// Applies every waiting intent in one commit, in one request that also clears the intents that
+    /// will never be applied (already carried, satisfied, dropped, expired). The applied ones stay on
+    /// the board, carried, until the next write clears them. Null when the branch moved first: look again.
+    /// </summary>
+    private async Task<Attempt<DeployResult>?> LeadAsync(DeployRequest request, string branch, DeployIntent intent, IReadOnlyList<DeployIntent> line, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
     {
-        var overlays = request.Targets.Select(t => t.OverlayPath).ToList();
+        var overlays = line.SelectMany(i => i.Targets).Select(t => t.OverlayPath).Distinct(StringComparer.Ordinal).ToList();
         using var snapshot = await ports.Snapshots.ReadAsync(branch, new SnapshotHint(Promotion.HistoryDepth, overlays) { Pending = true }, cancellationToken);
         var pending = snapshot.Pending;
         if (pending.All(p => p.Id != intent.Id))
@@ -168,10 +249,13 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
 
         string? sha = null;
         var verified = false;
-        if (batch.Message is { } message)
+        var draft = batch.Message is { } message
+            ? await ports.Publisher.DraftAsync(snapshot, new NewCommit(batch.Files, request.Landing.Author, message, time.GetUtcNow()), cancellationToken)
+            : null;
+        if (draft is not null || batch.ToClear.Count > 0)
         {
-            var draft = await ports.Publisher.DraftAsync(snapshot, new NewCommit(batch.Files, request.Landing.Author, message, time.GetUtcNow()), cancellationToken);
-            switch (await ports.Publisher.PublishAsync(snapshot, draft, branch, PublishKind.Advance, cancellationToken))
+            var written = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, null, batch.ToClear), cancellationToken);
+            switch (written.Commit)
             {
                 case PublishOutcome.Published published:
                     (sha, verified) = (published.Sha, published.Verified);
@@ -181,13 +265,14 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                     logger.LogInformation("The branch moved while we applied the batch ({Reason}): looking again", lost.Reason);
                     return null;
                 case PublishOutcome.Rejected rejected:
+                    await WithdrawAsync(branch, cancellationToken);
                     throw DeployRunner.Rejected(request, branch, rejected.Reason);
             }
         }
 
-        await ClearQuietlyAsync(branch, batch.ToClear, cancellationToken);
         var own = batch.Of(intent)!;
         var carriedRuns = batch.Applied.Where(a => a.Intent.Id != intent.Id).Select(a => a.Intent.Run).ToList();
+        (mine, published) = own.Fate is IntentFate.Applied or IntentFate.Landed or IntentFate.Satisfied ? (null, false) : (mine, published);
         return own.Fate switch
         {
             IntentFate.Applied => Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, own.Edits, branch, batch.BaseSha)
@@ -200,11 +285,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         };
     }
 
-    private Attempt<DeployResult> DeclineOwn(IntentOutcome own)
-    {
-        Declined = true;
-        return Attempt<DeployResult>.Again($"our own intent was not applied ({own.Reason}); planning again on our own");
-    }
+    private Attempt<DeployResult> DeclineOwn(IntentOutcome own) => Decline($"our own intent was not applied ({own.Reason}); planning again on our own");
 
     /// <summary>
     /// The out-of-order rule inside a batch: two intents for the same image in the same target from
@@ -242,22 +323,4 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
     }
 
     private static IEnumerable<string> Names(DeployIntent intent) => intent.Images.Select(i => Images.ImageSpec.Parse(i).Name);
-
-    /// <summary>Clearing is housekeeping: a failure leaves the intents to the next applier (or their expiry), it never fails the run.</summary>
-    private async Task ClearQuietlyAsync(string branch, IReadOnlyList<DeployIntent> intents, CancellationToken cancellationToken)
-    {
-        if (intents.Count == 0)
-        {
-            return;
-        }
-
-        try
-        {
-            await board.ClearAsync(branch, intents, cancellationToken);
-        }
-        catch (DeployException e)
-        {
-            logger.LogWarning("Could not clear {Count} intents ({Reason}); the next applier will", intents.Count, e.Message);
-        }
-    }
 }

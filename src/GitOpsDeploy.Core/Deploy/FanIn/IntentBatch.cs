@@ -36,8 +36,11 @@ public sealed record BatchPlan(string BaseSha, IReadOnlyList<IntentOutcome> Outc
 {
     public IReadOnlyList<IntentOutcome> Applied => Outcomes.Where(o => o.Fate == IntentFate.Applied).ToList();
 
-    /// <summary>Everything to delete from the board once the commit (if any) has landed.</summary>
-    public IReadOnlyList<DeployIntent> ToClear => Outcomes.Select(o => o.Intent).ToList();
+    /// <summary>
+    /// What to delete from the board with the commit: every intent that will never be applied. The
+    /// applied ones stay until the next write, carried (their Deploy-Run trailer is on the branch).
+    /// </summary>
+    public IReadOnlyList<DeployIntent> ToClear => Outcomes.Where(o => o.Fate != IntentFate.Applied).Select(o => o.Intent).ToList();
 
     public IntentOutcome? Of(DeployIntent intent) => Outcomes.FirstOrDefault(o => o.Intent.Id == intent.Id);
 }
@@ -123,23 +126,26 @@ public static class IntentBatch
 
         var oldest = pending.Min(i => i.Created) - TimeSpan.FromMinutes(1);
         var wanted = pending.ToDictionary(i => i.Trailer, i => i.Id, StringComparer.Ordinal);
-        foreach (var commit in snapshot.History(MaxHistory))
+        // History is read as deep as needed only: usually the page the snapshot already holds.
+        for (var depth = 20; ; depth = Math.Min(depth * 5, MaxHistory))
         {
-            foreach (var (key, value) in Trailers.Parse(commit.Message))
+            var history = snapshot.History(depth);
+            foreach (var commit in history)
             {
-                if (key == "Deploy-Run" && wanted.TryGetValue(value, out var id))
+                foreach (var (key, value) in Trailers.Parse(commit.Message))
                 {
-                    found.TryAdd(id, commit.Sha);
+                    if (key == "Deploy-Run" && wanted.TryGetValue(value, out var id))
+                    {
+                        found.TryAdd(id, commit.Sha);
+                    }
                 }
             }
 
-            if (commit.When < oldest || found.Count == wanted.Count)
+            if (found.Count == wanted.Count || history.Count < depth || history[^1].When < oldest || depth == MaxHistory)
             {
-                break;
+                return found;
             }
         }
-
-        return found;
     }
 
     /// <summary>The commit that names <paramref name="intent"/> among <paramref name="commits"/>, if any.</summary>
