@@ -87,7 +87,7 @@ public sealed partial class FakeGitHub
         });
     }
 
-    private IGraphQlObject GitObject(FakeRepo repo, string sha) => repo.Git("cat-file", "-t", sha) switch
+    private IGraphQlObject GitObject(FakeRepo repo, string sha) => Immutable(repo, "cat-file", "-t", sha) switch
     {
         "commit" => CommitObject(repo, sha),
         "tree" => TreeObject(repo, sha),
@@ -98,11 +98,11 @@ public sealed partial class FakeGitHub
     private GraphQlObject CommitObject(FakeRepo repo, string sha, (string Message, string Date)? known = null) => new("Commit", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
     {
         ["oid"] = _ => sha,
-        ["message"] = _ => known?.Message ?? repo.Git("log", "-1", "--format=%B", sha),
-        ["messageHeadline"] = _ => repo.Git("log", "-1", "--format=%s", sha),
-        ["committedDate"] = _ => known?.Date ?? repo.Git("log", "-1", "--format=%cI", sha),
+        ["message"] = _ => known?.Message ?? Immutable(repo, "log", "-1", "--format=%B", sha),
+        ["messageHeadline"] = _ => Immutable(repo, "log", "-1", "--format=%s", sha),
+        ["committedDate"] = _ => known?.Date ?? Immutable(repo, "log", "-1", "--format=%cI", sha),
         ["url"] = _ => $"{ServerUrl}/{repo.FullName}/commit/{sha}",
-        ["tree"] = _ => TreeObject(repo, repo.Git("rev-parse", $"{sha}^{{tree}}")),
+        ["tree"] = _ => TreeObject(repo, Immutable(repo, "rev-parse", $"{sha}^{{tree}}")),
         ["file"] = a => Entry(repo, sha, GraphQlObject.Text(a, "path") ?? throw new GraphQlError("path is required")),
         ["signature"] = _ => IsVerified(sha)
             ? new GraphQlObject("GpgSignature", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>> { ["isValid"] = _ => true, ["state"] = _ => "VALID", ["wasSignedByGitHub"] = _ => true })
@@ -132,7 +132,7 @@ public sealed partial class FakeGitHub
             args.AddRange(["--", path]);
         }
 
-        var commits = repo.Git([.. args]).Split('\x1e', StringSplitOptions.RemoveEmptyEntries)
+        var commits = Immutable(repo, [.. args]).Split('\x1e', StringSplitOptions.RemoveEmptyEntries)
             .Select(c => c.TrimStart('\n').Split('\0')).Where(c => c.Length == 3).Select(c => (Sha: c[0], Date: c[1], Message: c[2].TrimEnd('\n'))).ToList();
         var page = commits.Take(first).ToList();
         return new GraphQlObject("CommitHistoryConnection", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
@@ -149,12 +149,12 @@ public sealed partial class FakeGitHub
     private GraphQlObject TreeObject(FakeRepo repo, string sha) => new("Tree", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
     {
         ["oid"] = _ => sha,
-        ["entries"] = _ => repo.Git("ls-tree", sha).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => EntryObject(repo, line, prefix: null)).ToList(),
+        ["entries"] = _ => Immutable(repo, "ls-tree", sha).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => EntryObject(repo, line, prefix: null)).ToList(),
     });
 
     private GraphQlObject? Entry(FakeRepo repo, string commit, string path)
     {
-        var line = repo.Git("ls-tree", commit, "--", path.TrimEnd('/'));
+        var line = Immutable(repo, "ls-tree", commit, "--", path.TrimEnd('/'));
         return line.Length == 0 ? null : EntryObject(repo, line.Split('\n')[0], prefix: string.Empty);
     }
 
@@ -176,10 +176,10 @@ public sealed partial class FakeGitHub
         });
     }
 
-    private static GraphQlObject BlobObject(FakeRepo repo, string sha)
+    private GraphQlObject BlobObject(FakeRepo repo, string sha)
     {
         byte[]? bytes = null;
-        byte[] Bytes() => bytes ??= GitCli.RunBytes(repo.BarePath, null, "cat-file", "blob", sha);
+        byte[] Bytes() => bytes ??= blobs.GetOrAdd((repo.BarePath, sha), key => GitCli.RunBytes(key.Repo, null, "cat-file", "blob", key.Sha));
         bool Binary() => Bytes().AsSpan(0, Math.Min(8000, Bytes().Length)).Contains((byte)0);
         return new GraphQlObject("Blob", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
         {
@@ -241,6 +241,16 @@ public sealed partial class FakeGitHub
 
     /// <summary>Runs while a createCommitOnBranch is in flight, after its checks of the input: tests land another writer here.</summary>
     public Action<FakeRepo, string>? BeforeCommitOnBranch { get; set; }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Repo, string Command), string> immutable = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Repo, string Sha), byte[]> blobs = new();
+
+    /// <summary>
+    /// git output that depends only on object ids (trees, blobs, a commit's message, history from a
+    /// commit): computed once. GitHub answers these from its object store without a process per field.
+    /// </summary>
+    private string Immutable(FakeRepo repo, params string[] args) =>
+        immutable.GetOrAdd((repo.BarePath, string.Join('\0', args)), _ => repo.Git(args));
 
     private static string? TryGit(FakeRepo repo, params string[] args)
     {

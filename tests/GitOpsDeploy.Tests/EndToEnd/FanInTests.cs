@@ -1,3 +1,5 @@
+using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.EndToEnd;
@@ -108,5 +110,121 @@ public sealed class FanInTests : GitOpsFixture
         Assert.All(results, r => Assert.Equal("false", r.Output("coalesced")));
         Assert.Equal(runs, Repo.Git("rev-list", "--count", $"{head}..main").Trim() switch { var n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) });
         Assert.DoesNotContain(Repo.Git("log", "--format=%B", $"{head}..main"), "Deploy-Run:", StringComparison.Ordinal);
+    }
+
+    private static DeployIntent Dead(string run, string image, DateTimeOffset created, string? sha = null, string source = "acme/app") =>
+        new(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12], run, created, source, sha, [new IntentTarget("staging", "environments/staging", false)]) { Images = [image] };
+
+    /// <summary>An intent on the board whose run is gone (killed after publishing it).</summary>
+    private void Place(DeployIntent intent) => Repo.Git("update-ref", GitHubApiRepository.IntentPrefix + "main/" + IntentCodec.Encode(intent), Repo.Head());
+
+    /// <summary>While our first commit is in flight: another pipeline lands (so ours loses) and <paramref name="intents"/> join the board after ours.</summary>
+    private void LoseTheFirstCommitAndThen(params Func<DeployIntent>[] intents)
+    {
+        var once = 0;
+        GitHub.BeforeCommitOnBranch = (repo, _) =>
+        {
+            if (Interlocked.Exchange(ref once, 1) == 0)
+            {
+                repo.Commit(new Dictionary<string, string> { ["environments/staging/values.yaml"] = "replicas: 3\n" }, "another pipeline");
+                foreach (var intent in intents)
+                {
+                    Place(intent());
+                }
+            }
+        };
+    }
+
+    [Fact]
+    public async Task An_intent_whose_run_died_is_carried_by_the_next_run_that_leads()
+    {
+        LoseTheFirstCommitAndThen(() => Dead("acme/app#7", "api=ghcr.io/acme/api:7.0.0", DateTimeOffset.UtcNow));
+
+        var result = await RunAs(1, Api(("images", Image(1))));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("pushed", result.Output("operation"));
+        Assert.Equal("false", result.Output("coalesced"));
+        var file = Repo.ReadFile("environments/staging/kustomization.yaml");
+        Assert.Contains("- name: api\n    newName: ghcr.io/acme/api\n    newTag: 7.0.0", file, StringComparison.Ordinal);
+        Assert.Contains("- name: svc1\n", file, StringComparison.Ordinal);
+        Assert.Equal("replicas: 3", Repo.ReadFile("environments/staging/values.yaml"));
+        Assert.Contains("Deploy-Run: acme/app#7 (intent ", Repo.Message(Repo.Head()), StringComparison.Ordinal);
+        Assert.Contains("carrying 1 other run's change too: acme/app#7", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_dead_leader_is_taken_over_after_its_grace()
+    {
+        Place(Dead("acme/app#7", "api=ghcr.io/acme/api:7.0.0", DateTimeOffset.UtcNow.AddSeconds(-1)));
+
+        var result = await RunAs(1, Api(("images", Image(1))));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains("1 changes are waiting for main", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches("The leading intent [0-9a-f]{12} has not been applied for [67] s: applying the batch ourselves", result.Stdout);
+        Assert.Contains("newTag: 7.0.0", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Equal(2, Repo.CommitCount());
+        // Joining is one request (our intent), the batch another.
+        Assert.Equal(2, GitHub.ContentRequests(Bot));
+    }
+
+    [Fact]
+    public async Task An_expired_intent_is_deleted_unapplied()
+    {
+        var expired = Dead("acme/app#7", "api=ghcr.io/acme/api:7.0.0", DateTimeOffset.UtcNow - DeployIntent.Lifetime - TimeSpan.FromMinutes(1));
+        Place(expired);
+
+        var result = await RunAs(1, Api(("images", Image(1))));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.DoesNotContain("ghcr.io/acme/api", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.DoesNotContain(Intents(), r => r.Contains(expired.Id, StringComparison.Ordinal));
+        Assert.Single(Intents());
+        Assert.Equal(1, GitHub.ContentRequests(Bot));
+    }
+
+    [Fact]
+    public async Task An_intent_a_dead_applier_already_committed_is_not_applied_twice()
+    {
+        // The applier committed api 7.0.0 for run #7 and died before the board was cleared; api has since moved on to 8.0.0.
+        var carried = Dead("acme/app#7", "api=ghcr.io/acme/api:7.0.0", DateTimeOffset.UtcNow.AddSeconds(-20));
+        Place(carried);
+        Repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = StagingKustomization + "  - name: api\n    newName: ghcr.io/acme/api\n    newTag: 7.0.0\n" },
+            $"deploy(staging): api (new) -> 7.0.0\n\nApplied together: 1 pipeline wrote this branch at once.\n\nDeploy-Run: {carried.Trailer}\nEnvironment: staging\nImage: api=ghcr.io/acme/api:7.0.0\n");
+        Repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = StagingKustomization + "  - name: api\n    newName: ghcr.io/acme/api\n    newTag: 8.0.0\n" }, "api 8.0.0");
+
+        var result = await RunAs(1, Api(("images", Image(1))));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        var file = Repo.ReadFile("environments/staging/kustomization.yaml");
+        Assert.Contains("newTag: 8.0.0", file, StringComparison.Ordinal);
+        Assert.Contains("- name: svc1\n", file, StringComparison.Ordinal);
+        Assert.DoesNotContain(Intents(), r => r.Contains(carried.Id, StringComparison.Ordinal));
+        Assert.Equal(1, GitHub.ContentRequests(Bot));
+    }
+
+    [Fact]
+    public async Task Of_two_intents_for_one_image_the_newer_source_commit_wins_whatever_the_arrival()
+    {
+        const string WebToken = "ghs_WEBtoken0123456789abcdef";
+        var web = GitHub.CreateRepo("acme/web", new Dictionary<string, string> { ["main.go"] = "package main\n" });
+        var older = web.Commit(new Dictionary<string, string> { ["main.go"] = "package main // A\n" }, "A");
+        var newer = web.Commit(new Dictionary<string, string> { ["main.go"] = "package main // B\n" }, "B");
+        var ours = web.Commit(new Dictionary<string, string> { ["main.go"] = "package main // C\n" }, "C");
+        GitHub.AddToken(WebToken, Permission.Write, "acme/web");
+        // The newer build's intent arrives first, the older one's last.
+        LoseTheFirstCommitAndThen(
+            () => Dead("acme/web#2", "web=ghcr.io/acme/web:b", DateTimeOffset.UtcNow, newer, "acme/web"),
+            () => Dead("acme/web#1", "web=ghcr.io/acme/web:a", DateTimeOffset.UtcNow.AddMilliseconds(5), older, "acme/web"));
+
+        var result = await RunAs(3, Api(("images", "worker=ghcr.io/acme/worker:c"), ("source-repository", "acme/web"), ("source-sha", ours), ("token", WebToken)));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        var file = Repo.ReadFile("environments/staging/kustomization.yaml");
+        Assert.Contains("newName: ghcr.io/acme/web\n    newTag: \"b\" # current release", file, StringComparison.Ordinal);
+        Assert.EndsWith("newName: ghcr.io/acme/worker\n    newTag: c", file, StringComparison.Ordinal);
+        Assert.Contains($"acme/web#2 deploys the same image from {newer[..7]}, a newer commit than {older[..7]}", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("acme/web#1", Repo.Message(Repo.Head()), StringComparison.Ordinal);
     }
 }
