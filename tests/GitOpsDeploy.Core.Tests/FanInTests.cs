@@ -166,7 +166,6 @@ public sealed class FanInTests
         var api = TestRequests.Parse(("commit-method", "api"));
         Assert.True(FanInFlow.Applies(api));
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("coalesce", "off"))));
-        Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "git"))));
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("mode", "pull-request"))));
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("dry-run", "true"))));
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("rollback", "true"), ("images", "web"))));

@@ -21,6 +21,9 @@ public sealed partial class FakeGitHub
     /// <summary>GitHub's limit of content-generating requests per minute per identity (80 on github.com); null: no limit.</summary>
     public int? ContentLimitPerMinute { get; set; }
 
+    /// <summary>The sliding window the limit applies to (a minute on GitHub; tests shorten it).</summary>
+    public TimeSpan ContentWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Content-generating requests (REST writes, GraphQL mutations) the identity made and GitHub accepted.</summary>
     public int ContentRequests(string login)
     {
@@ -50,7 +53,7 @@ public sealed partial class FakeGitHub
                 contentWindow[login] = window = new Queue<DateTimeOffset>();
             }
 
-            while (window.Count > 0 && now - window.Peek() >= TimeSpan.FromMinutes(1))
+            while (window.Count > 0 && now - window.Peek() >= ContentWindow)
             {
                 window.Dequeue();
             }
@@ -58,7 +61,7 @@ public sealed partial class FakeGitHub
             if (ContentLimitPerMinute is { } limit && window.Count >= limit)
             {
                 contentRefused[login] = contentRefused.GetValueOrDefault(login) + 1;
-                return Math.Max(1, (int)Math.Ceiling((window.Peek() + TimeSpan.FromMinutes(1) - now).TotalSeconds));
+                return Math.Max(1, (int)Math.Ceiling((window.Peek() + ContentWindow - now).TotalSeconds));
             }
 
             window.Enqueue(now);

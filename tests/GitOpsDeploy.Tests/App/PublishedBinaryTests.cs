@@ -156,4 +156,63 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
         Assert.Equal(["in_progress", "success"], Assert.Single(app.Deployments).Statuses.Select(s => s.State));
         Assert.Contains("POST /api/graphql", string.Join('\n', github.Requests), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Ten_processes_at_once_land_in_a_few_verified_commits_within_the_content_limit()
+    {
+        const int runs = 10;
+        await using var github = await FakeGitHub.StartAsync();
+        github.AddToken("ghs_publishedTOKEN123", Permission.Write);
+        github.SetLogin("ghs_publishedTOKEN123", "fan-in[bot]");
+        github.ContentLimitPerMinute = 80;
+        var repo = github.CreateRepo("acme/gitops", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: []\n" });
+        github.CreateApiRepo("acme/app");
+        var head = repo.Head();
+        // The first attempts wait (up to 5 s) for each other, so the runs really race on one head.
+        var arrived = 0;
+        var gate = new ManualResetEventSlim();
+        github.BeforeCommitOnBranch = (_, _) =>
+        {
+            if (Interlocked.Increment(ref arrived) >= runs)
+            {
+                gate.Set();
+            }
+
+            gate.Wait(TimeSpan.FromSeconds(5));
+        };
+        var outputs = Enumerable.Range(1, runs).Select(_ => Path.GetTempFileName()).ToList();
+        Dictionary<string, string> Env(int i) => new()
+        {
+            ["GITHUB_ACTIONS"] = "true",
+            ["GITHUB_OUTPUT"] = outputs[i - 1],
+            ["GITHUB_SERVER_URL"] = github.ServerUrl,
+            ["GITHUB_API_URL"] = github.ServerUrl + "/api/v3",
+            ["GITHUB_REPOSITORY"] = "acme/app",
+            ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
+            ["GITHUB_RUN_ID"] = $"{i}",
+            ["INPUT_GITOPS-REPOSITORY"] = "acme/gitops",
+            ["INPUT_GITOPS-TOKEN"] = "ghs_publishedTOKEN123",
+            ["INPUT_ENVIRONMENT"] = "staging",
+            ["INPUT_IMAGES"] = $"svc{i}=ghcr.io/acme/svc{i}:1.0.0",
+            ["INPUT_MODE"] = "push",
+            ["INPUT_DEPLOYMENT"] = "false",
+        };
+
+        var results = await Task.WhenAll(Enumerable.Range(1, runs).Select(i => Task.Run(() => PublishedBinaryFixture.Run(published.Binary, string.Empty, published.Root, TimeSpan.FromSeconds(120), Env(i)))));
+
+        Assert.All(results, r => Assert.True(r.Exit == 0, r.Output));
+        var file = repo.ReadFile("environments/staging/kustomization.yaml");
+        Assert.All(Enumerable.Range(1, runs), i => Assert.Contains($"name: svc{i}\n", file + "\n", StringComparison.Ordinal));
+        var commits = repo.Git("rev-list", $"{head}..main").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.InRange(commits.Length, 1, runs / 2);
+        Assert.All(commits, c => Assert.True(github.IsVerified(c)));
+        Assert.Equal(0, github.RateLimited("fan-in[bot]"));
+        Assert.InRange(github.ContentRequests("fan-in[bot]"), runs, runs + commits.Length);
+        var parsed = outputs.Select(o => ActionRun.ParseOutputs(File.ReadAllText(o))).ToList();
+        outputs.ForEach(File.Delete);
+        Assert.All(parsed, o => Assert.Contains(o["commit-sha"], commits));
+        Assert.All(parsed, o => Assert.Equal("pushed", o["operation"]));
+        // Each commit was made by one run; every other run was carried.
+        Assert.Equal(runs - commits.Length, parsed.Count(o => o["coalesced"] == "true"));
+    }
 }

@@ -227,4 +227,20 @@ public sealed class FanInTests : GitOpsFixture
         Assert.Contains($"acme/web#2 deploys the same image from {newer[..7]}, a newer commit than {older[..7]}", result.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("acme/web#1", Repo.Message(Repo.Head()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_secondary_rate_limit_on_content_is_waited_out_not_failed()
+    {
+        GitHub.ContentLimitPerMinute = 1;
+        GitHub.ContentWindow = TimeSpan.FromSeconds(2);
+        Assert.Equal(0, (await RunAs(1, Api(("images", Image(1))))).ExitCode);
+
+        var limited = await RunAs(2, Api(("images", Image(2))));
+
+        Assert.True(limited.ExitCode == 0, limited.Stdout);
+        Assert.Equal("pushed", limited.Output("operation"));
+        Assert.Contains("/api/graphql hit GitHub's rate limit (403); waiting ", limited.Stdout, StringComparison.Ordinal);
+        Assert.True(GitHub.RateLimited(Bot) >= 1);
+        Assert.Contains("- name: svc2\n", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+    }
 }

@@ -27,7 +27,8 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
     public static readonly TimeSpan WaitBudget = TimeSpan.FromMinutes(5);
 
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan PollPerWaiter = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(3);
 
     private DeployIntent? mine;
     private bool published;
@@ -35,9 +36,9 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
     /// <summary>True once fan-in cannot carry this run (its intent was taken off unapplied, or does not fit): from then on it retries on its own.</summary>
     public bool Declined { get; private set; }
 
-    /// <summary>Whether fan-in can carry this request: an API-committed, plain push-mode deploy.</summary>
+    /// <summary>Whether fan-in can carry this request: a plain push-mode deploy (and a transport with a board: today the API).</summary>
     public static bool Applies(DeployRequest request) =>
-        request.Landing.Coalesce && request.Landing.CommitMethod == CommitMethod.Api && request.Landing.Mode == DeployMode.Push && !request.Landing.DryRun
+        request.Landing.Coalesce && request.Landing.Mode == DeployMode.Push && !request.Landing.DryRun
         && request.Change.Kind == ChangeKind.Deploy && !request.Change.ReleaseHold;
 
     /// <summary>This run's intent (made once): its trailer goes into the run's own commit too.</summary>
@@ -219,8 +220,9 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                 throw new DeployException(ErrorKind.Conflict, $"our change to {branch} of {request.GitOps.Display} was not carried within {(int)WaitBudget.TotalMinutes} minutes ({place} intents ahead of it); withdrew it; re-run the job");
             }
 
-            // Reads are not content-limited, but they are rate-limited: the further back in line, the slower the poll.
-            var ceiling = Math.Min(FirstPoll.TotalMilliseconds * (1 + place), LongestPoll.TotalMilliseconds);
+            // Reads are not content-limited, but GitHub allows 2,000 GraphQL points a minute: the longer
+            // the line, the slower everyone polls, so the line as a whole reads about 20 times a second.
+            var ceiling = Math.Clamp(PollPerWaiter.TotalMilliseconds * line.Count, FirstPoll.TotalMilliseconds, LongestPoll.TotalMilliseconds);
             await Task.Delay(TimeSpan.FromMilliseconds(ceiling * (0.5 + (Random.Shared.NextDouble() / 2))), time, cancellationToken);
         }
     }
