@@ -171,4 +171,15 @@ public sealed class FanInTests
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("rollback", "true"), ("images", "web"))));
         Assert.Throws<DeployException>(() => TestRequests.Parse(("coalesce", "sometimes")));
     }
+
+    [Theory]
+    [InlineData("deploy\n\nUpdate it.\n\nSource-Commit: abc\nImage: web=x:1\n", "deploy\n\nUpdate it.\n\nDeploy-Run: acme/app#1 (intent 0123456789ab)\nSource-Commit: abc\nImage: web=x:1\n")]
+    [InlineData("just a subject", "just a subject\n\nDeploy-Run: acme/app#1 (intent 0123456789ab)\n")]
+    public void A_runs_own_commit_opens_its_trailers_with_its_deploy_run(string message, string expected)
+    {
+        var signed = CommitMessage.WithRun(message, "acme/app#1 (intent 0123456789ab)");
+
+        Assert.Equal(expected, signed);
+        Assert.Equal(("Deploy-Run", "acme/app#1 (intent 0123456789ab)"), Trailers.Parse(signed)[0]);
+    }
 }

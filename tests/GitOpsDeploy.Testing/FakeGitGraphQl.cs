@@ -230,7 +230,10 @@ public sealed partial class FakeGitHub
             var text = (message?["headline"]?.GetValue<string>() ?? throw new GraphQlError("message headline is required"))
                 + (message["body"]?.GetValue<string>() is { Length: > 0 } body ? "\n\n" + body : string.Empty);
             var sha = repo.CommitChanges(head, branch, additions, deletions, text, login, $"{login}@users.noreply.github.com");
-            MarkVerified(repo, sha);
+            if (SignsApiCommits)
+            {
+                MarkVerified(repo, sha);
+            }
             return new GraphQlObject("CreateCommitOnBranchPayload", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
             {
                 ["commit"] = _ => CommitObject(repo, sha),
@@ -238,6 +241,9 @@ public sealed partial class FakeGitHub
             });
         }
     }
+
+    /// <summary>False: a GitHub Enterprise Server whose site admin has not enabled web commit signing (API commits stay unsigned).</summary>
+    public bool SignsApiCommits { get; set; } = true;
 
     /// <summary>Runs while a createCommitOnBranch is in flight, after its checks of the input: tests land another writer here.</summary>
     public Action<FakeRepo, string>? BeforeCommitOnBranch { get; set; }

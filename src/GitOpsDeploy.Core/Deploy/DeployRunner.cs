@@ -167,6 +167,15 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         }
     }
 
+    /// <summary>An API commit GitHub did not sign: GHES without web commit signing. Branches that require signed commits refuse those.</summary>
+    internal static void WarnUnsigned(DeployRequest request, PublishOutcome.Published published, ILogger logger)
+    {
+        if (request.Landing.CommitMethod == CommitMethod.Api && !published.Verified)
+        {
+            logger.LogWarning("GitHub did not sign {Sha} (verified=false): on GitHub Enterprise Server, API commits are signed only when the site administrator enables web commit signing, and branches that require signed commits refuse unsigned ones", published.Sha);
+        }
+    }
+
     internal static DeployException Rejected(DeployRequest request, string branch, string reason) =>
         new(ErrorKind.PushRejected, $"{request.GitOps.Display} rejected the push to '{branch}': {reason}. A server hook or branch protection refused it; use mode 'pull-request' for protected branches");
 
@@ -192,8 +201,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         var write = (PlanOutcome.Write)plan;
         if (cooperates)
         {
-            // The commit names this run's intent, so an intent left on the board is known to be carried.
-            write = write with { Message = CommitMessage.WithRun(write.Message, fanIn!.Intent(request).Trailer) };
+            write = write with { Message = fanIn!.Sign(request, write.Message) };
         }
 
         var draft = await DraftAsync(ports.Publisher, snapshot, request, write, time, logger, cancellationToken);
@@ -221,6 +229,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
             {
                 case PublishOutcome.Published published:
                     logger.LogInformation("Pushed {Sha} to {Branch}", published.Sha, snapshot.Branch);
+                    WarnUnsigned(request, published, logger);
                     return (Attempt<DeployResult>.Done(result with { Operation = DeployOperation.Pushed, CommitSha = published.Sha, Verified = published.Verified }), snapshot.Branch);
                 case PublishOutcome.Rejected rejected:
                     throw Rejected(request, snapshot.Branch, rejected.Reason);

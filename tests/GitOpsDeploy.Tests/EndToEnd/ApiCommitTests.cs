@@ -232,4 +232,17 @@ public sealed class ApiCommitTests : GitOpsFixture
         Assert.Equal(GitHub.LoginOf(WriteToken), Repo.Git("log", "-1", "--format=%an", Repo.Head()));
         Assert.EndsWith("Image: web=ghcr.io/acme/web:1.1.0\nCo-authored-by: Release Bot <release@acme.example>", Repo.Message(Repo.Head()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task An_api_commit_the_server_does_not_sign_lands_unverified_with_a_warning()
+    {
+        GitHub.SignsApiCommits = false;
+
+        var result = await Run(Api(("deployment", "false")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("pushed", result.Output("operation"));
+        Assert.Equal("false", result.Output("verified"));
+        Assert.Contains($"::warning::GitHub did not sign {Repo.Head()} (verified=false): on GitHub Enterprise Server", result.Stdout, StringComparison.Ordinal);
+    }
 }

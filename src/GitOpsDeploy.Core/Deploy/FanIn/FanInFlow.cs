@@ -41,8 +41,12 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         request.Landing.Coalesce && request.Landing.Mode == DeployMode.Push && !request.Landing.DryRun
         && request.Change.Kind == ChangeKind.Deploy && !request.Change.ReleaseHold;
 
-    /// <summary>This run's intent (made once): its trailer goes into the run's own commit too.</summary>
-    public DeployIntent Intent(DeployRequest request) => mine ??= DeployIntent.Of(request, context, time.GetUtcNow());
+    /// <summary>This run's intent (made once).</summary>
+    private DeployIntent Intent(DeployRequest request) => mine ??= DeployIntent.Of(request, context, time.GetUtcNow());
+
+    /// <summary>The commit message naming this run's intent, so an intent left on the board is known to be carried (unchanged when the board cannot hold it).</summary>
+    public string Sign(DeployRequest request, string message) =>
+        board.CanHold(Intent(request)) ? CommitMessage.WithRun(message, Intent(request).Trailer) : message;
 
     /// <summary>
     /// A push attempt with fan-in, one request whatever happens: clear intents already carried,
@@ -86,6 +90,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         {
             case PublishOutcome.Published done:
                 logger.LogInformation("Pushed {Sha} to {Branch}", done.Sha, branch);
+                DeployRunner.WarnUnsigned(request, done, logger);
                 mine = null;
                 return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, snapshot.HeadSha) { CommitSha = done.Sha, Verified = done.Verified, Attempts = attempt });
             case PublishOutcome.LostRace lost when published:
@@ -261,6 +266,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
             {
                 case PublishOutcome.Published published:
                     (sha, verified) = (published.Sha, published.Verified);
+                    DeployRunner.WarnUnsigned(request, published, logger);
                     logger.LogInformation("Committed {Sha} carrying {Count} intents: {Runs}", sha, batch.Applied.Count, string.Join(", ", batch.Applied.Select(a => a.Intent.Run)));
                     break;
                 case PublishOutcome.LostRace lost:
