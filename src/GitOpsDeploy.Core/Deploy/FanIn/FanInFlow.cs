@@ -204,6 +204,12 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                 }
             }
 
+            if (now > deadline)
+            {
+                await WithdrawAsync(branch, cancellationToken);
+                throw new DeployException(ErrorKind.Conflict, $"our change to {branch} of {request.GitOps.Display} was not carried within {(int)WaitBudget.TotalMinutes} minutes ({place} intents ahead of it); withdrew it; re-run the job");
+            }
+
             if (place == 0 || takeOver)
             {
                 if (takeOver)
@@ -216,13 +222,10 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                     return done;
                 }
 
+                // Someone else moved the branch under the batch: look again after a short jittered pause, so
+                // a busy writer outside fan-in does not turn the leader into a loop of content requests.
+                await Task.Delay(TimeSpan.FromMilliseconds(100 + (Random.Shared.NextDouble() * 200)), time, cancellationToken);
                 continue;
-            }
-
-            if (now > deadline)
-            {
-                await WithdrawAsync(branch, cancellationToken);
-                throw new DeployException(ErrorKind.Conflict, $"our change to {branch} of {request.GitOps.Display} was not carried within {(int)WaitBudget.TotalMinutes} minutes ({place} intents ahead of it); withdrew it; re-run the job");
             }
 
             // Reads are not content-limited, but GitHub allows 2,000 GraphQL points a minute: the longer
