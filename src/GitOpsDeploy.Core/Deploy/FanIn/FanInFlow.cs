@@ -5,12 +5,13 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Core.Deploy;
 
 /// <summary>
-/// Fan-in (<c>coalesce: auto</c>): once a run sees contention (it lost a compare-and-swap, or other
-/// intents are already pending) it stops competing. It publishes its planned change as an intent and
-/// waits; the run whose intent is the oldest pending one leads: it reads the branch once, applies
-/// every pending intent in one commit and clears them. A run whose intent another run carried ends
-/// with that commit (<c>coalesced</c>). If the leader dies, the next in line takes over after
-/// <see cref="TakeoverAfter"/> per place; an intent nobody applies expires (<see cref="DeployIntent.Lifetime"/>).
+/// Fan-in (<c>coalesce: auto</c>): every commit attempt also publishes the run's planned change as an
+/// intent, in the same request, so a run that loses the compare-and-swap (or finds intents already
+/// waiting) stops competing and waits. The run whose intent is the oldest waiting one leads: it reads
+/// the branch once and commits every waiting intent in one commit. A run whose intent another run
+/// carried ends with that commit (<c>coalesced</c>). Carried intents are deleted by the next write.
+/// If the leader dies, the next in line takes over after <see cref="TakeoverAfter"/> per place; an
+/// intent nobody applies expires (<see cref="DeployIntent.Lifetime"/>).
 /// </summary>
 public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlanner planner, OutOfOrder order, ActionContext context, TimeProvider time, ILogger logger)
 {
