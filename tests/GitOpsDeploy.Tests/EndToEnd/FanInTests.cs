@@ -243,4 +243,26 @@ public sealed class FanInTests : GitOpsFixture
         Assert.True(GitHub.RateLimited(Bot) >= 1);
         Assert.Contains("- name: svc2\n", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_run_cancelled_while_it_waits_withdraws_its_intent()
+    {
+        var dead = Dead("acme/app#7", "api=ghcr.io/acme/api:7.0.0", DateTimeOffset.UtcNow.AddSeconds(-1));
+        Place(dead);
+        using var cancel = new CancellationTokenSource();
+        var run = ActionRun.RunAsync(GitHub, Api(("images", Image(1))), new Dictionary<string, string> { ["GITHUB_RUN_ID"] = "1" }, cancel.Token);
+        // Ours joins behind the dead leader (takeover only after 6 s): wait until it is on the board, then cancel.
+        for (var i = 0; i < 100 && Intents().Length < 2; i++)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(2, Intents().Length);
+        cancel.Cancel();
+        var result = await run;
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal([dead.Id], Intents().Select(r => r[(GitHubApiRepository.IntentPrefix + "main/").Length..].Split('/')[0].Split('-')[1]));
+        Assert.Equal(1, Repo.CommitCount());
+    }
 }
