@@ -23,6 +23,8 @@ public enum ErrorKind
     Policy,
     /// <summary>The change landed but the environment did not become healthy (Argo CD).</summary>
     Unhealthy,
+    /// <summary>The change is valid but this commit method cannot write it faithfully (an API commit drops the executable bit); the git method can.</summary>
+    UnsupportedByCommitMethod,
 }
 
 /// <summary>

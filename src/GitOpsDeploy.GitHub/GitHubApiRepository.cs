@@ -222,8 +222,8 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             if (before is not null && ((ApiTree)onTopOf.Tree).IsExecutable(change.Path))
             {
                 // createCommitOnBranch writes every file 100644: the executable bit would be lost silently.
-                throw new DeployException(ErrorKind.InvalidFile,
-                    $"{change.Path} is executable in {repository}, and commits through GitHub's API write every file without the executable bit; set commit-method: git for this repository");
+                throw new DeployException(ErrorKind.UnsupportedByCommitMethod,
+                    $"{change.Path} is executable in {repository}, and commits through GitHub's API write every file without the executable bit");
             }
 
             diff.Append(UnifiedDiff.Of(change.Path, before, change.Content));

@@ -138,6 +138,7 @@ public static class CliHost
             return new DeployPorts(snapshots, publisher)
             {
                 Board = publisher as IIntentBoard,
+                GitMethod = request.Landing.CommitMethod == CommitMethod.Api ? () => GitRepository(request) : null,
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
@@ -156,6 +157,11 @@ public static class CliHost
                 return (api, api);
             }
 
+            return GitRepository(request);
+        }
+
+        private (IGitOpsSnapshots, IPublisher) GitRepository(DeployRequest request)
+        {
             var workspace = git.Create(request.GitOps, request.GitOpsToken);
             return (workspace, workspace);
         }

@@ -13,6 +13,9 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
 {
     private const int MaxDoraDeployments = 100;
 
+    /// <summary>The run's adapters: the git method's replace the API's when the API cannot write the change.</summary>
+    private DeployPorts ports = ports;
+
     public async Task<DeployResult> RunAsync(DeployRequest request, CancellationToken cancellationToken)
     {
         var reporter = new DeploymentReporter(ports.Deployments, request, context, time, logger);
@@ -21,32 +24,19 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         try
         {
             await observer.StartedAsync(cancellationToken);
-            var planner = new DeployPlanner(time, context.RunUrl);
-            var order = new OutOfOrder(ports.SourceCommits, runtime, logger);
-            var loop = new LostRaceLoop(request.Landing, time, logger);
-            var branch = "the base branch";
             DeployResult result;
-            if (request.Landing.UsesPullRequest)
+            try
             {
-                var flow = new PullRequestFlow(ports, planner, order, runtime, context, time, logger);
-                result = await loop.RunAsync(
-                    attempt => flow.AttemptAsync(request, reporter, attempt, cancellationToken),
-                    () => $"the pull request head {request.Landing.PullRequestBranch} could not be brought onto {request.Landing.BaseBranch ?? branch} because it kept moving",
-                    cancellationToken);
+                result = await LandAsync(request, reporter, observer, cancellationToken);
             }
-            else
+            catch (DeployException e) when (e.Kind == ErrorKind.UnsupportedByCommitMethod && ports.GitMethod is { } git)
             {
-                // Fan-in needs somewhere to publish intents: the API adapter's board.
-                var fanIn = FanInFlow.Applies(request) && ports.Board is { } board ? new FanInFlow(ports, board, planner, order, context, time, logger) : null;
-                result = await loop.RunAsync(
-                    async attempt =>
-                    {
-                        var (outcome, seen) = await PushAttemptAsync(request, planner, order, observer, fanIn, attempt, cancellationToken);
-                        branch = seen;
-                        return outcome;
-                    },
-                    () => $"{branch} of {request.GitOps.Display} kept moving",
-                    cancellationToken);
+                // Found while drafting, before anything was written: the same run starts over with a clone and a push.
+                runtime.Warning($"{e.Message}: this run commits with the git method instead, so GitHub does not sign the commit (a branch that requires signed commits refuses it)");
+                var (snapshots, publisher) = git();
+                ports = ports with { Snapshots = snapshots, Publisher = publisher, Board = null, GitMethod = null };
+                request = request with { Landing = request.Landing.ForCommitMethod(CommitMethod.Git) };
+                result = await LandAsync(request, reporter, observer, cancellationToken);
             }
 
             result = result with { Targets = result.Targets.Select(t => t with { DeploymentId = reporter.IdOf(t.Target) }).ToList() };
@@ -109,6 +99,35 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
             await observer.FailedAsync(new DeployException(ErrorKind.Transient, "internal error: " + e.Message), request.Targets, cancellationToken);
             throw;
         }
+    }
+
+    /// <summary>Plans and publishes through the lost-race loop: one commit (push mode) or one pull request.</summary>
+    private async Task<DeployResult> LandAsync(DeployRequest request, DeploymentReporter reporter, IRunObserver observer, CancellationToken cancellationToken)
+    {
+        var planner = new DeployPlanner(time, context.RunUrl);
+        var order = new OutOfOrder(ports.SourceCommits, runtime, logger);
+        var loop = new LostRaceLoop(request.Landing, time, logger);
+        if (request.Landing.UsesPullRequest)
+        {
+            var flow = new PullRequestFlow(ports, planner, order, runtime, context, time, logger);
+            return await loop.RunAsync(
+                attempt => flow.AttemptAsync(request, reporter, attempt, cancellationToken),
+                () => $"the pull request head {request.Landing.PullRequestBranch} could not be brought onto {request.Landing.BaseBranch ?? "the base branch"} because it kept moving",
+                cancellationToken);
+        }
+
+        // Fan-in needs somewhere to publish intents: the API adapter's board.
+        var fanIn = FanInFlow.Applies(request) && ports.Board is { } board ? new FanInFlow(ports, board, planner, order, context, time, logger) : null;
+        var branch = "the base branch";
+        return await loop.RunAsync(
+            async attempt =>
+            {
+                var (outcome, seen) = await PushAttemptAsync(request, planner, order, observer, fanIn, attempt, cancellationToken);
+                branch = seen;
+                return outcome;
+            },
+            () => $"{branch} of {request.GitOps.Display} kept moving",
+            cancellationToken);
     }
 
     /// <summary>Reads the branch tip, with the history a promotion or rollback will ask for fetched in one go.</summary>

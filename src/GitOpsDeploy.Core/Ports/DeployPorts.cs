@@ -15,6 +15,12 @@ public sealed record DeployPorts(IGitOpsSnapshots Snapshots, IPublisher Publishe
     /// <summary>Where contended runs publish intents (fan-in); the API adapter has one, git does not.</summary>
     public IIntentBoard? Board { get; init; }
 
+    /// <summary>
+    /// The git method's adapter for the same repository, for a run whose change the API cannot write
+    /// (<see cref="ErrorKind.UnsupportedByCommitMethod"/>); built only when asked for.
+    /// </summary>
+    public Func<(IGitOpsSnapshots Snapshots, IPublisher Publisher)>? GitMethod { get; init; }
+
     public IArgoCd? ArgoCd { get; init; }
 
     public IMetricsSink? Metrics { get; init; }

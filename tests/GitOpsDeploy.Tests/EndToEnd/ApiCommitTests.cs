@@ -174,17 +174,41 @@ public sealed class ApiCommitTests : GitOpsFixture
     }
 
     [Fact]
-    public async Task An_executable_file_is_not_silently_made_plain()
+    public async Task An_executable_file_is_committed_with_the_git_method_so_it_stays_executable()
     {
         Repo.CommitExecutable("environments/staging/kustomization.yaml", StagingKustomization);
+
+        var result = await Run(Api(("token", SourceToken)));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("pushed", result.Output("operation"));
+        Assert.Equal(Repo.Head(), result.Output("commit-sha"));
+        Assert.Contains("environments/staging/kustomization.yaml is executable in acme/gitops", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("this run commits with the git method instead", result.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("100755 ", Repo.Git("ls-tree", Repo.Head(), "environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Contains("newTag: \"1.1.0\"", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        // A push, not an API commit: GitHub did not sign it, and the output says so without the GHES warning.
+        Assert.Equal("false", result.Output("verified"));
+        Assert.False(GitHub.IsVerified(Repo.Head()));
+        Assert.DoesNotContain("web commit signing", result.Stdout, StringComparison.Ordinal);
+        Assert.Single(result.CloneConfigs);
+        Assert.Equal(["in_progress", "success"], Assert.Single(App.Deployments).Statuses.Select(s => s.State));
+    }
+
+    [Fact]
+    public async Task An_executable_file_on_a_branch_that_requires_signed_commits_is_refused_with_both_reasons()
+    {
+        Repo.CommitExecutable("environments/staging/kustomization.yaml", StagingKustomization);
+        GitOpsApi.RequireSignatures();
         var head = Repo.Head();
 
-        var result = await Run(Api());
+        var result = await Run(Api(("token", SourceToken)));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("is executable", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("commit-method: git", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("'Require signed commits'", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
+        Assert.Equal("failure", Assert.Single(App.Deployments).LastState);
     }
 
     [Fact]
