@@ -40,7 +40,6 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
         await Own(onTopOf).PushAsync(draft.Sha, branch, force: kind == PublishKind.Replace, cancellationToken);
 
     /// <summary>A plain git remote has no notion of verified commits; our pushes are unsigned.</summary>
-    public Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken) => Task.FromResult(false);
 
     /// <summary>Clones <paramref name="branch"/> (null: the remote's default branch) with <paramref name="depth"/> commits of history (0: all).</summary>
     internal async Task<LibGit2Checkout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken)

@@ -304,13 +304,6 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         };
     }
 
-    public async Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken)
-    {
-        var json = await QueryAsync("query($owner: String!, $name: String!, $oid: GitObjectID!) { repository(owner: $owner, name: $name) { object(oid: $oid) { ... on Commit { signature { isValid } } } } }",
-            new JsonObject { ["owner"] = owner, ["name"] = name, ["oid"] = sha }, "read a commit's signature", cancellationToken);
-        return json["data"]?["repository"]?["object"]?["signature"]?["isValid"]?.GetValue<bool>() ?? false;
-    }
-
     /// <summary>Our pull request head, rebuilt from the base tip: created there, or forced back to it.</summary>
     private async Task ResetBranchAsync(string branch, string baseSha, CancellationToken cancellationToken)
     {

@@ -44,6 +44,16 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
             : throw new DeployException(ErrorKind.AuthenticationFailed, $"GitHub did not say whose gitops-token this is ({FirstError(json) ?? "no viewer in the answer"})");
     }
 
+    public async Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken)
+    {
+        var json = await GraphQlAsync(new JsonObject
+        {
+            ["query"] = "query($owner: String!, $name: String!, $oid: GitObjectID!) { repository(owner: $owner, name: $name) { object(oid: $oid) { ... on Commit { signature { isValid } } } } }",
+            ["variables"] = new JsonObject { ["owner"] = owner, ["name"] = name, ["oid"] = sha },
+        }, "read a commit's signature", "contents: read", cancellationToken);
+        return json?["data"]?["repository"]?["object"]?["signature"]?["isValid"]?.GetValue<bool>() ?? false;
+    }
+
     public async Task<IReadOnlyList<PullRequestInfo>> ListOpenAsync(string baseBranch, CancellationToken cancellationToken)
     {
         var request = new PullRequestRequest { State = ItemStateFilter.Open, Base = baseBranch };

@@ -157,7 +157,7 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, Ou
             LandingKind.Merged => result with
             {
                 Operation = DeployOperation.Merged, Merged = true, CommitSha = landed.Sha, Changed = true,
-                Verified = landed.Sha is { } merge && await ports.Publisher.IsVerifiedAsync(merge, cancellationToken),
+                Verified = landed.Sha is { } merge && await prs.IsVerifiedAsync(merge, cancellationToken),
             },
             LandingKind.AutoMergeEnabled => result with { Operation = DeployOperation.AutoMergeEnabled },
             _ => result,

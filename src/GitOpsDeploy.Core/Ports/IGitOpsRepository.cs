@@ -119,7 +119,4 @@ public interface IPublisher
     Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken);
 
     Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken);
-
-    /// <summary>Whether the host shows a commit (e.g. a merge commit) as verified; false where the host cannot tell.</summary>
-    Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken);
 }

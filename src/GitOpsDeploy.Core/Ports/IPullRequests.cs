@@ -73,6 +73,9 @@ public interface IPullRequests
     /// <summary>The login of the token's identity (GraphQL <c>viewer</c>: works for app installation tokens too).</summary>
     Task<string> ViewerLoginAsync(CancellationToken cancellationToken);
 
+    /// <summary>Whether GitHub shows a commit (a merge or squash merge, a pull request head) as signed and verified.</summary>
+    Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken);
+
     /// <summary>All open pull requests against <paramref name="baseBranch"/> (every page).</summary>
     Task<IReadOnlyList<PullRequestInfo>> ListOpenAsync(string baseBranch, CancellationToken cancellationToken);
 

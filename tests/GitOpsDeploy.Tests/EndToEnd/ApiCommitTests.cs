@@ -269,4 +269,20 @@ public sealed class ApiCommitTests : GitOpsFixture
         Assert.Equal("false", result.Output("verified"));
         Assert.Contains($"::warning::GitHub did not sign {Repo.Head()} (verified=false): on GitHub Enterprise Server", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("squash", "true")]
+    [InlineData("merge", "true")]
+    [InlineData("rebase", "false")]
+    public async Task With_the_git_method_verified_still_tells_whether_GitHub_signed_the_merge(string method, string verified)
+    {
+        var result = await Run(Inputs(("commit-method", "git"), ("mode", "merge"), ("merge-method", method), ("deployment", "false")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal("merged", result.Output("operation"));
+        Assert.Equal(Repo.Head(), result.Output("commit-sha"));
+        Assert.Equal(verified, result.Output("verified"));
+        Assert.Equal(verified == "true", GitHub.IsVerified(Repo.Head()));
+        Assert.False(GitHub.IsVerified(Assert.Single(GitOpsApi.Pulls).ClosedHeadSha!), "the head was pushed, so GitHub did not sign it");
+    }
 }
