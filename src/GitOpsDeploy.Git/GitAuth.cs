@@ -7,8 +7,9 @@ namespace GitOpsDeploy.Git;
 /// Supplies the token as HTTP basic auth (<c>x-access-token:&lt;token&gt;</c>, what GitHub expects for
 /// app and PAT tokens), only to the configured origin. libgit2 calls back again when the server refuses
 /// the credentials; we answer that second call by giving up, so a wrong token yields one clear error
-/// instead of ~15 replays. (No preemptive Authorization header: libgit2 would send it after a redirect
-/// to another host, and LibGit2Sharp offers no way to stop redirects.)
+/// instead of ~15 replays. (Clones send no preemptive Authorization header: libgit2 would send it after
+/// a redirect to another host, and LibGit2Sharp offers no way to stop redirects. Pushes go through
+/// <see cref="PushTransport"/>, which never follows a redirect off the origin, so it sends it up front.)
 /// </summary>
 internal sealed class GitAuth(GitOpsRemote remote, string? token)
 {

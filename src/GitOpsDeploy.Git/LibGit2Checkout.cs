@@ -136,10 +136,18 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
             OnPackBuilderProgress = (_, _, _) => !cancellationToken.IsCancellationRequested,
         };
         auth.Reset();
+        var session = new PushTransport.PushSession(auth, cancellationToken);
         try
         {
             var origin = repo.Network.Remotes["origin"];
-            repo.Network.Push(origin, $"{(force ? "+" : string.Empty)}{PushRef}:refs/heads/{branch}", options);
+            if (origin.PushUrl == origin.Url && PushTransport.PushUrlFor(origin.Url) is var pushUrl && pushUrl != origin.Url)
+            {
+                // The clone's own config: the URL names the transport, never a credential.
+                repo.Network.Remotes.Update("origin", r => r.PushUrl = pushUrl);
+                origin = repo.Network.Remotes["origin"];
+            }
+
+            PushTransport.With(session, () => repo.Network.Push(origin, $"{(force ? "+" : string.Empty)}{PushRef}:refs/heads/{branch}", options));
         }
         catch (NonFastForwardException e)
         {
@@ -147,7 +155,7 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
         }
         catch (LibGit2SharpException e)
         {
-            var error = GitErrors.Translate(e, remote, auth, $"push to '{branch}' of");
+            var error = GitErrors.Translate(session.Failure ?? e, remote, auth, $"push to '{branch}' of");
             if (error.Kind == ErrorKind.Transient && !cancellationToken.IsCancellationRequested && RemoteHas(branch, sha))
             {
                 // The server applied the push but its answer was lost (connection reset): the ref says what happened.
@@ -169,10 +177,27 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
             return new PublishOutcome.LostRace(rejection);
         }
 
-        // libgit2 does not pass on the hook's own lines (GitHub's "GH006 ... Commits must have verified signatures."); say what it usually is.
-        return new PublishOutcome.Rejected(remote.Kind == RemoteKind.GitHub && rejection.Contains("hook declined", StringComparison.OrdinalIgnoreCase)
-            ? $"{rejection} (on GitHub: branch protection or a ruleset, e.g. 'Require signed commits', which commit-method: api satisfies, or 'Require a pull request')"
-            : rejection);
+        return new PublishOutcome.Rejected(Explain(rejection, session.RemoteLines));
+    }
+
+    /// <summary>
+    /// The ref's status with the server's own words (a hook's "error: GH006: ... Commits must have
+    /// verified signatures."); progress lines are left out when there are errors to show.
+    /// </summary>
+    private string Explain(string rejection, IReadOnlyList<string> remoteLines)
+    {
+        var errors = remoteLines.Where(l => l.StartsWith("error:", StringComparison.OrdinalIgnoreCase) || l.StartsWith("fatal:", StringComparison.OrdinalIgnoreCase)).ToList();
+        var said = (errors.Count > 0 ? errors : remoteLines).Select(l => masker.Mask(l)).ToList();
+        var reason = said.Count > 0 ? $"{rejection}: {string.Join(" ", said)}" : rejection;
+        var signatures = said.Any(l => l.Contains("verified signatures", StringComparison.OrdinalIgnoreCase));
+        if (remote.Kind == RemoteKind.GitHub && (signatures || (said.Count == 0 && rejection.Contains("hook declined", StringComparison.OrdinalIgnoreCase))))
+        {
+            reason += signatures
+                ? " (the branch requires signed commits, which commit-method: api satisfies)"
+                : " (on GitHub: branch protection or a ruleset, e.g. 'Require signed commits', which commit-method: api satisfies, or 'Require a pull request')";
+        }
+
+        return reason;
     }
 
     /// <summary>Reads the branch on the server (ls-remote); false when it cannot be read.</summary>

@@ -47,11 +47,48 @@ public static class GitHttpBackend
         }
 
         using var process = Process.Start(start)!;
+        // A client that goes away mid-request (a cancelled push) leaves git http-backend spinning on a body
+        // that never ends: like GitHub, drop the work of a request nobody waits for.
+        using var abandoned = context.RequestAborted.Register(() => Stop(process));
+        try
+        {
+            await RunAsync(context, process);
+        }
+        finally
+        {
+            Stop(process);
+        }
+    }
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // exited meanwhile
+        }
+    }
+
+    private static async Task RunAsync(HttpContext context, Process process)
+    {
+        var request = context.Request;
         var stderr = process.StandardError.ReadToEndAsync();
         var copyIn = Task.Run(async () =>
         {
-            await request.Body.CopyToAsync(process.StandardInput.BaseStream);
-            process.StandardInput.Close();
+            try
+            {
+                await request.Body.CopyToAsync(process.StandardInput.BaseStream);
+            }
+            finally
+            {
+                process.StandardInput.Close();
+            }
         });
 
         var output = process.StandardOutput.BaseStream;

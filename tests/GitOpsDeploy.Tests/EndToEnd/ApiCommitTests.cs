@@ -206,7 +206,7 @@ public sealed class ApiCommitTests : GitOpsFixture
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("is executable", result.Stdout, StringComparison.Ordinal);
-        Assert.Contains("'Require signed commits'", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Commits must have verified signatures.", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
         Assert.Equal("failure", Assert.Single(App.Deployments).LastState);
     }
@@ -220,8 +220,7 @@ public sealed class ApiCommitTests : GitOpsFixture
         var pushed = await Run(Inputs(("commit-method", "git")));
 
         Assert.Equal(1, pushed.ExitCode);
-        Assert.Contains("rejected the push to 'main': pre-receive hook declined", pushed.Stdout, StringComparison.Ordinal);
-        Assert.Contains("'Require signed commits', which commit-method: api satisfies", pushed.Stdout, StringComparison.Ordinal);
+        Assert.Contains("rejected the push to 'main': pre-receive hook declined: error: GH006: Protected branch update failed for refs/heads/main. error: Commits must have verified signatures. (the branch requires signed commits, which commit-method: api satisfies)", pushed.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
 
         var api = await Run(Api());
