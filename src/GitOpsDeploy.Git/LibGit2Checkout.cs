@@ -25,6 +25,7 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
     private readonly Commit head;
     private readonly Func<int, LibGit2Checkout> clone;
     private LibGit2Checkout? deeper;
+    private int released;
 
     public LibGit2Checkout(Repository repo, string dir, GitOpsRemote remote, GitAuth auth, SecretMasker masker, ILogger logger, Func<int, LibGit2Checkout> clone)
     {
@@ -41,6 +42,9 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
     }
 
     public string Branch { get; }
+
+    /// <summary>Hands the clone back for reuse on dispose instead of deleting it (the workspace then owns the folder).</summary>
+    public Action? Park { get; init; }
 
     public string HeadSha => head.Sha;
 
@@ -217,9 +221,21 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref released, 1) == 1)
+        {
+            return;
+        }
+
         deeper?.Dispose();
         repo.Dispose();
-        LibGit2Workspace.TryDelete(dir, logger);
+        if (Park is { } park)
+        {
+            park();
+        }
+        else
+        {
+            LibGit2Workspace.TryDelete(dir, logger);
+        }
     }
 
     /// <summary>Reads paths straight from the commit's tree.</summary>

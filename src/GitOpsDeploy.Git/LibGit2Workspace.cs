@@ -12,8 +12,14 @@ namespace GitOpsDeploy.Git;
 /// callback so the token is never part of a URL or of <c>.git/config</c>; publishing commits in that
 /// clone and pushes.
 /// </summary>
-public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger<LibGit2Workspace> logger) : IGitOpsSnapshots, IPublisher
+public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger<LibGit2Workspace> logger) : IGitOpsSnapshots, IPublisher, IDisposable
 {
+    private readonly Lock parkLock = new();
+
+    /// <summary>The last clone, kept after its snapshot was released so that the next read (a lost race's retry) fetches instead of cloning.</summary>
+    private ParkedClone? parked;
+    private bool disposed;
+
     /// <summary>Where clones are made (default: the system temp folder).</summary>
     public string? TempRoot { get; init; }
 
@@ -39,11 +45,29 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     public async Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken) =>
         await Own(onTopOf).PushAsync(draft.Sha, branch, force: kind == PublishKind.Replace, cancellationToken);
 
-    /// <summary>A plain git remote has no notion of verified commits; our pushes are unsigned.</summary>
-
     /// <summary>Clones <paramref name="branch"/> (null: the remote's default branch) with <paramref name="depth"/> commits of history (0: all).</summary>
     internal async Task<LibGit2Checkout> CheckoutAsync(string? branch, int depth, CancellationToken cancellationToken)
     {
+        if (Unpark(branch, depth) is { } clone)
+        {
+            var refresh = Task.Run(() => Refresh(clone, depth, cancellationToken), cancellationToken);
+            try
+            {
+                return await refresh.WaitAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is LibGit2SharpException or IOException or DeployException)
+            {
+                // Whatever went wrong with the old clone, a new one is what the first attempt made anyway.
+                logger.LogDebug("Could not bring the previous clone up to date ({Reason}); cloning again", e.Message);
+                TryDelete(clone.Dir, logger);
+            }
+            catch (OperationCanceledException)
+            {
+                _ = refresh.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                throw;
+            }
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -103,8 +127,7 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
             Repository.Clone(remote.Url, dir, options);
             var repo = new Repository(dir);
             OnCloned?.Invoke(dir);
-            // A step that needs older commits than this clone holds gets a deeper clone of the same branch.
-            return new LibGit2Checkout(repo, dir, remote, auth, Masker, logger, deeper => Clone(branch ?? repo.Head.FriendlyName, deeper, CancellationToken.None));
+            return Open(repo, dir, auth, new ParkedClone(dir, branch, repo.Head.FriendlyName, depth));
         }
         catch (Exception e) when (e is LibGit2SharpException or IOException)
         {
@@ -113,6 +136,128 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
             throw GitErrors.Translate(e, remote, auth, branch is null ? "clone" : $"clone branch '{branch}' of");
         }
     }
+
+    /// <summary>A checkout over a clone; released, the clone is parked for the next read (a shallow HTTP clone only: a local one is cheap to make).</summary>
+    private LibGit2Checkout Open(Repository repo, string dir, GitAuth auth, ParkedClone clone) =>
+        new(repo, dir, remote, auth, Masker, logger,
+            // A step that needs older commits than this clone holds gets a deeper clone of the same branch.
+            deeper => Clone(clone.Branch, deeper, CancellationToken.None))
+        {
+            Park = remote.Kind == RemoteKind.LocalPath || clone.Depth == 0 ? null : () => Park(clone),
+        };
+
+    private void Park(ParkedClone clone)
+    {
+        ParkedClone? dropped;
+        lock (parkLock)
+        {
+            // Once the workspace is gone (a clone abandoned on cancellation comes back late), nothing is kept.
+            (dropped, parked) = disposed ? (clone, null) : (parked, clone);
+        }
+
+        if (dropped is not null && dropped != parked)
+        {
+            TryDelete(dropped.Dir, logger);
+        }
+    }
+
+    private ParkedClone? Unpark(string? branch, int depth)
+    {
+        lock (parkLock)
+        {
+            if (parked is { } clone && clone.Asked == branch && clone.Depth == depth)
+            {
+                parked = null;
+                return clone;
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Fetches the branch's new tip into a parked clone, with the same depth. libgit2 deletes
+    /// <c>.git/shallow</c> when it fetches into a shallow clone (then every walk runs into missing
+    /// parents), so the boundary is written again, from what the clone holds, and the repository reopened.
+    /// </summary>
+    private LibGit2Checkout Refresh(ParkedClone clone, int depth, CancellationToken cancellationToken)
+    {
+        var auth = new GitAuth(remote, token);
+        var options = new FetchOptions
+        {
+            Depth = depth,
+            CredentialsProvider = auth.Provide,
+            TagFetchMode = TagFetchMode.None,
+            OnTransferProgress = _ => !cancellationToken.IsCancellationRequested,
+        };
+        try
+        {
+            using (var repo = new Repository(clone.Dir))
+            {
+                LibGit2Sharp.Commands.Fetch(repo, "origin", [$"+refs/heads/{clone.Branch}:refs/heads/{clone.Branch}"], options, null);
+            }
+
+            // A fresh handle: the fetching one still believes in the boundary it lost, and hides the missing parents.
+            using (var repo = new Repository(clone.Dir))
+            {
+                File.WriteAllLines(Path.Combine(clone.Dir, "shallow"), ShallowRoots(repo, repo.Head.Tip));
+            }
+
+            var reopened = new Repository(clone.Dir);
+            logger.LogDebug("Fetched {Branch} at {Sha} into the previous clone", clone.Branch, reopened.Head.Tip?.Sha);
+            return Open(reopened, clone.Dir, auth, clone);
+        }
+        catch (LibGit2SharpException e)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            throw GitErrors.Translate(e, remote, auth, $"fetch branch '{clone.Branch}' of");
+        }
+    }
+
+    /// <summary>The commits reachable from <paramref name="tip"/> whose parents the clone does not hold: where its history is cut.</summary>
+    private static List<string> ShallowRoots(Repository repo, Commit tip)
+    {
+        var roots = new List<string>();
+        var seen = new HashSet<ObjectId>();
+        var next = new Stack<Commit>([tip]);
+        while (next.TryPop(out var commit))
+        {
+            if (!seen.Add(commit.Id))
+            {
+                continue;
+            }
+
+            var parents = commit.Parents.ToList();
+            if (parents.Any(p => !repo.ObjectDatabase.Contains(p.Id)))
+            {
+                roots.Add(commit.Sha);
+                continue;
+            }
+
+            parents.ForEach(next.Push);
+        }
+
+        return roots;
+    }
+
+    public void Dispose()
+    {
+        ParkedClone? clone;
+        lock (parkLock)
+        {
+            clone = parked;
+            parked = null;
+            disposed = true;
+        }
+
+        if (clone is not null)
+        {
+            TryDelete(clone.Dir, logger);
+        }
+    }
+
+    /// <summary>A clone's folder, the branch as asked (null: the default) and as cloned, and its depth.</summary>
+    private sealed record ParkedClone(string Dir, string? Asked, string Branch, int Depth);
 
     private static LibGit2Checkout Own(IGitOpsSnapshot snapshot) =>
         snapshot as LibGit2Checkout ?? throw new InvalidOperationException("the git publisher publishes on top of its own snapshots");

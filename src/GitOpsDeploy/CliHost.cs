@@ -134,11 +134,11 @@ public static class CliHost
     {
         public DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned)
         {
-            var (snapshots, publisher) = Repository(request);
+            var (snapshots, publisher) = Repository(request, owned);
             return new DeployPorts(snapshots, publisher)
             {
                 Board = publisher as IIntentBoard,
-                GitMethod = request.Landing.CommitMethod == CommitMethod.Api ? () => GitRepository(request) : null,
+                GitMethod = request.Landing.CommitMethod == CommitMethod.Api ? () => GitRepository(request, owned) : null,
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
@@ -148,7 +148,7 @@ public static class CliHost
         }
 
         /// <summary>commit-method picks the adapter behind the snapshot and publisher ports; nothing else changes.</summary>
-        private (IGitOpsSnapshots, IPublisher) Repository(DeployRequest request)
+        private (IGitOpsSnapshots, IPublisher) Repository(DeployRequest request, ICollection<IDisposable> owned)
         {
             if (request.Landing.CommitMethod == CommitMethod.Api)
             {
@@ -157,12 +157,13 @@ public static class CliHost
                 return (api, api);
             }
 
-            return GitRepository(request);
+            return GitRepository(request, owned);
         }
 
-        private (IGitOpsSnapshots, IPublisher) GitRepository(DeployRequest request)
+        /// <summary>The workspace keeps its last clone for a retry: it is disposed with the run.</summary>
+        private (IGitOpsSnapshots, IPublisher) GitRepository(DeployRequest request, ICollection<IDisposable> owned)
         {
-            var workspace = git.Create(request.GitOps, request.GitOpsToken);
+            var workspace = Own(git.Create(request.GitOps, request.GitOpsToken), owned);
             return (workspace, workspace);
         }
 

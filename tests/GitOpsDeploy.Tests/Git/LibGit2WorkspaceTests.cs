@@ -16,6 +16,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     private const string ReadToken = "ghs_readONLY1234567890";
     private FakeGitHub github = null!;
     private FakeRepo repo = null!;
+    private readonly List<LibGit2Workspace> workspaces = [];
 
     public async Task InitializeAsync()
     {
@@ -29,14 +30,18 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync() => await github.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        workspaces.ForEach(w => w.Dispose());
+        await github.DisposeAsync();
+    }
 
     [Fact]
     public async Task Clones_commits_and_pushes_over_http_without_writing_the_token_anywhere()
     {
         string? config = null;
         string? dir = null;
-        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => (dir, config) = (d, ReadAllText(d)) };
+        var workspace = Tracked(new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => (dir, config) = (d, ReadAllText(d)) });
         using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
 
         Assert.Equal("main", checkout.Branch);
@@ -67,7 +72,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     public async Task A_clone_that_meets_a_passing_server_error_is_tried_again()
     {
         github.FailNextGitRequests = 2;
-        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance);
+        var workspace = Tracked(new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance));
         using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
 
         Assert.Equal(repo.Head(), checkout.HeadSha);
@@ -77,7 +82,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     [Fact]
     public async Task A_clone_with_a_refused_token_is_not_tried_again()
     {
-        var workspace = new LibGit2Workspace(Remote(), "ghs_WRONGtoken000000", NullLogger<LibGit2Workspace>.Instance);
+        var workspace = Tracked(new LibGit2Workspace(Remote(), "ghs_WRONGtoken000000", NullLogger<LibGit2Workspace>.Instance));
         var before = github.Requests.Count;
 
         var error = await Assert.ThrowsAsync<DeployException>(() => workspace.ReadAsync(null, SnapshotHint.Tip, default));
@@ -91,7 +96,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     {
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "1" }, "second");
         string? dir = null;
-        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
+        var workspace = Tracked(new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d });
         using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
         Assert.True(File.Exists(Path.Combine(dir!, "shallow")), "a shallow clone records its boundary in .git/shallow");
         Assert.False(Directory.Exists(Path.Combine(dir!, "environments")), "nothing is checked out");
@@ -99,15 +104,18 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Temporary_clone_is_deleted_on_dispose()
+    public async Task Temporary_clones_are_deleted_with_the_workspace()
     {
         string? dir = null;
-        var workspace = new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d };
+        var workspace = Tracked(new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = d => dir = d });
         using (await workspace.ReadAsync(null, SnapshotHint.Tip, default))
         {
             Assert.True(Directory.Exists(dir));
         }
 
+        // Released, the clone waits for a retry; the workspace goes with the run, and the clone with it.
+        Assert.True(Directory.Exists(dir));
+        workspace.Dispose();
         Assert.False(Directory.Exists(dir));
     }
 
@@ -171,6 +179,50 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
 
         Assert.IsType<PublishOutcome.LostRace>(await workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default));
         Assert.Equal(theirs, repo.Head());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task The_retry_after_a_lost_race_fetches_into_the_previous_clone_instead_of_cloning_again(int depth)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            repo.Commit(new Dictionary<string, string> { ["older.txt"] = $"{i}" }, $"older {i}");
+        }
+
+        var clones = new List<string>();
+        var hint = new SnapshotHint(depth, []);
+        var workspace = Tracked(new LibGit2Workspace(Remote(), Token, NullLogger<LibGit2Workspace>.Instance) { OnCloned = clones.Add });
+        var first = await workspace.ReadAsync(null, hint, default);
+        var draft = await DraftAsync(workspace, first);
+        for (var i = 0; i < 4; i++)
+        {
+            repo.Commit(new Dictionary<string, string> { ["other.txt"] = $"{i}" }, $"another pipeline {i}");
+        }
+
+        Assert.IsType<PublishOutcome.LostRace>(await workspace.PublishAsync(first, draft, "main", PublishKind.Advance, default));
+        first.Dispose();
+        var dir = Assert.Single(clones);
+        Assert.True(Directory.Exists(dir), "a released clone is kept for the retry");
+
+        using (var retry = await workspace.ReadAsync(null, hint, default))
+        {
+            Assert.Single(clones);
+            Assert.Equal(repo.Head(), retry.HeadSha);
+            Assert.Equal("3", Encoding.UTF8.GetString(retry.Tree.ReadFile("other.txt")));
+            // The clone is cut at the asked depth again: history ends there, then deepens itself on request.
+            Assert.Equal(depth, retry.History(depth).Count);
+            Assert.Equal(8, retry.History(10).Count);
+            var again = await DraftAsync(workspace, retry);
+            Assert.Equal(new PublishOutcome.Published(again.Sha), await workspace.PublishAsync(retry, again, "main", PublishKind.Advance, default));
+        }
+
+        Assert.Equal(repo.Head(), repo.Git("rev-parse", "main"));
+        Assert.Contains("another pipeline 3", repo.Git("log", "--format=%s", "-2"), StringComparison.Ordinal);
+        Assert.Empty(repo.Git("fsck", "--no-progress"));
+        workspace.Dispose();
+        Assert.False(Directory.Exists(dir), "the workspace deletes the clone it kept");
     }
 
     [Fact]
@@ -256,7 +308,14 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         Assert.NotEmpty(github.AuthorizedRequests);
     }
 
-    private LibGit2Workspace Workspace(string? token) => new(Remote(), token, NullLogger<LibGit2Workspace>.Instance);
+    private LibGit2Workspace Workspace(string? token) => Tracked(new(Remote(), token, NullLogger<LibGit2Workspace>.Instance));
+
+    /// <summary>Disposed with the test: a workspace keeps its last clone for a retry.</summary>
+    private LibGit2Workspace Tracked(LibGit2Workspace workspace)
+    {
+        workspaces.Add(workspace);
+        return workspace;
+    }
 
     private GitOpsRemote Remote() => GitOpsRemote.Parse("acme/gitops", github.ServerUrl);
 
