@@ -83,7 +83,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         var head = repo?["branch"] ?? throw new DeployException(ErrorKind.NotFound,
             branch is null ? $"{repository} has no default branch (is it empty?); set base-branch" : $"branch '{branch}' of {repository} was not found; check base-branch");
         var commit = head["target"]!;
-        var tree = new ApiTree(this, commit["oid"]!.GetValue<string>());
+        var tree = new ApiTree(this, commit["oid"]!.GetValue<string>(), cancellationToken);
         tree.Add(string.Empty, commit["tree"]!["entries"]!.AsArray());
         for (var i = 0; i < directories.Count; i++)
         {
@@ -93,7 +93,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             }
         }
 
-        var snapshot = new ApiSnapshot(this, head["name"]!.GetValue<string>(), tree);
+        var snapshot = new ApiSnapshot(this, head["name"]!.GetValue<string>(), tree, cancellationToken);
         if (repo?["pending"] is JsonObject refs)
         {
             snapshot.Pending = await PendingAsync(refs, snapshot.Branch, cancellationToken);
@@ -367,7 +367,11 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     }
 
     /// <summary>The branch at the commit it was read at; older commits and history on demand.</summary>
-    private sealed class ApiSnapshot(GitHubApiRepository api, string branch, ApiTree tree) : IGitOpsSnapshot
+    /// <summary>
+    /// The branch at one commit. The snapshot port is synchronous (planning is pure), so reads it makes on
+    /// demand wait on the request; they honour the run's cancellation, given when the snapshot was read.
+    /// </summary>
+    private sealed class ApiSnapshot(GitHubApiRepository api, string branch, ApiTree tree, CancellationToken cancellationToken) : IGitOpsSnapshot
     {
         private readonly List<HistoryEntry> history = [];
         private readonly Dictionary<string, ApiTree> older = new(StringComparer.Ordinal);
@@ -407,7 +411,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
 
                 var json = api.QueryAsync(
                     $"query($owner: String!, $name: String!, $oid: GitObjectID!{(cursor is null ? string.Empty : ", $after: String!")}) {{ repository(owner: $owner, name: $name) {{ object(oid: $oid) {{ ... on Commit {{ history(first: {Math.Min(100, Math.Max(1, max - history.Count))}{after}) {{ nodes {{ oid message committedDate }} pageInfo {{ hasNextPage endCursor }} }} }} }} }} }}",
-                    variables, "read the gitops branch's history", CancellationToken.None).GetAwaiter().GetResult();
+                    variables, "read the gitops branch's history", cancellationToken).GetAwaiter().GetResult();
                 AddHistory(json["data"]!["repository"]!["object"]!["history"]!.AsObject());
             }
 
@@ -418,7 +422,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         {
             if (!older.TryGetValue(sha, out var at))
             {
-                at = new ApiTree(api, sha);
+                at = new ApiTree(api, sha, cancellationToken);
                 older[sha] = at;
             }
 
@@ -431,7 +435,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     }
 
     /// <summary>The tree of one commit, directory by directory; entries and blobs are cached once read.</summary>
-    private sealed class ApiTree(GitHubApiRepository api, string commit) : IRepositoryTree
+    private sealed class ApiTree(GitHubApiRepository api, string commit, CancellationToken cancellationToken) : IRepositoryTree
     {
         private readonly Dictionary<string, Dictionary<string, JsonNode>> directories = new(StringComparer.Ordinal);
         private readonly Dictionary<string, byte[]> blobs = new(StringComparer.Ordinal);
@@ -483,7 +487,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
                 }
             }
 
-            bytes ??= api.BlobAsync(oid, CancellationToken.None).GetAwaiter().GetResult();
+            bytes ??= api.BlobAsync(oid, cancellationToken).GetAwaiter().GetResult();
             blobs[oid] = bytes;
             return bytes;
         }
@@ -514,7 +518,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
 
             var json = api.QueryAsync(
                 $"query($owner: String!, $name: String!, $expression: String!) {{ repository(owner: $owner, name: $name) {{ object(expression: $expression) {{ ... on Tree {{ entries {{ {EntryFields} object {{ {BlobFields} }} }} }} }} }} }}",
-                new JsonObject { ["owner"] = api.owner, ["name"] = api.name, ["expression"] = $"{commit}:{path}" }, "read the gitops branch", CancellationToken.None).GetAwaiter().GetResult();
+                new JsonObject { ["owner"] = api.owner, ["name"] = api.name, ["expression"] = $"{commit}:{path}" }, "read the gitops branch", cancellationToken).GetAwaiter().GetResult();
             if (json["data"]?["repository"]?["object"]?["entries"] is not JsonArray entries)
             {
                 return null;
