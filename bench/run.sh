@@ -14,5 +14,6 @@ publish() { dotnet publish src/GitOpsDeploy/GitOpsDeploy.csproj -c Release -r li
 publish framework-dependent --self-contained false
 publish self-contained --self-contained true
 publish self-contained-r2r --self-contained true -p:PublishReadyToRun=true
-publish dockerfile --self-contained true -p:PublishReadyToRun=true -p:PublishTrimmed=true
+publish self-contained-r2r-trimmed --self-contained true -p:PublishReadyToRun=true -p:PublishTrimmed=true
+publish dockerfile --self-contained true -p:PublishReadyToRun=true -p:PublishReadyToRunComposite=true -p:PublishTrimmed=true
 dotnet run --project bench/GitOpsDeploy.Bench -c Release -- "$out" "$runs"

@@ -29,7 +29,7 @@ var large = CreateLargeRepo(github, "acme/large", commits: 20_000, files: 2_000,
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores; generated acme/large (20,000 commits, 2,000 files) in {sw.Elapsed.TotalSeconds:F1} s; {runs} runs per figure, medians");
 var tag = 0;
 
-// BENCH_ONLY=e runs only the concurrency figure (the slowest to settle).
+// BENCH_ONLY=e runs only the concurrency figure (the slowest to settle); BENCH_ONLY=a only the wall times (a, b).
 var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
 if (only != "e")
 {
@@ -62,6 +62,10 @@ foreach (var repo in new[] { small, large })
 }
 
 Print(rows);
+if (only == "a")
+{
+    return 0;
+}
 
 Console.WriteLine("\n    clone inside the git adapter (warm process): depth 1 vs full history");
 var cloneRows = new List<string[]> { new[] { "repository", "depth 1 (ms)", "full (ms)", "ratio full/depth1" } };
@@ -91,7 +95,7 @@ Print(callRows);
 
 Console.WriteLine("\n(d) --help start-up and published size per variant");
 var variantRows = new List<string[]> { new[] { "variant", "--help median (ms)", "size (MB)", "ratio to dockerfile" } };
-var measured = new[] { "framework-dependent", "self-contained", "self-contained-r2r", "dockerfile" }.Select(variant =>
+var measured = new[] { "framework-dependent", "self-contained", "self-contained-r2r", "self-contained-r2r-trimmed", "dockerfile" }.Select(variant =>
 {
     var binary = Path.Combine(variants, variant, "gitops-deploy");
     var help = Median(Enumerable.Range(0, 15).Select(_ => Time(Start(binary, "--help"))).ToList());
@@ -197,6 +201,12 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     start.Environment["INPUT_DEPLOYMENT"] = deployment ? "true" : "false";
     start.Environment["INPUT_COMMIT-METHOD"] = method;
     start.Environment["INPUT_COALESCE"] = coalesce;
+    // BENCH_TOOL_ENV="DOTNET_TieredPGO=0;..." tries a runtime knob on every run of the tool.
+    foreach (var setting in (Environment.GetEnvironmentVariable("BENCH_TOOL_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+    {
+        start.Environment[setting[..setting.IndexOf('=', StringComparison.Ordinal)]] = setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..];
+    }
+
     var ms = TimeChecked(start, out var exit, throwOnFailure: false);
     // GITHUB_OUTPUT holds "name<<DELIMITER", the value, then the delimiter.
     var outputs = File.Exists(Path.Combine(dir, "out")) ? File.ReadAllLines(Path.Combine(dir, "out")) : [];
@@ -244,7 +254,7 @@ static ProcessStartInfo Start(string file, params string[] arguments)
 
 static double TimeClone(FakeGitHub github, FakeRepo repo, int depth)
 {
-    var workspace = new LibGit2Workspace(GitOpsRemote.Parse(repo.FullName, github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
+    using var workspace = new LibGit2Workspace(GitOpsRemote.Parse(repo.FullName, github.ServerUrl), Token, NullLogger<LibGit2Workspace>.Instance);
     var sw = Stopwatch.StartNew();
     using (workspace.ReadAsync(null, new SnapshotHint(depth, []), default).GetAwaiter().GetResult())
     {
