@@ -50,10 +50,9 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     {
         if (Unpark(branch, depth) is { } clone)
         {
-            var refresh = Task.Run(() => Refresh(clone, depth, cancellationToken), cancellationToken);
             try
             {
-                return await refresh.WaitAsync(cancellationToken);
+                return await OffThreadAsync(() => Refresh(clone, depth, cancellationToken), cancellationToken);
             }
             catch (Exception e) when (e is LibGit2SharpException or IOException or DeployException)
             {
@@ -61,18 +60,13 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
                 logger.LogDebug("Could not bring the previous clone up to date ({Reason}); cloning again", e.Message);
                 TryDelete(clone.Dir, logger);
             }
-            catch (OperationCanceledException)
-            {
-                _ = refresh.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-                throw;
-            }
         }
 
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await CloneOnceAsync(branch, depth, cancellationToken);
+                return await OffThreadAsync(() => Clone(branch, depth, cancellationToken), cancellationToken);
             }
             catch (DeployException e) when (e.Kind == ErrorKind.Transient && attempt < CloneAttempts)
             {
@@ -84,12 +78,12 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     }
 
     /// <summary>
-    /// libgit2 blocks its thread; on cancellation the clone is abandoned at once (its transfer callback
-    /// stops it soon after), so the run reports and exits within the runner's grace period.
+    /// libgit2 blocks its thread; on cancellation a clone or fetch is abandoned at once (its transfer
+    /// callback stops it soon after), so the run reports and exits within the runner's grace period.
     /// </summary>
-    private async Task<LibGit2Checkout> CloneOnceAsync(string? branch, int depth, CancellationToken cancellationToken)
+    private static async Task<LibGit2Checkout> OffThreadAsync(Func<LibGit2Checkout> checkout, CancellationToken cancellationToken)
     {
-        var clone = Task.Run(() => Clone(branch, depth, cancellationToken), cancellationToken);
+        var clone = Task.Run(checkout, cancellationToken);
         try
         {
             return await clone.WaitAsync(cancellationToken);

@@ -202,7 +202,8 @@ internal static class PushTransport
                     response.Dispose();
                     if (!SameOrigin(new Uri(url), next))
                     {
-                        throw new LibGit2SharpException($"the server redirected the push to another host ({next.Host}); the token is only sent to the configured host: use the repository's canonical URL");
+                        // The credentials callback refuses the other origin (and records the redirect), as for a clone.
+                        session.Authorization(next.ToString(), refused: true);
                     }
 
                     url = next.ToString();

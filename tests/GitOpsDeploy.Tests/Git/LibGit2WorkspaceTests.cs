@@ -308,6 +308,28 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         Assert.NotEmpty(github.AuthorizedRequests);
     }
 
+    [Fact]
+    public async Task A_push_redirected_to_another_host_is_refused_without_sending_the_token()
+    {
+        await using var elsewhere = await FakeGitHub.StartAsync();
+        elsewhere.AddToken(Token, Permission.Write);
+        elsewhere.CreateRepo("acme/gitops", new Dictionary<string, string> { ["a.txt"] = "1" });
+        var workspace = Workspace(Token);
+        using var checkout = await workspace.ReadAsync(null, SnapshotHint.Tip, default);
+        var draft = await DraftAsync(workspace, checkout);
+        var head = repo.Head();
+        // Only the push meets the redirect: it goes through our transport, not libgit2's.
+        github.Redirects["acme/gitops"] = elsewhere.ServerUrl;
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => workspace.PublishAsync(checkout, draft, "main", PublishKind.Advance, default));
+
+        Assert.Equal(ErrorKind.AuthenticationFailed, error.Kind);
+        Assert.Contains("redirected to another host", error.Message, StringComparison.Ordinal);
+        Assert.Empty(elsewhere.AuthorizedRequests);
+        Assert.Empty(elsewhere.Requests);
+        Assert.Equal(head, repo.Head());
+    }
+
     private LibGit2Workspace Workspace(string? token) => Tracked(new(Remote(), token, NullLogger<LibGit2Workspace>.Instance));
 
     /// <summary>Disposed with the test: a workspace keeps its last clone for a retry.</summary>
