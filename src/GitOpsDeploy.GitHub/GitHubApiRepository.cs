@@ -20,7 +20,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
 {
     /// <summary>Intents live in refs under here (never fetched by a default clone), one folder per branch.</summary>
     public const string IntentPrefix = "refs/gitops-deploy/pending/";
-    private const string PendingField = "pending: refs(refPrefix: $prefix, first: 100) { nodes { name } pageInfo { hasNextPage } }";
+    private const string PendingField = "pending: refs(refPrefix: $prefix, first: 100) { nodes { name target { oid ... on Commit { message } } } pageInfo { hasNextPage } }";
     private const string TokenInput = "gitops-token";
     private const string EntryFields = "name mode type oid";
     private const string BlobFields = "... on Blob { text isBinary isTruncated byteSize }";
@@ -33,6 +33,9 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     /// <summary>The repository's node id (updateRefs needs it), learnt from any read.</summary>
     private string? repositoryId;
 
+    /// <summary>A tree the repository has (the last one read): an intent's payload commit points at it.</summary>
+    private string? knownTree;
+
     public async Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
     {
         // Every directory on the way to each overlay (symlinks and '..' are resolved through them), the overlay with its files.
@@ -40,7 +43,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         var overlays = hint.Directories.ToHashSet(StringComparer.Ordinal);
         var variables = new JsonObject { ["owner"] = owner, ["name"] = name };
         var declarations = new StringBuilder("$owner: String!, $name: String!");
-        var fields = new StringBuilder($"oid tree {{ entries {{ {EntryFields} }} }}");
+        var fields = new StringBuilder($"oid tree {{ oid entries {{ {EntryFields} }} }}");
         for (var i = 0; i < directories.Count; i++)
         {
             variables[$"p{i}"] = directories[i];
@@ -83,6 +86,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         var head = repo?["branch"] ?? throw new DeployException(ErrorKind.NotFound,
             branch is null ? $"{repository} has no default branch (is it empty?); set base-branch" : $"branch '{branch}' of {repository} was not found; check base-branch");
         var commit = head["target"]!;
+        knownTree = commit["tree"]?["oid"]?.GetValue<string>() ?? knownTree;
         var tree = new ApiTree(this, commit["oid"]!.GetValue<string>(), cancellationToken);
         tree.Add(string.Empty, commit["tree"]!["entries"]!.AsArray());
         for (var i = 0; i < directories.Count; i++)
@@ -110,7 +114,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     public async Task<BoardState> ReadAsync(string branch, DateTimeOffset since, CancellationToken cancellationToken)
     {
         var json = await QueryAsync(
-            $"query($owner: String!, $name: String!, $qualified: String!, $prefix: String!, $since: GitTimestamp!) {{ repository(owner: $owner, name: $name) {{ id branch: ref(qualifiedName: $qualified) {{ target {{ ... on Commit {{ oid history(first: 100, since: $since) {{ nodes {{ oid message signature {{ isValid }} }} }} }} }} }} {PendingField} }} }}",
+            $"query($owner: String!, $name: String!, $qualified: String!, $prefix: String!, $since: GitTimestamp!) {{ repository(owner: $owner, name: $name) {{ id branch: ref(qualifiedName: $qualified) {{ target {{ ... on Commit {{ oid tree {{ oid }} history(first: 100, since: $since) {{ nodes {{ oid message signature {{ isValid }} }} }} }} }} }} {PendingField} }} }}",
             new JsonObject
             {
                 ["owner"] = owner, ["name"] = name, ["qualified"] = $"refs/heads/{branch}", ["prefix"] = IntentPrefix,
@@ -120,11 +124,10 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         var repo = json["data"]?["repository"];
         repositoryId = repo?["id"]?.GetValue<string>() ?? repositoryId;
         var commit = repo?["branch"]?["target"] ?? throw new DeployException(ErrorKind.NotFound, $"branch '{branch}' of {repository} was not found; check base-branch");
+        knownTree = commit["tree"]?["oid"]?.GetValue<string>() ?? knownTree;
         var recent = commit["history"]!["nodes"]!.AsArray().Select(n => new BoardCommit(n!["oid"]!.GetValue<string>(), n["message"]!.GetValue<string>(), n["signature"]?["isValid"]?.GetValue<bool>() ?? false)).ToList();
         return new BoardState(commit["oid"]!.GetValue<string>(), await PendingAsync(repo!["pending"]!.AsObject(), branch, cancellationToken), recent);
     }
-
-    public bool CanHold(DeployIntent intent) => IntentCodec.Encode(intent) is not null;
 
     public async Task<BoardWriteOutcome> WriteAsync(string branch, string atSha, BoardWrite write, CancellationToken cancellationToken)
     {
@@ -136,18 +139,32 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         if (write.Clear.Count > 0)
         {
             // An all-zero afterOid deletes a ref; deleting one another run already deleted changes nothing.
-            var updates = new JsonArray([.. write.Clear.Select(i => (JsonNode)new JsonObject { ["name"] = IntentRef(branch, i.Key ?? IntentCodec.Encode(i)!), ["afterOid"] = new string('0', 40), ["force"] = true })]);
+            var updates = new JsonArray([.. write.Clear.Select(i => (JsonNode)new JsonObject { ["name"] = IntentRef(branch, i.Key ?? IntentCodec.Name(i)), ["afterOid"] = new string('0', 40), ["force"] = true })]);
             variables["clear"] = new JsonObject { ["repositoryId"] = id, ["refUpdates"] = updates };
             declarations.Add("$clear: UpdateRefsInput!");
             fields.Add("clear: updateRefs(input: $clear) { clientMutationId }");
         }
 
+        DeployIntent? publishing = null;
         if (write.Publish is { } intent)
         {
-            var encoded = IntentCodec.Encode(intent) ?? throw new InvalidOperationException("an intent the board cannot hold");
-            variables["intent"] = new JsonObject { ["repositoryId"] = id, ["name"] = IntentRef(branch, encoded), ["oid"] = atSha };
-            declarations.Add("$intent: CreateRefInput!");
-            fields.Add("intent: createRef(input: $intent) { ref { name } }");
+            // The intent's content lives in a commit object of its own; the ref that names it stays short.
+            var payload = await PayloadAsync(intent, cancellationToken);
+            var name = IntentRef(branch, intent.Key ?? IntentCodec.Name(intent));
+            publishing = intent with { Key = intent.Key ?? IntentCodec.Name(intent), Object = payload };
+            if (intent.Object is { } previous)
+            {
+                // A fresh proof for an intent already on the board: the ref moves to the new payload, if it is still ours.
+                variables["intent"] = new JsonObject { ["repositoryId"] = id, ["refUpdates"] = new JsonArray(new JsonObject { ["name"] = name, ["beforeOid"] = previous, ["afterOid"] = payload, ["force"] = true }) };
+                declarations.Add("$intent: UpdateRefsInput!");
+                fields.Add("intent: updateRefs(input: $intent) { clientMutationId }");
+            }
+            else
+            {
+                variables["intent"] = new JsonObject { ["repositoryId"] = id, ["name"] = name, ["oid"] = payload };
+                declarations.Add("$intent: CreateRefInput!");
+                fields.Add("intent: createRef(input: $intent) { ref { name } }");
+            }
         }
 
         if (write.Commit is { } draft)
@@ -162,33 +179,54 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
         JsonNode? ErrorOf(string alias) => errors.FirstOrDefault(e => e["path"]?.AsArray().FirstOrDefault()?.GetValue<string>() == alias)
             ?? (json["data"] is null ? errors.FirstOrDefault() : null);
         // A failed clear is housekeeping left undone: the next write clears what stays, or it expires.
-        var published = write.Publish is not null && json["data"]?["intent"]?["ref"] is JsonObject;
-        if (write.Publish is not null && !published && ErrorOf("intent")?["type"]?.GetValue<string>() == "FORBIDDEN")
+        var published = publishing is not null && json["data"]?["intent"] is JsonObject;
+        if (publishing is not null && !published && ErrorOf("intent")?["type"]?.GetValue<string>() == "FORBIDDEN")
         {
-            throw new DeployException(ErrorKind.PermissionDenied, $"could not publish the change for the other runs on {repository}: {TokenInput} needs contents: write");
+            throw new DeployException(ErrorKind.PermissionDenied, $"could not publish this run's change as an intent on {repository} for the other runs: {TokenInput} needs contents: write");
         }
 
         PublishOutcome? commit = write.Commit is null ? null : CommitOutcome(json["data"]?["commit"], ErrorOf("commit"), branch);
-        return new BoardWriteOutcome(commit, published);
+        return new BoardWriteOutcome(commit, published ? publishing : null);
+    }
+
+    /// <summary>The payload commit of an intent (REST: GraphQL cannot create a commit off a branch): no parent, a tree the repository has.</summary>
+    private async Task<string> PayloadAsync(DeployIntent intent, CancellationToken cancellationToken)
+    {
+        var tree = knownTree ?? throw new InvalidOperationException("the repository is read before an intent is published");
+        var created = await GitHubErrors.Call(
+            () => Count(client.Git.Commit.Create(owner, name, new Octokit.NewCommit(IntentCodec.Payload(intent), tree, []))),
+            "publish this run's change as an intent", repository, TokenInput, "contents: write", cancellationToken);
+        return created.Sha;
     }
 
     /// <summary>The intents under our prefix that belong to <paramref name="branch"/>, oldest first (more than a page: read on).</summary>
     private async Task<IReadOnlyList<DeployIntent>> PendingAsync(JsonObject refs, string branch, CancellationToken cancellationToken)
     {
-        var names = refs["nodes"]!.AsArray().Select(n => n!["name"]!.GetValue<string>()).ToList();
+        var names = refs["nodes"]!.AsArray().Select(Pending).ToList();
         if (refs["pageInfo"]?["hasNextPage"]?.GetValue<bool>() == true)
         {
             names = [.. names, .. await MorePendingAsync(cancellationToken)];
         }
 
         var folder = BranchFolder(branch) + "/";
-        return names.Where(n => n.StartsWith(folder, StringComparison.Ordinal)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)
-            .Select(n => IntentCodec.Decode(n[folder.Length..])).OfType<DeployIntent>().ToList();
+        return names.Where(n => n.Name.StartsWith(folder, StringComparison.Ordinal)).DistinctBy(n => n.Name, StringComparer.Ordinal).OrderBy(n => n.Name, StringComparer.Ordinal)
+            .Select(n => IntentCodec.Decode(n.Name[folder.Length..], n.Message, n.Oid) ?? Unreadable(n.Name[folder.Length..], n.Oid)).ToList();
     }
 
-    private async Task<IReadOnlyList<string>> MorePendingAsync(CancellationToken cancellationToken)
+    /// <summary>A ref under our prefix as GraphQL lists it: its name, and the payload commit it points at.</summary>
+    private static (string Name, string? Oid, string? Message) Pending(JsonNode? node) =>
+        (node!["name"]!.GetValue<string>(), node["target"]?["oid"]?.GetValue<string>(), node["target"]?["message"]?.GetValue<string>());
+
+    /// <summary>
+    /// A ref under our prefix that holds no readable intent (another version's, or not ours at all): listed with a
+    /// date that makes it expired, so the next write deletes it instead of leaving it to block the line.
+    /// </summary>
+    private static DeployIntent Unreadable(string name, string? oid) =>
+        new(name, "unreadable", DateTimeOffset.UnixEpoch, string.Empty, string.Empty, []) { Key = name, Object = oid };
+
+    private async Task<IReadOnlyList<(string Name, string? Oid, string? Message)>> MorePendingAsync(CancellationToken cancellationToken)
     {
-        var names = new List<string>();
+        var names = new List<(string Name, string? Oid, string? Message)>();
         string? cursor = null;
         do
         {
@@ -198,20 +236,23 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
                 variables["after"] = cursor;
             }
 
-            var json = await QueryAsync("query($owner: String!, $name: String!, $prefix: String!, $after: String) { repository(owner: $owner, name: $name) { refs(refPrefix: $prefix, first: 100, after: $after) { nodes { name } pageInfo { hasNextPage endCursor } } } }",
+            var json = await QueryAsync("query($owner: String!, $name: String!, $prefix: String!, $after: String) { repository(owner: $owner, name: $name) { refs(refPrefix: $prefix, first: 100, after: $after) { nodes { name target { oid ... on Commit { message } } } pageInfo { hasNextPage endCursor } } } }",
                 variables, "read the pending changes", cancellationToken);
             var refs = json["data"]!["repository"]!["refs"]!;
-            names.AddRange(refs["nodes"]!.AsArray().Select(n => n!["name"]!.GetValue<string>()));
+            names.AddRange(refs["nodes"]!.AsArray().Select(Pending));
             cursor = refs["pageInfo"]?["hasNextPage"]?.GetValue<bool>() == true ? refs["pageInfo"]!["endCursor"]?.GetValue<string>() : null;
         }
         while (cursor is not null);
         return names;
     }
 
-    /// <summary>A branch name as one ref component ('/' escaped), so the intents of "release" and "release/1.0" never mix.</summary>
-    private static string BranchFolder(string branch) => branch.Replace("%", "%25", StringComparison.Ordinal).Replace("/", "%2F", StringComparison.Ordinal);
+    /// <summary>
+    /// A branch as one short ref component (the first 16 hex digits of its SHA-256), so every intent ref is 70 bytes
+    /// whatever the branch is called, and the intents of "release" and "release/1.0" never mix.
+    /// </summary>
+    public static string BranchFolder(string branch) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(branch)))[..16];
 
-    private static string IntentRef(string branch, string encoded) => $"{IntentPrefix}{BranchFolder(branch)}/{encoded}";
+    public static string IntentRef(string branch, string name) => $"{IntentPrefix}{BranchFolder(branch)}/{name}";
 
     public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken)
     {

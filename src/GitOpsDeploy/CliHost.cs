@@ -8,6 +8,7 @@ using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
+using GitOpsDeploy.Oidc;
 using GitOpsDeploy.Prometheus;
 using GitOpsDeploy.Runtime;
 using Microsoft.Extensions.DependencyInjection;
@@ -117,11 +118,15 @@ public static class CliHost
         services.AddSingleton(masker);
         services.AddSingleton(console);
         services.AddSingleton(ActionInputs.Context(environment));
+        var oidc = ActionInputs.Oidc(environment);
+        // The request token lets anyone mint this job's ID tokens: masked before anything is printed.
+        masker.Add(oidc.RequestToken);
+        services.AddSingleton(oidc);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IActionRuntime>(actions ? new ActionsRuntime(environment, console) : new TerminalRuntime(console));
         // A test's registrations come first: each module only adds what is not registered yet.
         overrides?.Invoke(services);
-        services.AddGitOpsGit().AddGitOpsGitHub().AddGitOpsArgoCd().AddGitOpsPrometheus();
+        services.AddGitOpsGit().AddGitOpsGitHub().AddGitOpsArgoCd().AddGitOpsPrometheus().AddGitOpsOidc();
         services.AddSingleton<IDeployServices, DeployServices>();
         services.AddSingleton<DeployCommand>();
         services.AddSingleton<ExampleCommand>();
@@ -130,7 +135,7 @@ public static class CliHost
     }
 
     /// <summary>Picks the adapters a request needs; the modules above own how each is built.</summary>
-    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, ActionContext context, ILoggerFactory loggers) : IDeployServices
+    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, RunProofsFactory proofs, ActionContext context, ILoggerFactory loggers) : IDeployServices
     {
         public DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned)
         {
@@ -138,6 +143,7 @@ public static class CliHost
             return new DeployPorts(snapshots, publisher)
             {
                 Board = publisher as IIntentBoard,
+                Proofs = context.IsGitHubActions ? Own(proofs.Create(), owned) : null,
                 GitMethod = request.Landing.CommitMethod == CommitMethod.Api ? () => GitRepository(request, owned) : null,
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),

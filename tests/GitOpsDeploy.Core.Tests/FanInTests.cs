@@ -1,5 +1,7 @@
 using System.Text;
 using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Tests.Doubles;
 
 namespace GitOpsDeploy.Core.Tests;
@@ -13,12 +15,19 @@ public sealed class FanInTests
     private const string ShaB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(1);
     private static readonly DeployPlanner Planner = new(TimeProvider.System, null);
-    private static readonly IntentTarget Staging = new("staging", "environments/staging", false);
+    private static readonly IntentTarget Staging = new("staging", "environments/staging");
 
     private static string Kustomization(string tag) => $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"{tag}\"\n";
 
-    private static DeployIntent Intent(string id, int secondsAgo, string image, string? sha = ShaA, string run = "acme/app#1", IntentTarget? target = null) =>
-        new(id, run, Now.AddSeconds(-secondsAgo), "acme/app", sha, [target ?? Staging]) { Images = [image] };
+    private static DeployIntent Intent(string id, int secondsAgo, string image, string sha = ShaA, string run = "acme/app#1", IntentTarget? target = null) =>
+        new(id, run, Now.AddSeconds(-secondsAgo), "acme/app", sha, [target ?? Staging]) { Images = [image], GitOpsRepository = "acme/gitops", Branch = "main", Proof = "token" };
+
+    /// <summary>Admits intents as a leader would whose proofs all verify for what the intents say.</summary>
+    private static Dictionary<string, Admission> Admit(DeployRequest applier, params DeployIntent[] intents) =>
+        intents.ToDictionary(i => i.Id, i => IntentAdmission.Admit(i, Proven(i), applier, "main", Now));
+
+    private static ProofCheck Proven(DeployIntent intent, string? environment = null) =>
+        new ProofCheck.Verified(new RunClaims(intent.SourceRepository, intent.SourceRepository.Split('/')[0], intent.SourceSha, intent.RunId ?? 0, Now, Now.AddMinutes(5)) { Environment = environment });
 
     private static MemorySnapshot Branch(string tag, params MemoryCommit[] older) =>
         new([new MemoryCommit("head", "initial", new Dictionary<string, string> { [Overlay] = Kustomization(tag) }), .. older]);
@@ -26,44 +35,87 @@ public sealed class FanInTests
     private static string FileOf(BatchPlan batch) => Encoding.UTF8.GetString(batch.Files.Single(f => f.Path == Overlay).Content!);
 
     [Fact]
-    public void An_intent_survives_its_ref_name_and_names_sort_by_publication_time()
+    public void An_intent_survives_its_ref_name_and_payload_and_names_sort_by_publication_time()
     {
-        var intent = new DeployIntent("0123456789ab", "acme/app#42", DateTimeOffset.FromUnixTimeMilliseconds(1_764_600_000_123), "acme/app", ShaA, [Staging, new IntentTarget("prod-eu", "environments/prod-eu", true)])
+        var intent = new DeployIntent("0123456789ab", "acme/app#42", DateTimeOffset.FromUnixTimeMilliseconds(1_764_600_000_123), "acme/app", ShaA, [Staging, new IntentTarget("prod-eu", "environments/prod-eu")])
         {
+            GitOpsRepository = "acme/gitops",
+            Branch = "release/2026",
             Images = ["web=ghcr.io/acme/web:1.2.3@sha256:" + new string('e', 64)],
             Settings = ["values.yaml:replicas=3"],
             HelmImageKeys = ["web=values.yaml:frontend.image"],
-            Force = true,
+            Proof = "header.payload.signature",
         };
 
-        var name = IntentCodec.Encode(intent)!;
-        var back = IntentCodec.Decode(name)!;
+        var name = IntentCodec.Name(intent);
+        var back = IntentCodec.Decode(name, IntentCodec.Payload(intent), "0ff1ce")!;
 
-        Assert.Equal(intent with { Key = name }, back with { Targets = intent.Targets, Images = intent.Images, Settings = intent.Settings, HelmImageKeys = intent.HelmImageKeys });
+        Assert.Equal("1764600000123-0123456789ab", name);
+        Assert.Equal(IntentCodec.Canonical(intent), IntentCodec.Canonical(back));
         Assert.Equal(intent.Targets, back.Targets);
         Assert.Equal(intent.Images, back.Images);
         Assert.Equal(intent.Settings, back.Settings);
         Assert.Equal(intent.HelmImageKeys, back.HelmImageKeys);
-        Assert.All(name.Split('/'), part => Assert.InRange(part.Length, 1, 200));
-        Assert.Matches("^[0-9A-Za-z_/-]+$", name);
-        var later = IntentCodec.Encode(intent with { Id = "000000000000", Created = intent.Created.AddMilliseconds(1) })!;
+        Assert.Equal((intent.Proof, name, "0ff1ce"), (back.Proof, back.Key, back.Object));
+        Assert.Equal(IntentCodec.Audience(intent), IntentCodec.Audience(back));
+        var later = IntentCodec.Name(intent with { Id = "000000000000", Created = intent.Created.AddMilliseconds(1) });
         Assert.True(string.CompareOrdinal(name, later) < 0);
     }
 
-    [Theory]
-    [InlineData("not-an-intent")]
-    [InlineData("1764600000123-abc")]
-    [InlineData("1764600000123-abc/!!!")]
-    [InlineData("17646-abc/eJwLAQAA")]
-    public void A_name_that_is_not_an_intent_decodes_to_nothing(string name) => Assert.Null(IntentCodec.Decode(name));
+    [Fact]
+    public void Every_ref_stays_short_whatever_the_names()
+    {
+        // The realistic names that made the old ref names 279-298 bytes; every field now lives in the payload.
+        var intent = Intent("0123456789ab", 0, "observability-platform-service=ghcr.io/my-platform-organisation/observability-platform-service:1.2.3-rc.1", run: "my-platform-organisation/observability-platform-service#12345678901")
+            with { SourceRepository = "my-platform-organisation/observability-platform-service", Settings = [.. Enumerable.Range(0, 40).Select(i => $"values.yaml:some.deeply.nested.key{i}=value-{i}")] };
+
+        Assert.Equal(26, IntentCodec.Name(intent).Length);
+        Assert.NotNull(IntentCodec.Decode(IntentCodec.Name(intent), IntentCodec.Payload(intent)));
+    }
 
     [Fact]
-    public void An_intent_too_large_for_a_ref_name_is_not_encoded()
+    public void The_audience_commits_to_every_field_of_the_intent()
     {
-        var random = new Random(7);
-        var images = Enumerable.Range(0, 40).Select(i => $"svc{i}=ghcr.io/acme/{Convert.ToHexString(BitConverter.GetBytes(random.NextInt64()))}:{random.Next()}").ToList();
+        var intent = Intent("0123456789ab", 0, "web=ghcr.io/acme/web:2");
+        var variants = new[]
+        {
+            intent with { Images = ["web=ghcr.io/evil/web:2"] },
+            intent with { Settings = ["values.yaml:replicas=3"] },
+            intent with { HelmImageKeys = ["web=image"] },
+            intent with { Targets = [new IntentTarget("production", "environments/production")] },
+            intent with { Targets = [new IntentTarget("staging", ".github/workflows")] },
+            intent with { SourceSha = ShaB },
+            intent with { SourceRepository = "acme/other" },
+            intent with { Run = "acme/app#2" },
+            intent with { Created = intent.Created.AddMilliseconds(1) },
+            intent with { Branch = "release" },
+            intent with { GitOpsRepository = "acme/other-gitops" },
+            intent with { Id = "0123456789ac" },
+        };
 
-        Assert.Null(IntentCodec.Encode(Intent("0123456789ab", 0, "web:1") with { Images = images }));
+        Assert.All(variants, v => Assert.NotEqual(IntentCodec.Audience(intent), IntentCodec.Audience(v)));
+        Assert.Equal(IntentCodec.Audience(intent), IntentCodec.Audience(intent with { Proof = "another token", Key = "k", Object = "o" }));
+    }
+
+    [Theory]
+    [InlineData("not-an-intent", true)]
+    [InlineData("1764600000123-abc", true)]
+    [InlineData("1764600000124-0123456789ab", true)]
+    [InlineData("1764600000123-0123456789ac", true)]
+    [InlineData("1764600000123-0123456789ab", false)]
+    public void A_name_or_payload_that_does_not_agree_decodes_to_nothing(string name, bool tamper)
+    {
+        var intent = Intent("0123456789ab", 0, "web=ghcr.io/acme/web:2") with { Created = DateTimeOffset.FromUnixTimeMilliseconds(1_764_600_000_123) };
+        var payload = IntentCodec.Payload(intent);
+        if (tamper || name == "1764600000123-0123456789ab")
+        {
+            // Content changed after the proof was made: the canonical form no longer matches the text.
+            payload = payload.Replace("\"images\":[\"web=ghcr.io/acme/web:2\"]", "\"images\": [\"web=ghcr.io/evil/web:2\"]", StringComparison.Ordinal);
+        }
+
+        Assert.Null(IntentCodec.Decode(name, payload));
+        Assert.Null(IntentCodec.Decode(IntentCodec.Name(intent), "gitops-deploy intent v1\n\n{}\n\nx"));
+        Assert.Null(IntentCodec.Decode(IntentCodec.Name(intent), null));
     }
 
     [Fact]
@@ -76,7 +128,7 @@ public sealed class FanInTests
             Intent("aaaaaaaaaaaa", 2, "web=ghcr.io/acme/web:2", ShaA, "acme/app#1"),
         };
 
-        var batch = IntentBatch.Plan(Branch("1"), applier, pending, Planner, Now);
+        var batch = IntentBatch.Plan(Branch("1"), pending, Admit(applier, pending), Planner, Now);
 
         Assert.Equal(["aaaaaaaaaaaa", "bbbbbbbbbbbb"], batch.Applied.Select(a => a.Intent.Id));
         Assert.Equal("images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"2\"\n- name: worker\n  newName: ghcr.io/acme/worker\n  newTag: \"5\"\n", FileOf(batch));
@@ -89,7 +141,7 @@ public sealed class FanInTests
         Assert.Contains(("Source-Commit", ShaA), groups[0]);
         Assert.Contains(("Source-Commit", ShaB), groups[1]);
         // Out-of-order protection reads the right run's source commit back out of a batch commit.
-        var history = new[] { new Ports.HistoryEntry("batch", message, Now) };
+        var history = new[] { new HistoryEntry("batch", message, Now) };
         Assert.Equal(ShaB, Promotion.SourceCommitOf(history, "staging", new Images.ImageEntry("worker", "ghcr.io/acme/worker", "5", null)));
         Assert.Equal(ShaA, Promotion.SourceCommitOf(history, "staging", new Images.ImageEntry("web", "ghcr.io/acme/web", "2", null)));
         // Applied intents stay on the board, carried, until the next write clears them.
@@ -97,19 +149,41 @@ public sealed class FanInTests
     }
 
     [Fact]
-    public void Two_intents_for_the_same_image_go_by_arrival_unless_the_order_rule_drops_one()
+    public void A_later_intent_never_silently_undoes_an_earlier_one_in_the_same_batch()
     {
-        var older = Intent("aaaaaaaaaaaa", 3, "web=ghcr.io/acme/web:3", ShaB, "acme/app#2");
-        var newer = Intent("bbbbbbbbbbbb", 2, "web=ghcr.io/acme/web:2", ShaA, "acme/app#1");
+        var first = Intent("aaaaaaaaaaaa", 3, "web=ghcr.io/acme/web:3", ShaB, "acme/app#2");
+        var second = Intent("bbbbbbbbbbbb", 2, "web=ghcr.io/acme/web:2", ShaA, "acme/app#1");
+        var admissions = Admit(TestRequests.Parse(), first, second);
 
-        var byArrival = IntentBatch.Plan(Branch("1"), TestRequests.Parse(), [older, newer], Planner, Now);
-        Assert.Contains("newTag: \"2\"", FileOf(byArrival), StringComparison.Ordinal);
+        // Left to arrival order, the second would overwrite the first while both were reported applied.
+        var batch = IntentBatch.Plan(Branch("1"), [first, second], admissions, Planner, Now);
+        Assert.Contains("newTag: \"2\"", FileOf(batch), StringComparison.Ordinal);
+        Assert.Equal(["bbbbbbbbbbbb"], batch.Applied.Select(a => a.Intent.Id));
+        Assert.Equal(IntentFate.Dropped, batch.Of(first)!.Fate);
+        Assert.Contains("same entries", batch.Of(first)!.Reason, StringComparison.Ordinal);
 
-        var ordered = IntentBatch.Plan(Branch("1"), TestRequests.Parse(), [older, newer], Planner, Now,
+        var ordered = IntentBatch.Plan(Branch("1"), [first, second], admissions, Planner, Now,
             droppedByOrder: new Dictionary<string, string> { ["bbbbbbbbbbbb"] = "older source commit" });
         Assert.Contains("newTag: \"3\"", FileOf(ordered), StringComparison.Ordinal);
-        Assert.Equal(IntentFate.Dropped, ordered.Of(newer)!.Fate);
-        Assert.Equal("older source commit", ordered.Of(newer)!.Reason);
+        Assert.Equal(IntentFate.Dropped, ordered.Of(second)!.Fate);
+        Assert.Equal("older source commit", ordered.Of(second)!.Reason);
+    }
+
+    [Fact]
+    public void An_intent_the_leader_did_not_admit_is_cleared_with_the_reason()
+    {
+        var applier = TestRequests.Parse();
+        var proven = Intent("aaaaaaaaaaaa", 3, "web=ghcr.io/acme/web:3");
+        var unproven = Intent("bbbbbbbbbbbb", 2, "worker=ghcr.io/acme/worker:6", ShaB, "acme/app#2");
+        var admissions = Admit(applier, proven);
+        admissions[unproven.Id] = IntentAdmission.Admit(unproven, new ProofCheck.Refused("its signature does not verify"), applier, "main", Now);
+
+        var batch = IntentBatch.Plan(Branch("1"), [proven, unproven], admissions, Planner, Now);
+
+        Assert.Equal([proven.Id], batch.Applied.Select(a => a.Intent.Id));
+        Assert.DoesNotContain("worker", FileOf(batch), StringComparison.Ordinal);
+        Assert.Equal("its proof does not verify: its signature does not verify", batch.Of(unproven)!.Reason);
+        Assert.Equal([unproven], batch.ToClear);
     }
 
     [Fact]
@@ -120,7 +194,7 @@ public sealed class FanInTests
         var carried = new MemoryCommit("carrier", $"deploy\n\nDeploy-Run: {intent.Trailer}\nSource-Commit: {ShaA}\nEnvironment: staging\nImage: web=ghcr.io/acme/web:2\n", new Dictionary<string, string>());
         var snapshot = new MemorySnapshot([new MemoryCommit("head", "later pipeline", new Dictionary<string, string> { [Overlay] = Kustomization("7") }), carried]);
 
-        var batch = IntentBatch.Plan(snapshot, TestRequests.Parse(), [intent], Planner, DateTimeOffset.UnixEpoch.AddSeconds(30));
+        var batch = IntentBatch.Plan(snapshot, [intent], Admit(TestRequests.Parse(), intent), Planner, DateTimeOffset.UnixEpoch.AddSeconds(30));
 
         Assert.Null(batch.Message);
         Assert.Empty(batch.Files);
@@ -135,10 +209,14 @@ public sealed class FanInTests
     {
         var satisfied = Intent("aaaaaaaaaaaa", 5, "web=ghcr.io/acme/web:1");
         var expired = Intent("bbbbbbbbbbbb", (int)DeployIntent.Lifetime.TotalSeconds + 1, "web=ghcr.io/acme/web:9");
-        var production = new IntentTarget("production", "environments/staging", true);
+        // The applier's policy refuses a mutable tag in production (the applier's own request is production here).
+        var applier = TestRequests.Parse(("environment", "production"), ("overlay-path", "environments/staging"));
+        var production = new IntentTarget("production", "environments/staging");
         var refused = Intent("cccccccccccc", 4, "web=ghcr.io/acme/web:latest", target: production);
+        var admissions = Admit(TestRequests.Parse(), satisfied, expired);
+        admissions[refused.Id] = IntentAdmission.Admit(refused, Proven(refused, "production"), applier, "main", Now);
 
-        var batch = IntentBatch.Plan(Branch("1"), TestRequests.Parse(), [satisfied, expired, refused], Planner, Now);
+        var batch = IntentBatch.Plan(Branch("1"), [satisfied, expired, refused], admissions, Planner, Now);
 
         Assert.Null(batch.Message);
         Assert.Equal(IntentFate.Satisfied, batch.Of(satisfied)!.Fate);
@@ -152,10 +230,10 @@ public sealed class FanInTests
     public void A_staged_snapshot_lists_and_reads_what_earlier_intents_wrote()
     {
         var staged = new StagedSnapshot(Branch("1"));
-        staged.Stage([new Ports.FileChange("environments/staging/new.yaml", "a: 1\n"u8.ToArray()), new Ports.FileChange(Overlay, null)]);
+        staged.Stage([new FileChange("environments/staging/new.yaml", "a: 1\n"u8.ToArray()), new FileChange(Overlay, null)]);
 
         Assert.Equal(["new.yaml"], staged.Tree.List("environments/staging"));
-        Assert.Equal(Ports.TreeEntryKind.Missing, staged.Tree.KindOf(Overlay));
+        Assert.Equal(TreeEntryKind.Missing, staged.Tree.KindOf(Overlay));
         Assert.Equal("a: 1\n", Encoding.UTF8.GetString(staged.Tree.ReadFile("environments/staging/new.yaml")));
         Assert.Equal(2, staged.Changes.Count);
     }
@@ -165,6 +243,7 @@ public sealed class FanInTests
     {
         var api = TestRequests.Parse(("commit-method", "api"));
         Assert.True(FanInFlow.Applies(api));
+        Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("force", "true"))));
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("coalesce", "off"))));
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("mode", "pull-request"))));
         Assert.False(FanInFlow.Applies(TestRequests.Parse(("commit-method", "api"), ("dry-run", "true"))));

@@ -14,6 +14,12 @@ namespace GitOpsDeploy.Tests.Fakes;
 public sealed partial class FakeGitHub
 {
     private const string ZeroOid = "0000000000000000000000000000000000000000";
+
+    /// <summary>GitHub's answer to any ref over 255 bytes, on pushes, REST and GraphQL alike.</summary>
+    public const string RefTooLong = "GH005: Sorry, refs longer than 255 bytes are not allowed.";
+
+    /// <summary>Whether a ref name is longer than GitHub accepts (bytes, not characters).</summary>
+    public static bool TooLong(string name) => Encoding.UTF8.GetByteCount(name) > 255;
     private readonly Dictionary<string, Queue<DateTimeOffset>> contentWindow = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> contentTotals = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> contentRefused = new(StringComparer.Ordinal);
@@ -77,7 +83,7 @@ public sealed partial class FakeGitHub
     };
 
     /// <summary>refs(refPrefix:) on a repository: every ref under the prefix, names without it.</summary>
-    private static GraphQlObject RefConnection(FakeRepo repo, IReadOnlyDictionary<string, JsonNode?> a)
+    private GraphQlObject RefConnection(FakeRepo repo, IReadOnlyDictionary<string, JsonNode?> a)
     {
         var prefix = GraphQlObject.Text(a, "refPrefix") ?? throw new GraphQlError("Argument 'refPrefix' on Field 'refs' is required.", "INVALID");
         if (!prefix.EndsWith('/'))
@@ -102,7 +108,7 @@ public sealed partial class FakeGitHub
             {
                 ["name"] = _ => r.Name,
                 ["prefix"] = _ => prefix,
-                ["target"] = _ => new GraphQlObject("Commit", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>> { ["oid"] = _ => r.Sha }),
+                ["target"] = _ => GitObject(repo, r.Sha),
             })).ToList(),
             ["pageInfo"] = _ => new GraphQlObject("PageInfo", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
             {
@@ -121,6 +127,17 @@ public sealed partial class FakeGitHub
         if (!name.StartsWith("refs/", StringComparison.Ordinal) || name.Count(c => c == '/') < 2)
         {
             throw new GraphQlError($"Invalid ref name '{name}'", "UNPROCESSABLE");
+        }
+
+        if (TooLong(name))
+        {
+            throw new GraphQlError(RefTooLong, "UNPROCESSABLE");
+        }
+
+        if (TryGit(repo, "cat-file", "-t", oid) != "commit")
+        {
+            // CreateRefInput.oid: "The GitObjectID that the new Ref shall target. Must point to a commit."
+            throw new GraphQlError($"Could not resolve to a commit with the oid '{oid}'", "NOT_FOUND");
         }
 
         lock (state)
@@ -170,6 +187,11 @@ public sealed partial class FakeGitHub
             if (!name.StartsWith("refs/", StringComparison.Ordinal) || name.Contains("..", StringComparison.Ordinal) || name.Any(c => c is ' ' or '~' or '^' or ':' or '\\' || char.IsControl(c)))
             {
                 throw new GraphQlError($"Invalid ref name '{name}'", "UNPROCESSABLE");
+            }
+
+            if (TooLong(name))
+            {
+                throw new GraphQlError(RefTooLong, "UNPROCESSABLE");
             }
 
             if (name == $"refs/heads/{repo.DefaultBranch}" && api.RequirePullRequest)

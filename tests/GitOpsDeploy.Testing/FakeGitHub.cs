@@ -95,6 +95,7 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         Directory.CreateDirectory(bare);
         GitCli.Run(bare, "init", "--bare", "--quiet", $"--initial-branch={defaultBranch}");
         var repo = new FakeRepo(fullName, bare, defaultBranch);
+        repo.InstallGitHubRules();
         repo.Commit(files, "Initial gitops layout");
         Register(repo);
         return repo;
@@ -128,6 +129,11 @@ public sealed partial class FakeGitHub : IAsyncDisposable
         if (context.Request.Headers.Authorization.Count > 0)
         {
             AuthorizedRequests.Enqueue($"{context.Request.Method} {context.Request.Path}");
+        }
+
+        if (await HandleOidcAsync(context))
+        {
+            return;
         }
 
         if (context.Request.Path.StartsWithSegments("/api", StringComparison.Ordinal))
@@ -364,8 +370,37 @@ public sealed class FakeRepo(string fullName, string barePath, string defaultBra
 
     public string Git(params string[] args) => GitCli.Run(BarePath, args);
 
-    /// <summary>Installs a server-side hook (e.g. a pre-receive that declines pushes).</summary>
+    /// <summary>
+    /// Installs a server-side hook (e.g. a pre-receive that declines pushes). GitHub's own rules run
+    /// first whatever a test installs: a pre-receive script goes behind the ref-length check (GH005).
+    /// </summary>
     public void InstallHook(string name, string script)
+    {
+        if (name == "pre-receive")
+        {
+            Write("pre-receive.repository", script);
+            return;
+        }
+
+        Write(name, script);
+    }
+
+    /// <summary>GitHub refuses refs longer than 255 bytes on every push, before any repository rule.</summary>
+    internal void InstallGitHubRules() => Write("pre-receive", """
+        input=$(cat)
+        echo "$input" | while read old new ref; do
+          if [ "$(printf %s "$ref" | wc -c)" -gt 255 ]; then
+            echo "error: GH005: Sorry, refs longer than 255 bytes are not allowed." >&2
+            exit 1
+          fi
+        done || exit 1
+        if [ -x "$GIT_DIR/hooks/pre-receive.repository" ]; then
+          echo "$input" | "$GIT_DIR/hooks/pre-receive.repository" || exit 1
+        fi
+        exit 0
+        """);
+
+    private void Write(string name, string script)
     {
         var path = Path.Combine(BarePath, "hooks", name);
         File.WriteAllText(path, "#!/bin/sh\n" + script + "\n");

@@ -242,6 +242,58 @@ public sealed partial class FakeGitHub
         }, null);
     }
 
+    /// <summary>POST git/commits: a commit object from a message, a tree and parents (none: a root commit), as the git data API makes it.</summary>
+    private (int, object, string?) CreateGitCommit(ApiRepo repo, FakeRepo git, JsonNode body)
+    {
+        var message = body["message"]?.GetValue<string>();
+        var tree = body["tree"]?.GetValue<string>();
+        if (message is null || tree is null)
+        {
+            return Validation(new { resource = "Commit", field = message is null ? "message" : "tree", code = "missing_field" });
+        }
+
+        if (TryGit(git, "cat-file", "-t", tree) != "tree")
+        {
+            return (422, new { message = "Tree SHA does not exist", documentation_url = "https://docs.github.com/rest/git/commits#create-a-commit" }, null);
+        }
+
+        var args = new List<string> { "commit-tree", tree };
+        foreach (var parent in body["parents"]?.AsArray().Select(p => p!.GetValue<string>()) ?? [])
+        {
+            if (TryGit(git, "cat-file", "-t", parent) != "commit")
+            {
+                return (422, new { message = "Parent SHA does not exist or is not a commit object", documentation_url = "https://docs.github.com/rest/git/commits#create-a-commit" }, null);
+            }
+
+            args.AddRange(["-p", parent]);
+        }
+
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, message);
+            args.AddRange(["-F", file]);
+            var sha = git.Git([.. args]);
+            return (201, new
+            {
+                sha,
+                node_id = "C_" + sha[..8],
+                url = $"{ServerUrl}/api/v3/repos/{repo.FullName}/git/commits/{sha}",
+                html_url = $"{ServerUrl}/{repo.FullName}/commit/{sha}",
+                message,
+                tree = new { sha = tree, url = $"{ServerUrl}/api/v3/repos/{repo.FullName}/git/trees/{tree}" },
+                parents = Array.Empty<object>(),
+                author = new { name = "gitops-deploy", email = "bot@example.com", date = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture) },
+                committer = new { name = "GitHub", email = "noreply@github.com", date = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture) },
+                verification = new { verified = false, reason = "unsigned", signature = (string?)null, payload = (string?)null },
+            }, null);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     private (int, object, string?) CreateRef(ApiRepo repo, FakeRepo git, JsonNode body)
     {
         var name = body["ref"]?.GetValue<string>() ?? string.Empty;
@@ -249,6 +301,11 @@ public sealed partial class FakeGitHub
         if (!name.StartsWith("refs/", StringComparison.Ordinal) || name.Count(c => c == '/') < 2)
         {
             return (422, new { message = "Reference name must start with 'refs/' and have at least two slashes.", documentation_url = "https://docs.github.com/rest/git/refs#create-a-reference" }, null);
+        }
+
+        if (TooLong(name))
+        {
+            return (422, new { message = RefTooLong, documentation_url = "https://docs.github.com/rest/git/refs#create-a-reference" }, null);
         }
 
         try
@@ -322,6 +379,8 @@ public sealed partial class FakeGitHub
                 return Compare(repo, git, from, to);
             case ("POST", ["git", "refs"]) when repo.Git is { } git:
                 return CreateRef(repo, git, body!);
+            case ("POST", ["git", "commits"]) when repo.Git is { } git:
+                return CreateGitCommit(repo, git, body!);
             case ("PATCH", ["git", "refs", "heads", .. var branchParts]) when repo.Git is { } git:
                 return UpdateRef(repo, git, string.Join('/', branchParts), body!);
             case ("GET", ["git", "blobs", var blobSha]) when repo.Git is { } git:
@@ -599,11 +658,19 @@ public sealed partial class FakeGitHub
         return (201, StatusJson(status), null);
     }
 
+    /// <summary>Runs before a GraphQL query (not a mutation) is answered: lets a test change the repository between two reads of a run.</summary>
+    public Action? BeforeGraphQlQuery { get; set; }
+
     private async Task GraphQlAsync(HttpContext context)
     {
         var body = await ReadJson(context);
         var query = body?["query"]?.GetValue<string>() ?? string.Empty;
         var variables = body?["variables"];
+        if (!query.TrimStart().StartsWith("mutation", StringComparison.Ordinal))
+        {
+            BeforeGraphQlQuery?.Invoke();
+        }
+
         if (query.TrimStart().StartsWith("mutation", StringComparison.Ordinal) && tokens.ContainsKey(Token(context)!) && TakeContentBudget(LoginOf(Token(context)!)) is { } wait)
         {
             context.Response.Headers["retry-after"] = wait.ToString(CultureInfo.InvariantCulture);

@@ -45,7 +45,8 @@ public abstract record PlanOutcome
 /// commit through the same steps (promotion, rollback, the overlay edit, the hold marker, the policy
 /// gate), then every target's files go into one commit with one message. No process, no network.
 /// </summary>
-public sealed class DeployPlanner(TimeProvider time, string? runUrl)
+/// <param name="runTrailer">Opens the trailers of every commit this run makes (<c>Deploy-Run</c>), so the run can later tell its own commits from others'.</param>
+public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? runTrailer = null)
 {
     /// <param name="superseded">Images not to replace, because a newer source commit put the current ones there (<see cref="OutOfOrder"/>).</param>
     public PlanOutcome Plan(IGitOpsSnapshot snapshot, DeployRequest request, IReadOnlyList<Supersession>? superseded = null)
@@ -76,7 +77,8 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl)
         }
 
         var files = edits.SelectMany(e => e.Edit.Files).ToList();
-        return new PlanOutcome.Write(snapshot.HeadSha, edits, files, CommitMessage.Build(request, edits));
+        var message = CommitMessage.Build(request, edits);
+        return new PlanOutcome.Write(snapshot.HeadSha, edits, files, runTrailer is null ? message : CommitMessage.WithRun(message, runTrailer));
     }
 
     /// <summary>One target: the steps in order; each may refuse by throwing a <see cref="DeployException"/>.</summary>

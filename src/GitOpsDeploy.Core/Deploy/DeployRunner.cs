@@ -104,7 +104,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
     /// <summary>Plans and publishes through the lost-race loop: one commit (push mode) or one pull request.</summary>
     private async Task<DeployResult> LandAsync(DeployRequest request, DeploymentReporter reporter, IRunObserver observer, CancellationToken cancellationToken)
     {
-        var planner = new DeployPlanner(time, context.RunUrl);
+        var planner = new DeployPlanner(time, context.RunUrl, FanInFlow.RunTrailer(context));
         var order = new OutOfOrder(ports.SourceCommits, runtime, logger);
         var loop = new LostRaceLoop(request.Landing, time, logger);
         if (request.Landing.UsesPullRequest)
@@ -117,7 +117,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         }
 
         // Fan-in needs somewhere to publish intents: the API adapter's board.
-        var fanIn = FanInFlow.Applies(request) && ports.Board is { } board ? new FanInFlow(ports, board, planner, order, context, time, logger) : null;
+        var fanIn = FanInFlow.Applies(request) && ports.Board is { } board ? new FanInFlow(ports, board, ports.Proofs, planner, order, context, time, logger) : null;
         var branch = "the base branch";
         return await loop.RunAsync(
             async attempt =>
@@ -218,11 +218,6 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         }
 
         var write = (PlanOutcome.Write)plan;
-        if (cooperates)
-        {
-            write = write with { Message = fanIn!.Sign(request, write.Message) };
-        }
-
         var draft = await DraftAsync(ports.Publisher, snapshot, request, write, time, logger, cancellationToken);
         var result = new DeployResult(DeployOperation.DryRun, write.Edits, snapshot.Branch, snapshot.HeadSha) { CommitSha = draft.Sha, Diff = draft.Diff, Attempts = attempt };
         if (request.Landing.DryRun)

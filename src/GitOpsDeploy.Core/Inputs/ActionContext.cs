@@ -11,6 +11,12 @@ public sealed record ActionContext(
 {
     public static readonly ActionContext None = new(null, null, null, null, null, false);
 
+    /// <summary>
+    /// This invocation's own id (12 hex digits): it names the run's commits (<c>Deploy-Run</c>), its fan-in
+    /// intent and its deployments' payload, so what a run made can be told from what a person wrote.
+    /// </summary>
+    public string InvocationId { get; init; } = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12];
+
     /// <summary>GITHUB_GRAPHQL_URL, when the runner provides it.</summary>
     public string? GraphQlUrl { get; init; }
 

@@ -188,6 +188,9 @@ public sealed record LandingOptions
     /// <summary>coalesce: auto: under contention, publish the change for whichever run commits next to carry (fan-in); off: retry alone.</summary>
     public bool Coalesce { get; init; } = true;
 
+    /// <summary>coalesce-trust: the owners (or owner/name repositories) whose runs' intents this run applies when it leads.</summary>
+    public IReadOnlyList<string> CoalesceTrust { get; init; } = [];
+
     /// <summary>How many times a write that lost a race is re-planned on the new tip and published again.</summary>
     /// <remarks>
     /// Measured (docs/benchmarks.md): with 10, 15 of 50 pipelines racing on one repository gave up; with 20, all

@@ -43,6 +43,7 @@ public static class InputCatalogue
         new("author-email", false, "41898282+github-actions[bot]@users.noreply.github.com", "Commit author email."),
         new("commit-method", false, "auto", "How commits are made - api (GitHub's createCommitOnBranch - signed and Verified, no clone, compare-and-swap), git (clone and push), or auto (api for owner/name on a GitHub host, git for a URL or a local path)."),
         new("coalesce", false, "auto", "What a push-mode run does when other pipelines write the same branch at once - auto (with commit-method api, it publishes its change as an intent that whichever run commits next carries, many pipelines in one commit) or off (it retries alone)."),
+        new("coalesce-trust", false, "", "Owners (or owner/name repositories), comma or newline separated, whose runs' intents this run applies when it leads a fan-in batch. Default - the source repository's owner. Each intent must carry its job's GitHub Actions ID token (permissions id-token write)."),
         new("dry-run", false, "false", "Do everything except push, and print the diff."),
         new("source-repository", false, "", "The application repository (owner/name) - recorded in the trailers and where the deployment is created. Default GITHUB_REPOSITORY."),
         new("source-sha", false, "", "The application commit - recorded in the trailers and deployed. Default GITHUB_SHA."),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Images;
@@ -73,7 +74,7 @@ public static partial class RequestParser
             Source = new SourceRef(sourceRepository, sourceSha) { ShaGiven = read.Given("source-sha") },
             Targets = targets,
             Change = change,
-            Landing = ParseLanding(read, mode, targets, change).ForCommitMethod(commitMethod),
+            Landing = ParseLanding(read, mode, targets, change).ForCommitMethod(commitMethod) with { CoalesceTrust = ParseTrust(read, sourceRepository) },
             Reporting = reporting,
             Policy = ParsePolicy(read),
         };
@@ -116,7 +117,15 @@ public static partial class RequestParser
             ChangeKind.Promote => $"promote-from-{change.PromoteFrom}",
             _ => Safe(change.Images.Count > 0 ? change.Images[0].Name : "values"),
         };
-        return $"gitops-deploy/{environments}/{last}";
+        var name = $"gitops-deploy/{environments}/{last}";
+        if (Encoding.UTF8.GetByteCount(name) <= MaxBranchBytes)
+        {
+            return name;
+        }
+
+        // GitHub refuses refs over 255 bytes: a long name keeps its start and a digest of the whole, so it stays deterministic.
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..12];
+        return $"{name[..(MaxBranchBytes - 13)].TrimEnd('/', '.', '-', '+')}-{digest}";
 
         static string Safe(string name)
         {
@@ -125,9 +134,12 @@ public static partial class RequestParser
         }
     }
 
-    /// <summary>git check-ref-format's rules for a branch: for the whole name, and for each '/'-separated component.</summary>
+    /// <summary>The longest branch name GitHub accepts: refs/heads/ plus this many bytes is its 255-byte limit on refs.</summary>
+    public const int MaxBranchBytes = 255 - 11;
+
+    /// <summary>git check-ref-format's rules for a branch, for the whole name and each '/'-separated component, within GitHub's ref length.</summary>
     public static bool IsValidBranch(string name) =>
-        name.Length is > 0 and <= 250 && !name.StartsWith('-') && !name.EndsWith('.') && name != "@" && name != "HEAD"
+        name.Length > 0 && Encoding.UTF8.GetByteCount(name) <= MaxBranchBytes && !name.StartsWith('-') && !name.EndsWith('.') && name != "@" && name != "HEAD"
         && !name.Contains("..", StringComparison.Ordinal) && !name.Contains("@{", StringComparison.Ordinal)
         && !name.Any(c => char.IsControl(c) || c is ' ' or '~' or '^' or ':' or '?' or '*' or '[' or '\\')
         && name.Split('/').All(component => component.Length > 0 && !component.StartsWith('.') && !component.EndsWith(".lock", StringComparison.Ordinal));
@@ -138,7 +150,7 @@ public static partial class RequestParser
         var environments = read.List("environment");
         foreach (var environment in environments)
         {
-            if (!EnvironmentName().IsMatch(environment) || environment is "." or "..")
+            if (!IsEnvironmentName(environment))
             {
                 throw DeployException.Input("environment", $"'{environment}' may only contain letters, digits, '-', '_' and '.' (no path separators); separate several environments with commas or new lines");
             }
@@ -220,7 +232,7 @@ public static partial class RequestParser
         return environments.Select(environment =>
         {
             var overlay = overlayPath is null ? $"environments/{environment}" : ForTarget(overlayPath, environment, "overlay-path");
-            return new DeployTarget(environment, overlay, production ?? environment.Contains("prod", StringComparison.OrdinalIgnoreCase))
+            return new DeployTarget(environment, overlay, production ?? LooksLikeProduction(environment))
             {
                 PromoteFromOverlay = change.PromoteFrom is { } from ? SourceOverlay(overlayPath, environment, from) : null,
                 ArgoCd = argo is null ? null : argo with { Application = application is null ? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}" : ForTarget(application, environment, "argocd-application") },
@@ -247,9 +259,9 @@ public static partial class RequestParser
         }
 
         var branch = read.Optional("pull-request-branch") ?? DefaultBranchName(targets, change);
-        if (!IsValidBranch(branch) || branch.Length > 250)
+        if (!IsValidBranch(branch))
         {
-            throw DeployException.Input("pull-request-branch", $"'{branch}' is not a valid branch name (at most 250 characters)");
+            throw DeployException.Input("pull-request-branch", $"'{branch}' is not a valid branch name (at most {MaxBranchBytes} bytes: GitHub refuses refs longer than 255 bytes)");
         }
 
         if (baseBranch is not null && branch == baseBranch)
@@ -337,6 +349,30 @@ public static partial class RequestParser
 
     private static bool HasTargetPlaceholder(string template) => TargetPlaceholder().IsMatch(template);
 
+    /// <summary>What production-environment: auto calls production: a name containing "prod".</summary>
+    public static bool LooksLikeProduction(string name) => name.Contains("prod", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>An environment name the environment input accepts.</summary>
+    public static bool IsEnvironmentName(string name) => EnvironmentName().IsMatch(name) && name is not "." and not "..";
+
+    /// <summary>owner/name as GitHub spells a repository.</summary>
+    public static bool IsOwnerName(string name) => LooksLikeOwnerName().IsMatch(name);
+
+    /// <summary>coalesce-trust: owners or owner/name repositories; default the source repository's owner.</summary>
+    private static IReadOnlyList<string> ParseTrust(InputReader read, string? sourceRepository)
+    {
+        var trust = read.List("coalesce-trust");
+        foreach (var entry in trust)
+        {
+            if (!OwnerOnly().IsMatch(entry) && !LooksLikeOwnerName().IsMatch(entry))
+            {
+                throw DeployException.Input("coalesce-trust", $"'{entry}' is neither an owner nor owner/name");
+            }
+        }
+
+        return trust.Count > 0 ? trust : sourceRepository is { } source ? [source.Split('/')[0]] : [];
+    }
+
     private static string ForTarget(string template, string environment, string input) =>
         MessageTemplate.Render(template, new Dictionary<string, string> { ["environment"] = environment }, input);
 
@@ -351,6 +387,9 @@ public static partial class RequestParser
 
     [GeneratedRegex("[^A-Za-z0-9._/-]+|/{2,}|\\.{2,}")]
     private static partial Regex BranchUnsafe();
+
+    [GeneratedRegex("^[A-Za-z0-9-]{1,39}$")]
+    private static partial Regex OwnerOnly();
 
     [GeneratedRegex("^[0-9a-f]{7,64}$")]
     private static partial Regex Sha();

@@ -53,6 +53,7 @@ public static class OverlayEditor
             foreach (var group in located.GroupBy(l => ValuesFile(tree, overlay, overlayPath, l.Key.File, "helm-image-keys")))
             {
                 var file = edits.Current(group.Key);
+                ArgoCdFiles.RefuseOutsideHelm(file, group.Select(g => g.Key.Path), "helm-image-keys");
                 var (text, fileChanges) = HelmImageEditor.Apply(file, group.ToList());
                 changes.AddRange(fileChanges);
                 edits.Record(file, text);
@@ -70,6 +71,7 @@ public static class OverlayEditor
             }
 
             var file = edits.Current(group.Key);
+            ArgoCdFiles.RefuseOutsideHelm(file, group.Select(g => g.Path), "set");
             var (text, changes) = YamlValueEditor.Apply(file, group.ToList());
             valueChanges.AddRange(changes);
             edits.Record(file, text);
@@ -103,6 +105,16 @@ public static class OverlayEditor
     private static string ResolveOverlay(IRepositoryTree tree, string overlayPath, string input)
     {
         var overlay = RepoPath.Resolve(tree, string.Empty, overlayPath, input);
+        if (overlay.Length == 0)
+        {
+            throw DeployException.Input(input, $"'{overlayPath}' is the root of the gitops repository: the action writes only inside an environment's own folder (e.g. environments/staging)");
+        }
+
+        if (overlay == ".github" || overlay.StartsWith(".github/", StringComparison.Ordinal))
+        {
+            throw DeployException.Input(input, $"'{overlayPath}' is under .github/ (the gitops repository's own workflows and settings): the action never writes there");
+        }
+
         return tree.KindOf(overlay) == TreeEntryKind.Directory
             ? overlay
             : throw DeployException.Input(input, $"'{overlayPath}' is not a folder in the gitops repository");

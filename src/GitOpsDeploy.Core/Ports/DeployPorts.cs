@@ -15,6 +15,9 @@ public sealed record DeployPorts(IGitOpsSnapshots Snapshots, IPublisher Publishe
     /// <summary>Where contended runs publish intents (fan-in); the API adapter has one, git does not.</summary>
     public IIntentBoard? Board { get; init; }
 
+    /// <summary>This job's GitHub Actions ID tokens and the check of other jobs' (fan-in proofs); null off a runner.</summary>
+    public IRunProofs? Proofs { get; init; }
+
     /// <summary>
     /// The git method's adapter for the same repository, for a run whose change the API cannot write
     /// (<see cref="ErrorKind.UnsupportedByCommitMethod"/>); built only when asked for.

@@ -52,6 +52,9 @@ public sealed class DeployVerb
     [Option("coalesce", HelpText = "auto (default: under contention, publish the change for the next committer to carry) or off (retry alone).")]
     public string? Coalesce { get; set; }
 
+    [Option("coalesce-trust", HelpText = "Owners or owner/name repositories whose fan-in intents this run applies; default the source repository's owner.")]
+    public string? CoalesceTrust { get; set; }
+
     [Option("dry-run", HelpText = "Do everything except push; print the diff.")]
     public bool DryRun { get; set; }
 

@@ -1,4 +1,5 @@
 using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Oidc;
 
 namespace GitOpsDeploy.Runtime;
 
@@ -35,5 +36,12 @@ public static class ActionInputs
         {
             GraphQlUrl = Get("GITHUB_GRAPHQL_URL"),
         };
+    }
+
+    /// <summary>The runner's ID-token endpoint (jobs with permissions id-token: write) and the host whose issuer signs the tokens.</summary>
+    public static OidcSettings Oidc(IReadOnlyDictionary<string, string> environment)
+    {
+        string? Get(string name) => environment.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
+        return new OidcSettings(Get("ACTIONS_ID_TOKEN_REQUEST_URL"), Get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), Get("GITHUB_SERVER_URL"));
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Tests.Fakes;
@@ -5,8 +6,9 @@ using GitOpsDeploy.Tests.Fakes;
 namespace GitOpsDeploy.Tests.EndToEnd;
 
 /// <summary>
-/// Fan-in (coalesce: auto): runs that lose the compare-and-swap publish intents, and the oldest
-/// intent's run commits them all at once. The fake enforces GitHub's 80 content requests per minute.
+/// Fan-in (coalesce: auto): runs that find the branch contended publish intents with their job's ID
+/// token, and the oldest intent's run commits every intent that proves itself at once. The fake
+/// enforces GitHub's 80 content requests per minute, its 255-byte ref limit and its OIDC issuer.
 /// </summary>
 [Trait("Tier", "EndToEnd")]
 public sealed class FanInTests : GitOpsFixture
@@ -78,21 +80,25 @@ public sealed class FanInTests : GitOpsFixture
             Assert.Contains($"Image: {Image(i).Split('=')[0]}=ghcr.io/acme/svc{i}:1.{i}.0", Repo.Message(carrier), StringComparison.Ordinal);
         }
 
-        // The batch names every run it carried; the winner's commit names its own run.
-        var batch = commits.Select(Repo.Message).Single(m => m.Contains("Applied together", StringComparison.Ordinal));
-        Assert.Equal(runs - 1, batch.Split('\n').Count(l => l.StartsWith("Deploy-Run: acme/app#", StringComparison.Ordinal)));
-        Assert.Contains(results, r => r.Stdout.Contains($"carrying {runs - 1} intents", StringComparison.Ordinal));
+        // Every run is named exactly once across the commits: batches name each run they carried, the others their own.
+        var named = commits.SelectMany(c => Repo.Message(c).Split('\n')).Where(l => l.StartsWith("Deploy-Run: acme/app#", StringComparison.Ordinal)).ToList();
+        Assert.Equal(runs, named.Count);
+        Assert.Equal(runs, named.Select(l => l.Split(' ')[1]).Distinct().Count());
+        Assert.Contains(commits.Select(Repo.Message), m => m.Contains("Applied together", StringComparison.Ordinal));
+        Assert.Contains(results, r => r.Stdout.Contains("intents: acme/app#", StringComparison.Ordinal));
         Assert.Equal(0, GitHub.RateLimited(Bot));
-        // Each run's one attempt publishes its intent in the same request; then one batch commit.
-        Assert.Equal(runs + 1, GitHub.ContentRequests(Bot));
+        // A loser's first attempt is its bare commit; it then publishes (payload object + one mutation); batches are one each.
+        Assert.InRange(GitHub.ContentRequests(Bot), runs + 1, (3 * runs) + 2);
+        Assert.All(Intents(), r => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(r), 1, 80));
 
-        // What stays on the board is carried (the batch cleared the winner's, which the winner's commit carried); the next write clears it.
-        Assert.Equal(runs - 1, Intents().Length);
+        // What stays on the board is carried; the next write clears it, and commits alone in that same one request.
+        Assert.NotEmpty(Intents());
+        var before = GitHub.ContentRequests(Bot);
         var next = await RunAs(99, Api(("images", "web=ghcr.io/acme/web:9.9.9")));
         Assert.Equal("pushed", next.Output("operation"));
         Assert.Equal("false", next.Output("coalesced"));
-        Assert.Single(Intents());
-        Assert.Equal(runs + 2, GitHub.ContentRequests(Bot));
+        Assert.Empty(Intents());
+        Assert.Equal(before + 1, GitHub.ContentRequests(Bot));
     }
 
     private string[] Intents() => Repo.Git("for-each-ref", "--format=%(refname)", "refs/gitops-deploy/").Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -109,14 +115,38 @@ public sealed class FanInTests : GitOpsFixture
         Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Stdout));
         Assert.All(results, r => Assert.Equal("false", r.Output("coalesced")));
         Assert.Equal(runs, Repo.Git("rev-list", "--count", $"{head}..main").Trim() switch { var n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) });
-        Assert.DoesNotContain(Repo.Git("log", "--format=%B", $"{head}..main"), "Deploy-Run:", StringComparison.Ordinal);
+        Assert.DoesNotContain("Applied together", Repo.Git("log", "--format=%B", $"{head}..main"), StringComparison.Ordinal);
+        Assert.Empty(Intents());
+        // Each commit still names the run that made it.
+        for (var i = 1; i <= runs; i++)
+        {
+            Assert.Contains($"Deploy-Run: acme/app#{i} (intent ", Repo.Git("log", "--format=%B", $"{head}..main"), StringComparison.Ordinal);
+        }
     }
 
-    private static DeployIntent Dead(string run, string image, DateTimeOffset created, string? sha = null, string source = "acme/app") =>
-        new(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12], run, created, source, sha, [new IntentTarget("staging", "environments/staging", false)]) { Images = [image] };
+    private static string NewSha() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(20));
 
-    /// <summary>An intent on the board whose run is gone (killed after publishing it).</summary>
-    private void Place(DeployIntent intent) => Repo.Git("update-ref", GitHubApiRepository.IntentPrefix + "main/" + IntentCodec.Encode(intent), Repo.Head());
+    /// <summary>An intent as another run of this action would publish it, with its job's ID token.</summary>
+    private DeployIntent Dead(string run, string image, DateTimeOffset created, string? sha = null, string source = "acme/app", string environment = "staging", string overlay = "environments/staging", string? jobEnvironment = null) =>
+        Prove(new DeployIntent(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)), run, DateTimeOffset.FromUnixTimeMilliseconds(created.ToUnixTimeMilliseconds()), source, sha ?? NewSha(), [new IntentTarget(environment, overlay)])
+        {
+            Images = [image], GitOpsRepository = "acme/gitops", Branch = "main",
+        }, jobEnvironment);
+
+    private DeployIntent Prove(DeployIntent intent, string? jobEnvironment = null) =>
+        intent with { Proof = GitHub.MintIdToken(ClaimsOf(intent) with { Environment = jobEnvironment }, IntentCodec.Audience(intent)) };
+
+    private static JobClaims ClaimsOf(DeployIntent intent) => new(intent.SourceRepository, intent.SourceSha, intent.RunId ?? 0);
+
+    /// <summary>Puts an intent on the board as its run would: a payload commit and a short ref naming it.</summary>
+    private void Place(DeployIntent intent, string? payload = null)
+    {
+        var tree = Repo.Git("rev-parse", "main^{tree}");
+        var commit = Repo.Git("commit-tree", tree, "-m", payload ?? IntentCodec.Payload(intent));
+        Repo.Git("update-ref", GitHubApiRepository.IntentRef("main", IntentCodec.Name(intent)), commit);
+    }
+
+    private string[] IntentIds() => Intents().Select(r => r.Split('/')[^1].Split('-')[1]).ToArray();
 
     /// <summary>While our first commit is in flight: another pipeline lands (so ours loses) and <paramref name="intents"/> join the board after ours.</summary>
     private void LoseTheFirstCommitAndThen(params Func<DeployIntent>[] intents)
@@ -149,6 +179,7 @@ public sealed class FanInTests : GitOpsFixture
         Assert.Contains("- name: api\n    newName: ghcr.io/acme/api\n    newTag: 7.0.0", file, StringComparison.Ordinal);
         Assert.Contains("- name: svc1\n", file, StringComparison.Ordinal);
         Assert.Equal("replicas: 3", Repo.ReadFile("environments/staging/values.yaml"));
+        Assert.Contains("Committed ", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("Deploy-Run: acme/app#7 (intent ", Repo.Message(Repo.Head()), StringComparison.Ordinal);
         Assert.Contains("carrying 1 other run's change too: acme/app#7", result.Summary, StringComparison.Ordinal);
     }
@@ -165,8 +196,8 @@ public sealed class FanInTests : GitOpsFixture
         Assert.Matches("The leading intent [0-9a-f]{12} has not been applied for [67] s: applying the batch ourselves", result.Stdout);
         Assert.Contains("newTag: 7.0.0", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
         Assert.Equal(2, Repo.CommitCount());
-        // Joining is one request (our intent), the batch another.
-        Assert.Equal(2, GitHub.ContentRequests(Bot));
+        // Joining is two requests (our payload object, then the ref), the batch one more.
+        Assert.Equal(3, GitHub.ContentRequests(Bot));
     }
 
     [Fact]
@@ -180,7 +211,7 @@ public sealed class FanInTests : GitOpsFixture
         Assert.True(result.ExitCode == 0, result.Stdout);
         Assert.DoesNotContain("ghcr.io/acme/api", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
         Assert.DoesNotContain(Intents(), r => r.Contains(expired.Id, StringComparison.Ordinal));
-        Assert.Single(Intents());
+        Assert.Empty(Intents());
         Assert.Equal(1, GitHub.ContentRequests(Bot));
     }
 
@@ -262,7 +293,157 @@ public sealed class FanInTests : GitOpsFixture
         var result = await run;
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Equal([dead.Id], Intents().Select(r => r[(GitHubApiRepository.IntentPrefix + "main/").Length..].Split('/')[0].Split('-')[1]));
+        Assert.Equal([dead.Id], IntentIds());
         Assert.Equal(1, Repo.CommitCount());
+    }
+
+    public static TheoryData<string, string> Forgeries() => new()
+    {
+        { "no token", "its proof does not verify: it is not a JSON web token" },
+        { "signed with another key", "its signature does not verify against the keys of" },
+        { "another issuer", "was issued by 'https://evil.example/_services/token'" },
+        { "another repository's job", "was issued to a job of acme/evil, not acme/app" },
+        { "another run", "was issued to run 8, not acme/app#7" },
+        { "another commit", "was issued for commit" },
+        { "an expired token", "it expired at" },
+        { "a token for other content", "it was issued for another audience" },
+        { "an untrusted owner", "other/app is not among the owners this run trusts" },
+        { "production without its environment", "production is a production environment here" },
+        { "the gitops CI", "under .github/" },
+        { "an Argo CD Application outside helm", "the action edits one only under spec.source.helm" },
+        { "the repository root", "is the root of the gitops repository" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Forgeries))]
+    public async Task An_intent_that_does_not_prove_itself_is_cleared_unapplied_and_never_blocks_the_batch(string forgery, string reason)
+    {
+        Repo.Commit(new Dictionary<string, string> { ["argocd/staging-app.yaml"] = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-staging\nspec:\n  destination:\n    namespace: web\n" }, "argocd");
+        // Dated after ours, so our run leads and has to judge it.
+        var at = DateTimeOffset.UtcNow.AddSeconds(30);
+        var honest = Dead("acme/app#7", "api=ghcr.io/evil/api:6.6.6", at);
+        var sha = honest.SourceSha;
+        DeployIntent forged = forgery switch
+        {
+            "no token" => honest with { Proof = "not-a-token" },
+            "signed with another key" => honest with { Proof = GitHub.MintIdToken(ClaimsOf(honest), IntentCodec.Audience(honest), key: RSA.Create(2048)) },
+            "another issuer" => honest with { Proof = GitHub.MintIdToken(ClaimsOf(honest), IntentCodec.Audience(honest), issuer: "https://evil.example/_services/token") },
+            "another repository's job" => honest with { Proof = GitHub.MintIdToken(ClaimsOf(honest) with { Repository = "acme/evil" }, IntentCodec.Audience(honest)) },
+            "another run" => honest with { Proof = GitHub.MintIdToken(ClaimsOf(honest) with { RunId = 8 }, IntentCodec.Audience(honest)) },
+            "another commit" => honest with { Proof = GitHub.MintIdToken(ClaimsOf(honest) with { Sha = NewSha() }, IntentCodec.Audience(honest)) },
+            "an expired token" => honest with { Proof = GitHub.MintIdToken(ClaimsOf(honest), IntentCodec.Audience(honest), TimeSpan.FromMinutes(5), DateTimeOffset.UtcNow.AddMinutes(-10)) },
+            // A real token of a real run, moved onto other content: the audience commits to the content.
+            "a token for other content" => Dead("acme/app#7", "web=ghcr.io/acme/web:1.1.0", at, sha) with { Images = ["api=ghcr.io/evil/api:6.6.6"] },
+            "an untrusted owner" => Dead("other/app#7", "api=ghcr.io/evil/api:6.6.6", at, source: "other/app"),
+            "production without its environment" => Dead("acme/app#7", "api=ghcr.io/evil/api:6.6.6", at, environment: "production", overlay: "environments/production"),
+            "the gitops CI" => Prove(honest with { Images = [], Settings = ["ci.yaml:on=push"], Targets = [new IntentTarget("staging", ".github/workflows")] }),
+            "an Argo CD Application outside helm" => Prove(honest with { Images = [], Settings = ["staging-app.yaml:spec.destination.namespace=kube-system"], Targets = [new IntentTarget("staging", "argocd")] }),
+            "the repository root" => Prove(honest with { Images = [], Settings = ["README.md:a=b"], Targets = [new IntentTarget("staging", ".")] }),
+            _ => throw new ArgumentOutOfRangeException(nameof(forgery)),
+        };
+        LoseTheFirstCommitAndThen(() => forged);
+
+        var result = await RunAs(1, Api(("images", Image(1))));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains($"Intent {forged.Id} of {forged.Run}: Dropped (", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains(reason, result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("- name: svc1\n", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        var everything = Repo.Git("log", "-p", "main");
+        Assert.DoesNotContain("evil", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain("kube-system", everything, StringComparison.Ordinal);
+        Assert.DoesNotContain(forged.Id, IntentIds());
+    }
+
+    [Fact]
+    public async Task Long_names_coalesce_within_githubs_ref_limit()
+    {
+        const string Source = "my-platform-organisation/observability-platform-service";
+        const string Branch = "release/observability-platform-service/2026-12-quarterly-platform-maintenance-window";
+        Repo.Git("branch", Branch, "main");
+        var inputs = (int i) => Api(("images", $"observability-platform-service-{i}=ghcr.io/my-platform-organisation/observability-platform-service-{i}:1.2.3-rc.1"),
+            ("source-repository", Source), ("base-branch", Branch), ("coalesce-trust", "my-platform-organisation"), ("token", SourceToken));
+        GitHub.CreateApiRepo(Source);
+        const int runs = 4;
+        RaceTheFirstCommits(runs);
+
+        var results = await Task.WhenAll(Enumerable.Range(1, runs).Select(i =>
+            ActionRun.RunAsync(GitHub, inputs(i), new Dictionary<string, string> { ["GITHUB_RUN_ID"] = $"1234567890{i}", ["GITHUB_REPOSITORY"] = Source })));
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Stdout));
+        Assert.Contains(results, r => r.Output("coalesced") == "true");
+        var file = Repo.ReadFile("environments/staging/kustomization.yaml", Branch);
+        for (var i = 1; i <= runs; i++)
+        {
+            Assert.Contains($"newName: ghcr.io/my-platform-organisation/observability-platform-service-{i}\n    newTag: 1.2.3-rc.1", file, StringComparison.Ordinal);
+        }
+
+        Assert.All(Repo.Git("for-each-ref", "--format=%(refname)").Split('\n'), r => Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(r), 1, 255));
+    }
+
+    [Fact]
+    public async Task A_run_without_an_id_token_does_not_take_part_and_says_why_once()
+    {
+        RaceTheFirstCommits(2);
+        var results = await Task.WhenAll(Enumerable.Range(1, 2).Select(i => ActionRun.RunAsync(GitHub, Api(("images", Image(i))),
+            new Dictionary<string, string> { ["GITHUB_RUN_ID"] = $"{i}", ["ACTIONS_ID_TOKEN_REQUEST_URL"] = string.Empty })));
+
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Stdout));
+        Assert.All(results, r => Assert.Equal("false", r.Output("coalesced")));
+        Assert.Contains(results, r => r.Stdout.Contains("Retrying on the new tip", StringComparison.Ordinal));
+        Assert.All(results, r => Assert.True(r.Stdout.Split("Not taking part in fan-in").Length <= 2, r.Stdout));
+        Assert.Contains(results, r => r.Stdout.Contains("Not taking part in fan-in (this job has no ID token: its workflow does not grant 'permissions: id-token: write')", StringComparison.Ordinal));
+        Assert.Empty(Intents());
+    }
+
+    [Fact]
+    public async Task An_intent_the_api_cannot_write_is_dropped_and_the_leader_stays_on_the_api()
+    {
+        Repo.CommitExecutable("environments/staging/run.sh", "#!/bin/sh\n");
+        Repo.Commit(new Dictionary<string, string> { ["environments/staging/run.yaml"] = "a: 1\n" }, "values");
+        // run.sh is executable: an API commit would drop the bit. Only its own run may fall back to git for it.
+        var poison = Prove(Dead("acme/app#7", "api=ghcr.io/acme/api:7.0.0", DateTimeOffset.UtcNow.AddSeconds(30)) with { Images = [], Settings = ["run.sh:a=2"] });
+        LoseTheFirstCommitAndThen(() => poison);
+
+        var result = await RunAs(1, Api(("images", Image(1))));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains($"Intent {poison.Id} of acme/app#7: Dropped (", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("commits with the git method instead", result.Stdout, StringComparison.Ordinal);
+        Assert.True(GitHub.IsVerified(Repo.Head()));
+        Assert.Equal("#!/bin/sh\n", Repo.ReadFile("environments/staging/run.sh") + "\n");
+        Assert.DoesNotContain(poison.Id, IntentIds());
+    }
+
+    [Fact]
+    public async Task A_commit_that_names_our_intent_without_our_change_does_not_end_our_run()
+    {
+        // Our first two commits lose, so the second publishes our intent and we wait; then someone with write
+        // access writes a commit whose trailer names our intent without carrying it: a trailer proves nothing.
+        var lost = 0;
+        GitHub.BeforeCommitOnBranch = (repo, _) =>
+        {
+            if (Interlocked.Increment(ref lost) <= 2)
+            {
+                repo.Commit(new Dictionary<string, string> { ["environments/staging/values.yaml"] = $"replicas: {lost + 2}\n" }, "another pipeline");
+            }
+        };
+        var placed = 0;
+        GitHub.BeforeGraphQlQuery = () =>
+        {
+            if (Intents().FirstOrDefault() is { } ours && Interlocked.Exchange(ref placed, 1) == 0)
+            {
+                var id = ours.Split('/')[^1].Split('-')[1];
+                Repo.Commit(new Dictionary<string, string> { ["README.md"] = "hi\n" }, $"chore\n\nDeploy-Run: acme/app#1 (intent {id})\n");
+            }
+        };
+
+        var result = await RunAs(1, Api(("images", Image(1))));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains("names our intent but does not have our change: going on alone", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal("false", result.Output("coalesced"));
+        Assert.Contains("- name: svc1\n", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Empty(Intents());
     }
 }

@@ -44,6 +44,20 @@ public static class ActionRun
                 environment[name] = value;
             }
 
+            // Every job may mint ID tokens (permissions: id-token: write) unless the test says otherwise
+            // (ACTIONS_ID_TOKEN_REQUEST_URL set to ""); a job with environment: sets JOB_ENVIRONMENT here.
+            if (!environment.ContainsKey("ACTIONS_ID_TOKEN_REQUEST_URL"))
+            {
+                var job = new JobClaims(environment["GITHUB_REPOSITORY"], environment["GITHUB_SHA"], long.Parse(environment["GITHUB_RUN_ID"], System.Globalization.CultureInfo.InvariantCulture))
+                {
+                    Environment = environment.GetValueOrDefault("JOB_ENVIRONMENT"),
+                };
+                foreach (var (name, value) in github.RegisterJob(job))
+                {
+                    environment[name] = value;
+                }
+            }
+
             var configs = new List<string>();
             using var stdout = new StringWriter();
             using var stderr = new StringWriter();

@@ -1,157 +1,155 @@
 using System.Globalization;
-using System.IO.Compression;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using GitOpsDeploy.Core.Images;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Yaml;
 
 namespace GitOpsDeploy.Core.Deploy;
 
-/// <summary>One target of an intent: where the change goes.</summary>
-public sealed record IntentTarget(string Environment, string OverlayPath, bool Production);
+/// <summary>One target of an intent: an environment and its overlay. Whether it is production is never the intent's to say.</summary>
+public sealed record IntentTarget(string Environment, string OverlayPath);
 
 /// <summary>
 /// A planned change published for other runs to apply (fan-in): which run it is, when it was
-/// published, the source commit, and the change itself (images, values, Helm keys) per target.
-/// Everything another run needs to re-plan it on a newer tip, nothing secret.
+/// published, where it goes (gitops repository and branch), the source commit, and the change itself
+/// (images, values, Helm keys) per target. <see cref="Proof"/> is the publishing job's GitHub Actions
+/// ID token, whose audience is the digest of everything else (<see cref="IntentCodec.Audience"/>): a
+/// leader applies an intent only when that token verifies and its claims name the same source.
 /// </summary>
-public sealed record DeployIntent(string Id, string Run, DateTimeOffset Created, string? SourceRepository, string? SourceSha, IReadOnlyList<IntentTarget> Targets)
+public sealed record DeployIntent(string Id, string Run, DateTimeOffset Created, string SourceRepository, string SourceSha, IReadOnlyList<IntentTarget> Targets)
 {
+    public string GitOpsRepository { get; init; } = string.Empty;
+
+    public string Branch { get; init; } = string.Empty;
+
     public IReadOnlyList<string> Images { get; init; } = [];
 
     public IReadOnlyList<string> Settings { get; init; } = [];
 
     public IReadOnlyList<string> HelmImageKeys { get; init; } = [];
 
-    public bool Force { get; init; }
+    /// <summary>The publishing job's OIDC ID token (a JWT), null before it is asked for.</summary>
+    public string? Proof { get; init; }
 
-    /// <summary>The name it was read under (what deleting it needs, whichever version wrote it); null before it is published.</summary>
+    /// <summary>The ref name it was read under (relative to the branch's folder), null before it is published.</summary>
     public string? Key { get; init; }
+
+    /// <summary>The object the ref points at (the payload commit), null before it is published.</summary>
+    public string? Object { get; init; }
 
     /// <summary>How long an intent may be applied after it was published; older ones are deleted unapplied.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
 
-    /// <summary>The trailer that names this intent in the commit that carries it.</summary>
+    /// <summary>How far in the future an intent may be dated (runners' clocks differ a little); beyond that it is invalid.</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(2);
+
+    /// <summary>The trailer that names this intent (and this run's own commits) in the commit that carries it.</summary>
     public string Trailer => $"{Run} (intent {Id})";
+
+    /// <summary>The run id of <see cref="Run"/> ("acme/app#123" -> 123), null when it is not of that form.</summary>
+    public long? RunId => Run.LastIndexOf('#') is var hash and > 0 && long.TryParse(Run.AsSpan(hash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
     public bool ExpiredAt(DateTimeOffset now) => now - Created > Lifetime;
 
-    /// <summary>The intent of a request: its targets and change, under a fresh id.</summary>
-    public static DeployIntent Of(DeployRequest request, ActionContext context, DateTimeOffset now) =>
-        new(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12], RunName(context), now, request.Source.Repository, request.Source.Sha,
-            request.Targets.Select(t => new IntentTarget(t.Environment, t.OverlayPath, t.Production)).ToList())
+    /// <summary>Dated further in the future than clocks can disagree: never applied.</summary>
+    public bool FromTheFutureAt(DateTimeOffset now) => Created - now > ClockSkew;
+
+    /// <summary>The intent of a request: its targets and change, under the run's id. Null when the request cannot be carried by another run.</summary>
+    public static DeployIntent Of(DeployRequest request, ActionContext context, string id, DateTimeOffset now) =>
+        new(id, RunName(context), DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds()), request.Source.Repository ?? string.Empty, request.Source.Sha ?? string.Empty,
+            request.Targets.Select(t => new IntentTarget(t.Environment, t.OverlayPath)).ToList())
         {
+            GitOpsRepository = request.GitOps.Display,
+            Branch = string.Empty,
             Images = request.Change.Images.Select(i => i.ToString()).ToList(),
             Settings = request.Change.Settings.Select(s => s.Text).ToList(),
             HelmImageKeys = request.Change.HelmImageKeys.Select(k => $"{k.Key}={k.Value}").ToList(),
-            Force = request.Change.Force,
         };
 
     /// <summary>"owner/app#run-id", or "local" outside GitHub Actions.</summary>
     public static string RunName(ActionContext context) =>
         context.Repository is { } repository && context.RunId is { } run ? $"{repository}#{run}" : "local";
-
-    /// <summary>
-    /// The request another run applies for this intent: the applier's own landing and policy, this
-    /// intent's source, targets and change. Null when the intent does not parse (a newer version wrote it).
-    /// </summary>
-    public DeployRequest? AsRequestOf(DeployRequest applier)
-    {
-        try
-        {
-            return applier with
-            {
-                Source = new SourceRef(SourceRepository, SourceSha) { ShaGiven = true },
-                Targets = Targets.Select(t => new DeployTarget(t.Environment, t.OverlayPath, t.Production)).ToList(),
-                Change = new Change(ChangeKind.Deploy)
-                {
-                    Images = Images.Select(i => ImageSpec.Parse(i)).ToList(),
-                    Settings = Settings.Select(s => ValueSetting.Parse(s)).ToList(),
-                    HelmImageKeys = HelmImageKey.ParseList(string.Join('\n', HelmImageKeys)),
-                    Force = Force,
-                },
-            };
-        }
-        catch (DeployException)
-        {
-            return null;
-        }
-    }
 }
 
 /// <summary>
-/// Intents are stored in ref names (creating a ref is one request, and listing refs is one query):
-/// <c>&lt;created ms&gt;-&lt;id&gt;/&lt;payload&gt;[/&lt;payload&gt;...]</c>, the payload being
-/// deflated JSON in base64url cut into components of at most 200 characters (file systems limit a
-/// component to 255 bytes). Names sort by publication time. An intent whose encoding would exceed
-/// <see cref="MaxLength"/> is not published: that run retries on its own.
+/// Where an intent lives: a short ref, <c>&lt;created ms&gt;-&lt;id&gt;</c> under the branch's folder
+/// (so every ref the action creates stays far below GitHub's 255 bytes whatever the names), pointing
+/// at a commit object whose message is the payload: the intent as canonical JSON plus its proof.
+/// Names sort by publication time.
 /// </summary>
 public static class IntentCodec
 {
-    public const int MaxLength = 1000;
-    private const int Component = 200;
+    /// <summary>Payloads larger than this are not published (a runaway <c>set</c>): that run commits alone.</summary>
+    public const int MaxPayload = 60_000;
 
-    public static string? Encode(DeployIntent intent)
+    private const string Header = "gitops-deploy intent v2";
+
+    /// <summary>The ref name of an intent, relative to its branch's folder.</summary>
+    public static string Name(DeployIntent intent) => $"{intent.Created.ToUnixTimeMilliseconds():D13}-{intent.Id}";
+
+    /// <summary>
+    /// The intent's content as canonical JSON (fixed key order, no whitespace): what the proof's
+    /// audience commits to. Everything but the proof and where it was read from.
+    /// </summary>
+    public static string Canonical(DeployIntent intent) => new JsonObject
     {
-        var json = new JsonObject
-        {
-            ["v"] = 1,
-            ["r"] = intent.Run,
-            ["s"] = intent.SourceRepository,
-            ["c"] = intent.SourceSha,
-            ["t"] = new JsonArray([.. intent.Targets.Select(t => (JsonNode)new JsonArray(t.Environment, t.OverlayPath, t.Production))]),
-            ["i"] = Strings(intent.Images),
-            ["e"] = Strings(intent.Settings),
-            ["h"] = Strings(intent.HelmImageKeys),
-            ["f"] = intent.Force,
-        };
-        using var buffer = new MemoryStream();
-        using (var deflate = new DeflateStream(buffer, CompressionLevel.SmallestSize, leaveOpen: true))
-        {
-            deflate.Write(Encoding.UTF8.GetBytes(json.ToJsonString()));
-        }
+        ["id"] = intent.Id,
+        ["run"] = intent.Run,
+        ["created"] = intent.Created.ToUnixTimeMilliseconds(),
+        ["gitops"] = intent.GitOpsRepository,
+        ["branch"] = intent.Branch,
+        ["source"] = intent.SourceRepository,
+        ["sha"] = intent.SourceSha,
+        ["targets"] = new JsonArray([.. intent.Targets.Select(t => (JsonNode)new JsonArray(t.Environment, t.OverlayPath))]),
+        ["images"] = Strings(intent.Images),
+        ["set"] = Strings(intent.Settings),
+        ["helm"] = Strings(intent.HelmImageKeys),
+    }.ToJsonString();
 
-        var payload = Convert.ToBase64String(buffer.ToArray()).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        var parts = Enumerable.Range(0, (payload.Length + Component - 1) / Component).Select(i => payload.Substring(i * Component, Math.Min(Component, payload.Length - (i * Component))));
-        var name = $"{intent.Created.ToUnixTimeMilliseconds():D13}-{intent.Id}/{string.Join('/', parts)}";
-        return name.Length > MaxLength ? null : name;
-    }
+    /// <summary>The audience the proof must be minted for: the digest of <see cref="Canonical"/>.</summary>
+    public static string Audience(DeployIntent intent) =>
+        "gitops-deploy:" + Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(intent)))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    /// <summary>The intent a name holds, or null when it is not one of ours (or from a version we cannot read).</summary>
-    public static DeployIntent? Decode(string name)
+    /// <summary>The payload commit's message: a header line, the canonical content, the proof.</summary>
+    public static string Payload(DeployIntent intent) =>
+        $"{Header}\n\n{Canonical(intent)}\n\n{intent.Proof ?? throw new InvalidOperationException("an intent is published with its proof")}\n";
+
+    /// <summary>The intent a ref name and its payload hold, or null when they are not one of ours or do not agree.</summary>
+    public static DeployIntent? Decode(string name, string? payload, string? objectId = null)
     {
         try
         {
-            var slash = name.IndexOf('/', StringComparison.Ordinal);
-            var head = slash < 0 ? name : name[..slash];
-            var dash = head.IndexOf('-', StringComparison.Ordinal);
-            if (slash < 0 || dash != 13 || !long.TryParse(head[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var ms))
+            var dash = name.IndexOf('-', StringComparison.Ordinal);
+            if (dash != 13 || name.Length != 26 || !long.TryParse(name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var ms) || payload is null)
             {
                 return null;
             }
 
-            var payload = name[(slash + 1)..].Replace("/", string.Empty, StringComparison.Ordinal).Replace('-', '+').Replace('_', '/');
-            payload += new string('=', (4 - (payload.Length % 4)) % 4);
-            using var deflate = new DeflateStream(new MemoryStream(Convert.FromBase64String(payload)), CompressionMode.Decompress);
-            using var reader = new StreamReader(deflate, Encoding.UTF8);
-            if (JsonNode.Parse(reader.ReadToEnd()) is not JsonObject json || json["v"]?.GetValue<int>() != 1)
+            var parts = payload.ReplaceLineEndings("\n").Trim('\n').Split("\n\n");
+            if (parts.Length != 3 || parts[0] != Header || JsonNode.Parse(parts[1]) is not JsonObject json)
             {
                 return null;
             }
 
-            var targets = json["t"]!.AsArray().Select(t => new IntentTarget(t![0]!.GetValue<string>(), t[1]!.GetValue<string>(), t[2]!.GetValue<bool>())).ToList();
-            return new DeployIntent(head[(dash + 1)..], json["r"]!.GetValue<string>(), DateTimeOffset.FromUnixTimeMilliseconds(ms),
-                json["s"]?.GetValue<string>(), json["c"]?.GetValue<string>(), targets)
+            var targets = json["targets"]!.AsArray().Select(t => new IntentTarget(t![0]!.GetValue<string>(), t[1]!.GetValue<string>())).ToList();
+            var intent = new DeployIntent(json["id"]!.GetValue<string>(), json["run"]!.GetValue<string>(), DateTimeOffset.FromUnixTimeMilliseconds(json["created"]!.GetValue<long>()),
+                json["source"]!.GetValue<string>(), json["sha"]!.GetValue<string>(), targets)
             {
-                Images = List(json["i"]),
-                Settings = List(json["e"]),
-                HelmImageKeys = List(json["h"]),
-                Force = json["f"]?.GetValue<bool>() ?? false,
+                GitOpsRepository = json["gitops"]!.GetValue<string>(),
+                Branch = json["branch"]!.GetValue<string>(),
+                Images = List(json["images"]),
+                Settings = List(json["set"]),
+                HelmImageKeys = List(json["helm"]),
+                Proof = parts[2].Trim(),
                 Key = name,
+                Object = objectId,
             };
+
+            // The name and the content must agree, and the content must be exactly what the proof's audience commits to.
+            return ms == intent.Created.ToUnixTimeMilliseconds() && name[(dash + 1)..] == intent.Id && Canonical(intent) == parts[1] ? intent : null;
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or InvalidOperationException or System.Text.Json.JsonException or NullReferenceException or IndexOutOfRangeException or ArgumentException)
+        catch (Exception e) when (e is FormatException or InvalidOperationException or JsonException or NullReferenceException or IndexOutOfRangeException or ArgumentException)
         {
             return null;
         }

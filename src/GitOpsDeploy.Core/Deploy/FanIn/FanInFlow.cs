@@ -5,15 +5,17 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Core.Deploy;
 
 /// <summary>
-/// Fan-in (<c>coalesce: auto</c>): every commit attempt also publishes the run's planned change as an
-/// intent, in the same request, so a run that loses the compare-and-swap (or finds intents already
-/// waiting) stops competing and waits. The run whose intent is the oldest waiting one leads: it reads
-/// the branch once and commits every waiting intent in one commit. A run whose intent another run
-/// carried ends with that commit (<c>coalesced</c>). Carried intents are deleted by the next write.
-/// If the leader dies, the next in line takes over after <see cref="TakeoverAfter"/> per place; an
-/// intent nobody applies expires (<see cref="DeployIntent.Lifetime"/>).
+/// Fan-in (<c>coalesce: auto</c>): a run that finds the branch contended (intents on the board, or
+/// its own commit lost the compare-and-swap) publishes its planned change as an intent, with its
+/// job's ID token as proof, in the same request as its next commit attempt; a run that finds intents
+/// already waiting only publishes and joins them. The run whose intent is the oldest waiting one
+/// leads: it reads the branch once, admits only intents that prove themselves (<see cref="IntentAdmission"/>),
+/// and commits them all in one commit. A run whose intent another run carried checks that the
+/// carrying commit really has its change, then ends with it (<c>coalesced</c>). Carried intents are
+/// deleted by the next write. If the leader dies, the next in line takes over after
+/// <see cref="TakeoverAfter"/> per place; an intent nobody applies expires (<see cref="DeployIntent.Lifetime"/>).
 /// </summary>
-public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlanner planner, OutOfOrder order, ActionContext context, TimeProvider time, ILogger logger)
+public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs? proofs, DeployPlanner planner, OutOfOrder order, ActionContext context, TimeProvider time, ILogger logger)
 {
     /// <summary>A new leader waits until no intent has joined for this long, so the rest of the burst joins its batch...</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
@@ -27,78 +29,94 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
     /// <summary>How long a run waits for its intent to be carried before it withdraws it and fails.</summary>
     public static readonly TimeSpan WaitBudget = TimeSpan.FromMinutes(5);
 
+    /// <summary>A waiting run asks for a fresh proof when its token has less than this left (GitHub's ID tokens are short-lived).</summary>
+    public static readonly TimeSpan RefreshBefore = TimeSpan.FromMinutes(2);
+
     private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan PollPerWaiter = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LongestPoll = TimeSpan.FromSeconds(3);
 
-    private DeployIntent? mine;
-    private bool published;
+    /// <summary>Our intent as published (null while it is not on the board).</summary>
+    private DeployIntent? published;
 
-    /// <summary>True once fan-in cannot carry this run (its intent was taken off unapplied, or does not fit): from then on it retries on its own.</summary>
+    private DeployIntent? intent;
+    private DateTimeOffset proofExpires;
+    private bool lostBefore;
+    private bool explained;
+    private readonly Dictionary<string, ProofCheck> checkedProofs = new(StringComparer.Ordinal);
+
+    /// <summary>True once fan-in cannot carry this run (it cannot prove itself, its intent was taken off unapplied, or is too large): from then on it retries on its own.</summary>
     public bool Declined { get; private set; }
 
-    /// <summary>Whether fan-in can carry this request: a plain push-mode deploy (and a transport with a board: today the API).</summary>
+    /// <summary>Whether fan-in can carry this request: a plain push-mode deploy, not forced (a forced run commits alone), with a transport that has a board.</summary>
     public static bool Applies(DeployRequest request) =>
         request.Landing.Coalesce && request.Landing.Mode == DeployMode.Push && !request.Landing.DryRun
-        && request.Change.Kind == ChangeKind.Deploy && !request.Change.ReleaseHold;
+        && request.Change.Kind == ChangeKind.Deploy && !request.Change.ReleaseHold && !request.Change.Force;
 
-    /// <summary>This run's intent (made once).</summary>
-    private DeployIntent Intent(DeployRequest request) => mine ??= DeployIntent.Of(request, context, time.GetUtcNow());
-
-    /// <summary>The commit message naming this run's intent, so an intent left on the board is known to be carried (unchanged when the board cannot hold it).</summary>
-    public string Sign(DeployRequest request, string message) =>
-        board.CanHold(Intent(request)) ? CommitMessage.WithRun(message, Intent(request).Trailer) : message;
+    /// <summary>The trailer naming this run in every commit it makes (and its intent, when it publishes one).</summary>
+    public static string RunTrailer(ActionContext context) => $"{DeployIntent.RunName(context)} (intent {context.InvocationId})";
 
     /// <summary>
-    /// A push attempt with fan-in, one request whatever happens: clear intents already carried,
-    /// publish ours, and commit. Landed: done (our intent stays, carried; the next write clears it).
-    /// Lost: our intent is already on the board, so we wait for it to be carried (or carry the batch).
-    /// With intents already waiting, we only publish and join them. Null: fan-in cannot take this run.
+    /// A push attempt with fan-in. Uncontended: the commit alone (one request). Contended: the intent
+    /// is published in the same request as the commit; with intents already waiting, it is only
+    /// published, and the run joins them. Null: fan-in cannot take this run (the caller commits plainly).
     /// </summary>
     public async Task<Attempt<DeployResult>?> PushAsync(DeployRequest request, IGitOpsSnapshot snapshot, PlanOutcome.Write plan, CommitDraft draft, int attempt, CancellationToken cancellationToken)
     {
-        var intent = Intent(request);
-        if (!board.CanHold(intent))
+        if (Declined || !CanProve())
         {
-            Declined = true;
-            logger.LogInformation("The change is too large to publish as an intent: retrying on our own if the branch is contended");
             return null;
         }
 
         var now = time.GetUtcNow();
-        var pending = snapshot.Pending.Where(p => p.Id != intent.Id).ToList();
-        var carried = IntentBatch.LandedIn(snapshot, pending);
-        var stale = pending.Where(p => carried.ContainsKey(p.Id) || p.ExpiredAt(now)).ToList();
-        var waiting = pending.Count - stale.Count;
         var branch = snapshot.Branch;
+        var pending = snapshot.Pending.Where(p => p.Id != context.InvocationId).ToList();
+        var carried = IntentBatch.LandedIn(snapshot, pending);
+        var stale = pending.Where(p => carried.ContainsKey(p.Id) || p.ExpiredAt(now) || p.FromTheFutureAt(now)).ToList();
+        var waiting = pending.Count - stale.Count;
         if (waiting > 0)
         {
             // Others are already waiting: join them rather than race them.
-            var joined = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(null, intent, stale), cancellationToken);
-            if (!joined.Published)
+            if (published is null)
             {
-                return Decline("our intent could not be published; retrying on our own");
+                if (await ProvenIntentAsync(request, branch, cancellationToken) is not { } joining)
+                {
+                    return null;
+                }
+
+                var joined = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(null, joining, stale), cancellationToken);
+                if (joined.Published is null)
+                {
+                    return await DeclineAsync("our intent could not be published; retrying on our own", branch, cancellationToken);
+                }
+
+                published = joined.Published;
+                logger.LogInformation("{Waiting} changes are waiting for {Branch}: published intent {Id} to be carried with them", waiting, branch, joined.Published.Id);
             }
 
-            published = true;
-            logger.LogInformation("{Waiting} changes are waiting for {Branch}: published intent {Id} to be carried with them", waiting, branch, intent.Id);
             return await CooperateAsync(request, branch, plan, attempt, cancellationToken);
         }
 
-        var outcome = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, published ? null : intent, stale), cancellationToken);
-        published |= outcome.Published;
+        // The intent rides with the commit only once this run has lost a race: an uncontended run stays one request
+        // (intents already carried are no sign of contention: the same request clears them).
+        var publish = lostBefore && published is null ? await ProvenIntentAsync(request, branch, cancellationToken) : null;
+        var outcome = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, publish, stale), cancellationToken);
+        published ??= outcome.Published;
         switch (outcome.Commit)
         {
             case PublishOutcome.Published done:
                 logger.LogInformation("Pushed {Sha} to {Branch}", done.Sha, branch);
                 DeployRunner.WarnUnsigned(request, done, logger);
-                mine = null;
+                // Our intent, if published, stays on the board carried (the commit names it); the next write clears it.
+                published = null;
                 return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, snapshot.HeadSha) { CommitSha = done.Sha, Verified = done.Verified, Attempts = attempt });
-            case PublishOutcome.LostRace lost when published:
-                logger.LogInformation("Another pipeline wrote {Branch} first ({Reason}): our intent {Id} waits to be carried (coalesce: auto)", branch, lost.Reason, intent.Id);
+            case PublishOutcome.LostRace lost when published is not null:
+                logger.LogInformation("Another pipeline wrote {Branch} first ({Reason}): our intent {Id} waits to be carried (coalesce: auto)", branch, lost.Reason, published.Id);
                 return await CooperateAsync(request, branch, plan, attempt, cancellationToken);
             case PublishOutcome.LostRace lost:
-                return Decline($"another pipeline wrote {branch} first ({lost.Reason}) and our intent could not be published");
+                // Next attempt: the intent goes with the commit.
+                lostBefore = true;
+                return Attempt<DeployResult>.Again($"another pipeline wrote {branch} first ({lost.Reason})");
             case PublishOutcome.Rejected rejected:
                 await WithdrawAsync(branch, cancellationToken);
                 throw DeployRunner.Rejected(request, branch, rejected.Reason);
@@ -107,11 +125,79 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         }
     }
 
-    private Attempt<DeployResult> Decline(string reason)
+    /// <summary>Takes our intent off the board (cancelled, refused, committing alone): housekeeping that never fails the run.</summary>
+    public async Task WithdrawAsync(string branch, CancellationToken cancellationToken)
     {
+        if (published is not { } mine)
+        {
+            return;
+        }
+
+        try
+        {
+            await board.WriteAsync(branch, string.Empty, new BoardWrite(null, null, [mine]), cancellationToken);
+            logger.LogInformation("Withdrew intent {Id}", mine.Id);
+        }
+        catch (Exception e) when (e is DeployException or OperationCanceledException)
+        {
+            logger.LogWarning("Could not withdraw intent {Id} ({Reason}); it expires unapplied after {Minutes} minutes if no run carries it first", mine.Id, e.Message, (int)DeployIntent.Lifetime.TotalMinutes);
+        }
+
+        published = null;
+    }
+
+    /// <summary>Whether this job can prove itself; says once why not.</summary>
+    private bool CanProve()
+    {
+        var why = proofs is null ? "the run is not on a GitHub Actions runner" : proofs.Unavailable;
+        if (why is null)
+        {
+            return true;
+        }
+
+        if (!explained)
+        {
+            explained = true;
+            logger.LogInformation("Not taking part in fan-in ({Reason}): under contention this run retries on its own. Give the job 'permissions: id-token: write' so other runs can carry its change", why);
+        }
+
+        return false;
+    }
+
+    /// <summary>Our intent with a proof that has time left (made once, proven again when the token runs low). Null: it cannot be published.</summary>
+    private async Task<DeployIntent?> ProvenIntentAsync(DeployRequest request, string branch, CancellationToken cancellationToken)
+    {
+        intent ??= DeployIntent.Of(request, context, context.InvocationId, time.GetUtcNow()) with { Branch = branch };
+        if (IntentCodec.Canonical(intent).Length > IntentCodec.MaxPayload)
+        {
+            Declined = true;
+            logger.LogInformation("The change is too large to publish as an intent: retrying on our own if the branch is contended");
+            return null;
+        }
+
+        if (intent.Proof is null || proofExpires - time.GetUtcNow() < RefreshBefore)
+        {
+            try
+            {
+                var proof = await proofs!.ProveAsync(IntentCodec.Audience(intent), cancellationToken);
+                (intent, proofExpires) = (intent with { Proof = proof.Token }, proof.ExpiresAt);
+            }
+            catch (DeployException e)
+            {
+                Declined = true;
+                logger.LogWarning("Could not get this job's ID token ({Reason}): retrying on our own if the branch is contended", e.Message);
+                return null;
+            }
+        }
+
+        return intent;
+    }
+
+    private async Task<Attempt<DeployResult>> DeclineAsync(string reason, string branch, CancellationToken cancellationToken)
+    {
+        // A run that goes on alone takes its intent back first, so no batch applies it behind its back.
+        await WithdrawAsync(branch, cancellationToken);
         Declined = true;
-        mine = null;
-        published = false;
         return Attempt<DeployResult>.Again(reason);
     }
 
@@ -122,7 +208,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         {
             return await WaitAsync(request, branch, plan, attempt, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && mine is not null)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && published is not null)
         {
             // A cancelled run takes its change back, so no later batch deploys it.
             using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(3));
@@ -131,55 +217,30 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         }
     }
 
-    /// <summary>Takes our intent off the board (cancelled, refused, given up): housekeeping that never fails the run.</summary>
-    private async Task WithdrawAsync(string branch, CancellationToken cancellationToken)
-    {
-        if (mine is not { } intent || !published)
-        {
-            return;
-        }
-
-        try
-        {
-            await board.WriteAsync(branch, string.Empty, new BoardWrite(null, null, [intent]), cancellationToken);
-        }
-        catch (Exception e) when (e is DeployException or OperationCanceledException)
-        {
-            logger.LogWarning("Could not withdraw intent {Id} ({Reason}); it expires unapplied after {Minutes} minutes if no run carries it first", intent.Id, e.Message, (int)DeployIntent.Lifetime.TotalMinutes);
-        }
-
-        mine = null;
-        published = false;
-    }
-
     private async Task<Attempt<DeployResult>> WaitAsync(DeployRequest request, string branch, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
     {
-        var intent = mine!;
         var deadline = time.GetUtcNow() + WaitBudget;
         string? leader = null;
         var leaderSince = time.GetUtcNow();
         DateTimeOffset? leading = null;
         var (seen, lastJoined) = (0, time.GetUtcNow());
-        for (var poll = 0; ; poll++)
+        while (true)
         {
-            var state = await board.ReadAsync(branch, intent.Created - TimeSpan.FromMinutes(2), cancellationToken);
+            var mine = published!;
+            var state = await board.ReadAsync(branch, mine.Created - TimeSpan.FromMinutes(2), cancellationToken);
             var now = time.GetUtcNow();
-            if (IntentBatch.Carrying(state.Recent, intent) is { } carried)
+            if (IntentBatch.Carrying(state.Recent, mine) is { } carried)
             {
-                // Our intent stays on the board until the next write clears it: carried, nobody applies it again.
-                (mine, published) = (null, false);
-                logger.LogInformation("Another run carried our change in {Sha}", carried.Sha);
-                return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, plan.BaseSha)
-                {
-                    CommitSha = carried.Sha, Verified = carried.Verified, Coalesced = true, Attempts = attempt,
-                });
+                return await CarriedAsync(request, branch, plan, carried, attempt, cancellationToken);
             }
 
-            var line = state.Pending.Where(p => !p.ExpiredAt(now) && IntentBatch.Carrying(state.Recent, p) is null).ToList();
-            var place = line.FindIndex(p => p.Id == intent.Id);
+            var line = state.Pending.Where(p => !p.ExpiredAt(now) && !p.FromTheFutureAt(now) && IntentBatch.Carrying(state.Recent, p) is null).ToList();
+            var place = line.FindIndex(p => p.Id == mine.Id);
             if (place < 0)
             {
-                return Decline("our intent was taken off the board without being applied (the applier's log says why); planning again on our own");
+                published = null;
+                Declined = true;
+                return Attempt<DeployResult>.Again("our intent was taken off the board without being applied (the applier's log says why); planning again on our own");
             }
 
             if (line[0].Id != leader)
@@ -211,6 +272,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                 throw new DeployException(ErrorKind.Conflict, $"our change to {branch} of {request.GitOps.Display} was not carried within {(int)WaitBudget.TotalMinutes} minutes ({place} intents ahead of it); withdrew it; re-run the job");
             }
 
+            await RefreshProofAsync(request, branch, cancellationToken);
             if (place == 0 || takeOver)
             {
                 if (takeOver)
@@ -218,7 +280,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
                     logger.LogWarning("The leading intent {Leader} has not been applied for {Seconds} s: applying the batch ourselves", leader, (int)(now - leaderSince).TotalSeconds);
                 }
 
-                if (await LeadAsync(request, branch, intent, line, plan, attempt, cancellationToken) is { } done)
+                if (await LeadAsync(request, branch, line, plan, attempt, cancellationToken) is { } done)
                 {
                     return done;
                 }
@@ -236,23 +298,87 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         }
     }
 
-    /// <summary>
-    /// Applies every waiting intent in one commit, in one request that also clears the intents that
-    /// will never be applied (already carried, satisfied, dropped, expired). The applied ones stay on
-    /// the board, carried, until the next write clears them. Null when the branch moved first: look again.
-    /// </summary>
-    private async Task<Attempt<DeployResult>?> LeadAsync(DeployRequest request, string branch, DeployIntent intent, IReadOnlyList<DeployIntent> line, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
+    /// <summary>Our proof runs low while we wait: publish the same intent again with a fresh token (the ref moves to the new payload).</summary>
+    private async Task RefreshProofAsync(DeployRequest request, string branch, CancellationToken cancellationToken)
     {
-        var overlays = line.SelectMany(i => i.Targets).Select(t => t.OverlayPath).Distinct(StringComparer.Ordinal).ToList();
+        if (published is null || proofExpires - time.GetUtcNow() >= RefreshBefore)
+        {
+            return;
+        }
+
+        if (await ProvenIntentAsync(request, branch, cancellationToken) is { } fresh)
+        {
+            var outcome = await board.WriteAsync(branch, string.Empty, new BoardWrite(null, fresh with { Key = published.Key, Object = published.Object }, []), cancellationToken);
+            published = outcome.Published ?? published;
+            logger.LogInformation("Renewed the proof of intent {Id}", fresh.Id);
+        }
+    }
+
+    /// <summary>
+    /// A commit names our intent. A trailer is text anyone with write access could have written: the run ends
+    /// as carried only when that commit really has our change; otherwise it goes on alone.
+    /// </summary>
+    private async Task<Attempt<DeployResult>> CarriedAsync(DeployRequest request, string branch, PlanOutcome.Write plan, BoardCommit carried, int attempt, CancellationToken cancellationToken)
+    {
+        using var head = await ports.Snapshots.ReadAsync(branch, new SnapshotHint(Promotion.HistoryDepth, request.Targets.Select(t => t.OverlayPath).ToList()), cancellationToken);
+        var at = new SnapshotAt(head, carried.Sha);
+        if (head.TreeAt(carried.Sha) is not null && planner.Plan(at, request) is PlanOutcome.NothingToDo)
+        {
+            // Our intent stays on the board until the next write clears it: carried, nobody applies it again.
+            published = null;
+            logger.LogInformation("Another run carried our change in {Sha}", carried.Sha);
+            return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, plan.BaseSha)
+            {
+                CommitSha = carried.Sha, Verified = carried.Verified, Coalesced = true, Attempts = attempt,
+            });
+        }
+
+        logger.LogWarning("{Sha} names our intent but does not have our change: going on alone", carried.Sha);
+        return await DeclineAsync($"{carried.Sha[..7]} names our intent without our change", branch, cancellationToken);
+    }
+
+    /// <summary>
+    /// Applies every admitted waiting intent in one commit, in one request that also clears the intents
+    /// that will never be applied (already carried, satisfied, unproven, dropped, expired). The applied
+    /// ones stay on the board, carried, until the next write clears them. Null when the branch moved first: look again.
+    /// </summary>
+    private async Task<Attempt<DeployResult>?> LeadAsync(DeployRequest request, string branch, IReadOnlyList<DeployIntent> line, PlanOutcome.Write plan, int attempt, CancellationToken cancellationToken)
+    {
+        var mine = published!;
+        // The overlays the line names, read in the same request (an intent's path is only a hint here: admission checks it).
+        var overlays = line.SelectMany(i => i.Targets).Select(t => t.OverlayPath).Concat(request.Targets.Select(t => t.OverlayPath)).Distinct(StringComparer.Ordinal).Take(50).ToList();
         using var snapshot = await ports.Snapshots.ReadAsync(branch, new SnapshotHint(Promotion.HistoryDepth, overlays) { Pending = true }, cancellationToken);
         var pending = snapshot.Pending;
-        if (pending.All(p => p.Id != intent.Id))
+        if (pending.All(p => p.Id != mine.Id))
         {
             return null;
         }
 
-        var (dropped, supersessions) = await OrderAsync(request, snapshot, pending, cancellationToken);
-        var batch = IntentBatch.Plan(snapshot, request, pending, planner, time.GetUtcNow(), dropped, supersessions);
+        var now = time.GetUtcNow();
+        var admissions = new Dictionary<string, Admission>(StringComparer.Ordinal);
+        foreach (var intent in pending)
+        {
+            admissions[intent.Id] = IntentAdmission.Admit(intent, await CheckProofAsync(intent, cancellationToken), request, branch, now);
+        }
+
+        var (dropped, supersessions) = await OrderAsync(request, snapshot, pending, admissions, cancellationToken);
+        BatchPlan batch;
+        CommitDraft? draft;
+        while (true)
+        {
+            batch = IntentBatch.Plan(snapshot, pending, admissions, planner, now, dropped, supersessions);
+            if (await UnwritableAsync(snapshot, batch, request, cancellationToken) is not { } poison)
+            {
+                draft = batch.Message is { } message
+                    ? await ports.Publisher.DraftAsync(snapshot, new NewCommit(batch.Files, request.Landing.Author, message, time.GetUtcNow()), cancellationToken)
+                    : null;
+                break;
+            }
+
+            // An intent the transport cannot write never blocks the batch nor changes how the leader commits.
+            dropped[poison.Intent.Id] = poison.Reason;
+        }
+
         foreach (var outcome in batch.Outcomes.Where(o => o.Fate != IntentFate.Applied))
         {
             logger.LogInformation("Intent {Id} of {Run}: {Fate} ({Reason})", outcome.Intent.Id, outcome.Intent.Run, outcome.Fate, outcome.Reason);
@@ -260,17 +386,14 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
 
         string? sha = null;
         var verified = false;
-        var draft = batch.Message is { } message
-            ? await ports.Publisher.DraftAsync(snapshot, new NewCommit(batch.Files, request.Landing.Author, message, time.GetUtcNow()), cancellationToken)
-            : null;
         if (draft is not null || batch.ToClear.Count > 0)
         {
             var written = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, null, batch.ToClear), cancellationToken);
             switch (written.Commit)
             {
-                case PublishOutcome.Published published:
-                    (sha, verified) = (published.Sha, published.Verified);
-                    DeployRunner.WarnUnsigned(request, published, logger);
+                case PublishOutcome.Published done:
+                    (sha, verified) = (done.Sha, done.Verified);
+                    DeployRunner.WarnUnsigned(request, done, logger);
                     logger.LogInformation("Committed {Sha} carrying {Count} intents: {Runs}", sha, batch.Applied.Count, string.Join(", ", batch.Applied.Select(a => a.Intent.Run)));
                     break;
                 case PublishOutcome.LostRace lost:
@@ -282,51 +405,111 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
             }
         }
 
-        var own = batch.Of(intent)!;
-        var carriedRuns = batch.Applied.Where(a => a.Intent.Id != intent.Id).Select(a => a.Intent.Run).ToList();
-        (mine, published) = own.Fate is IntentFate.Applied or IntentFate.Landed or IntentFate.Satisfied ? (null, false) : (mine, published);
-        return own.Fate switch
+        var own = batch.Of(mine)!;
+        var carriedRuns = batch.Applied.Where(a => a.Intent.Id != mine.Id).Select(a => a.Intent.Run).ToList();
+        switch (own.Fate)
         {
-            IntentFate.Applied => Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, own.Edits, branch, batch.BaseSha)
-            {
-                CommitSha = sha, Verified = verified, Attempts = attempt, CarriedRuns = carriedRuns,
-            }),
-            IntentFate.Satisfied => Attempt<DeployResult>.Done(new DeployResult(DeployOperation.None, own.Edits, branch, batch.BaseSha) { Attempts = attempt, CarriedRuns = carriedRuns }),
-            IntentFate.Landed => Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, batch.BaseSha) { CommitSha = own.CommitSha, Coalesced = true, Attempts = attempt }),
-            _ => DeclineOwn(own),
-        };
+            case IntentFate.Applied:
+                published = null;
+                return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, own.Edits, branch, batch.BaseSha)
+                {
+                    CommitSha = sha, Verified = verified, Attempts = attempt, CarriedRuns = carriedRuns,
+                });
+            case IntentFate.Satisfied:
+                published = null;
+                return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.None, own.Edits, branch, batch.BaseSha) { Attempts = attempt, CarriedRuns = carriedRuns });
+            case IntentFate.Landed:
+                var carrier = new BoardCommit(own.CommitSha!, string.Empty, false);
+                return await CarriedAsync(request, branch, plan, carrier, attempt, cancellationToken);
+            default:
+                // The batch cleared it: we go on alone.
+                published = null;
+                Declined = true;
+                return Attempt<DeployResult>.Again($"our own intent was not applied ({own.Reason}); planning again on our own");
+        }
     }
 
-    private Attempt<DeployResult> DeclineOwn(IntentOutcome own) => Decline($"our own intent was not applied ({own.Reason}); planning again on our own");
+    /// <summary>Checks an intent's proof once per payload (a renewed proof is a new payload).</summary>
+    private async Task<ProofCheck?> CheckProofAsync(DeployIntent intent, CancellationToken cancellationToken)
+    {
+        if (intent.Proof is null || proofs is null)
+        {
+            return null;
+        }
+
+        var key = intent.Id + "@" + intent.Object;
+        if (!checkedProofs.TryGetValue(key, out var check))
+        {
+            check = await proofs.CheckAsync(intent.Proof, IntentCodec.Audience(intent), cancellationToken);
+            checkedProofs[key] = check;
+        }
+
+        return check;
+    }
+
+    /// <summary>The first applied intent whose files this transport cannot write (an executable file through the API), with why.</summary>
+    private async Task<(DeployIntent Intent, string Reason)?> UnwritableAsync(IGitOpsSnapshot snapshot, BatchPlan batch, DeployRequest request, CancellationToken cancellationToken)
+    {
+        foreach (var applied in batch.Applied)
+        {
+            try
+            {
+                await ports.Publisher.DraftAsync(snapshot, new NewCommit(applied.Files, request.Landing.Author, "check", time.GetUtcNow()), cancellationToken);
+            }
+            catch (DeployException e) when (e.Kind == ErrorKind.UnsupportedByCommitMethod)
+            {
+                return (applied.Intent, e.Message);
+            }
+        }
+
+        return null;
+    }
 
     /// <summary>
-    /// The out-of-order rule inside a batch: two intents for the same image in the same target from
-    /// the same source repository keep the newer source commit; against the branch, each intent's
-    /// images are checked like a run's own. Only the applier's source repository can be compared
-    /// (its token); other intents go by arrival.
+    /// The out-of-order rule inside a batch: two admitted intents for the same image in the same target
+    /// keep the newer source commit, compared in the applier's source repository (its token). Two that
+    /// cannot be ordered (other repositories, diverged, unknown) are both left out: each run then goes on
+    /// alone, never ordered by a time an intent chose. Against the branch, each intent's images are
+    /// checked like a run's own.
     /// </summary>
     private async Task<(Dictionary<string, string> Dropped, Dictionary<string, IReadOnlyList<Supersession>> Supersessions)> OrderAsync(
-        DeployRequest request, IGitOpsSnapshot snapshot, IReadOnlyList<DeployIntent> pending, CancellationToken cancellationToken)
+        DeployRequest request, IGitOpsSnapshot snapshot, IReadOnlyList<DeployIntent> pending, IReadOnlyDictionary<string, Admission> admissions, CancellationToken cancellationToken)
     {
         var dropped = new Dictionary<string, string>(StringComparer.Ordinal);
         var supersessions = new Dictionary<string, IReadOnlyList<Supersession>>(StringComparer.Ordinal);
-        var comparable = pending.Where(p => p.SourceRepository == request.Source.Repository && p.SourceSha is { Length: 40 } && !p.Force && !p.ExpiredAt(time.GetUtcNow()))
-            .Select(p => (Intent: p, Request: p.AsRequestOf(request))).Where(p => p.Request is not null && OutOfOrder.Applies(p.Request)).ToList();
-        foreach (var (intent, intentRequest) in comparable)
+        var admitted = pending.Where(p => admissions.GetValueOrDefault(p.Id)?.Request is not null).Select(p => (Intent: p, Request: admissions[p.Id].Request!)).ToList();
+        foreach (var (intent, intentRequest) in admitted.Where(a => Comparable(request, a.Intent)))
         {
-            supersessions[intent.Id] = await order.CheckAsync(snapshot, intentRequest!, cancellationToken);
+            supersessions[intent.Id] = await order.CheckAsync(snapshot, intentRequest, cancellationToken);
         }
 
-        for (var later = 0; later < comparable.Count; later++)
+        for (var later = 0; later < admitted.Count; later++)
         {
             for (var earlier = 0; earlier < later; earlier++)
             {
-                var (a, b) = (comparable[earlier].Intent, comparable[later].Intent);
-                var shared = a.Targets.Select(t => t.Environment).Intersect(b.Targets.Select(t => t.Environment)).Any()
-                    && Names(a).Intersect(Names(b), StringComparer.Ordinal).Any();
-                if (shared && !dropped.ContainsKey(a.Id) && await order.OrderAsync(b.SourceSha!, a.SourceSha!, cancellationToken) == SourceOrder.Older)
+                var (a, b) = (admitted[earlier].Intent, admitted[later].Intent);
+                var shared = a.Targets.Select(t => t.Environment).Intersect(b.Targets.Select(t => t.Environment), StringComparer.OrdinalIgnoreCase).Any()
+                    && Names(admitted[earlier].Request).Intersect(Names(admitted[later].Request), StringComparer.Ordinal).Any();
+                if (!shared || a.SourceSha.Equals(b.SourceSha, StringComparison.OrdinalIgnoreCase) && a.SourceRepository.Equals(b.SourceRepository, StringComparison.OrdinalIgnoreCase))
                 {
-                    dropped[b.Id] = $"{a.Run} deploys the same image from {a.SourceSha![..7]}, a newer commit than {b.SourceSha![..7]}";
+                    continue;
+                }
+
+                var relation = Comparable(request, a) && Comparable(request, b) ? await order.OrderAsync(b.SourceSha, a.SourceSha, cancellationToken) : SourceOrder.Unknown;
+                switch (relation)
+                {
+                    case SourceOrder.Older:
+                        dropped.TryAdd(b.Id, $"{a.Run} deploys the same image from {a.SourceSha[..7]}, a newer commit than {b.SourceSha[..7]}");
+                        break;
+                    case SourceOrder.Newer:
+                        dropped.TryAdd(a.Id, $"{b.Run} deploys the same image from {b.SourceSha[..7]}, a newer commit than {a.SourceSha[..7]}");
+                        break;
+                    case SourceOrder.Same:
+                        break;
+                    default:
+                        dropped.TryAdd(a.Id, $"{b.Run} deploys the same image to the same environment and the two source commits cannot be ordered");
+                        dropped.TryAdd(b.Id, $"{a.Run} deploys the same image to the same environment and the two source commits cannot be ordered");
+                        break;
                 }
             }
         }
@@ -334,5 +517,9 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, DeployPlann
         return (dropped, supersessions);
     }
 
-    private static IEnumerable<string> Names(DeployIntent intent) => intent.Images.Select(i => Images.ImageSpec.Parse(i).Name);
+    /// <summary>Only the applier's own source repository can be compared (its token).</summary>
+    private static bool Comparable(DeployRequest request, DeployIntent intent) =>
+        string.Equals(intent.SourceRepository, request.Source.Repository, StringComparison.OrdinalIgnoreCase);
+
+    private static IEnumerable<string> Names(DeployRequest request) => request.Change.Images.Select(i => i.Name);
 }

@@ -16,7 +16,7 @@ public enum IntentFate
     /// <summary>A commit on the branch already names it (an applier died before clearing): cleared, never applied twice.</summary>
     Landed,
 
-    /// <summary>Not applied: a newer source commit wins, the applier's policy refuses it, or it does not parse. Its run, if alive, re-plans on its own.</summary>
+    /// <summary>Not applied: it does not prove itself, a newer source commit wins, the applier's policy refuses it, or it does not parse. Its run, if alive, re-plans on its own.</summary>
     Dropped,
 
     /// <summary>Older than <see cref="DeployIntent.Lifetime"/>: deleted unapplied.</summary>
@@ -29,6 +29,9 @@ public sealed record IntentOutcome(DeployIntent Intent, IntentFate Fate, string 
 
     /// <summary>The commit that carries it (<see cref="IntentFate.Landed"/>).</summary>
     public string? CommitSha { get; init; }
+
+    /// <summary>The files this intent alone writes (<see cref="IntentFate.Applied"/>), for checking that the commit method can write them.</summary>
+    public IReadOnlyList<FileChange> Files { get; init; } = [];
 }
 
 /// <summary>The batch: every pending intent's fate, and the one commit that carries the applied ones (null when none applies).</summary>
@@ -56,10 +59,32 @@ public static class IntentBatch
     /// <summary>How far back the history is searched for commits that already carry an intent.</summary>
     private const int MaxHistory = 250;
 
-    /// <param name="droppedByOrder">Intents kept out by the out-of-order rule (a newer source commit for the same image), with why.</param>
+    /// <param name="admissions">Per intent id, the leader's verdict (<see cref="IntentAdmission"/>): the request to apply, or why not.</param>
+    /// <param name="droppedByOrder">Intents kept out by the out-of-order rule or by the applier (a newer source commit for the same image, a conflict that cannot be ordered, a change the commit method cannot write), with why.</param>
     /// <param name="supersessions">Per intent id, images of it not to replace (the branch runs a newer build of them).</param>
-    public static BatchPlan Plan(IGitOpsSnapshot snapshot, DeployRequest applier, IReadOnlyList<DeployIntent> pending, DeployPlanner planner, DateTimeOffset now,
+    public static BatchPlan Plan(IGitOpsSnapshot snapshot, IReadOnlyList<DeployIntent> pending, IReadOnlyDictionary<string, Admission> admissions, DeployPlanner planner, DateTimeOffset now,
         IReadOnlyDictionary<string, string>? droppedByOrder = null, IReadOnlyDictionary<string, IReadOnlyList<Supersession>>? supersessions = null)
+    {
+        var dropped = new Dictionary<string, string>(droppedByOrder ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        while (true)
+        {
+            var plan = PlanOnce(snapshot, pending, admissions, planner, now, dropped, supersessions);
+
+            // An applied intent must still hold on the batch's result: a later one in the same batch may not undo it.
+            var staged = new StagedSnapshot(snapshot);
+            staged.Stage(plan.Files);
+            var undone = plan.Applied.FirstOrDefault(a => planner.Plan(staged, admissions[a.Intent.Id].Request!, supersessions?.GetValueOrDefault(a.Intent.Id)) is not PlanOutcome.NothingToDo);
+            if (undone is null)
+            {
+                return plan;
+            }
+
+            dropped[undone.Intent.Id] = "another intent in the same batch changes the same entries";
+        }
+    }
+
+    private static BatchPlan PlanOnce(IGitOpsSnapshot snapshot, IReadOnlyList<DeployIntent> pending, IReadOnlyDictionary<string, Admission> admissions, DeployPlanner planner, DateTimeOffset now,
+        IReadOnlyDictionary<string, string> droppedByOrder, IReadOnlyDictionary<string, IReadOnlyList<Supersession>>? supersessions)
     {
         var landed = LandedIn(snapshot, pending);
         var staged = new StagedSnapshot(snapshot);
@@ -79,15 +104,15 @@ public static class IntentBatch
                 continue;
             }
 
-            if (droppedByOrder?.GetValueOrDefault(intent.Id) is { } why)
+            if (admissions.GetValueOrDefault(intent.Id) is not { Request: { } request } admission)
             {
-                outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, why));
+                outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, admissions.GetValueOrDefault(intent.Id)?.Refusal ?? "it was not checked"));
                 continue;
             }
 
-            if (intent.AsRequestOf(applier) is not { } request)
+            if (droppedByOrder.GetValueOrDefault(intent.Id) is { } why)
             {
-                outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, "its change does not parse"));
+                outcomes.Add(new IntentOutcome(intent, IntentFate.Dropped, why));
                 continue;
             }
 
@@ -96,7 +121,7 @@ public static class IntentBatch
                 case PlanOutcome.Write write:
                     staged.Stage(write.Files);
                     groups.Add((intent, request, write.Edits));
-                    outcomes.Add(new IntentOutcome(intent, IntentFate.Applied, string.Join("; ", CommitMessage.Changing(write.Edits).Select(e => $"{e.Target.Environment}: {CommitMessage.Summary(e.Edit)}"))) { Edits = write.Edits });
+                    outcomes.Add(new IntentOutcome(intent, IntentFate.Applied, string.Join("; ", CommitMessage.Changing(write.Edits).Select(e => $"{e.Target.Environment}: {CommitMessage.Summary(e.Edit)}"))) { Edits = write.Edits, Files = write.Files });
                     break;
                 case PlanOutcome.NothingToDo nothing:
                     outcomes.Add(new IntentOutcome(intent, IntentFate.Satisfied, "the branch already has it") { Edits = nothing.Edits });
@@ -119,6 +144,8 @@ public static class IntentBatch
     public static IReadOnlyDictionary<string, string> LandedIn(IGitOpsSnapshot snapshot, IReadOnlyList<DeployIntent> pending)
     {
         var found = new Dictionary<string, string>(StringComparer.Ordinal);
+        // Refs that hold no readable intent name no run: nothing to look for.
+        pending = pending.Where(p => p.Targets.Count > 0).ToList();
         if (pending.Count == 0)
         {
             return found;
