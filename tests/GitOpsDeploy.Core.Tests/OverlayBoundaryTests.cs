@@ -23,6 +23,9 @@ public sealed class OverlayBoundaryTests
         ["environments/borrowed/kustomization.yaml"] = "@link:../production/kustomization.yaml",
         ["environments/linked"] = "@link:staging",
         ["argocd/production-app.yaml"] = "spec:\n  source:\n    targetRevision: HEAD\n",
+        ["argocd/staging/app.yaml"] = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-staging\nspec:\n  destination:\n    namespace: web\n  source:\n    repoURL: https://example.com/charts\n    helm:\n      valuesObject:\n        image:\n          tag: \"1.0\"\n      parameters:\n        - name: replicaCount\n          value: \"1\"\n",
+        ["argocd/staging/project.yaml"] = "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: web\nspec:\n  sourceRepos: [\"*\"]\n",
+        ["argocd/staging/set.yaml"] = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\nspec:\n  generators: []\n",
         [".github/workflows/ci.yaml"] = "on: push\n",
     });
 
@@ -43,6 +46,47 @@ public sealed class OverlayBoundaryTests
         Assert.Equal(ErrorKind.InvalidInput, error.Kind);
         Assert.StartsWith("input 'set':", error.Message, StringComparison.Ordinal);
         Assert.Contains("outside the overlay 'environments/staging'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(".", "README.md:a=b", "is the root of the gitops repository")]
+    [InlineData("./environments/..", "README.md:a=b", "is the root of the gitops repository")]
+    [InlineData(".github", "workflows/ci.yaml:on=workflow_dispatch", "is under .github/")]
+    [InlineData(".github/workflows", "ci.yaml:on=workflow_dispatch", "is under .github/")]
+    [InlineData("environments/../.github/workflows", "ci.yaml:on=workflow_dispatch", "is under .github/")]
+    public void The_repository_root_and_its_own_ci_are_never_an_overlay(string overlay, string setting, string reason)
+    {
+        var error = Assert.Throws<DeployException>(() => Plan(overlay, setting));
+
+        Assert.StartsWith("input 'overlay-path':", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("app.yaml:spec.destination.namespace=kube-system", "not 'spec.destination.namespace'")]
+    [InlineData("app.yaml:spec.source.repoURL=https://evil.example/charts", "not 'spec.source.repoURL'")]
+    [InlineData("project.yaml:spec.sourceRepos[0]=evil", "is an Argo CD AppProject, which the action never edits")]
+    [InlineData("set.yaml:metadata.name=evil", "is an Argo CD ApplicationSet, which the action never edits")]
+    public void An_argo_cd_object_is_edited_only_where_a_helm_source_takes_its_values(string setting, string reason)
+    {
+        var error = Assert.Throws<DeployException>(() => Plan("argocd/staging", setting));
+
+        Assert.Equal(ErrorKind.InvalidFile, error.Kind);
+        Assert.Contains("input 'set':", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.NotNull(error.Location);
+    }
+
+    [Fact]
+    public void An_argo_cd_applications_helm_values_and_parameters_stay_writable()
+    {
+        var edit = OverlayEditor.Plan(tree, "argocd/staging", ImageSpec.ParseList("web=ghcr.io/acme/web:2.0"),
+            ValueSetting.ParseList("app.yaml:spec.source.helm.parameters[name=replicaCount].value=3"), HelmImageKey.ParseList("web=app.yaml:spec.source.helm.valuesObject.image"));
+
+        var text = System.Text.Encoding.UTF8.GetString(Assert.Single(edit.Files).Content!);
+        Assert.Contains("tag: \"2.0\"", text, StringComparison.Ordinal);
+        Assert.Contains("value: \"3\"", text, StringComparison.Ordinal);
+        Assert.Contains("namespace: web", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Core.Inputs;
 
 namespace GitOpsDeploy.Core.Tests;
@@ -138,4 +139,24 @@ public sealed class RequestParserTests
     [InlineData("staging, a/b", "no path separators")]
     public void Environment_lists_are_checked_name_by_name(string environments, string message) =>
         Assert.Contains(message, Assert.Throws<DeployException>(() => RequestParser.Parse(Inputs(("environment", environments)), Context)).Message, StringComparison.Ordinal);
+
+    [Fact]
+    public void Every_pull_request_branch_fits_githubs_255_byte_ref_limit()
+    {
+        var environments = string.Join(',', Enumerable.Range(1, 20).Select(i => $"observability-platform-region-{i:D2}"));
+        var request = TestRequests.Parse(("environment", environments), ("overlay-path", "clusters/{{ environment }}/web"), ("mode", "pull-request"),
+            ("images", "observability-platform-service-with-a-long-name=ghcr.io/my-platform-organisation/observability-platform-service:1.2.3-rc.1"));
+
+        var branch = request.Landing.PullRequestBranch;
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount("refs/heads/" + branch), 1, 255);
+        Assert.StartsWith("gitops-deploy/observability-platform-region-01+", branch, StringComparison.Ordinal);
+        Assert.True(RequestParser.IsValidBranch(branch));
+        // Deterministic: the same targets and images always update the same pull request.
+        Assert.Equal(branch, TestRequests.Parse(("environment", environments), ("overlay-path", "clusters/{{ environment }}/web"), ("mode", "pull-request"),
+            ("images", "observability-platform-service-with-a-long-name=ghcr.io/my-platform-organisation/observability-platform-service:1.2.3-rc.2")).Landing.PullRequestBranch);
+
+        var error = Assert.Throws<DeployException>(() => TestRequests.Parse(("mode", "pull-request"), ("pull-request-branch", new string('b', 245))));
+        Assert.Contains("at most 244 bytes: GitHub refuses refs longer than 255 bytes", error.Message, StringComparison.Ordinal);
+        Assert.True(RequestParser.IsValidBranch(new string('b', 244)));
+    }
 }
