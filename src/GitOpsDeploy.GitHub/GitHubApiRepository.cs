@@ -16,7 +16,7 @@ namespace GitOpsDeploy.GitHub;
 /// commit. Publishing is one <c>createCommitOnBranch</c> mutation, which GitHub signs and which is a
 /// compare-and-swap on the head the snapshot saw (STALE_DATA: a lost race).
 /// </summary>
-public sealed class GitHubApiRepository(IGitHubClient client, string repository, Uri graphQl) : IGitOpsSnapshots, IPublisher, IIntentBoard
+public sealed class GitHubApiRepository(IGitHubClient client, RateLimitGate gate, string repository, Uri graphQl) : IGitOpsSnapshots, IPublisher, IIntentBoard
 {
     /// <summary>Intents live in refs under here (never fetched by a default clone), one folder per branch.</summary>
     public const string IntentPrefix = "refs/gitops-deploy/pending/";
@@ -174,7 +174,19 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             fields.Add("commit: createCommitOnBranch(input: $commit) { commit { oid signature { isValid } } }");
         }
 
-        var json = await QueryAsync($"mutation({string.Join(", ", declarations)}) {{ {string.Join(" ", fields)} }}", variables, $"commit to '{branch}'", cancellationToken, mutation: true);
+        JsonObject json;
+        try
+        {
+            json = await QueryAsync($"mutation({string.Join(", ", declarations)}) {{ {string.Join(" ", fields)} }}", variables, $"commit to '{branch}'", cancellationToken, mutation: true);
+        }
+        catch (DeployException e) when (e.Kind == ErrorKind.Transient && !cancellationToken.IsCancellationRequested)
+        {
+            // No answer (a 5xx, a lost connection): what GitHub holds now says what the request did.
+            var landed = write.Commit is { } sent ? await LandedAsync(sent, branch, e, cancellationToken) : null;
+            var onBoard = publishing is not null && (await ReadAsync(branch, DateTimeOffset.UtcNow, cancellationToken)).Pending.Any(p => p.Key == publishing.Key);
+            return new BoardWriteOutcome(landed, onBoard ? publishing : null);
+        }
+
         var errors = (json["errors"] as JsonArray ?? []).OfType<JsonNode>().ToList();
         JsonNode? ErrorOf(string alias) => errors.FirstOrDefault(e => e["path"]?.AsArray().FirstOrDefault()?.GetValue<string>() == alias)
             ?? (json["data"] is null ? errors.FirstOrDefault() : null);
@@ -193,7 +205,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     private async Task<string> PayloadAsync(DeployIntent intent, CancellationToken cancellationToken)
     {
         var tree = knownTree ?? throw new InvalidOperationException("the repository is read before an intent is published");
-        var created = await GitHubErrors.Call(
+        var created = await GitHubErrors.Call(gate, 
             () => Count(client.Git.Commit.Create(owner, name, new Octokit.NewCommit(IntentCodec.Payload(intent), tree, []))),
             "publish this run's change as an intent", repository, TokenInput, "contents: write", cancellationToken);
         return created.Sha;
@@ -281,10 +293,35 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
             await ResetBranchAsync(branch, draft.BaseSha, cancellationToken);
         }
 
-        var json = await QueryAsync(
-            "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid signature { isValid } } } }",
-            new JsonObject { ["input"] = CommitInput(draft, branch) }, $"commit to '{branch}'", cancellationToken, mutation: true);
+        JsonObject json;
+        try
+        {
+            json = await QueryAsync(
+                "mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid signature { isValid } } } }",
+                new JsonObject { ["input"] = CommitInput(draft, branch) }, $"commit to '{branch}'", cancellationToken, mutation: true);
+        }
+        catch (DeployException e) when (e.Kind == ErrorKind.Transient && !cancellationToken.IsCancellationRequested)
+        {
+            return await LandedAsync(draft, branch, e, cancellationToken);
+        }
+
         return CommitOutcome(json["data"]?["createCommitOnBranch"], json["errors"]?.AsArray().FirstOrDefault(), branch);
+    }
+
+    /// <summary>
+    /// After a commit request got no answer: the branch holds our commit (its <c>Deploy-Run</c> trailer names
+    /// this invocation), or it does not, and the commit is planned again like after a lost race.
+    /// </summary>
+    private async Task<PublishOutcome> LandedAsync(CommitDraft draft, string branch, DeployException lost, CancellationToken cancellationToken)
+    {
+        var run = draft.Commit?.Message.ReplaceLineEndings("\n").Split('\n').FirstOrDefault(l => l.StartsWith("Deploy-Run: ", StringComparison.Ordinal));
+        var state = await ReadAsync(branch, DateTimeOffset.UtcNow.AddHours(-1), cancellationToken);
+        if (run is not null && state.Recent.FirstOrDefault(c => c.Message.ReplaceLineEndings("\n").Split('\n').Contains(run, StringComparer.Ordinal)) is { } ours)
+        {
+            return new PublishOutcome.Published(ours.Sha) { Verified = ours.Verified };
+        }
+
+        return new PublishOutcome.LostRace($"GitHub did not answer the commit ({lost.Message}) and {branch} does not hold it");
     }
 
     /// <summary>createCommitOnBranch's input: the draft's files on the branch, compare-and-swapped on the draft's base.</summary>
@@ -350,12 +387,24 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     {
         try
         {
-            await Count(client.Git.Reference.Update(owner, name, $"heads/{branch}", new ReferenceUpdate(baseSha, force: true))).WaitAsync(cancellationToken);
+            await gate.RunAsync(() => Count(client.Git.Reference.Update(owner, name, $"heads/{branch}", new ReferenceUpdate(baseSha, force: true))), $"reset branch '{branch}'", cancellationToken);
         }
         catch (ApiValidationException e) when (GitHubErrors.Detail(e).Contains("does not exist", StringComparison.OrdinalIgnoreCase))
         {
-            await GitHubErrors.Call(() => Count(client.Git.Reference.Create(owner, name, new NewReference($"refs/heads/{branch}", baseSha))),
-                $"create branch '{branch}'", repository, TokenInput, "contents: write", cancellationToken);
+            try
+            {
+                await gate.RunAsync(() => Count(client.Git.Reference.Create(owner, name, new NewReference($"refs/heads/{branch}", baseSha))), $"create branch '{branch}'", cancellationToken);
+            }
+            catch (ApiValidationException exists) when (GitHubErrors.Detail(exists).Contains("already exists", StringComparison.OrdinalIgnoreCase))
+            {
+                // Another run created it between our two requests: ours is rebuilt over it, as when it existed.
+                await GitHubErrors.Call(gate, () => Count(client.Git.Reference.Update(owner, name, $"heads/{branch}", new ReferenceUpdate(baseSha, force: true))),
+                    $"reset branch '{branch}'", repository, TokenInput, "contents: write", cancellationToken);
+            }
+            catch (ApiException failed)
+            {
+                throw GitHubErrors.Translate(failed, $"create branch '{branch}'", repository, TokenInput, "contents: write");
+            }
         }
         catch (ApiException e)
         {
@@ -370,7 +419,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     internal async Task<JsonObject> QueryAsync(string query, JsonObject variables, string what, CancellationToken cancellationToken, bool mutation = false)
     {
         var body = new JsonObject { ["query"] = query, ["variables"] = variables }.ToJsonString();
-        var response = await GitHubErrors.Call(() => Count(client.Connection.Post<string>(graphQl, body, "application/json", "application/json")), what, repository, TokenInput,
+        var response = await GitHubErrors.Call(gate, () => Count(client.Connection.Post<string>(graphQl, body, "application/json", "application/json")), what, repository, TokenInput,
             mutation ? "contents: write" : "contents: read", cancellationToken);
         var json = JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}") as JsonObject ?? [];
         if (!mutation && json["errors"]?.AsArray().FirstOrDefault() is { } error)
@@ -388,7 +437,7 @@ public sealed class GitHubApiRepository(IGitHubClient client, string repository,
     /// <summary>A blob whole (text over 512,000 bytes is cut in GraphQL; binary has none): REST, base64.</summary>
     internal async Task<byte[]> BlobAsync(string sha, CancellationToken cancellationToken)
     {
-        var blob = await GitHubErrors.Call(() => Count(client.Git.Blob.Get(owner, name, sha)), "read a file", repository, TokenInput, "contents: read", cancellationToken);
+        var blob = await GitHubErrors.Call(gate, () => Count(client.Git.Blob.Get(owner, name, sha)), "read a file", repository, TokenInput, "contents: read", cancellationToken);
         return blob.Encoding.Value == EncodingType.Base64 ? Convert.FromBase64String(blob.Content.Replace("\n", string.Empty, StringComparison.Ordinal)) : Encoding.UTF8.GetBytes(blob.Content);
     }
 

@@ -28,6 +28,9 @@ public sealed class GitHubConnection(string apiUrl, string? graphQlUrl, TimeProv
 
     public HttpMessageHandler? InnerHandler { get; init; }
 
+    /// <summary>Waits out rate limits between attempts of a call, outside Octokit's 100-second request timeout.</summary>
+    public RateLimitGate Gate { get; } = new(time, loggers.CreateLogger<RateLimitGate>());
+
     /// <summary>A client for <paramref name="token"/>; its HTTP adapter goes into <paramref name="owned"/> for the owner to dispose.</summary>
     public IGitHubClient Create(string token, ICollection<IDisposable>? owned = null)
     {

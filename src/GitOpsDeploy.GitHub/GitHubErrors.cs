@@ -7,15 +7,15 @@ namespace GitOpsDeploy.GitHub;
 internal static class GitHubErrors
 {
     /// <summary>
-    /// Runs one API call; <paramref name="what"/> says what we tried, <paramref name="permission"/> what the token needs for it.
+    /// Runs one API call, waiting out rate limits (<see cref="RateLimitGate"/>); <paramref name="what"/> says what we tried, <paramref name="permission"/> what the token needs for it.
     /// Octokit takes no cancellation token: on cancellation the call is abandoned (its answer is never awaited),
     /// so the run can report and exit within the runner's grace period instead of being killed mid-call.
     /// </summary>
-    public static async Task<T> Call<T>(Func<Task<T>> call, string what, string repository, string tokenInput, string permission, CancellationToken cancellationToken)
+    public static async Task<T> Call<T>(RateLimitGate gate, Func<Task<T>> call, string what, string repository, string tokenInput, string permission, CancellationToken cancellationToken)
     {
         try
         {
-            return await call().WaitAsync(cancellationToken);
+            return await gate.RunAsync(call, what, cancellationToken);
         }
         catch (ApiException e)
         {
@@ -27,8 +27,8 @@ internal static class GitHubErrors
         }
     }
 
-    public static Task Call(Func<Task> call, string what, string repository, string tokenInput, string permission, CancellationToken cancellationToken) =>
-        Call(async () =>
+    public static Task Call(RateLimitGate gate, Func<Task> call, string what, string repository, string tokenInput, string permission, CancellationToken cancellationToken) =>
+        Call(gate, async () =>
         {
             await call();
             return true;

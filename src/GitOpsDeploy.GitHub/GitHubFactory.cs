@@ -16,14 +16,14 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
     public IPullRequests PullRequests(string apiUrl, string? graphQlUrl, string token, string repository)
     {
         var connection = Connection(apiUrl, graphQlUrl);
-        return new OctokitPullRequests(connection.Create(token, owned), repository, connection.GraphQlAddress);
+        return new OctokitPullRequests(connection.Create(token, owned), connection.Gate, repository, connection.GraphQlAddress);
     }
 
     /// <summary>The snapshot and publisher ports over GitHub's API (commit-method: api).</summary>
     public GitHubApiRepository Repository(string apiUrl, string? graphQlUrl, string token, string repository)
     {
         var connection = Connection(apiUrl, graphQlUrl);
-        return new GitHubApiRepository(connection.Create(token, owned), repository, connection.GraphQlAddress);
+        return new GitHubApiRepository(connection.Create(token, owned), connection.Gate, repository, connection.GraphQlAddress);
     }
 
     public IDeployments Deployments(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
@@ -31,8 +31,11 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
     /// <summary>The source repository's commit graph (out-of-order protection).</summary>
     public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
 
-    private OctokitDeployments Source(string apiUrl, string token, string repository) =>
-        new(Connection(apiUrl).Create(token, owned), repository, loggers.CreateLogger<OctokitDeployments>());
+    private OctokitDeployments Source(string apiUrl, string token, string repository)
+    {
+        var connection = Connection(apiUrl);
+        return new OctokitDeployments(connection.Create(token, owned), connection.Gate, repository, loggers.CreateLogger<OctokitDeployments>());
+    }
 
     public void Dispose()
     {

@@ -10,7 +10,7 @@ using DeploymentStatus = GitOpsDeploy.Core.Ports.DeploymentStatus;
 namespace GitOpsDeploy.GitHub;
 
 /// <summary>Deployments and their statuses on the source repository, and its commit graph, through Octokit.</summary>
-public sealed class OctokitDeployments(IGitHubClient client, string repository, ILogger logger) : IDeployments, ISourceCommits
+public sealed class OctokitDeployments(IGitHubClient client, RateLimitGate gate, string repository, ILogger logger) : IDeployments, ISourceCommits
 {
     private const string Token = "token";
     private const string Permission = "deployments: write";
@@ -22,7 +22,7 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
     {
         try
         {
-            var compare = await client.Repository.Commit.Compare(owner, name, theirs, ours).WaitAsync(cancellationToken);
+            var compare = await gate.RunAsync(() => client.Repository.Commit.Compare(owner, name, theirs, ours), "compare source commits", cancellationToken);
             return compare.Status switch
             {
                 "ahead" => (SourceOrder.Newer, null),
@@ -56,9 +56,35 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
             Description = request.Description,
             Payload = request.Payload.ToDictionary(p => p.Key, p => p.Value),
         };
+        // A 5xx or a lost answer may hide a deployment GitHub made: look for ours (by the invocation in its payload) before creating another.
+        var outcome = await CheckedRetry.RunAsync(
+            async () => new Made(await CreateOnceAsync(request, deployment, cancellationToken)),
+            async () => await FindCreatedAsync(request, cancellationToken) is { } found ? new Made(found) : null,
+            cancellationToken);
+        return outcome.Deployment;
+    }
+
+    private sealed record Made(DeploymentInfo? Deployment);
+
+    /// <summary>The deployment this invocation created for the request, if GitHub holds one (its payload names the invocation).</summary>
+    public async Task<DeploymentInfo?> FindCreatedAsync(DeploymentRequest request, CancellationToken cancellationToken)
+    {
+        if (!request.Payload.TryGetValue(DeploymentRequest.InvocationKey, out var invocation))
+        {
+            return null;
+        }
+
+        var recent = await RecentAsync(new() { ["environment"] = request.Environment, ["sha"] = request.Sha, ["task"] = request.Task, ["per_page"] = "20" }, cancellationToken);
+        return recent.FirstOrDefault(d => d.Payload is { } payload && payload.TryGetValue(DeploymentRequest.InvocationKey, out var value) && value?.ToString() == invocation) is { } found
+            ? new DeploymentInfo(found.Id, found.Url)
+            : null;
+    }
+
+    private async Task<DeploymentInfo?> CreateOnceAsync(DeploymentRequest request, NewDeployment deployment, CancellationToken cancellationToken)
+    {
         try
         {
-            var created = await client.Repository.Deployment.Create(owner, name, deployment).WaitAsync(cancellationToken);
+            var created = await gate.RunAsync(() => client.Repository.Deployment.Create(owner, name, deployment), "create a deployment", cancellationToken);
             if (created.Id == 0)
             {
                 // 202 Accepted: GitHub answered with a message instead of a deployment.
@@ -83,7 +109,7 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         }
     }
 
-    public Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken)
+    public async Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken)
     {
         var request = new NewDeploymentStatus(State(status.State))
         {
@@ -92,7 +118,12 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
             EnvironmentUrl = status.EnvironmentUrl,
             AutoInactive = status.State == DeploymentState.Success,
         };
-        return GitHubErrors.Call(() => client.Repository.Deployment.Status.Create(owner, name, id, request), $"set deployment {id} to {status.State}", repository, Token, Permission, cancellationToken);
+        // A status is a new entry each time: after a lost answer, the newest status tells whether ours arrived.
+        await CheckedRetry.RunAsync(
+            () => GitHubErrors.Call(gate, () => client.Repository.Deployment.Status.Create(owner, name, id, request), $"set deployment {id} to {status.State}", repository, Token, Permission, cancellationToken),
+            async () => (await GitHubErrors.Call(gate, () => client.Repository.Deployment.Status.GetAll(owner, name, id, new ApiOptions { PageSize = 1, PageCount = 1 }), "read deployment statuses", repository, Token, "deployments: read", cancellationToken))
+                .FirstOrDefault(s => s.State.Value == request.State && s.Description == status.Description),
+            cancellationToken);
     }
 
     public async Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken) =>
@@ -103,14 +134,14 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
         // Every page (Link headers), newest first, bounded by max; then statuses and commit time per deployment.
         var api = new ApiConnection(client.Connection);
         var parameters = new Dictionary<string, string> { ["environment"] = environment };
-        var all = await GitHubErrors.Call(
+        var all = await GitHubErrors.Call(gate, 
             () => api.GetAll<Deployment>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters, new ApiOptions { PageSize = 100, PageCount = Math.Max(1, (max + 99) / 100) }),
             "list deployments", repository, Token, "deployments: read", cancellationToken);
         var records = new List<Core.Deploy.DeploymentRecord>();
         var commitTimes = new Dictionary<string, DateTimeOffset?>();
         foreach (var deployment in all.Where(d => d.CreatedAt >= since).Take(max))
         {
-            var statuses = await GitHubErrors.Call(() => client.Repository.Deployment.Status.GetAll(owner, name, deployment.Id), "list deployment statuses", repository, Token, "deployments: read", cancellationToken);
+            var statuses = await GitHubErrors.Call(gate, () => client.Repository.Deployment.Status.GetAll(owner, name, deployment.Id), "list deployment statuses", repository, Token, "deployments: read", cancellationToken);
             if (!commitTimes.TryGetValue(deployment.Sha, out var committed))
             {
                 committed = commitTimes[deployment.Sha] = await CommitTimeAsync(deployment.Sha, cancellationToken);
@@ -133,7 +164,7 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
     {
         try
         {
-            return (await client.Repository.Commit.Get(owner, name, sha).WaitAsync(cancellationToken)).Commit.Committer.Date;
+            return (await gate.RunAsync(() => client.Repository.Commit.Get(owner, name, sha), "read a commit", cancellationToken)).Commit.Committer.Date;
         }
         catch (ApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
         {
@@ -149,7 +180,7 @@ public sealed class OctokitDeployments(IGitHubClient client, string repository, 
     /// <summary>One page of deployments, newest first. Octokit's GetAll has no environment/sha/task filter: ask the endpoint directly.</summary>
     private async Task<IReadOnlyList<Deployment>> RecentAsync(Dictionary<string, string> parameters, CancellationToken cancellationToken)
     {
-        var response = await GitHubErrors.Call(
+        var response = await GitHubErrors.Call(gate, 
             () => client.Connection.Get<List<Deployment>>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters),
             "list deployments", repository, Token, "deployments: read", cancellationToken);
         return response.Body ?? [];

@@ -8,7 +8,7 @@ using NewPullRequest = GitOpsDeploy.Core.Ports.NewPullRequest;
 namespace GitOpsDeploy.GitHub;
 
 /// <summary>Pull requests on the gitops repository through Octokit, mapped to our own records.</summary>
-public sealed class OctokitPullRequests(IGitHubClient client, string repository, Uri graphQl) : IPullRequests
+public sealed class OctokitPullRequests(IGitHubClient client, RateLimitGate gate, string repository, Uri graphQl) : IPullRequests
 {
     private const string Token = "gitops-token";
     private readonly string owner = repository.Split('/')[0];
@@ -66,9 +66,21 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
 
     public async Task<PullRequestInfo?> CreateAsync(NewPullRequest request, CancellationToken cancellationToken)
     {
+        var outcome = await CheckedRetry.RunAsync(
+            async () => new Created(await CreateOnceAsync(request, cancellationToken)),
+            async () => (await ListOpenAsync(request.Base, cancellationToken)).FirstOrDefault(p => p.HeadRef == request.Head) is { } made ? new Created(made) : null,
+            cancellationToken);
+        return outcome.PullRequest;
+    }
+
+    /// <summary>A pull request POST /pulls made (null: GitHub says one exists for the head).</summary>
+    private sealed record Created(PullRequestInfo? PullRequest);
+
+    private async Task<PullRequestInfo?> CreateOnceAsync(NewPullRequest request, CancellationToken cancellationToken)
+    {
         try
         {
-            var created = await client.PullRequest.Create(owner, name, new Octokit.NewPullRequest(request.Title, request.Head, request.Base) { Body = request.Body }).WaitAsync(cancellationToken);
+            var created = await gate.RunAsync(() => client.PullRequest.Create(owner, name, new Octokit.NewPullRequest(request.Title, request.Head, request.Base) { Body = request.Body }), "open a pull request", cancellationToken);
             return Map(created);
         }
         catch (ApiValidationException e) when (GitHubErrors.Detail(e).Contains("already exists", StringComparison.OrdinalIgnoreCase))
@@ -106,7 +118,7 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
         string refusal;
         try
         {
-            var merge = await client.PullRequest.Merge(owner, name, number, request).WaitAsync(cancellationToken);
+            var merge = await gate.RunAsync(() => client.PullRequest.Merge(owner, name, number, request), $"merge pull request #{number}", cancellationToken);
             if (merge.Merged)
             {
                 return new MergeOutcome(MergeOutcomeKind.Merged, merge.Message) { Sha = merge.Sha };
@@ -177,7 +189,10 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
 
     public async Task CloseAsync(int number, string comment, CancellationToken cancellationToken)
     {
-        await Call(() => client.Issue.Comment.Create(owner, name, number, comment), $"comment on #{number}", "pull-requests: write", cancellationToken);
+        await CheckedRetry.RunAsync(
+            () => Call(() => client.Issue.Comment.Create(owner, name, number, comment), $"comment on #{number}", "pull-requests: write", cancellationToken),
+            async () => (await Call(() => client.Issue.Comment.GetAllForIssue(owner, name, number), $"read the comments of #{number}", "pull-requests: read", cancellationToken)).LastOrDefault(c => c.Body == comment),
+            cancellationToken);
         await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { State = ItemState.Closed }), $"close #{number}", "pull-requests: write", cancellationToken);
     }
 
@@ -193,9 +208,9 @@ public sealed class OctokitPullRequests(IGitHubClient client, string repository,
     private static string? FirstError(JsonNode? json) =>
         json?["errors"]?.AsArray().Select(e => e?["message"]?.GetValue<string>()).FirstOrDefault(m => m is not null);
 
-    private Task<T> Call<T>(Func<Task<T>> call, string what, string permission, CancellationToken cancellationToken) => GitHubErrors.Call(call, what, repository, Token, permission, cancellationToken);
+    private Task<T> Call<T>(Func<Task<T>> call, string what, string permission, CancellationToken cancellationToken) => GitHubErrors.Call(gate, call, what, repository, Token, permission, cancellationToken);
 
-    private Task Call(Func<Task> call, string what, string permission, CancellationToken cancellationToken) => GitHubErrors.Call(call, what, repository, Token, permission, cancellationToken);
+    private Task Call(Func<Task> call, string what, string permission, CancellationToken cancellationToken) => GitHubErrors.Call(gate, call, what, repository, Token, permission, cancellationToken);
 
     private static PullRequestMergeMethod Method(MergeMethod method) => method switch
     {

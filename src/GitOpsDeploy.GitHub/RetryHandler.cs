@@ -1,14 +1,16 @@
-using System.Globalization;
-using System.Net;
+using System.Text.Json;
 using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.GitHub;
 
 /// <summary>
-/// Retries what can succeed under Octokit: 5xx and network errors (a few attempts), and rate limits
-/// (429, or 403 with Retry-After / an exhausted x-ratelimit-remaining: GitHub's secondary rate
-/// limit), waited out as GitHub asks within <see cref="RateLimitBudget"/>. Other 4xx answers, such
-/// as validation errors, are returned at once.
+/// Retries, under Octokit, what is safe to send twice when GitHub answered 5xx or the network failed:
+/// reads (GET, HEAD, GraphQL queries) and requests whose repetition changes nothing (PUT, PATCH,
+/// DELETE, git objects, labels, reviewers). A request that creates something (a deployment, a status,
+/// a pull request, a comment, a GraphQL mutation) is never sent again here: the first may have taken
+/// effect, so the adapter that made it checks what GitHub holds before it tries again. Rate limits are
+/// not waited out here either (see <see cref="RateLimitGate"/>): each attempt is bounded by Octokit's
+/// 100-second request timeout, which a wait of minutes would overrun.
 /// </summary>
 public sealed class RetryHandler(TimeProvider time, ILogger logger) : DelegatingHandler
 {
@@ -16,31 +18,22 @@ public sealed class RetryHandler(TimeProvider time, ILogger logger) : Delegating
 
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>
-    /// How long one request may spend waiting out rate limits in total (secondary limits say "retry
-    /// after"); those waits do not count as attempts. Beyond it the error goes to the user.
-    /// </summary>
-    public TimeSpan RateLimitBudget { get; init; } = TimeSpan.FromMinutes(10);
-
-    /// <summary>A bound on rate-limit waits for one request, should GitHub keep answering "retry after 0".</summary>
-    private const int MaxRateLimitWaits = 50;
+    private static readonly string[] RepeatablePosts = ["/git/commits", "/git/blobs", "/git/trees", "/labels", "/requested_reviewers"];
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? null : await request.Content.ReadAsByteArrayAsync(cancellationToken);
-        var waited = TimeSpan.Zero;
-        var limited = 0;
-        var sent = 0;
+        var repeatable = Repeatable(request, body);
         for (var attempt = 1; ; attempt++)
         {
             // A request message can be sent once: every retry sends a copy.
-            var message = sent++ == 0 ? request : Clone(request, body);
+            var message = attempt == 1 ? request : Clone(request, body);
             HttpResponseMessage response;
             try
             {
                 response = await base.SendAsync(message, cancellationToken);
             }
-            catch (HttpRequestException e) when (attempt < MaxAttempts)
+            catch (HttpRequestException e) when (repeatable && attempt < MaxAttempts)
             {
                 var pause = Backoff(attempt);
                 logger.LogWarning("{Method} {Path} failed ({Reason}); retrying in {Delay} ms", request.Method, request.RequestUri?.AbsolutePath, e.Message, (int)pause.TotalMilliseconds);
@@ -48,65 +41,52 @@ public sealed class RetryHandler(TimeProvider time, ILogger logger) : Delegating
                 continue;
             }
 
-            if (RateLimitWait(response, attempt) is { } wait && limited < MaxRateLimitWaits)
-            {
-                // Many runs share one identity and were told the same moment: spread them a little past it.
-                wait += TimeSpan.FromMilliseconds(Math.Min(wait.TotalMilliseconds / 4, 5000) * Random.Shared.NextDouble());
-                if (waited + wait > RateLimitBudget)
-                {
-                    return response;
-                }
-
-                (waited, limited, attempt) = (waited + wait, limited + 1, attempt - 1);
-                logger.LogWarning("{Method} {Path} hit GitHub's rate limit ({Status}); waiting {Seconds} s as GitHub asks", request.Method, request.RequestUri?.AbsolutePath, (int)response.StatusCode, (int)Math.Ceiling(wait.TotalSeconds));
-                response.Dispose();
-                await Task.Delay(wait, time, cancellationToken);
-                continue;
-            }
-
-            var delay = (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests ? Backoff(attempt) : (TimeSpan?)null;
-            if (delay is null || attempt >= MaxAttempts)
+            if ((int)response.StatusCode < 500 || !repeatable || attempt >= MaxAttempts)
             {
                 return response;
             }
 
-            logger.LogWarning("{Method} {Path} answered {Status}; retrying in {Delay} ms", request.Method, request.RequestUri?.AbsolutePath, (int)response.StatusCode, (int)delay.Value.TotalMilliseconds);
+            var delay = Backoff(attempt);
+            logger.LogWarning("{Method} {Path} answered {Status}; retrying in {Delay} ms", request.Method, request.RequestUri?.AbsolutePath, (int)response.StatusCode, (int)delay.TotalMilliseconds);
             response.Dispose();
-            await Task.Delay(delay.Value, time, cancellationToken);
+            await Task.Delay(delay, time, cancellationToken);
         }
     }
 
-    /// <summary>How long GitHub asks us to wait: Retry-After, or an exhausted quota's x-ratelimit-reset. Null: not a rate limit.</summary>
-    private TimeSpan? RateLimitWait(HttpResponseMessage response, int attempt)
+    /// <summary>Whether sending this request twice is the same as sending it once.</summary>
+    public static bool Repeatable(HttpRequestMessage request, byte[]? body)
     {
-        if (response.StatusCode is not (HttpStatusCode.TooManyRequests or HttpStatusCode.Forbidden))
+        if (request.Method != HttpMethod.Post)
         {
-            return null;
+            return true;
         }
 
-        if (response.Headers.RetryAfter is { } retryAfter)
+        var path = request.RequestUri?.AbsolutePath ?? string.Empty;
+        if (path.EndsWith("/graphql", StringComparison.Ordinal))
         {
-            var wait = retryAfter.Delta ?? (retryAfter.Date is { } date ? date - time.GetUtcNow() : TimeSpan.Zero);
-            return wait < TimeSpan.Zero ? TimeSpan.Zero : wait;
+            return body is not null && IsQuery(body);
         }
 
-        // A 403 is a rate limit only when the quota is exhausted; otherwise it is a real permission error.
-        if (Header(response, "x-ratelimit-remaining") == "0")
-        {
-            var reset = long.TryParse(Header(response, "x-ratelimit-reset"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch)
-                ? DateTimeOffset.FromUnixTimeSeconds(epoch) - time.GetUtcNow()
-                : Backoff(attempt);
-            return reset < TimeSpan.Zero ? TimeSpan.Zero : reset;
-        }
+        return RepeatablePosts.Any(p => path.EndsWith(p, StringComparison.Ordinal));
+    }
 
-        return null;
+    /// <summary>A GraphQL document whose operation is a query (a mutation may have taken effect).</summary>
+    private static bool IsQuery(byte[] body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            var text = json.RootElement.GetProperty("query").GetString()?.TrimStart() ?? string.Empty;
+            return text.StartsWith('{') || text.StartsWith("query", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     private TimeSpan Backoff(int attempt) =>
         TimeSpan.FromMilliseconds(BaseDelay.TotalMilliseconds * Math.Pow(2, attempt - 1) * (0.5 + Random.Shared.NextDouble() / 2));
-
-    private static string? Header(HttpResponseMessage response, string name) =>
-        response.Headers.TryGetValues(name, out var values) ? values.FirstOrDefault() : null;
 
     private static HttpRequestMessage Clone(HttpRequestMessage request, byte[]? body)
     {

@@ -114,4 +114,54 @@ public sealed class DeployRunnerTests
         Assert.Contains("\nEnvironment: eu\n", commit.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Environment: us", commit.Message, StringComparison.Ordinal);
     }
+
+    /// <summary>A publisher that fails the way no adapter should: with a timeout that is not the run's cancellation.</summary>
+    private sealed class TimingOut(MemoryGitOps inner) : IPublisher
+    {
+        public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken) => inner.DraftAsync(onTopOf, commit, cancellationToken);
+
+        public Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken) =>
+            throw new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 100 seconds elapsing.");
+    }
+
+    [Fact]
+    public async Task Any_failure_after_the_deployment_started_ends_it_with_a_status()
+    {
+        var git = Remote(One);
+        var deployments = Substitute.For<IDeployments>();
+        deployments.CreateAsync(default!, default).ReturnsForAnyArgs(new DeploymentInfo(7, "u"));
+        var runner = new DeployRunner(new DeployPorts(git, new TimingOut(git)) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+
+        await Assert.ThrowsAsync<TaskCanceledException>(() => runner.RunAsync(TestRequests.Parse(), default));
+
+        await deployments.Received(1).SetStatusAsync(7, Arg.Is<DeploymentStatus>(s => s.State == DeploymentState.Error && s.Description.Contains("internal error", StringComparison.Ordinal)), Arg.Any<CancellationToken>());
+        Assert.Equal(1, runner.DeploymentsCreated);
+    }
+
+    [Fact]
+    public async Task A_refused_plan_creates_no_deployment()
+    {
+        var git = Remote(One);
+        var deployments = Substitute.For<IDeployments>();
+        var runner = new DeployRunner(new DeployPorts(git, git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+
+        await Assert.ThrowsAsync<DeployException>(() => runner.RunAsync(TestRequests.Parse(("overlay-path", "environments/missing")), default));
+
+        await deployments.DidNotReceiveWithAnyArgs().CreateAsync(default!, default);
+        Assert.Equal(0, runner.DeploymentsCreated);
+    }
+
+    [Fact]
+    public async Task A_change_the_branch_already_has_adds_no_second_deployment_of_the_same_commit()
+    {
+        var git = Remote("images:\n- name: web\n  newTag: \"2\"\n");
+        var deployments = Substitute.For<IDeployments>();
+        deployments.FindLatestAsync("staging", TestRequests.Context.Sha!, Arg.Any<CancellationToken>()).Returns(41L);
+        var runner = new DeployRunner(new DeployPorts(git, git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+
+        var result = await runner.RunAsync(TestRequests.Parse(), default);
+
+        Assert.Equal(DeployOperation.None, result.Operation);
+        await deployments.DidNotReceiveWithAnyArgs().CreateAsync(default!, default);
+    }
 }

@@ -35,6 +35,8 @@ public sealed class PullRequestFlowTests
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([]);
         // GitHub answers with the head it sees: the one this run pushed.
         prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body ?? string.Empty, headSha: Pushed));
+        // GitHub shows the head it holds (ours, unless a test queues another run's) under the text last written.
+        prs.GetAsync(default, default).ReturnsForAnyArgs(c => GitHubView(c.ArgAt<int>(0)));
         deployments.CreateAsync(default!, default).ReturnsForAnyArgs(new DeploymentInfo(99, "u"));
         deployments.SetStatusAsync(default, default!, default).ReturnsForAnyArgs(Task.CompletedTask)
             .AndDoes(c =>
@@ -48,6 +50,29 @@ public sealed class PullRequestFlowTests
                     otherStates.Add((c.ArgAt<long>(0), c.Arg<DeploymentStatus>().State));
                 }
             });
+    }
+
+    /// <summary>Heads GitHub shows before ours: pushes another run made between ours and our read-back.</summary>
+    private readonly Queue<string> othersHeads = new();
+
+    private PullRequestInfo GitHubView(int number)
+    {
+        foreach (var call in prs.ReceivedCalls().Reverse())
+        {
+            var args = call.GetArguments();
+            var written = call.GetMethodInfo().Name switch
+            {
+                nameof(IPullRequests.CreateAsync) when args[0] is NewPullRequest created => (created.Title, created.Body),
+                nameof(IPullRequests.UpdateAsync) when (int)args[0]! == number => ((string)args[1]!, (string)args[2]!),
+                _ => default((string, string)?),
+            };
+            if (written is var (title, body))
+            {
+                return Pr(number, body, headSha: othersHeads.Count > 0 ? othersHeads.Dequeue() : Pushed) with { Title = title };
+            }
+        }
+
+        return Pr(number, headSha: Pushed);
     }
 
     /// <summary>The marker a run of ours leaves on the last line of a body (same environment, app and change set as these tests).</summary>
@@ -264,9 +289,9 @@ public sealed class PullRequestFlowTests
     [Fact]
     public async Task A_head_pushed_by_another_run_between_our_push_and_our_title_is_rebuilt()
     {
-        prs.CreateAsync(default!, default).ReturnsForAnyArgs(c => Pr(7, c.Arg<NewPullRequest?>()?.Body, headSha: "pushed-by-another-run"));
+        othersHeads.Enqueue("pushed-by-another-run");
         prs.ListOpenAsync(default!, default).ReturnsForAnyArgs([], [Pr(7, headSha: "pushed-by-another-run")]);
-        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(_ => Pr(7, headSha: Pushed));
+        prs.UpdateAsync(default, default!, default!, default).ReturnsForAnyArgs(c => Pr(7, c.ArgAt<string>(2), headSha: Pushed) with { Title = c.ArgAt<string>(1) });
 
         var result = await Runner().RunAsync(Options(DeployMode.PullRequest), default);
 

@@ -150,4 +150,10 @@ public sealed class InjectedFailure
 
     /// <summary>Wait this long before answering (a slow GitHub), then handle the request normally.</summary>
     public TimeSpan Delay { get; init; }
+
+    /// <summary>Handle the request for real, then wait this long before answering (the change is made while the client waits).</summary>
+    public TimeSpan DelayAfterHandling { get; init; }
+
+    /// <summary>Set once the request this failure matched was handled (with <see cref="AfterHandling"/> or <see cref="DelayAfterHandling"/>).</summary>
+    public TaskCompletionSource Handled { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -121,25 +121,8 @@ public sealed partial class FakeGitHub
         }
 
         var body = method is "POST" or "PATCH" or "PUT" ? await ReadJson(context) : null;
-        var bodyText = body?.ToJsonString() ?? string.Empty;
-        InjectedFailure? failure;
-        lock (state)
-        {
-            failure = failures.FirstOrDefault(f => f.Method == method && rest.EndsWith(f.PathSuffix, StringComparison.Ordinal) && f.Times > 0
-                && (f.BodyContains is null || bodyText.Contains(f.BodyContains, StringComparison.Ordinal)));
-            if (failure is not null)
-            {
-                failure.Times--;
-            }
-        }
-
-        if (failure is { Delay: var delay } && delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, context.RequestAborted);
-            failure = null;
-        }
-
-        if (failure is not null && !failure.AfterHandling)
+        var failure = await TakeFailureAsync(context, method, rest, body?.ToJsonString() ?? string.Empty);
+        if (failure is not null && !failure.AfterHandling && failure.DelayAfterHandling == TimeSpan.Zero)
         {
             foreach (var (name, value) in failure.Headers)
             {
@@ -201,6 +184,8 @@ public sealed partial class FakeGitHub
             // The change was made; the client never hears of it.
             (status, text, link) = (failure.Status, failure.Body, null);
         }
+
+        await AfterHandlingAsync(context, failure);
 
         if (link is not null)
         {
@@ -661,11 +646,66 @@ public sealed partial class FakeGitHub
     /// <summary>Runs before a GraphQL query (not a mutation) is answered: lets a test change the repository between two reads of a run.</summary>
     public Action? BeforeGraphQlQuery { get; set; }
 
+    /// <summary>The injected failure a request matches (counted down), after waiting out its <see cref="InjectedFailure.Delay"/>.</summary>
+    private async Task<InjectedFailure?> TakeFailureAsync(HttpContext context, string method, string path, string bodyText)
+    {
+        InjectedFailure? failure;
+        lock (state)
+        {
+            failure = failures.FirstOrDefault(f => f.Method == method && path.EndsWith(f.PathSuffix, StringComparison.Ordinal) && f.Times > 0
+                && (f.BodyContains is null || bodyText.Contains(f.BodyContains, StringComparison.Ordinal)));
+            if (failure is not null)
+            {
+                failure.Times--;
+            }
+        }
+
+        if (failure is { Delay: var delay } && delay > TimeSpan.Zero)
+        {
+            await Task.Delay(delay, context.RequestAborted);
+            return null;
+        }
+
+        return failure;
+    }
+
+    /// <summary>A request handled for real whose answer is held back (<see cref="InjectedFailure.DelayAfterHandling"/>) or lost.</summary>
+    private static async Task AfterHandlingAsync(HttpContext context, InjectedFailure? failure)
+    {
+        if (failure is null)
+        {
+            return;
+        }
+
+        failure.Handled.TrySetResult();
+        if (failure.DelayAfterHandling > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(failure.DelayAfterHandling, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The client gave up waiting (a cancelled run): the change stays made.
+            }
+        }
+    }
+
     private async Task GraphQlAsync(HttpContext context)
     {
         var body = await ReadJson(context);
         var query = body?["query"]?.GetValue<string>() ?? string.Empty;
         var variables = body?["variables"];
+        // Faults can be injected into GraphQL too ("POST", "/graphql", matched on the document and variables).
+        var failure = await TakeFailureAsync(context, "POST", "/graphql", body?.ToJsonString() ?? string.Empty);
+        if (failure is not null && !failure.AfterHandling && failure.DelayAfterHandling == TimeSpan.Zero)
+        {
+            context.Response.StatusCode = failure.Status;
+            context.Response.ContentType = "application/json; charset=utf-8";
+            await context.Response.WriteAsync(failure.Body);
+            return;
+        }
+
         if (!query.TrimStart().StartsWith("mutation", StringComparison.Ordinal))
         {
             BeforeGraphQlQuery?.Invoke();
@@ -700,6 +740,15 @@ public sealed partial class FakeGitHub
             }
 
             var answer = ExecuteGraphQl(query, variables, token);
+            await AfterHandlingAsync(context, failure);
+            if (failure is { AfterHandling: true })
+            {
+                context.Response.StatusCode = failure.Status;
+                context.Response.ContentType = "application/json; charset=utf-8";
+                await context.Response.WriteAsync(failure.Body);
+                return;
+            }
+
             context.Response.ContentType = "application/json; charset=utf-8";
             await context.Response.WriteAsync(answer.ToJsonString());
             return;

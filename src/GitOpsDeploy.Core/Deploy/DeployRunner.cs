@@ -13,12 +13,25 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
 {
     private const int MaxDoraDeployments = 100;
 
-    /// <summary>The run's adapters: the git method's replace the API's when the API cannot write the change.</summary>
+    private readonly WriteWatch writes = new();
+
+    /// <summary>The run's adapters (watched for writes that can land the change); the git method's replace the API's when the API cannot write the change.</summary>
     private DeployPorts ports = ports;
+
+    /// <summary>How many deployments this run created (0 when it stopped before there was anything to deploy).</summary>
+    public int DeploymentsCreated => reporters.Sum(r => r.Created);
+
+    private readonly List<DeploymentReporter> reporters = [];
 
     public async Task<DeployResult> RunAsync(DeployRequest request, CancellationToken cancellationToken)
     {
+        if (ports.Publisher is not WriteWatch.IWatched)
+        {
+            ports = writes.Watch(ports);
+        }
+
         var reporter = new DeploymentReporter(ports.Deployments, request, context, time, logger);
+        reporters.Add(reporter);
         // Reporters listen to the run; a new one joins this list.
         IRunObserver observer = new RunObservers([reporter]);
         try
@@ -34,7 +47,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
                 // Found while drafting, before anything was written: the same run starts over with a clone and a push.
                 runtime.Warning($"{e.Message}: this run commits with the git method instead, so GitHub does not sign the commit (a branch that requires signed commits refuses it)");
                 var (snapshots, publisher) = git();
-                ports = ports with { Snapshots = snapshots, Publisher = publisher, Board = null, GitMethod = null };
+                ports = writes.Watch(ports with { Snapshots = snapshots, Publisher = publisher, Board = null, GitMethod = null });
                 request = request with { Landing = request.Landing.ForCommitMethod(CommitMethod.Git) };
                 result = await LandAsync(request, reporter, observer, cancellationToken);
             }
@@ -91,13 +104,44 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            await observer.CancelledAsync();
+            // A request may have been on its way when the runner asked us to stop: say what really happened.
+            LandedBeforeCancel = await LandedAsync(request);
+            await observer.CancelledAsync(LandedBeforeCancel);
             throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            await observer.FailedAsync(new DeployException(ErrorKind.Transient, "internal error: " + e.Message), request.Targets, cancellationToken);
+            // Anything else (a bug, a timeout that is not ours): the deployments still end with a status, and the caller reports it.
+            await observer.FailedAsync(new DeployException(ErrorKind.Transient, "internal error: " + e.Message), request.Targets, CancellationToken.None);
             throw;
+        }
+    }
+
+    /// <summary>Set when the run was cancelled after its change reached the base branch: the commit that carries it.</summary>
+    public string? LandedBeforeCancel { get; private set; }
+
+    /// <summary>How long a cancelled run looks for its own commit on the branch (the runner's SIGTERM comes 7.5 s after SIGINT).</summary>
+    public static readonly TimeSpan LandedCheckBudget = TimeSpan.FromSeconds(2.5);
+
+    /// <summary>The commit on the base branch whose trailers name this invocation, if one is there (looked up within a short budget).</summary>
+    private async Task<string?> LandedAsync(DeployRequest request)
+    {
+        if (request.Landing.DryRun || !writes.Sent)
+        {
+            return null;
+        }
+
+        var ours = "Deploy-Run: " + FanInFlow.RunTrailer(context);
+        using var budget = new CancellationTokenSource(LandedCheckBudget);
+        try
+        {
+            using var snapshot = await ports.Snapshots.ReadAsync(request.Landing.BaseBranch, new SnapshotHint(20, []), budget.Token);
+            return snapshot.History(20).FirstOrDefault(h => h.Message.ReplaceLineEndings("\n").Split('\n').Contains(ours, StringComparer.Ordinal))?.Sha;
+        }
+        catch (Exception e) when (e is DeployException or OperationCanceledException)
+        {
+            logger.LogWarning("Could not tell whether the change reached the branch before the cancellation ({Reason})", e.Message);
+            return null;
         }
     }
 

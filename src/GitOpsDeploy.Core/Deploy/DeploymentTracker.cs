@@ -24,6 +24,7 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
     public static readonly TimeSpan CancelBudget = TimeSpan.FromSeconds(5);
 
     private DeploymentInfo? deployment;
+    private DeploymentRequest? creating;
     private DeploymentState? last;
     private bool started;
     private string? sha = request.Source.Sha;
@@ -59,16 +60,21 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
             ["overlay_path"] = target.OverlayPath,
             ["images"] = string.Join(",", request.Change.Images.Select(i => i.ToString())),
             ["mode"] = request.Landing.Mode.ToString(),
+            // Names this invocation: a deployment whose creation answer never came (a cancellation, a lost connection) is found by it.
+            [DeploymentRequest.InvocationKey] = context.InvocationId,
         };
-        deployment = await deployments!.CreateAsync(
-            new DeploymentRequest(sha!, target.Environment, target.Production, Task, Truncate(description), payload),
-            cancellationToken);
+        creating = new DeploymentRequest(sha!, target.Environment, target.Production, Task, Truncate(description), payload);
+        deployment = await deployments!.CreateAsync(creating, cancellationToken);
         if (deployment is not null)
         {
             logger.LogInformation("Created deployment {Id} of {Sha} to {Environment}", deployment.Id, sha, target.Environment);
             await SetAsync(DeploymentState.InProgress, description, context.RunUrl, cancellationToken);
         }
     }
+
+    /// <summary>Whether this environment already has a deployment of the commit (a re-run with nothing to change does not add one).</summary>
+    public async Task<bool> AlreadyReportedAsync(CancellationToken cancellationToken) =>
+        Enabled && await deployments!.FindLatestAsync(target.Environment, sha!, cancellationToken) is not null;
 
     public Task<string?> PreviousShaAsync(CancellationToken cancellationToken) =>
         Enabled ? deployments!.FindPreviousShaAsync(target.Environment, Task, sha!, cancellationToken) : System.Threading.Tasks.Task.FromResult<string?>(null);
@@ -160,7 +166,8 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Cancelled while GitHub kept failing: one last try within the runner's grace period.
-            await ReportQuietlyAsync(state, error.Message);
+            using var budget = new CancellationTokenSource(CancelBudget);
+            await ReportQuietlyAsync(state, error.Message, budget.Token);
         }
         catch (DeployException e)
         {
@@ -169,8 +176,40 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
         }
     }
 
-    /// <summary>The runner sends SIGTERM 7.5 s after SIGINT: report with a short budget of our own.</summary>
-    public Task CancelAsync() => deployment is null ? System.Threading.Tasks.Task.CompletedTask : ReportQuietlyAsync(DeploymentState.Inactive, "cancelled");
+    /// <summary>
+    /// The runner sends SIGTERM 7.5 s after SIGINT: report within a short budget of our own what really happened.
+    /// A deployment whose creation was in flight is looked up by this invocation; when the change reached the
+    /// branch before the run stopped (<paramref name="landedSha"/>), it is deployed, and says so.
+    /// </summary>
+    public async Task CancelAsync(string? landedSha = null)
+    {
+        using var budget = new CancellationTokenSource(CancelBudget);
+        if (deployment is null && creating is not null && Enabled)
+        {
+            try
+            {
+                deployment = await deployments!.FindCreatedAsync(creating, budget.Token);
+            }
+            catch (Exception e) when (e is DeployException or OperationCanceledException)
+            {
+                logger.LogWarning("Could not find the deployment being created when the run was cancelled ({Reason}); it may stay without a status", e.Message);
+            }
+        }
+
+        if (deployment is null)
+        {
+            return;
+        }
+
+        if (landedSha is not null)
+        {
+            await ReportQuietlyAsync(DeploymentState.Success, $"deployed in {landedSha[..Math.Min(7, landedSha.Length)]}; the run was cancelled before it finished", budget.Token);
+        }
+        else
+        {
+            await ReportQuietlyAsync(DeploymentState.Inactive, "cancelled", budget.Token);
+        }
+    }
 
     public static string Truncate(string text)
     {
@@ -201,12 +240,11 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
         }
     }
 
-    private async Task ReportQuietlyAsync(DeploymentState state, string description)
+    private async Task ReportQuietlyAsync(DeploymentState state, string description, CancellationToken budget)
     {
-        using var budget = new CancellationTokenSource(CancelBudget);
         try
         {
-            await SetAsync(state, description, context.RunUrl, budget.Token);
+            await SetAsync(state, description, context.RunUrl, budget);
         }
         catch (Exception e) when (e is DeployException or OperationCanceledException)
         {

@@ -11,6 +11,9 @@ namespace GitOpsDeploy.Core.Deploy;
 /// </summary>
 public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, OutOfOrder order, IActionRuntime runtime, ActionContext context, TimeProvider time, ILogger logger)
 {
+    /// <summary>How often a run writes its text again when another run keeps overwriting it under our head.</summary>
+    private const int MaxTextChecks = 3;
+
     private SourceLinks? links;
     private string? viewer;
     private RepositorySettings? settings;
@@ -77,7 +80,8 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, Ou
             return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.None, edits, snapshot.Branch, snapshot.HeadSha) { Attempts = attempt });
         }
 
-        var upToDate = existing is not null && PullRequestMarker.Find(existing.Body)?.Digest == marker.Digest;
+        // Up to date only when its text describes this change on the head it sits on: another run may have pushed over it since.
+        var upToDate = existing is not null && PullRequestMarker.Find(existing.Body)?.Describes(marker, existing.HeadSha) == true;
         string headSha;
         var diff = string.Empty;
         var verified = false;
@@ -119,13 +123,36 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, Ou
         // Nothing is written after the runner asked us to stop.
         cancellationToken.ThrowIfCancellationRequested();
         var title = PullRequestText.Title(request, edits);
+        marker = marker with { Head = headSha };
         var body = PullRequestText.Body(request, edits, diff, links, marker);
         var (pr, operation) = await pullRequests.OpenOrUpdateAsync(landing, existing, upToDate, title, body, snapshot.Branch, cancellationToken);
-        if (!upToDate && pr.HeadSha.Length > 0 && pr.HeadSha != headSha && pr.HeadSha != existing?.HeadSha)
+
+        // Title, body and marker must describe exactly what the head carries, whatever another run did meanwhile:
+        // read the pull request back after writing. A head that is not ours means another run pushed after us
+        // (rebuild, and our next write tells its run it was replaced); our head under another run's text means
+        // that run wrote after our push (write ours again). A pull request we did not touch already said this.
+        for (var check = 1; operation != DeployOperation.None; check++)
         {
-            // Another run pushed the head between our push and our title: title and head would disagree.
-            logger.LogWarning("The head of #{Number} is {Seen}, not our {Sha}: another run pushed it meanwhile; rebuilding", pr.Number, pr.HeadSha, headSha);
-            return Attempt<DeployResult>.Again("another run pushed the head meanwhile");
+            var seen = await prs.GetAsync(pr.Number, cancellationToken);
+            if (seen.HeadSha != headSha)
+            {
+                logger.LogWarning("The head of #{Number} is {Seen}, not our {Sha}: another run pushed it meanwhile; rebuilding", pr.Number, seen.HeadSha, headSha);
+                return Attempt<DeployResult>.Again("another run pushed the head meanwhile");
+            }
+
+            if (seen.Title == title && PullRequestMarker.Find(seen.Body)?.Describes(marker, headSha) == true)
+            {
+                break;
+            }
+
+            if (check >= MaxTextChecks)
+            {
+                throw new DeployException(ErrorKind.Conflict, $"pull request #{pr.Number} keeps being rewritten by another run while its head is ours; re-run the job ({pr.Url})");
+            }
+
+            logger.LogWarning("#{Number} describes another run's change although its head is ours: writing ours again", pr.Number);
+            pr = await prs.UpdateAsync(pr.Number, title, body, cancellationToken);
+            operation = operation == DeployOperation.None ? DeployOperation.Updated : operation;
         }
 
         pr = pr with { HeadSha = headSha };

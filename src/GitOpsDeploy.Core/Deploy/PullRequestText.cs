@@ -151,23 +151,30 @@ public static partial class PullRequestText
 /// <summary>
 /// The hidden line at the end of a deploy pull request's body: which environment and app, which set of
 /// images and values (<see cref="ChangeSet"/>), the deployments it reports to (comma-separated, one per
-/// environment), and the exact change.
+/// environment), the exact change, and the head commit the text was written for (<see cref="Head"/>): a text
+/// whose head was replaced by another run's push describes nothing any more.
 /// Only a marker on the body's last line counts: text quoted from a deploy PR (or a look-alike inside a
 /// value shown in the body) never makes a pull request ours.
 /// </summary>
 public sealed partial record PullRequestMarker(string Environment, string Source, string ChangeSet, string Deployments, string Digest)
 {
+    /// <summary>The head commit this text describes (empty before the head is pushed, and in markers of older versions).</summary>
+    public string Head { get; init; } = string.Empty;
+
     public string Render() =>
-        $"<!-- gitops-deploy environment=\"{Environment}\" source=\"{Source}\" change-set=\"{ChangeSet}\" deployment=\"{Deployments}\" digest=\"{Digest}\" -->";
+        $"<!-- gitops-deploy environment=\"{Environment}\" source=\"{Source}\" change-set=\"{ChangeSet}\" deployment=\"{Deployments}\" digest=\"{Digest}\"{(Head.Length > 0 ? $" head=\"{Head}\"" : string.Empty)} -->";
 
     public static PullRequestMarker? Find(string? body)
     {
         var match = body is null ? Match.Empty : Pattern().Match(body.TrimEnd());
         return match.Success
             ? new PullRequestMarker(match.Groups["env"].Value, match.Groups["src"].Value, match.Groups["set"].Value,
-                match.Groups["dep"].Value, match.Groups["digest"].Value)
+                match.Groups["dep"].Value, match.Groups["digest"].Value) { Head = match.Groups["head"].Value }
             : null;
     }
+
+    /// <summary>Whether this text describes exactly <paramref name="change"/> on the head it sits on (<paramref name="headSha"/>).</summary>
+    public bool Describes(PullRequestMarker change, string headSha) => Digest == change.Digest && Head.Length > 0 && Head == headSha;
 
     /// <summary>Same environment, same app and the same images and values: such pull requests supersede each other.</summary>
     public bool SameTarget(PullRequestMarker? other) =>
@@ -187,7 +194,7 @@ public sealed partial record PullRequestMarker(string Environment, string Source
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..12];
     }
 
-    [GeneratedRegex("(?:\\A|\\n)<!-- gitops-deploy environment=\"(?<env>[^\"]*)\" source=\"(?<src>[^\"]*)\"(?: change-set=\"(?<set>[0-9a-f]*)\")?(?: deployment=\"(?<dep>[0-9,]*)\")? digest=\"(?<digest>[0-9a-f]*)\" -->\\z")]
+    [GeneratedRegex("(?:\\A|\\n)<!-- gitops-deploy environment=\"(?<env>[^\"]*)\" source=\"(?<src>[^\"]*)\"(?: change-set=\"(?<set>[0-9a-f]*)\")?(?: deployment=\"(?<dep>[0-9,]*)\")? digest=\"(?<digest>[0-9a-f]*)\"(?: head=\"(?<head>[0-9a-z]*)\")? -->\\z")]
     private static partial Regex Pattern();
 }
 

@@ -26,8 +26,8 @@ public interface IRunObserver
     /// <summary>The run (or some targets of it) failed.</summary>
     Task FailedAsync(DeployException error, IReadOnlyList<DeployTarget> targets, CancellationToken cancellationToken);
 
-    /// <summary>The runner asked us to stop.</summary>
-    Task CancelledAsync();
+    /// <summary>The runner asked us to stop; <paramref name="landedSha"/> is the commit that carries the change when it reached the branch first.</summary>
+    Task CancelledAsync(string? landedSha);
 }
 
 /// <summary>
@@ -50,17 +50,50 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
 
     public long? IdOf(DeployTarget target) => Tracker(target).Id;
 
-    public Task StartedAsync(CancellationToken cancellationToken) =>
-        Defers ? Task.CompletedTask : ForEach(trackers, t => t.StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {t.Target.Environment}", cancellationToken));
+    /// <summary>How many deployments were created.</summary>
+    public int Created => trackers.Count(t => t.Id is not null);
 
-    public Task PlannedAsync(PlanOutcome plan, CancellationToken cancellationToken)
+    /// <summary>Nothing is created before the plan: a run refused by its inputs, its token or policy leaves no deployment behind.</summary>
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// The deployments start once the plan says what this commit means for each environment: a change to write,
+    /// a newer build already there (ended inactive, saying which), or (once per environment and commit) a change
+    /// the branch already has. A refused plan creates none: a mistake in the inputs, the token or policy leaves no
+    /// failed deployment behind.
+    /// </summary>
+    public async Task PlannedAsync(PlanOutcome plan, CancellationToken cancellationToken)
     {
-        if (!Defers)
+        switch (plan)
         {
-            return Task.CompletedTask;
+            case PlanOutcome.Write or PlanOutcome.Superseded:
+                break;
+            case PlanOutcome.NothingToDo when Defers:
+                break;
+            case PlanOutcome.NothingToDo:
+                foreach (var tracker in trackers)
+                {
+                    if (await tracker.AlreadyReportedAsync(cancellationToken))
+                    {
+                        logger.LogInformation("{Environment} already has a deployment of {Sha}: no new one", tracker.Target.Environment, tracker.Sha);
+                        continue;
+                    }
+
+                    await tracker.StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {tracker.Target.Environment}", cancellationToken);
+                }
+
+                return;
+            default:
+                return;
         }
 
-        return ForEach(plan.Edits, edit =>
+        if (!Defers)
+        {
+            await ForEach(trackers, t => t.StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {t.Target.Environment}", cancellationToken));
+            return;
+        }
+
+        await ForEach(plan.Edits, edit =>
         {
             // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
             var sources = edit.Edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList()
@@ -90,7 +123,7 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
     public Task FailedAsync(DeployException error, IReadOnlyList<DeployTarget> targets, CancellationToken cancellationToken) =>
         ForEach(targets, t => Tracker(t).FailAsync(error, cancellationToken));
 
-    public Task CancelledAsync() => Task.WhenAll(trackers.Select(t => t.CancelAsync()));
+    public Task CancelledAsync(string? landedSha) => Task.WhenAll(trackers.Select(t => t.CancelAsync(landedSha)));
 
     /// <summary>Ends the deployments another run's pull request reported to (superseded, replaced).</summary>
     public async Task EndOthersAsync(string? ids, string description, CancellationToken cancellationToken)
@@ -170,5 +203,5 @@ public sealed class RunObservers(IReadOnlyList<IRunObserver> observers) : IRunOb
         }
     }
 
-    public Task CancelledAsync() => Task.WhenAll(observers.Select(o => o.CancelledAsync()));
+    public Task CancelledAsync(string? landedSha) => Task.WhenAll(observers.Select(o => o.CancelledAsync(landedSha)));
 }

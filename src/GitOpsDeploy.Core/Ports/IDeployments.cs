@@ -16,7 +16,11 @@ public sealed record DeploymentRequest(
     bool ProductionEnvironment,
     string Task,
     string Description,
-    IReadOnlyDictionary<string, string> Payload);
+    IReadOnlyDictionary<string, string> Payload)
+{
+    /// <summary>The payload field naming the invocation that created the deployment: how a run finds a deployment whose creation answer it never heard.</summary>
+    public const string InvocationKey = "gitops_deploy_invocation";
+}
 
 public sealed record DeploymentStatus(DeploymentState State, string Description, string? LogUrl, string? EnvironmentUrl);
 
@@ -30,6 +34,9 @@ public interface IDeployments
     Task<DeploymentInfo?> CreateAsync(DeploymentRequest request, CancellationToken cancellationToken);
 
     Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken);
+
+    /// <summary>The deployment this invocation created for <paramref name="request"/> (its payload's <see cref="DeploymentRequest.InvocationKey"/>), if GitHub holds one.</summary>
+    Task<DeploymentInfo?> FindCreatedAsync(DeploymentRequest request, CancellationToken cancellationToken);
 
     /// <summary>The newest deployment of <paramref name="sha"/> to <paramref name="environment"/>, if any.</summary>
     Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken);

@@ -57,9 +57,10 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         }
 
         var owned = new List<IDisposable>();
+        DeployRunner? runner = null;
         try
         {
-            var runner = new DeployRunner(services.Ports(request, owned), runtime, context, time, loggers.CreateLogger<DeployRunner>());
+            runner = new DeployRunner(services.Ports(request, owned), runtime, context, time, loggers.CreateLogger<DeployRunner>());
             var result = await runner.RunAsync(request, cancellationToken);
             LastResult = result;
             Report(request, result);
@@ -68,20 +69,30 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         catch (DeployException e)
         {
             runtime.Error(e.Describe(), e.Location);
-            Summary(request, $"**Failed:** {e.Describe()}");
+            Summary(request, $"**Failed:** {e.Describe()}{NoDeployment(request, runner)}");
             return 1;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            runtime.Error("the run was cancelled; nothing was pushed after the cancellation");
-            Summary(request, "**Cancelled.**");
+            if (runner?.LandedBeforeCancel is { } landed)
+            {
+                runtime.Error($"the run was cancelled after {landed[..7]} reached {request.Landing.BaseBranch ?? "the base branch"} of {request.GitOps.Display}; the change is deployed, what followed (Argo CD, metrics) was not done");
+                Summary(request, $"**Cancelled** after {CommitLink(request, landed)} reached `{request.Landing.BaseBranch ?? "the base branch"}`: the change is deployed; Argo CD was not awaited.");
+            }
+            else
+            {
+                runtime.Error("the run was cancelled; its change is not on the branch and nothing was pushed after the cancellation");
+                Summary(request, "**Cancelled.** The change is not on the branch.");
+            }
+
             return 1;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            // Unexpected, but still one clear line; the stack goes to the debug log only.
+            // Unexpected (a bug, a timeout that is not the run's): still one clear line; the stack goes to the debug log only.
             logger.LogDebug("{Exception}", e.ToString());
             runtime.Error($"internal error: {e.Message}");
+            Summary(request, $"**Failed:** internal error: {e.Message}");
             return 1;
         }
         finally
@@ -215,6 +226,12 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
 
         return sb.ToString();
     }
+
+    /// <summary>Says in the summary when a failed run created no deployment (it stopped before there was anything to deploy).</summary>
+    private static string NoDeployment(DeployRequest request, DeployRunner? runner) =>
+        request.Reporting.Deployment && request.Source.Repository is not null && runner?.DeploymentsCreated == 0
+            ? $"\n\nNo deployment was created on `{request.Source.Repository}`: the run stopped before there was anything to deploy."
+            : string.Empty;
 
     /// <summary>Every output goes through the catalogue: a name action.yml does not declare is a bug, caught by any test that reaches it.</summary>
     private void Output(string name, string value) => runtime.SetOutput(InputCatalogue.Output(name), value);

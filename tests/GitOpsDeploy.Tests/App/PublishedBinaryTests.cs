@@ -4,14 +4,27 @@ using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.App;
 
-/// <summary>Publishes once, exactly as the Dockerfile does (its restore and publish lines, run verbatim).</summary>
+/// <summary>
+/// Publishes once, exactly as the Dockerfile does (its restore and publish lines, run verbatim). A trimmed,
+/// composite ReadyToRun publish takes minutes on two cores, so this tier runs where it is asked for
+/// (<c>GITOPS_DEPLOY_PUBLISHED_TESTS=1</c>, as <c>.ci/run</c> does in a step of its own) and reports itself
+/// skipped in the README's test command.
+/// </summary>
 public sealed partial class PublishedBinaryFixture : IDisposable
 {
+    public const string Switch = "GITOPS_DEPLOY_PUBLISHED_TESTS";
+
     public PublishedBinaryFixture()
     {
         var repo = ConventionTests.RepoRoot();
         Output = Directory.CreateTempSubdirectory("published-").FullName;
         Root = Path.Combine(Output, "src-copy");
+        Binary = Path.Combine(Output, "app", "gitops-deploy");
+        if (!Enabled)
+        {
+            return;
+        }
+
         var dockerfile = File.ReadAllText(Path.Combine(repo, "Dockerfile"));
 
         // What the Dockerfile COPYs into its build stage, without build outputs.
@@ -26,11 +39,12 @@ public sealed partial class PublishedBinaryFixture : IDisposable
         foreach (Match line in DotnetRun().Matches(dockerfile))
         {
             var args = line.Groups["args"].Value.Replace(" -o /app", $" -o {Path.Combine(Output, "app")}", StringComparison.Ordinal);
-            Log += Run("dotnet", args, Root, TimeSpan.FromMinutes(5)).Output;
+            Log += Run("dotnet", args, Root, TimeSpan.FromMinutes(15)).Output;
         }
-
-        Binary = Path.Combine(Output, "app", "gitops-deploy");
     }
+
+    /// <summary>Whether this run asked for the published tier.</summary>
+    public static bool Enabled => Environment.GetEnvironmentVariable(Switch) == "1";
 
     public string Root { get; }
 
@@ -101,28 +115,34 @@ public sealed partial class PublishedBinaryFixture : IDisposable
 /// The published (self-contained, ReadyToRun, trimmed) binary, end to end: a missing native library
 /// or a trimming break in Octokit, CommandLineParser or LibGit2Sharp fails here, without Docker.
 /// </summary>
-[Trait("Tier", "App")]
+[Trait("Tier", "Published")]
 public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : IClassFixture<PublishedBinaryFixture>
 {
-    [Fact]
+    private static void RequirePublished() =>
+        Skip.IfNot(PublishedBinaryFixture.Enabled, $"the published tier runs in .ci/run ({PublishedBinaryFixture.Switch}=1 dotnet test --filter Tier=Published)");
+
+    [SkippableFact]
     public void Help_works()
     {
+        RequirePublished();
         var (exit, output) = PublishedBinaryFixture.Run(published.Binary, "--help", published.Root, TimeSpan.FromSeconds(30));
         Assert.Equal(0, exit);
         Assert.Contains("--gitops-repository", output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public void The_embedded_example_deploys()
     {
+        RequirePublished();
         var (exit, output) = PublishedBinaryFixture.Run(published.Binary, "example", published.Root, TimeSpan.FromSeconds(60));
         Assert.True(exit == 0, output);
         Assert.Contains("+    newTag: \"1.4.2\"", output, StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task A_merge_mode_run_with_a_deployment_works_through_octokit_and_graphql()
     {
+        RequirePublished();
         await using var github = await FakeGitHub.StartAsync();
         github.AddToken("ghs_publishedTOKEN123", Permission.Write);
         var repo = github.CreateRepo("acme/gitops", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n" });
@@ -157,9 +177,10 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
         Assert.Contains("POST /api/graphql", string.Join('\n', github.Requests), StringComparison.Ordinal);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Ten_processes_at_once_land_in_a_few_verified_commits_within_the_content_limit()
     {
+        RequirePublished();
         const int runs = 10;
         await using var github = await FakeGitHub.StartAsync();
         github.AddToken("ghs_publishedTOKEN123", Permission.Write);

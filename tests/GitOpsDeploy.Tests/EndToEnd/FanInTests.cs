@@ -270,7 +270,7 @@ public sealed class FanInTests : GitOpsFixture
 
         Assert.True(limited.ExitCode == 0, limited.Stdout);
         Assert.Equal("pushed", limited.Output("operation"));
-        Assert.Contains("/api/graphql hit GitHub's rate limit (403); waiting ", limited.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Could not commit to 'main' yet: GitHub's rate limit (403); waiting ", limited.Stdout, StringComparison.Ordinal);
         Assert.True(GitHub.RateLimited(Bot) >= 1);
         Assert.Contains("- name: svc2\n", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
     }

@@ -27,7 +27,8 @@ public sealed class HardeningTests : GitOpsFixture
         Assert.Contains("::error::input 'set':", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("outside the overlay 'environments/staging'", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
-        Assert.Equal(["in_progress", "failure"], States(Assert.Single(App.Deployments)));
+        // Refused before there was anything to deploy: no deployment is left behind.
+        Assert.Empty(App.Deployments);
     }
 
     [Fact]
@@ -53,7 +54,8 @@ public sealed class HardeningTests : GitOpsFixture
         Assert.Equal(head, Repo.Head());
         Assert.Equal(1, Repo.CommitCount());
         Assert.Empty(GitOpsApi.Pulls);
-        Assert.Equal(["in_progress", "failure"], States(Assert.Single(App.Deployments)));
+        // Refused before there was anything to deploy: no deployment is left behind.
+        Assert.Empty(App.Deployments);
     }
 
     [Theory]
@@ -264,10 +266,13 @@ public sealed class HardeningTests : GitOpsFixture
     public async Task A_failure_status_is_retried_past_the_http_retries_while_github_answers_503()
     {
         GitHub.Inject(new InjectedFailure { Method = "POST", PathSuffix = "/statuses", Status = 503, BodyContains = "\"state\":\"failure\"", Times = 6 });
-        var result = await Run(Inputs(("token", SourceToken), ("overlay-path", "environments/nope")));
+        // A refusal after the deployment started (a server hook), so there is a failure to report.
+        Repo.InstallHook("pre-receive", "echo 'error: GH006: Protected branch update failed for refs/heads/main.' >&2\nexit 1");
+        var result = await Run(Inputs(("token", SourceToken)));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal(["in_progress", "failure"], States(Assert.Single(App.Deployments)));
+        // Each failed POST is followed by a look at the statuses before it is sent again (a 503 may hide a success).
         Assert.Equal(8, GitHub.ApiRequests.Count(r => r.StartsWith("POST /repos/acme/app/deployments/", StringComparison.Ordinal) && r.EndsWith("/statuses", StringComparison.Ordinal)));
     }
 

@@ -7,7 +7,7 @@ public sealed class PolicyTests : GitOpsFixture
     [Theory]
     [InlineData("production", "web=ghcr.io/acme/web:latest", "", "policy mutable-tags")]
     [InlineData("staging", "web=docker.io/evil/web:1", "ghcr.io/acme/", "policy allowed-registries")]
-    public async Task A_refused_deploy_writes_nothing_and_fails_the_deployment_with_the_policy_name(string environment, string image, string registries, string policy)
+    public async Task A_refused_deploy_writes_nothing_and_creates_no_deployment(string environment, string image, string registries, string policy)
     {
         var head = Repo.Head();
         var result = await Run(Inputs(("environment", environment), ("images", image), ("allowed-registries", registries), ("mode", "merge"), ("token", SourceToken)));
@@ -16,9 +16,9 @@ public sealed class PolicyTests : GitOpsFixture
         Assert.Contains($"::error::{policy}:", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
         Assert.Empty(GitOpsApi.Pulls);
-        var deployment = Assert.Single(App.Deployments);
-        Assert.Equal("failure", deployment.LastState);
-        Assert.StartsWith(policy, deployment.Statuses[^1].Description, StringComparison.Ordinal);
+        Assert.Empty(App.Deployments);
+        Assert.Contains($"**Failed:** {policy}:", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("No deployment was created on `acme/app`", result.Summary, StringComparison.Ordinal);
     }
 
     [Fact]
