@@ -223,6 +223,25 @@ public sealed class HelmImageEditorTests
     }
 
     [Fact]
+    public void An_argo_cd_application_gets_a_missing_values_object_inside_its_helm_section_and_never_a_helm_section()
+    {
+        const string app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-production\nspec:\n  source:\n    chart: web\n";
+        var tree = new RepoPathTests.InMemoryTree(new Dictionary<string, string>
+        {
+            ["argocd/production/app.yaml"] = app + "    helm:\n      releaseName: web\n",
+            ["argocd/staging/app.yaml"] = app,
+        });
+        var keys = HelmImageKey.ParseList("web=app.yaml:spec.source.helm.valuesObject.image");
+
+        var edit = OverlayEditor.Plan(tree, "argocd/production", ImageSpec.ParseList("web:1.4.2"), ValueSetting.ParseList("app.yaml:spec.source.helm.valuesObject.replicaCount=3"), keys);
+        var error = Assert.Throws<DeployException>(() => OverlayEditor.Plan(tree, "argocd/staging", ImageSpec.ParseList("web:1.4.2"), [], keys));
+
+        Assert.Equal(app + "    helm:\n      releaseName: web\n      valuesObject:\n        image:\n          tag: 1.4.2\n        replicaCount: 3\n",
+            Encoding.UTF8.GetString(Assert.Single(edit.Files).Content!));
+        Assert.StartsWith("argocd/staging/app.yaml:7:5: image 'web': argocd/staging/app.yaml is an Argo CD Application, and keys are created only inside its source's existing 'helm' section", error.Describe(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_helm_image_key_can_pick_a_list_item_by_its_name()
     {
         var values = "containers:\n  - name: sidecar\n    image: envoyproxy/envoy:v1.30\n  - name: web\n    image: ghcr.io/acme/web:1.0.0\n";
