@@ -72,6 +72,19 @@ public sealed class DeployRunnerTests
     }
 
     [Fact]
+    public async Task A_warning_of_the_edit_is_a_workflow_warning_at_its_line_once_however_many_attempts()
+    {
+        var git = new MemoryGitOps(new Dictionary<string, string> { ["environments/staging/values.yaml"] = "placeholder: 1.27.3\n" });
+        git.Answer(MemoryGitOps.LostRace, MemoryGitOps.Pushed);
+
+        var result = await Runner(git).RunAsync(TestRequests.Parse(("helm-image-keys", "web=placeholder")), default);
+
+        Assert.Equal(2, result.Attempts);
+        runtime.Received(1).Warning(Arg.Is<string>(m => m.StartsWith("environments/staging/values.yaml:1:14: helm-image-keys maps image 'web' to 'placeholder'", StringComparison.Ordinal)),
+            new SourceLocation("environments/staging/values.yaml", 1, 14));
+    }
+
+    [Fact]
     public async Task Gives_up_after_the_bounded_number_of_attempts()
     {
         var git = Remote(One);

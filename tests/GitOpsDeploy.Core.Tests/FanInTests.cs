@@ -63,6 +63,25 @@ public sealed class FanInTests
     }
 
     [Fact]
+    public void An_intent_carries_create_missing_keys_only_when_it_is_off()
+    {
+        var intent = Intent("0123456789ab", 0, "web:2") with { Proof = "header.payload.signature" };
+        var off = intent with { CreateMissingKeys = false };
+
+        var back = IntentCodec.Decode(IntentCodec.Name(off), IntentCodec.Payload(off))!;
+
+        Assert.DoesNotContain("\"create\"", IntentCodec.Canonical(intent), StringComparison.Ordinal);
+        Assert.EndsWith(",\"create\":false}", IntentCodec.Canonical(off), StringComparison.Ordinal);
+        Assert.False(back.CreateMissingKeys);
+        Assert.True(IntentCodec.Decode(IntentCodec.Name(intent), IntentCodec.Payload(intent))!.CreateMissingKeys);
+        Assert.NotEqual(IntentCodec.Audience(intent), IntentCodec.Audience(off));
+        var applier = TestRequests.Parse();
+        Assert.False(Admit(applier, off)[off.Id].Request!.Change.CreateMissingKeys);
+        Assert.True(Admit(applier, intent)[intent.Id].Request!.Change.CreateMissingKeys);
+        Assert.False(DeployIntent.Of(TestRequests.Parse(("create-missing-keys", "false")), TestRequests.Context, "0123456789ab", Now).CreateMissingKeys);
+    }
+
+    [Fact]
     public void Every_ref_stays_short_whatever_the_names()
     {
         // The realistic names that made the old ref names 279-298 bytes; every field now lives in the payload.

@@ -6,8 +6,11 @@ namespace GitOpsDeploy.Core.Tests;
 
 /// <summary>
 /// One folder per case under Golden/: <c>input.yaml</c>, <c>args</c> (one image spec per line, or
-/// <c>set KEY.PATH=VALUE</c> lines for a values file, <c>set #Kind/name:KEY.PATH=VALUE</c> to select a document) and either <c>expected.yaml</c> (compared byte
-/// for byte) or <c>expected-error.txt</c> (text the error must contain, usually <c>file:line:column</c>).
+/// <c>set KEY.PATH=VALUE</c> lines for a values file, <c>set #Kind/name:KEY.PATH=VALUE</c> to select a document;
+/// <c>helm-image-keys NAME=KEY.PATH</c> lines make the image specs Helm images; <c>create-missing-keys false</c>
+/// turns that input off) and either <c>expected.yaml</c> (compared byte for byte) or <c>expected-error.txt</c>
+/// (text the error must contain, usually <c>file:line:column</c>). An <c>expected-warning.txt</c> holds text
+/// a warning of the edit must contain; without it, the edit must warn of nothing.
 /// On a mismatch the actual output is written beside the case as <c>actual.yaml</c> for review.
 /// </summary>
 [Trait("Tier", "Unit")]
@@ -40,10 +43,11 @@ public sealed class GoldenEditTests
         var errorFile = Path.Combine(dir, "expected-error.txt");
 
         byte[]? actual = null;
+        IReadOnlyList<EditWarning> warnings = [];
         DeployException? error = null;
         try
         {
-            actual = Run("input.yaml", input, args);
+            (actual, warnings) = Run("input.yaml", input, args);
         }
         catch (DeployException e)
         {
@@ -74,6 +78,16 @@ public sealed class GoldenEditTests
         }
 
         Assert.True(error is null, $"{name}: unexpected error {error?.Describe()}");
+        var warningFile = Path.Combine(dir, "expected-warning.txt");
+        if (File.Exists(warningFile))
+        {
+            Assert.Contains(File.ReadAllText(warningFile).Trim(), Assert.Single(warnings).Describe(), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Empty(warnings);
+        }
+
         var expected = File.ReadAllBytes(expectedFile);
         if (!expected.AsSpan().SequenceEqual(actual))
         {
@@ -87,17 +101,27 @@ public sealed class GoldenEditTests
         }
     }
 
-    internal static byte[] Run(string path, byte[] input, IReadOnlyList<string> args)
+    internal static (byte[] Output, IReadOnlyList<EditWarning> Warnings) Run(string path, byte[] input, IReadOnlyList<string> args)
     {
         var file = YamlText.Load(path, input);
+        var create = !args.Contains("create-missing-keys false");
+        args = args.Where(a => !a.StartsWith("create-missing-keys ", StringComparison.Ordinal)).ToList();
         var sets = args.Where(a => a.StartsWith("set ", StringComparison.Ordinal)).Select(a => ValueSetting.Parse(a[4..].StartsWith('#') ? "input.yaml" + a[4..] : "input.yaml:" + a[4..])).ToList();
         if (sets.Count > 0)
         {
-            return YamlText.ToBytes(YamlValueEditor.Apply(file, sets).Text, file.HasBom);
+            return (YamlText.ToBytes(YamlValueEditor.Apply(file, sets, create).Text, file.HasBom), []);
         }
 
-        var specs = ImageSpec.ParseList(string.Join('\n', args));
-        return YamlText.ToBytes(KustomizationImageEditor.Apply(file, specs).Text, file.HasBom);
+        const string helm = "helm-image-keys ";
+        var keys = HelmImageKey.ParseList(string.Join('\n', args.Where(a => a.StartsWith(helm, StringComparison.Ordinal)).Select(a => a[helm.Length..])));
+        var specs = ImageSpec.ParseList(string.Join('\n', args.Where(a => !a.StartsWith(helm, StringComparison.Ordinal))));
+        if (keys.Count > 0)
+        {
+            var (text, _, warnings) = HelmImageEditor.Apply(file, specs.Select(s => (s, keys[s.Name])).ToList(), create);
+            return (YamlText.ToBytes(text, file.HasBom), warnings);
+        }
+
+        return (YamlText.ToBytes(KustomizationImageEditor.Apply(file, specs).Text, file.HasBom), []);
     }
 
     /// <summary>The case folder in the source tree, so a mismatch can be reviewed next to the case.</summary>

@@ -64,4 +64,20 @@ public sealed class ImageSpecTests
         Assert.Equal(["web", "api", "worker"], ImageSpec.ParseList("web:1, api:2\n\nworker:3\r\n").Select(s => s.Name));
         Assert.Contains("given twice", Assert.Throws<DeployException>(() => ImageSpec.ParseList("web:1\nweb:2")).Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("nginx", true)]
+    [InlineData("nginx:1.27.3", true)]
+    [InlineData("ghcr.io/acme/web:1.4.2", true)]
+    [InlineData("registry.example.com:5000/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true)]
+    [InlineData("v2ray", true)]
+    [InlineData("acme/1.2", true)]
+    [InlineData("1.27.3", false)]
+    [InlineData("v2", false)]
+    [InlineData("v1.2.3-alpine", false)]
+    [InlineData("20240101", false)]
+    [InlineData("Web", false)]
+    [InlineData("web:", false)]
+    public void Tells_an_image_reference_from_a_bare_tag(string text, bool reference) =>
+        Assert.Equal(reference, ImageSpec.LooksLikeReference(text));
 }

@@ -39,6 +39,25 @@ public sealed class PlannerTests
         Assert.EndsWith($"\n\nSource-Repository: acme/app\nSource-Commit: {Sha}\nEnvironment: staging\nImage: web=ghcr.io/acme/web:2\n", plan.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("true", "replicaCount: 1\nimage:\n  tag: \"1.10\"\n")]
+    [InlineData("false", null)]
+    public void A_values_file_without_the_image_key_gets_one_unless_create_missing_keys_is_false(string create, string? expected)
+    {
+        var snapshot = new MemorySnapshot("base", new Dictionary<string, string> { ["environments/staging/values.yaml"] = "replicaCount: 1\n" });
+
+        var outcome = Planner.Plan(snapshot, TestRequests.Parse(("images", "web:1.10"), ("create-missing-keys", create)));
+
+        if (expected is null)
+        {
+            Assert.Contains("create-missing-keys is false", Assert.IsType<PlanOutcome.Refused>(outcome).Reason.Message, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal(expected, Encoding.UTF8.GetString(Assert.Single(Write(outcome).Files).Content!));
+        }
+    }
+
     [Fact]
     public void The_same_change_again_is_nothing_to_do()
     {

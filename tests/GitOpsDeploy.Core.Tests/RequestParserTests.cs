@@ -159,4 +159,25 @@ public sealed class RequestParserTests
         Assert.Contains("at most 244 bytes: GitHub refuses refs longer than 255 bytes", error.Message, StringComparison.Ordinal);
         Assert.True(RequestParser.IsValidBranch(new string('b', 244)));
     }
+
+    [Theory]
+    [InlineData(null, true)]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    [InlineData("FALSE", false)]
+    public void Create_missing_keys_is_on_unless_turned_off(string? value, bool expected)
+    {
+        var request = RequestParser.Parse(value is null ? Inputs() : Inputs(("create-missing-keys", value)), Context);
+
+        Assert.Equal(expected, request.Change.CreateMissingKeys);
+        Assert.Equal(expected, request.RollbackOf(request.Targets).Change.CreateMissingKeys);
+    }
+
+    [Fact]
+    public void Create_missing_keys_must_be_a_boolean()
+    {
+        var error = Assert.Throws<DeployException>(() => RequestParser.Parse(Inputs(("create-missing-keys", "no")), Context));
+
+        Assert.Equal("input 'create-missing-keys': 'no' is not a boolean; use true or false", error.Message);
+    }
 }

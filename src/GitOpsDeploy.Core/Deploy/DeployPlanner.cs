@@ -106,7 +106,7 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? run
             return new OverlayEdit(target.OverlayPath, null, [], [], []);
         }
 
-        var edit = OverlayEditor.Plan(snapshot.Tree, target.OverlayPath, specs, change.Settings, change.HelmImageKeys) with { Promotion = promotion, Rollback = rollback };
+        var edit = OverlayEditor.Plan(snapshot.Tree, target.OverlayPath, specs, change.Settings, change.HelmImageKeys, change.CreateMissingKeys) with { Promotion = promotion, Rollback = rollback };
         edit = HoldMarker.Apply(target, change, snapshot, edit, runUrl);
         if (edit.Changed)
         {

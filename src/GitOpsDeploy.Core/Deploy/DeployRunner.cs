@@ -23,6 +23,9 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
 
     private readonly List<DeploymentReporter> reporters = [];
 
+    /// <summary>The edit warnings already shown: a retried attempt plans the same edits again.</summary>
+    private readonly HashSet<string> warned = new(StringComparer.Ordinal);
+
     public async Task<DeployResult> RunAsync(DeployRequest request, CancellationToken cancellationToken)
     {
         if (ports.Publisher is not WriteWatch.IWatched)
@@ -198,11 +201,16 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         return new DeployResult(DeployOperation.Superseded, plan.Edits, snapshot.Branch, snapshot.HeadSha) { Attempts = attempt, SupersededBy = plan.By, Changed = false };
     }
 
-    /// <summary>Says what a promotion or rollback found before anything is written.</summary>
-    internal static void LogPlan(PlanOutcome plan, ILogger logger)
+    /// <summary>Says what a promotion or rollback found before anything is written, and warns of what the edits found (once per run, however many attempts).</summary>
+    internal static void LogPlan(PlanOutcome plan, ILogger logger, IActionRuntime runtime, ISet<string> warned)
     {
         foreach (var (target, edit) in plan.Edits)
         {
+            foreach (var warning in edit.Warnings.Where(w => warned.Add(w.Describe())))
+            {
+                runtime.Warning(warning.Describe(), warning.Location);
+            }
+
             if (edit.Promotion is { } promotion)
             {
                 logger.LogInformation("Promoting from {From} at {Sha} to {Environment}: {Images}", promotion.From, promotion.FromSha, target.Environment, string.Join(", ", promotion.Images.Select(i => i.Entry.ToString())));
@@ -248,7 +256,7 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
         var cooperates = fanIn is { Declined: false };
         using var snapshot = await ReadAsync(ports.Snapshots, request, attempt, runtime, logger, cancellationToken, pending: cooperates);
         var plan = planner.Plan(snapshot, request, await order.CheckAsync(snapshot, request, cancellationToken));
-        LogPlan(plan, logger);
+        LogPlan(plan, logger, runtime, warned);
         await observer.PlannedAsync(plan, cancellationToken);
         switch (plan)
         {

@@ -17,6 +17,7 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, Ou
     private SourceLinks? links;
     private string? viewer;
     private RepositorySettings? settings;
+    private readonly HashSet<string> warned = new(StringComparer.Ordinal);
 
     public async Task<Attempt<DeployResult>> AttemptAsync(DeployRequest request, DeploymentReporter reporter, int attempt, CancellationToken cancellationToken)
     {
@@ -30,7 +31,7 @@ public sealed class PullRequestFlow(DeployPorts ports, DeployPlanner planner, Ou
         }
 
         var plan = planner.Plan(snapshot, request, await order.CheckAsync(snapshot, request, cancellationToken));
-        DeployRunner.LogPlan(plan, logger);
+        DeployRunner.LogPlan(plan, logger, runtime, warned);
         await reporter.PlannedAsync(plan, cancellationToken);
         if (plan is PlanOutcome.Refused refused)
         {

@@ -137,6 +137,19 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
         }
     }
 
+    /// <summary>
+    /// True when <paramref name="text"/> reads as an image reference (<c>[host/]path[:tag][@digest]</c>, path lowercase), and
+    /// not as a bare version such as <c>1.27.3</c>, <c>v2</c> or <c>20240101</c> (valid as a repository name only by accident).
+    /// </summary>
+    public static bool LooksLikeReference(string text)
+    {
+        var (name, tag, digest) = SplitReference(text);
+        return name.Length is > 0 and <= 255 && ReferenceNamePattern().IsMatch(name)
+            && (tag is null || TagPattern().IsMatch(tag))
+            && (digest is null || DigestPattern().IsMatch(digest))
+            && (tag is not null || digest is not null || name.Contains('/', StringComparison.Ordinal) || !VersionPattern().IsMatch(name));
+    }
+
     /// <summary>A spec that makes an entry exactly <paramref name="entry"/>: the exact reference is copied, never re-resolved.</summary>
     public static ImageSpec Exactly(ImageEntry entry) =>
         new(entry.Name, SpecPart.SetOrRemove(entry.NewName), SpecPart.SetOrRemove(entry.NewTag), SpecPart.SetOrRemove(entry.Digest));
@@ -273,6 +286,9 @@ public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart T
     // distribution/reference: name := [domain '/'] remote-name; domain := host [':' port]; host := domain-name | '[' IPv6 ']'.
     [GeneratedRegex(@"^(?:(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")]
     private static partial Regex ReferenceNamePattern();
+
+    [GeneratedRegex("^v?[0-9]+([._-][0-9A-Za-z]+)*$")]
+    private static partial Regex VersionPattern();
 
     [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]
     private static partial Regex TagPattern();

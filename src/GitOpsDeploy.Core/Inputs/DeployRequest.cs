@@ -54,7 +54,7 @@ public sealed record DeployRequest
     /// </summary>
     public DeployRequest RollbackOf(IReadOnlyList<DeployTarget> unhealthy)
     {
-        var rollback = Change.RollbackToPrevious(Change.HelmImageKeys);
+        var rollback = Change.RollbackToPrevious(Change.HelmImageKeys) with { CreateMissingKeys = Change.CreateMissingKeys };
         return this with
         {
             Targets = unhealthy.Select(t => t with { ArgoCd = null }).ToList(),
@@ -109,6 +109,9 @@ public sealed record Change(ChangeKind Kind)
 
     /// <summary>Where each image lives in a Helm values folder (helm-image-keys); empty: values.yaml:image.</summary>
     public IReadOnlyDictionary<string, HelmImageKey> HelmImageKeys { get; init; } = new Dictionary<string, HelmImageKey>();
+
+    /// <summary>create-missing-keys: set and Helm images add the missing parent mappings of their key paths.</summary>
+    public bool CreateMissingKeys { get; init; } = true;
 
     /// <summary>Promote: the environment copied from.</summary>
     public string? PromoteFrom { get; init; }

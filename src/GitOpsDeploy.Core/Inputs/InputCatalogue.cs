@@ -23,6 +23,7 @@ public static class InputCatalogue
         new("images", false, "", "Images to set, one per line or comma-separated, in kustomize edit set image syntax (NAME=NEWNAME:TAG, NAME@DIGEST, ...)."),
         new("set", false, "", "Generic YAML edits, one per line, FILE:KEY.PATH=VALUE with FILE relative to the overlay (e.g. values.yaml:image.tag=1.4.2)."),
         new("helm-image-keys", false, "", "For a Helm values folder (no kustomization), where each image lives, one NAME=[FILE:]KEY.PATH per line (e.g. web=frontend.image); default values.yaml:image for a single image. The key holds repository/tag/digest (registry too if present) or one image string."),
+        new("create-missing-keys", false, "true", "Add the missing parent keys of a set or helm-image-keys path as mappings in the file's own indentation (also in an empty file or under a key with no value); false refuses a path whose parent is missing, as before."),
         new("base-branch", false, "", "Gitops branch to update. Default the repository's default branch."),
         new("mode", false, "pull-request", "push (commit to base-branch), pull-request (open or update a PR), merge (open/update the PR and merge it now), auto-merge (open/update the PR and enable GitHub auto-merge)."),
         new("merge-method", false, "squash", "squash, merge or rebase."),

@@ -188,6 +188,7 @@ public static partial class RequestParser
         {
             Settings = ValueSetting.ParseList(read.Optional("set")),
             HelmImageKeys = HelmImageKey.ParseList(read.Optional("helm-image-keys")),
+            CreateMissingKeys = read.Bool("create-missing-keys"),
             ReleaseHold = read.Bool("release-hold"),
             Force = read.Bool("force"),
         };

@@ -20,6 +20,9 @@ public sealed record OverlayEdit(
 
     /// <summary>Set when this edit rolls the environment back.</summary>
     public Deploy.Rollback? Rollback { get; init; }
+
+    /// <summary>What the edit did that deserves a look (a tag where an image reference belongs), shown as workflow warnings.</summary>
+    public IReadOnlyList<EditWarning> Warnings { get; init; } = [];
 }
 
 /// <summary>Applies the requested images and value settings to an environment overlay.</summary>
@@ -28,12 +31,15 @@ public static class OverlayEditor
     public static readonly string[] KustomizationNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
     /// <param name="helmKeys">For a Helm values folder (no kustomization): where each image lives (<c>helm-image-keys</c>); empty: <c>values.yaml:image</c>.</param>
-    public static OverlayEdit Plan(IRepositoryTree tree, string overlayPath, IReadOnlyList<ImageSpec> images, IReadOnlyList<ValueSetting> settings, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null)
+    /// <param name="createMissingKeys">create-missing-keys: <c>set</c> and Helm images add the missing parents of their key paths.</param>
+    public static OverlayEdit Plan(
+        IRepositoryTree tree, string overlayPath, IReadOnlyList<ImageSpec> images, IReadOnlyList<ValueSetting> settings, IReadOnlyDictionary<string, HelmImageKey>? helmKeys = null, bool createMissingKeys = true)
     {
         var overlay = ResolveOverlay(tree, overlayPath, "overlay-path");
         var kustomization = HasKustomization(tree, overlay) ? FindKustomization(tree, overlay, overlayPath) : null;
         var edits = new FileEdits(tree);
         IReadOnlyList<ImageChange> imageChanges = [];
+        var warnings = new List<EditWarning>();
         if (images.Count > 0 && kustomization is not null)
         {
             var file = edits.Current(kustomization);
@@ -54,8 +60,9 @@ public static class OverlayEditor
             {
                 var file = edits.Current(group.Key);
                 ArgoCdFiles.RefuseOutsideHelm(file, group.Select(g => g.Key.Path), "helm-image-keys");
-                var (text, fileChanges) = HelmImageEditor.Apply(file, group.ToList());
+                var (text, fileChanges, fileWarnings) = HelmImageEditor.Apply(file, group.ToList(), createMissingKeys);
                 changes.AddRange(fileChanges);
+                warnings.AddRange(fileWarnings);
                 edits.Record(file, text);
             }
 
@@ -72,12 +79,12 @@ public static class OverlayEditor
 
             var file = edits.Current(group.Key);
             ArgoCdFiles.RefuseOutsideHelm(file, group.Select(g => g.Path), "set");
-            var (text, changes) = YamlValueEditor.Apply(file, group.ToList());
+            var (text, changes) = YamlValueEditor.Apply(file, group.ToList(), createMissingKeys);
             valueChanges.AddRange(changes);
             edits.Record(file, text);
         }
 
-        return new OverlayEdit(overlay, kustomization, edits.Changes(), imageChanges, valueChanges);
+        return new OverlayEdit(overlay, kustomization, edits.Changes(), imageChanges, valueChanges) { Warnings = warnings };
     }
 
     /// <summary>The images an overlay sets now: its kustomization's, or for a Helm values folder those of <paramref name="names"/> (or of every mapped name).</summary>

@@ -2,6 +2,12 @@ using GitOpsDeploy.Core.Images;
 
 namespace GitOpsDeploy.Core.Yaml;
 
+/// <summary>Something an edit did that deserves a look, though it is not an error: shown as a workflow warning at its place.</summary>
+public sealed record EditWarning(SourceLocation Location, string Message)
+{
+    public string Describe() => $"{Location}: {Message}";
+}
+
 /// <summary>Where a Helm chart keeps one image: a values file and a key path, e.g. <c>values.yaml:frontend.image</c>.</summary>
 public sealed record HelmImageKey(string File, IReadOnlyList<object> Path)
 {
@@ -62,44 +68,119 @@ public static class HelmImageEditor
             var other => throw DeployException.File(file.At(other), $"'{key.PathText}' is neither an image mapping (repository, tag, digest) nor an image reference"),
         };
 
-    public static (string Text, IReadOnlyList<ImageChange> Changes) Apply(YamlText file, IReadOnlyList<(ImageSpec Spec, HelmImageKey Key)> images)
+    /// <param name="createMissingKeys">create-missing-keys: a key (or its parents) that is missing, or has no value, gets a repository/tag/digest block.</param>
+    public static (string Text, IReadOnlyList<ImageChange> Changes, IReadOnlyList<EditWarning> Warnings) Apply(
+        YamlText file, IReadOnlyList<(ImageSpec Spec, HelmImageKey Key)> images, bool createMissingKeys = true)
     {
-        var splicer = new YamlSplicer(file);
+        var warnings = images.Select(i => NotAReference(file, i.Spec, i.Key)).OfType<EditWarning>().ToList();
         var expected = SemanticTree.From(file.Root);
         var changes = new List<ImageChange>();
+        var current = file;
         foreach (var (spec, key) in images)
         {
-            var (node, path) = Locate(file, key.Path);
-            var before = Read(file, key, spec.Name)
-                ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"image '{spec.Name}': {file.Path} has no '{key.PathText}' (map the image with helm-image-keys, e.g. {spec.Name}=frontend.image)");
-            var after = spec.ApplyTo(before);
-            changes.Add(new ImageChange(before, after));
-            if (after == before)
+            // One image at a time, each on the text the previous one left: two images may add the same missing parent.
+            var splicer = new YamlSplicer(current);
+            var before = Read(current, key, spec.Name);
+            if (before is null || Locate(current, key.Path).Node is YamlMapping { IsFlow: true, Pairs.Count: 0 })
             {
-                continue;
-            }
-
-            splicer.RefuseAnchor(node!);
-            if (node is YamlMapping map)
-            {
-                WriteMapping(splicer, map, path, before, after, expected);
+                changes.Add(Create(splicer, spec, key, before, createMissingKeys, ref expected));
             }
             else
             {
-                var reference = Reference(after);
-                splicer.ReplaceScalar((YamlScalar)node!, reference);
-                SemanticTree.Set(expected, path, SemanticTree.String(reference));
+                var after = spec.ApplyTo(before);
+                changes.Add(new ImageChange(before, after));
+                if (after != before)
+                {
+                    var (node, path) = Locate(current, key.Path);
+                    splicer.RefuseAnchor(node!);
+                    if (node is YamlMapping map)
+                    {
+                        WriteMapping(splicer, map, path, before, after, expected);
+                    }
+                    else
+                    {
+                        var reference = Reference(after);
+                        splicer.ReplaceScalar((YamlScalar)node!, reference);
+                        SemanticTree.Set(expected, path, SemanticTree.String(reference));
+                    }
+                }
+            }
+
+            if (splicer.HasEdits)
+            {
+                current = YamlValueEditor.Reparse(file, splicer.Apply());
             }
         }
 
-        if (!splicer.HasEdits)
+        if (ReferenceEquals(current, file))
         {
-            return (file.Text, changes);
+            return (file.Text, changes, warnings);
         }
 
-        var text = splicer.Apply();
-        KustomizationImageEditor.Verify(file, text, expected);
-        return (text, changes);
+        KustomizationImageEditor.Verify(file, current.Text, expected);
+        return (current.Text, changes, warnings);
+    }
+
+    /// <summary>
+    /// The image key is missing, has no value or is an empty <c>{}</c>: it becomes a block of what the spec gives
+    /// (<c>repository</c> only when it names one, so an environment's values file that overrides just the tag keeps the
+    /// chart's repository), under any missing parents (those, and a key without a value, only with create-missing-keys).
+    /// </summary>
+    private static ImageChange Create(YamlSplicer splicer, ImageSpec spec, HelmImageKey key, ImageEntry? before, bool create, ref object? expected)
+    {
+        var file = splicer.File;
+        var describe = $"image '{spec.Name}'";
+        if (!create && before is null)
+        {
+            throw DeployException.File(new SourceLocation(file.Path, 1, 1),
+                $"{describe}: {file.Path} has no '{key.PathText}' (map the image with helm-image-keys, e.g. {spec.Name}=frontend.image; create-missing-keys is false, so it is not added)");
+        }
+
+        var after = spec.ApplyTo(before);
+        var leaves = new[] { ("repository", after.NewName), ("tag", after.NewTag), ("digest", after.Digest) }
+            .Where(f => f.Item2 is not null)
+            .Select(f => new NewLeaf(f.Item1, YamlSplicer.FormatString(f.Item2!, ScalarStyle.Plain), SemanticTree.String(f.Item2!)))
+            .ToList();
+        if (leaves.Count == 0)
+        {
+            throw DeployException.Input("images", $"image '{spec.Name}': {file.Path} has no '{key.PathText}', and '{spec}' gives no repository, tag or digest to add");
+        }
+
+        var stop = MissingKeys.Walk(file, file.Root, key.Path, describe, splicer.RefuseAnchor);
+        var mappings = key.Path.Skip(stop.Depth).OfType<string>().ToList();
+        foreach (var (at, value) in MissingKeys.Add(splicer, file.Root, stop, key.Path, mappings, leaves, create, describe))
+        {
+            if (at.Count == 0)
+            {
+                expected = value;
+            }
+            else
+            {
+                SemanticTree.Set(expected, at, value);
+            }
+        }
+
+        return new ImageChange(before, after);
+    }
+
+    /// <summary>
+    /// A key that holds a bare tag (<c>1.27.3</c>) where an image reference belongs would be written as <c>1.27.3:1.28.0</c>:
+    /// the run goes on (the chart may be unusual), but says so, with the line and a mapping that fits.
+    /// </summary>
+    private static EditWarning? NotAReference(YamlText file, ImageSpec spec, HelmImageKey key)
+    {
+        if (Locate(file, key.Path).Node is not YamlScalar { Kind: ScalarKind.String, Value.Length: > 0 } scalar || ImageSpec.LooksLikeReference(scalar.Value))
+        {
+            return null;
+        }
+
+        var written = Reference(spec.ApplyTo(FromReference(spec.Name, scalar.Value)));
+        var tagAlone = $"set: {key.File}:{key.PathText}=TAG";
+        var hint = key.Path is [.., string] && key.Path.Count > 1
+            ? $"map the image to the mapping that holds the tag ({spec.Name}={key.File}:{ValueSetting.FormatPath(key.Path.Take(key.Path.Count - 1).ToList())}) or set the tag alone ({tagAlone})"
+            : $"set the tag alone ({tagAlone}) instead of mapping it with helm-image-keys";
+        return new EditWarning(file.At(scalar),
+            $"helm-image-keys maps image '{spec.Name}' to '{key.PathText}', whose value '{scalar.Value}' is a tag, not an image reference: it is written as '{written}'; {hint}");
     }
 
     private static void WriteMapping(YamlSplicer splicer, YamlMapping map, IReadOnlyList<object> path, ImageEntry before, ImageEntry after, object? expected)

@@ -48,6 +48,18 @@ public static partial class PlainScalars
         return TimestampPattern().IsMatch(plain) ? ScalarKind.Timestamp : ScalarKind.String;
     }
 
+    /// <summary>
+    /// True when a value with no kind to keep (a new key, an empty or null value) is written plain, as a number
+    /// or a boolean: a decimal integer without leading zeros or '+' that fits 64 bits (<c>2</c>, <c>8080</c>, <c>-1</c>),
+    /// or <c>true</c>/<c>false</c> (also <c>True</c>, <c>TRUE</c>, ...). Every YAML reader (1.1 and 1.2, Helm, kustomize,
+    /// the Kubernetes API) reads these as the same int or bool. Anything else is written as a string: a float such as
+    /// <c>1.10</c> would lose its zero, <c>0755</c> and <c>0x1F</c> are different numbers to 1.1 and 1.2 readers,
+    /// <c>yes</c>/<c>no</c>/<c>on</c>/<c>off</c> are booleans only to 1.1 readers.
+    /// </summary>
+    public static bool IsPortableIntOrBool(string value) =>
+        value is "true" or "True" or "TRUE" or "false" or "False" or "FALSE"
+        || (CanonicalIntPattern().IsMatch(value) && long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _));
+
     /// <summary>True when <paramref name="value"/> can be written unquoted and reads back as this exact string.</summary>
     public static bool CanBePlainString(string value)
     {
@@ -133,6 +145,9 @@ public static partial class PlainScalars
 
         return "'" + value.Replace("'", "''", StringComparison.Ordinal) + "'";
     }
+
+    [GeneratedRegex("^(0|-?[1-9][0-9]*)$")]
+    private static partial Regex CanonicalIntPattern();
 
     [GeneratedRegex("^(null|Null|NULL)$")]
     private static partial Regex NullPattern();

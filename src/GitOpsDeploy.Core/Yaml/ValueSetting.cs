@@ -209,40 +209,85 @@ public sealed record ValueChange(string File, string Path, string? Before, strin
 /// <summary>
 /// Applies <c>set</c> edits to any YAML file (Helm values and the like) by splicing. The value
 /// keeps the kind of the value it replaces: a string stays a string (quoted when it must be),
-/// a plain number or boolean stays plain when the new value is of the same kind.
+/// a plain number or boolean stays plain when the new value is of the same kind. A value with no
+/// kind to keep (a new key, an empty or null value) follows <see cref="NewValue"/>. Missing keys
+/// are added as <see cref="MissingKeys"/> allows.
 /// </summary>
 public static class YamlValueEditor
 {
-    public static (string Text, IReadOnlyList<ValueChange> Changes) Apply(YamlText file, IReadOnlyList<ValueSetting> settings)
+    /// <param name="createMissingKeys">create-missing-keys: add missing parent mappings (else only a missing last key is added).</param>
+    public static (string Text, IReadOnlyList<ValueChange> Changes) Apply(YamlText file, IReadOnlyList<ValueSetting> settings, bool createMissingKeys = true)
     {
-        var splicer = new YamlSplicer(file);
         var selected = settings.Select(s => s.Document is { } selector ? DocumentIndex(file, selector, s) : -1).ToList();
         var multi = selected.Any(i => i >= 0);
         var expected = multi ? file.Documents.Select(SemanticTree.From).ToList() : [SemanticTree.From(file.Root)];
         var changes = new List<ValueChange>();
+        var current = file;
         for (var i = 0; i < settings.Count; i++)
         {
+            // One setting at a time, each on the text the previous one left: two settings may add the same missing parent.
+            var splicer = new YamlSplicer(current);
             var index = Math.Max(selected[i], 0);
-            var root = selected[i] >= 0 ? file.Documents[index] : file.Root;
-            changes.Add(ApplyOne(splicer, settings[i], root, expected[index]));
+            var root = selected[i] >= 0 ? current.Documents[index] : current.Root;
+            changes.Add(ApplyOne(splicer, settings[i], root, expected, index, createMissingKeys));
+            if (splicer.HasEdits)
+            {
+                current = Reparse(file, splicer.Apply());
+            }
         }
 
-        if (!splicer.HasEdits)
+        if (ReferenceEquals(current, file))
         {
             return (file.Text, changes);
         }
 
-        var text = splicer.Apply();
         if (multi)
         {
-            KustomizationImageEditor.VerifyDocuments(file, text, expected);
+            KustomizationImageEditor.VerifyDocuments(file, current.Text, expected);
         }
         else
         {
-            KustomizationImageEditor.Verify(file, text, expected[0]);
+            KustomizationImageEditor.Verify(file, current.Text, expected[0]);
         }
 
-        return (text, changes);
+        return (current.Text, changes);
+    }
+
+    /// <summary>
+    /// The text and meaning of a value written where there is no kind to keep (a new key, an empty or null value).
+    /// One rule for all of them: <see cref="PlainScalars.IsPortableIntOrBool"/> values are written plain, as the int or
+    /// bool they read as (<c>replicas: 2</c>, <c>enabled: false</c>); anything else is a string, quoted when plain text
+    /// would read as something else (<c>"1.10"</c>, <c>"0755"</c>, <c>"yes"</c>). Keys that Kubernetes, Helm charts and
+    /// Argo CD read only as strings get a string whatever it looks like: an image tag (<c>tag</c>, <c>imageTag</c>),
+    /// the entries of annotations, labels and nodeSelector maps, of a top-level <c>data</c> or <c>stringData</c> (ConfigMap, Secret),
+    /// and the <c>value</c> of a list item (env, Argo CD parameters).
+    /// </summary>
+    public static (string Text, SemanticTree.Scalar Meaning) NewValue(IReadOnlyList<object> path, string value) =>
+        PlainScalars.IsPortableIntOrBool(value) && !AlwaysString(path)
+            ? (value, new SemanticTree.Scalar(PlainScalars.Resolve(value), value))
+            : (YamlSplicer.FormatString(value, ScalarStyle.Plain), SemanticTree.String(value));
+
+    private static bool AlwaysString(IReadOnlyList<object> path) => path switch
+    {
+        [.., string key] when key == "tag" || key.EndsWith("imageTag", StringComparison.OrdinalIgnoreCase) => true,
+        [.., string map, string] when map.EndsWith("annotations", StringComparison.OrdinalIgnoreCase) || map.EndsWith("labels", StringComparison.OrdinalIgnoreCase)
+            || map.Equals("nodeSelector", StringComparison.OrdinalIgnoreCase) => true,
+        [.., not string, "value"] => true,
+        ["data" or "stringData", string] => true,
+        _ => false,
+    };
+
+    /// <summary>The text after one step, parsed again for the next; a step that breaks the YAML is our bug, and nothing is written.</summary>
+    internal static YamlText Reparse(YamlText original, string text)
+    {
+        try
+        {
+            return YamlText.Parse(original.Path, text, original.HasBom);
+        }
+        catch (DeployException e)
+        {
+            throw new InvalidOperationException($"internal error: the edit of {original.Path} produced invalid YAML ({e.Describe()}); nothing was written", e);
+        }
     }
 
     /// <summary>The document a selector names: an index, or the one document with that kind (and metadata.name).</summary>
@@ -271,78 +316,53 @@ public static class YamlValueEditor
         static string? Text(YamlNodeBase? node, string key) => (node as YamlMapping)?.Find(key)?.Value is YamlScalar s ? s.Value : null;
     }
 
-    private static ValueChange ApplyOne(YamlSplicer splicer, ValueSetting setting, YamlNodeBase? root, object? expected)
+    private static ValueChange ApplyOne(YamlSplicer splicer, ValueSetting setting, YamlNodeBase? root, List<object?> expected, int document, bool create)
     {
         var file = splicer.File;
-        var node = root ?? throw DeployException.File(new SourceLocation(file.Path, 1, 1), $"cannot set '{setting.PathText}': the file is empty");
-        YamlNodeBase? parentKey = null;
-        var concrete = new List<object>();
-        for (var i = 0; i < setting.Path.Count; i++)
+        var describe = $"cannot set '{setting.PathText}'";
+        var stop = MissingKeys.Walk(file, root, setting.Path, describe, splicer.RefuseAnchor);
+        if (stop.Depth < setting.Path.Count)
         {
-            var part = setting.Path[i];
-            var isLeaf = i == setting.Path.Count - 1;
-            var soFar = ValueSetting.FormatPath(setting.Path.Take(i + 1).ToList());
-            splicer.RefuseAnchor(node);
-            switch (node, part)
+            var (text, meaning) = NewValue(setting.Path, setting.Value);
+            var leaf = setting.Path[^1] as string ?? string.Empty;
+            var mappings = setting.Path.Skip(stop.Depth).Take(setting.Path.Count - stop.Depth - 1).OfType<string>().ToList();
+            foreach (var (at, value) in MissingKeys.Add(splicer, root, stop, setting.Path, mappings, [new NewLeaf(leaf, text, meaning)], create, describe))
             {
-                case (YamlMapping map, string key):
-                    concrete.Add(key);
-                    if (map.Find(key) is { } pair)
-                    {
-                        parentKey = pair.Key;
-                        node = pair.Value;
-                        break;
-                    }
-
-                    if (!isLeaf)
-                    {
-                        throw DeployException.File(file.At(map), $"cannot set '{setting.PathText}': '{soFar}' does not exist (only a missing last key is added)");
-                    }
-
-                    if (map is { IsFlow: true, Pairs.Count: 0 } && parentKey is not null)
-                    {
-                        // "{}" holds nothing that could be lost: it becomes a block mapping with the new key.
-                        splicer.FillEmptyFlowMapping(parentKey, map, key, setting.Value);
-                    }
-                    else
-                    {
-                        splicer.InsertPair(map, key, setting.Value);
-                    }
-
-                    SemanticTree.Set(expected, concrete, SemanticTree.String(setting.Value));
-                    return new ValueChange(setting.File, setting.PathText, null, setting.Value);
-                case (YamlSequence seq, int index):
-                    parentKey = null;
-                    concrete.Add(index);
-                    node = index < seq.Items.Count
-                        ? seq.Items[index]
-                        : throw DeployException.File(file.At(seq), $"cannot set '{setting.PathText}': '{soFar}' is past the end of a list of {seq.Items.Count}");
-                    break;
-                case (YamlSequence seq, ItemMatch match):
-                    parentKey = null;
-                    var found = match.IndexIn(file, seq, ValueSetting.FormatPath(setting.Path.Take(i).ToList()));
-                    concrete.Add(found);
-                    node = seq.Items[found];
-                    break;
-                default:
-                    throw DeployException.File(file.At(node), $"cannot set '{setting.PathText}': '{soFar}' expects a {(part is string ? "mapping" : "list")} here");
+                if (at.Count == 0)
+                {
+                    expected[document] = value;
+                }
+                else
+                {
+                    SemanticTree.Set(expected[document], at, value);
+                }
             }
+
+            return new ValueChange(setting.File, setting.PathText, null, setting.Value);
         }
 
+        var node = stop.Node!;
         if (node is not YamlScalar scalar)
         {
             splicer.RefuseAnchor(node);
             throw DeployException.File(file.At(node), $"cannot set '{setting.PathText}': it is a {(node is YamlMapping ? "mapping" : "list")}, not a single value");
         }
 
-        if (scalar is { Value.Length: 0, Style: ScalarStyle.Plain, Tag: null } && parentKey is not null)
+        if (scalar is { Kind: ScalarKind.Null, Style: ScalarStyle.Plain, Tag: null } && (stop.Pair is not null || scalar.Value.Length > 0))
         {
-            // "key:" with nothing after it (a chart's placeholder): there is no text to replace, and no kind to
-            // keep. Numbers and booleans are written plain (ports, replicas, flags); anything else as a string.
-            var kind = PlainScalars.Resolve(setting.Value);
-            var plain = kind is ScalarKind.Int or ScalarKind.Bool;
-            splicer.FillEmptyValue(parentKey, plain ? setting.Value : YamlSplicer.FormatString(setting.Value, ScalarStyle.Plain));
-            SemanticTree.Set(expected, concrete, plain ? new SemanticTree.Scalar(kind, setting.Value) : SemanticTree.String(setting.Value));
+            // "key:", "key: ~", "key: null" (a chart's placeholder): there is no kind to keep.
+            splicer.RefuseAnchor(scalar);
+            var (text, meaning) = NewValue(setting.Path, setting.Value);
+            if (scalar.Value.Length == 0)
+            {
+                splicer.FillEmptyValue(stop.Pair!.Value.Key, text);
+            }
+            else
+            {
+                splicer.Replace(scalar.Start.Index, scalar.End.Index, text);
+            }
+
+            SemanticTree.Set(expected[document], stop.Concrete, meaning);
             return new ValueChange(setting.File, setting.PathText, null, setting.Value);
         }
 
@@ -352,7 +372,7 @@ public static class YamlValueEditor
         if (!unchanged)
         {
             splicer.ReplaceScalar(scalar, setting.Value, keepType: true);
-            SemanticTree.Set(expected, concrete, keepsKind ? new SemanticTree.Scalar(scalar.Kind, setting.Value) : SemanticTree.String(setting.Value));
+            SemanticTree.Set(expected[document], stop.Concrete, keepsKind ? new SemanticTree.Scalar(scalar.Kind, setting.Value) : SemanticTree.String(setting.Value));
         }
 
         return new ValueChange(setting.File, setting.PathText, scalar.Value, setting.Value);

@@ -67,16 +67,6 @@ public sealed class YamlSplicer(YamlText file)
         edits.Add(new TextEdit(colon + 1, colon + 1, " " + text, edits.Count));
     }
 
-    /// <summary>Turns <c>key: {}</c> into a block mapping holding <c>newKey: value</c>, indented as the file indents.</summary>
-    public void FillEmptyFlowMapping(YamlNodeBase key, YamlMapping empty, string newKey, string value)
-    {
-        RefuseAnchor(empty);
-        // The parser's end mark of a flow node may lie past its closing bracket: cut exactly "{...}".
-        Replace(key.End.Index, File.Text.IndexOf('}', empty.Start.Index) + 1, ":");
-        var indent = new string(' ', key.Start.Column - 1 + IndentUnit());
-        InsertLines(key.End.Index, [indent + FormatKey(newKey) + ": " + FormatString(value, ScalarStyle.Plain)]);
-    }
-
     /// <summary>How many columns this file indents a nested block mapping (the first one found; 2 if none).</summary>
     public int IndentUnit()
     {
@@ -95,12 +85,13 @@ public sealed class YamlSplicer(YamlText file)
     }
 
     /// <summary>Inserts whole lines (without line endings) after the line holding <paramref name="afterIndex"/>.</summary>
-    public void InsertLines(int afterIndex, IEnumerable<string> lines)
+    public void InsertLines(int afterIndex, IEnumerable<string> lines) => InsertLinesAt(AfterLine(afterIndex), lines);
+
+    /// <summary>Inserts whole lines (without line endings) at <paramref name="at"/>: the start of a line, or the end of the text.</summary>
+    public void InsertLinesAt(int at, IEnumerable<string> lines)
     {
-        var at = AfterLine(afterIndex);
         var prefix = at == File.Text.Length && File.Text.Length > 0 && File.Text[^1] != '\n' ? File.NewLine : string.Empty;
-        var body = string.Concat(lines.Select(l => l + File.NewLine));
-        edits.Add(new TextEdit(at, at, prefix + body, edits.Count));
+        edits.Add(new TextEdit(at, at, prefix + string.Concat(lines.Select(l => l + File.NewLine)), edits.Count));
     }
 
     /// <summary>Replaces an arbitrary span (used to give an empty value a block body).</summary>

@@ -31,6 +31,9 @@ public sealed class DeployVerb
     [Option("helm-image-keys", HelpText = "Helm values folder: where each image lives, NAME=[FILE:]KEY.PATH (default values.yaml:image).")]
     public IEnumerable<string> HelmImageKeys { get; set; } = [];
 
+    [Option("create-missing-keys", HelpText = "true (default) or false: add the missing parent keys of a set or helm-image-keys path.")]
+    public string? CreateMissingKeys { get; set; }
+
     [Option("base-branch", HelpText = "Gitops branch to update; default: the repository's default branch.")]
     public string? BaseBranch { get; set; }
 

@@ -110,16 +110,33 @@ public sealed class ScaffoldTests : GitOpsFixture, IDisposable
     }
 }
 
-/// <summary>kubectl (with built-in kustomize) when it is on PATH.</summary>
-/// <summary>A program the tests drive when it is installed (kubectl's kustomize, helm); tests skip visibly where it is not.</summary>
-internal sealed class ExternalTool(string name)
+/// <summary>
+/// A program the tests drive when it is installed (kubectl's kustomize, helm); tests skip visibly where it is not.
+/// Helm is also found through HELM_PATH (the binary, or the folder holding it), for a CI that installs it off PATH.
+/// </summary>
+internal sealed class ExternalTool(string name, string? variable = null)
 {
     public static readonly ExternalTool Kubectl = new("kubectl");
 
-    public static readonly ExternalTool Helm = new("helm");
+    public static readonly ExternalTool Helm = new("helm", "HELM_PATH");
 
-    public string? Path { get; } = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
-        .Select(p => System.IO.Path.Combine(p, name)).FirstOrDefault(File.Exists);
+    public string? Path { get; } = Find(name, variable is null ? null : Environment.GetEnvironmentVariable(variable), Environment.GetEnvironmentVariable("PATH"));
+
+    /// <summary>
+    /// The program named by <paramref name="configured"/> (a file, or a folder holding <paramref name="name"/>), else the
+    /// first <paramref name="name"/> on <paramref name="path"/>. A configured location that holds no such file is an
+    /// error, not a skip: a CI that installs the tool must not pass by silently skipping what it installed it for.
+    /// </summary>
+    public static string? Find(string name, string? configured, string? path)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            var candidate = Directory.Exists(configured) ? System.IO.Path.Combine(configured, name) : configured;
+            return File.Exists(candidate) ? candidate : throw new FileNotFoundException($"{name} was configured at '{configured}', but there is no such file", candidate);
+        }
+
+        return (path ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Select(p => System.IO.Path.Combine(p, name)).FirstOrDefault(File.Exists);
+    }
 
     public string Run(string dir, params string[] args)
     {

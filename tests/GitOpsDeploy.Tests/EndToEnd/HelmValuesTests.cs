@@ -92,6 +92,56 @@ public sealed class HelmValuesTests : GitOpsFixture
         Assert.Contains(".gitops-deploy-hold", Repo.Git("ls-tree", "--name-only", "HEAD", "helm/production/"), StringComparison.Ordinal);
     }
     [Fact]
+    public async Task The_first_deploy_to_an_environment_whose_values_file_has_no_image_adds_it_in_its_own_indentation()
+    {
+        // The commonest Helm layout: the chart's values.yaml, and per environment a file that overrides a few keys.
+        const string production = "# production overrides\nresources:\n    limits:\n        memory: 1Gi\n";
+        Repo.Commit(new Dictionary<string, string> { ["helm/web/values.yaml"] = Values + "\n", ["helm/web/values-production.yaml"] = production }, "per-environment values");
+        var inputs = Inputs(("environment", "production"), ("overlay-path", "helm/web"), ("images", "web:1.4.2"), ("helm-image-keys", "web=values-production.yaml:image"),
+            ("set", "values-production.yaml:replicaCount=3\nvalues-production.yaml:podSecurityContext.runAsNonRoot=true"));
+
+        var first = await Run(inputs);
+        var second = await Run(inputs);
+
+        Assert.True(first.ExitCode == 0, first.Stdout);
+        Assert.Equal("pushed", first.Output("operation"));
+        Assert.Equal("web=web:1.4.2", first.Output("images"));
+        Assert.Equal(
+            production + "image:\n    tag: 1.4.2\nreplicaCount: 3\npodSecurityContext:\n    runAsNonRoot: true\n",
+            Repo.ReadFile("helm/web/values-production.yaml") + "\n");
+        Assert.Equal(Values, Repo.ReadFile("helm/web/values.yaml"));
+        Assert.True(second.ExitCode == 0, second.Stdout);
+        Assert.Equal("none", second.Output("operation"));
+    }
+
+    [Fact]
+    public async Task With_create_missing_keys_false_a_missing_parent_is_refused_naming_the_file()
+    {
+        Repo.Commit(new Dictionary<string, string> { ["helm/web/values-production.yaml"] = "replicaCount: 3\n" }, "per-environment values");
+        var head = Repo.Head();
+
+        var result = await Run(Inputs(("environment", "production"), ("overlay-path", "helm/web"), ("images", string.Empty), ("create-missing-keys", "false"),
+            ("set", "values-production.yaml:image.tag=1.4.2")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("helm/web/values-production.yaml:1:1: cannot set 'image.tag': 'image' does not exist (create-missing-keys is false", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(head, Repo.Head());
+    }
+
+    [Fact]
+    public async Task A_tag_where_an_image_reference_belongs_is_deployed_with_a_workflow_warning_at_its_line()
+    {
+        Repo.Commit(new Dictionary<string, string> { ["helm/web/values.yaml"] = "replicaCount: 1\nplaceholder: 1.27.3\n" }, "tag-only key");
+
+        var result = await Run(Inputs(("overlay-path", "helm/web"), ("images", "web:1.28.0"), ("helm-image-keys", "web=placeholder")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal(1, result.Stdout.Split('\n').Count(l => l.StartsWith(
+            "::warning file=helm/web/values.yaml,line=2,col=14::helm/web/values.yaml:2:14: helm-image-keys maps image 'web' to 'placeholder', whose value '1.27.3' is a tag, not an image reference", StringComparison.Ordinal)));
+        Assert.Contains("set: values.yaml:placeholder=TAG", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_argo_cd_application_with_inline_values_is_deployed_by_image_and_by_parameter_name()
     {
         const string app = """
@@ -132,7 +182,7 @@ public sealed class HelmRenderTests : GitOpsFixture
     [InlineData("web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "ghcr.io/acme/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")]
     public async Task Helm_template_renders_exactly_the_image_we_wrote(string spec, string expectedImage)
     {
-        Skip.If(ExternalTool.Helm.Path is null, "helm is not installed: helm template render check skipped");
+        Skip.If(ExternalTool.Helm.Path is null, "helm is not installed (neither on PATH nor at HELM_PATH): helm template render check skipped");
         Repo.Commit(new Dictionary<string, string> { ["helm/staging/values.yaml"] = "image:\n  repository: ghcr.io/acme/web\n  tag: \"1.0.0\"\n  digest: \"\"\n" }, "values");
         var result = await Run(Inputs(("overlay-path", "helm/staging"), ("images", spec)));
         Assert.True(result.ExitCode == 0, result.Stdout);
@@ -158,6 +208,50 @@ public sealed class HelmRenderTests : GitOpsFixture
             var rendered = ExternalTool.Helm.Run(chart, "template", "web", ".");
 
             Assert.Contains($"image: \"{expectedImage}\"", rendered, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(chart, recursive: true);
+        }
+    }
+
+    [SkippableFact]
+    public async Task Helm_template_renders_keys_the_action_added_to_an_environments_values_file_with_their_types()
+    {
+        Skip.If(ExternalTool.Helm.Path is null, "helm is not installed (neither on PATH nor at HELM_PATH): helm template render check skipped");
+        const string chartValues = "image:\n  repository: ghcr.io/acme/web\n  tag: \"1.0.0\"\nreplicaCount: 1\npodSecurityContext: {}\n";
+        Repo.Commit(new Dictionary<string, string> { ["helm/web/values.yaml"] = chartValues, ["helm/web/values-production.yaml"] = "# production\n" }, "values");
+        var result = await Run(Inputs(("environment", "production"), ("overlay-path", "helm/web"), ("images", "web:1.10"), ("helm-image-keys", "web=values-production.yaml:image"),
+            ("set", "values-production.yaml:replicaCount=3\nvalues-production.yaml:podSecurityContext.runAsNonRoot=true")));
+        Assert.True(result.ExitCode == 0, result.Stdout);
+
+        var chart = Directory.CreateTempSubdirectory("chart-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(chart, "templates"));
+            File.WriteAllText(Path.Combine(chart, "Chart.yaml"), "apiVersion: v2\nname: web\nversion: 0.1.0\n");
+            File.WriteAllText(Path.Combine(chart, "values.yaml"), chartValues);
+            File.WriteAllText(Path.Combine(chart, "values-production.yaml"), Repo.ReadFile("helm/web/values-production.yaml") + "\n");
+            File.WriteAllText(Path.Combine(chart, "templates", "deployment.yaml"), """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: web
+                spec:
+                  replicas: {{ .Values.replicaCount }}
+                  template:
+                    spec:
+                      securityContext:
+                        {{- toYaml .Values.podSecurityContext | nindent 8 }}
+                      containers:
+                        - name: web
+                          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+                """);
+            var rendered = ExternalTool.Helm.Run(chart, "template", "web", ".", "-f", "values-production.yaml");
+
+            Assert.Contains("image: \"ghcr.io/acme/web:1.10\"", rendered, StringComparison.Ordinal);
+            Assert.Contains("replicas: 3", rendered, StringComparison.Ordinal);
+            Assert.Contains("runAsNonRoot: true", rendered, StringComparison.Ordinal);
         }
         finally
         {

@@ -29,6 +29,9 @@ public sealed record DeployIntent(string Id, string Run, DateTimeOffset Created,
 
     public IReadOnlyList<string> HelmImageKeys { get; init; } = [];
 
+    /// <summary>create-missing-keys of the publishing run; the leader edits the way that run would have.</summary>
+    public bool CreateMissingKeys { get; init; } = true;
+
     /// <summary>The publishing job's OIDC ID token (a JWT), null before it is asked for.</summary>
     public string? Proof { get; init; }
 
@@ -65,6 +68,7 @@ public sealed record DeployIntent(string Id, string Run, DateTimeOffset Created,
             Images = request.Change.Images.Select(i => i.ToString()).ToList(),
             Settings = request.Change.Settings.Select(s => s.Text).ToList(),
             HelmImageKeys = request.Change.HelmImageKeys.Select(k => $"{k.Key}={k.Value}").ToList(),
+            CreateMissingKeys = request.Change.CreateMissingKeys,
         };
 
     /// <summary>"owner/app#run-id", or "local" outside GitHub Actions.</summary>
@@ -92,20 +96,31 @@ public static class IntentCodec
     /// The intent's content as canonical JSON (fixed key order, no whitespace): what the proof's
     /// audience commits to. Everything but the proof and where it was read from.
     /// </summary>
-    public static string Canonical(DeployIntent intent) => new JsonObject
+    public static string Canonical(DeployIntent intent)
     {
-        ["id"] = intent.Id,
-        ["run"] = intent.Run,
-        ["created"] = intent.Created.ToUnixTimeMilliseconds(),
-        ["gitops"] = intent.GitOpsRepository,
-        ["branch"] = intent.Branch,
-        ["source"] = intent.SourceRepository,
-        ["sha"] = intent.SourceSha,
-        ["targets"] = new JsonArray([.. intent.Targets.Select(t => (JsonNode)new JsonArray(t.Environment, t.OverlayPath))]),
-        ["images"] = Strings(intent.Images),
-        ["set"] = Strings(intent.Settings),
-        ["helm"] = Strings(intent.HelmImageKeys),
-    }.ToJsonString();
+        var json = new JsonObject
+        {
+            ["id"] = intent.Id,
+            ["run"] = intent.Run,
+            ["created"] = intent.Created.ToUnixTimeMilliseconds(),
+            ["gitops"] = intent.GitOpsRepository,
+            ["branch"] = intent.Branch,
+            ["source"] = intent.SourceRepository,
+            ["sha"] = intent.SourceSha,
+            ["targets"] = new JsonArray([.. intent.Targets.Select(t => (JsonNode)new JsonArray(t.Environment, t.OverlayPath))]),
+            ["images"] = Strings(intent.Images),
+            ["set"] = Strings(intent.Settings),
+            ["helm"] = Strings(intent.HelmImageKeys),
+        };
+
+        // Only when off, so an intent of a run that predates the input (or keeps the default) reads the same.
+        if (!intent.CreateMissingKeys)
+        {
+            json["create"] = false;
+        }
+
+        return json.ToJsonString();
+    }
 
     /// <summary>The audience the proof must be minted for: the digest of <see cref="Canonical"/>.</summary>
     public static string Audience(DeployIntent intent) =>
@@ -141,6 +156,7 @@ public static class IntentCodec
                 Images = List(json["images"]),
                 Settings = List(json["set"]),
                 HelmImageKeys = List(json["helm"]),
+                CreateMissingKeys = json["create"]?.GetValue<bool>() ?? true,
                 Proof = parts[2].Trim(),
                 Key = name,
                 Object = objectId,

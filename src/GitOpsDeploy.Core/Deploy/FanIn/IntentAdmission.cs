@@ -97,6 +97,7 @@ public static partial class IntentAdmission
                     Images = intent.Images.Select(i => ImageSpec.Parse(i)).ToList(),
                     Settings = intent.Settings.Select(s => ValueSetting.Parse(s)).ToList(),
                     HelmImageKeys = HelmImageKey.ParseList(string.Join('\n', intent.HelmImageKeys)),
+                    CreateMissingKeys = intent.CreateMissingKeys,
                 },
             }, null);
         }
