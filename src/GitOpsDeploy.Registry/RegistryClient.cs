@@ -313,18 +313,33 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    private RegistryException Unauthorized(Operation op, int status, string verb, IReadOnlyList<RegistryError> errors, string? detail = null)
+    /// <summary>
+    /// Unauthorized, in the user's words: who refused (the registry, or its token service), with its answer, what
+    /// was tried in order, and why nothing more was (no credentials for the host, or a note from the flow).
+    /// </summary>
+    private RegistryException Unauthorized(Operation op, int status, string verb, IReadOnlyList<RegistryError> errors, string? detail = null, string? refusedBy = null)
     {
         var host = op.Reference.Registry;
         var tried = op.Tried.Count == 0 ? ["anonymous"] : op.Tried.ToList();
-        var hint = credentials.ContainsKey(host)
-            ? string.Empty
-            : $"; no credentials were given for {host}";
-        var challengeError = op.ChallengeError is { } ce ? $", {ce}" : string.Empty;
-        var message = $"{op.Reference}: {Describe(host)} {verb} to repository '{op.Reference.Repository}' ({status}{challengeError}{FormatErrors(errors)}); tried {string.Join(", then ", tried)}{hint}"
-            + (detail is null ? string.Empty : $"; {detail}")
-            + (status == 401 && !credentials.ContainsKey(host) ? " (registries also answer so for a repository that does not exist)" : string.Empty);
-        return new RegistryException(RegistryErrorKind.Unauthorized, Mask(message))
+        var challengeError = refusedBy is null && op.ChallengeError is { } ce ? $" {ce}" : string.Empty;
+        var who = refusedBy ?? $"{Describe(host)} {verb} to repository '{op.Reference.Repository}'";
+        var message = new StringBuilder($"{op.Reference}: {who} ({status}{challengeError}{FormatErrors(errors)}); tried {string.Join(", then ", tried)}");
+        if (!credentials.ContainsKey(host))
+        {
+            message.Append(CultureInfo.InvariantCulture, $"; no credentials were given for {host}");
+        }
+
+        if (detail is not null)
+        {
+            message.Append("; ").Append(detail);
+        }
+
+        if (status == 401 && refusedBy is null && !credentials.ContainsKey(host))
+        {
+            message.Append(". A registry also answers so for a repository that does not exist");
+        }
+
+        return new RegistryException(RegistryErrorKind.Unauthorized, Mask(message.ToString()))
         {
             Registry = host,
             Reference = op.Reference,
@@ -513,7 +528,7 @@ public sealed class RegistryClient : IDisposable
                 return null;
             }
 
-            throw Unauthorized(op, (int)response.StatusCode, "refused access", errors, $"the token service {realmName} refused the {creds.Describe()} ({(int)response.StatusCode}{FormatErrors(errors)})");
+            throw Unauthorized(op, (int)response.StatusCode, "refused access", errors, refusedBy: $"the token service {realmName} of {Describe(op.Reference.Registry)} refused the {creds.Describe()}");
         }
 
         if (response.StatusCode != HttpStatusCode.OK)
@@ -599,7 +614,7 @@ public sealed class RegistryClient : IDisposable
 
                 if (attempt >= options.MaxAttempts)
                 {
-                    throw new RegistryException(RegistryErrorKind.Unreachable, $"{op.Reference}: {Describe(peer)} could not be reached at {uri.GetLeftPart(UriPartial.Authority)} ({Reasons(e)}){Attempts()}", e)
+                    throw new RegistryException(RegistryErrorKind.Unreachable, $"{op.Reference}: {Describe(peer)} could not be reached at {uri.GetLeftPart(UriPartial.Authority)} ({Reasons(e)}{Attempts()})", e)
                     {
                         Registry = op.Reference.Registry,
                         Reference = op.Reference,
@@ -626,7 +641,7 @@ public sealed class RegistryClient : IDisposable
             await Task.Delay(delay, options.TimeProvider, ct);
         }
 
-        string Attempts() => options.MaxAttempts > 1 ? $", {options.MaxAttempts} attempts" : string.Empty;
+        string Attempts() => options.MaxAttempts > 1 ? $"; tried {options.MaxAttempts} times" : string.Empty;
     }
 
     /// <summary>

@@ -213,7 +213,7 @@ public sealed class RealRegistryTests(RegistryFixture registry) : IClassFixture<
         Assert.Equal(RegistryErrorKind.Unreachable, e.Kind);
         Assert.Contains($"registry 127.0.0.1:{closed} could not be reached at http://127.0.0.1:{closed}", e.Message, StringComparison.Ordinal);
         Assert.Contains("Connection refused", e.Message, StringComparison.Ordinal);
-        Assert.Contains("3 attempts", e.Message, StringComparison.Ordinal);
+        Assert.Contains("tried 3 times", e.Message, StringComparison.Ordinal);
         Assert.Equal(2, log.Count(l => l.Contains("retrying", StringComparison.Ordinal)));
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(10));
     }

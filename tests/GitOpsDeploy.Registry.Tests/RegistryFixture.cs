@@ -190,7 +190,7 @@ public class RegistryFixture : IAsyncLifetime
                 UseShellExecute = false,
             };
             // The registry is stopped when this shell's standard input closes (fixture disposed, or test process gone).
-            foreach (var arg in (string[])["-c", "\"$0\" serve \"$1\" </dev/null >>\"$2\" 2>&1 & p=$!; read -r _; kill $p 2>/dev/null; wait $p", RegistryBinary, config, LogPath])
+            foreach (var arg in (string[])["-c", "exec 2>>\"$2\"; \"$0\" serve \"$1\" </dev/null >>\"$2\" & p=$!; read -r _; kill $p; wait $p", RegistryBinary, config, LogPath])
             {
                 start.ArgumentList.Add(arg);
             }
