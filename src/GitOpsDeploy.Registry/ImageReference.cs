@@ -231,6 +231,12 @@ public sealed record ImageReference
         }
 
         registry = NormalizeRegistry(domain);
+        if (!registry.Contains('.', StringComparison.Ordinal) && !registry.Contains(':', StringComparison.Ordinal) && registry != "localhost")
+        {
+            // Only its capitals make this segment a registry (docker's rule): keep them, so the text reads back the same.
+            registry = domain;
+        }
+
         if (registry == DockerHubRegistry && !path.Contains('/', StringComparison.Ordinal))
         {
             path = "library/" + path;

@@ -74,13 +74,13 @@ public sealed class RegistryClient : IDisposable
         this.options = options;
         http = new HttpClient(handler, disposeHandler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
         http.DefaultRequestHeaders.UserAgent.TryParseAdd(options.UserAgent);
-        credentials = new Dictionary<string, RegistryCredentials>(StringComparer.Ordinal);
+        credentials = new Dictionary<string, RegistryCredentials>(StringComparer.OrdinalIgnoreCase);
         foreach (var (host, value) in options.Credentials)
         {
             credentials[ImageReference.NormalizeRegistry(host)] = value;
         }
 
-        plainHttp = new HashSet<string>(options.PlainHttpRegistries.Select(ImageReference.NormalizeRegistry), StringComparer.Ordinal);
+        plainHttp = new HashSet<string>(options.PlainHttpRegistries.Select(ImageReference.NormalizeRegistry), StringComparer.OrdinalIgnoreCase);
         tokens = new TokenCache(options.TimeProvider);
     }
 
@@ -653,7 +653,7 @@ public sealed class RegistryClient : IDisposable
         var current = uri;
         for (var hop = 0; ; hop++)
         {
-            using var request = new HttpRequestMessage(method, current);
+            var request = new HttpRequestMessage(method, current);
             if (manifests)
             {
                 foreach (var type in ManifestMediaTypes.All)
@@ -667,7 +667,19 @@ public sealed class RegistryClient : IDisposable
                 request.Headers.Authorization = authorization;
             }
 
-            var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, op.CancellationToken);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, op.CancellationToken);
+            }
+            catch
+            {
+                request.Dispose();
+                throw;
+            }
+
+            // Which origin answered is read from here (a 401 from a redirect target is not the registry's): a custom handler may leave it unset.
+            response.RequestMessage ??= request;
             var status = (int)response.StatusCode;
             if (status is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location)
             {
@@ -675,6 +687,7 @@ public sealed class RegistryClient : IDisposable
             }
 
             response.Dispose();
+            request.Dispose();
             var next = location.IsAbsoluteUri ? location : new Uri(current, location);
             if (hop >= MaxRedirects)
             {
