@@ -150,7 +150,7 @@ public sealed class RegistryClient : IDisposable
         {
             throw new RegistryException(
                 RegistryErrorKind.Timeout,
-                $"{reference}: no answer from {Describe(reference.Registry)} within {options.Timeout.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s{(op.Waiting is { } w ? $" (was waiting for {w})" : string.Empty)}",
+                $"{reference}: no answer from {Describe(reference.Registry)} within {Seconds(options.Timeout)} s{(op.Waiting is { } w ? $" (was waiting for {w})" : string.Empty)}",
                 e)
             { Registry = reference.Registry, Reference = reference };
         }
@@ -599,22 +599,13 @@ public sealed class RegistryClient : IDisposable
         var ct = op.CancellationToken;
         for (var attempt = 1; ; attempt++)
         {
-            HttpResponseMessage response;
             op.Waiting = $"{method} {uri.GetLeftPart(UriPartial.Path)}";
-            try
+            var (response, failure, reason) = await Attempt(op, method, uri, authorization, manifests, peer);
+            if (response is null)
             {
-                response = await SendFollowingRedirects(op, method, uri, authorization, manifests);
-            }
-            catch (HttpRequestException e) when (!ct.IsCancellationRequested)
-            {
-                if (IsTls(e))
-                {
-                    throw TlsError(op, uri, peer, e);
-                }
-
                 if (attempt >= options.MaxAttempts)
                 {
-                    throw new RegistryException(RegistryErrorKind.Unreachable, $"{op.Reference}: {Describe(peer)} could not be reached at {uri.GetLeftPart(UriPartial.Authority)} ({Reasons(e)}{Attempts()})", e)
+                    throw new RegistryException(RegistryErrorKind.Unreachable, $"{op.Reference}: {Describe(peer)} could not be reached at {uri.GetLeftPart(UriPartial.Authority)} ({reason}{Attempts()})", failure)
                     {
                         Registry = op.Reference.Registry,
                         Reference = op.Reference,
@@ -622,7 +613,7 @@ public sealed class RegistryClient : IDisposable
                 }
 
                 var pause = Backoff(attempt, null);
-                op.Log($"{method} {uri.GetLeftPart(UriPartial.Path)} failed ({Reasons(e)}); retrying in {(int)pause.TotalMilliseconds} ms");
+                op.Log($"{method} {uri.GetLeftPart(UriPartial.Path)} failed ({reason}); retrying in {(int)pause.TotalMilliseconds} ms");
                 await Task.Delay(pause, options.TimeProvider, ct);
                 continue;
             }
@@ -644,11 +635,31 @@ public sealed class RegistryClient : IDisposable
         string Attempts() => options.MaxAttempts > 1 ? $"; tried {options.MaxAttempts} times" : string.Empty;
     }
 
+    /// <summary>One attempt within <see cref="RegistryClientOptions.RequestTimeout"/>: the answer, or the network failure to retry (a TLS failure is thrown: retrying cannot fix it).</summary>
+    private async Task<(HttpResponseMessage? Response, Exception? Failure, string Reason)> Attempt(Operation op, HttpMethod method, Uri uri, AuthenticationHeaderValue? authorization, bool manifests, string peer)
+    {
+        var ct = op.CancellationToken;
+        using var attemptTimeout = new CancellationTokenSource(options.RequestTimeout, options.TimeProvider);
+        using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(ct, attemptTimeout.Token);
+        try
+        {
+            return (await SendFollowingRedirects(op, method, uri, authorization, manifests, attemptToken.Token), null, string.Empty);
+        }
+        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        {
+            return IsTls(e) ? throw TlsError(op, uri, peer, e) : (null, e, Reasons(e));
+        }
+        catch (OperationCanceledException e) when (attemptTimeout.IsCancellationRequested && !ct.IsCancellationRequested)
+        {
+            return (null, e, $"no answer within {Seconds(options.RequestTimeout)} s");
+        }
+    }
+
     /// <summary>
     /// Follows redirects here rather than in the handler: the Authorization header goes only to the origin the request
     /// was meant for, and a redirect from https to plain http is refused.
     /// </summary>
-    private async Task<HttpResponseMessage> SendFollowingRedirects(Operation op, HttpMethod method, Uri uri, AuthenticationHeaderValue? authorization, bool manifests)
+    private async Task<HttpResponseMessage> SendFollowingRedirects(Operation op, HttpMethod method, Uri uri, AuthenticationHeaderValue? authorization, bool manifests, CancellationToken ct)
     {
         var current = uri;
         for (var hop = 0; ; hop++)
@@ -670,7 +681,7 @@ public sealed class RegistryClient : IDisposable
             HttpResponseMessage response;
             try
             {
-                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, op.CancellationToken);
+                response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
             }
             catch
             {
@@ -731,6 +742,8 @@ public sealed class RegistryClient : IDisposable
             Reference = op.Reference,
         };
     }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
 
     private static bool IsTls(HttpRequestException e) =>
         e.HttpRequestError == HttpRequestError.SecureConnectionError || e.InnerException is AuthenticationException;

@@ -15,6 +15,9 @@ public sealed class RegistryClientOptions
     /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long one attempt may wait for an answer's headers before it counts as a network error (and is retried).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Attempts per request for network errors, 5xx and 429 (the requests are idempotent reads).</summary>
     public int MaxAttempts { get; init; } = 3;
 

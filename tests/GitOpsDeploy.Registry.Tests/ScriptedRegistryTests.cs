@@ -255,6 +255,27 @@ public sealed class ScriptedRegistryTests
     }
 
     [Fact]
+    public async Task An_attempt_that_gets_no_answer_in_time_is_retried()
+    {
+        var calls = 0;
+        await using var server = await ScriptedServer.StartAsync(async c =>
+        {
+            if (Interlocked.Increment(ref calls) == 1)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(30), c.RequestAborted);
+            }
+
+            await Manifest(c, ManifestBytes, ManifestMediaTypes.OciManifest, ManifestDigest);
+        });
+        using var client = Client(new RegistryClientOptions { RequestTimeout = TimeSpan.FromMilliseconds(300), RetryDelay = TimeSpan.FromMilliseconds(20), Log = log.Add });
+
+        var resolved = await client.ResolveAsync(ImageReference.Parse($"{server.Host}/acme/web:v1"));
+
+        Assert.Equal(ManifestDigest, resolved.Digest);
+        Assert.Contains(log, l => l.Contains("failed (no answer within 0.3 s); retrying", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_callers_cancellation_is_a_cancellation_not_a_registry_error()
     {
         await using var server = await ScriptedServer.StartAsync(async c => await Task.Delay(TimeSpan.FromSeconds(30), c.RequestAborted));
