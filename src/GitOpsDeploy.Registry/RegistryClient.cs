@@ -407,9 +407,9 @@ public sealed class RegistryClient : IDisposable
             var challenges = AuthChallenge.ParseAll(response.Headers.NonValidated.TryGetValues("WWW-Authenticate", out var values) ? values : []);
             var answeredBy = response.RequestMessage?.RequestUri;
             var errors = await ReadErrors(response, op.CancellationToken);
+            response.Dispose();
             if (answeredBy is null || !SameOrigin(answeredBy, uri))
             {
-                response.Dispose();
                 throw Unauthorized(op, 401, "refused access", errors, $"the 401 came from {answeredBy?.GetLeftPart(UriPartial.Authority)} after a redirect, and credentials for {host} are not sent there");
             }
 
@@ -424,7 +424,6 @@ public sealed class RegistryClient : IDisposable
                     anonymousTried = true;
                     if (await FetchToken(op, bearer, scope, null) is { } anonymous)
                     {
-                        response.Dispose();
                         tokens.Put(cacheKey, anonymous);
                         authorization = new AuthenticationHeaderValue("Bearer", anonymous.Value);
                         continue;
@@ -436,7 +435,6 @@ public sealed class RegistryClient : IDisposable
                     credentialsTried = true;
                     op.AddTried(creds.Describe());
                     var token = await FetchToken(op, bearer, scope, creds);
-                    response.Dispose();
                     if (token is not null)
                     {
                         tokens.Put(cacheKey, token);
@@ -445,12 +443,10 @@ public sealed class RegistryClient : IDisposable
                     }
                 }
 
-                response.Dispose();
                 tokens.Remove(cacheKey);
                 throw Unauthorized(op, 401, "refused access", errors, op.CredentialNote);
             }
 
-            response.Dispose();
             if (basic is not null)
             {
                 if (!credentialsTried && creds is not null)
