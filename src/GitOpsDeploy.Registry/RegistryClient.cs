@@ -181,7 +181,12 @@ public sealed class RegistryClient : IDisposable
             }
             else
             {
-                ThrowIfDenied(op, head);
+                // A 403 or 404 is told again by the GET, with the registry's error body (a HEAD has none).
+                if (head.StatusCode == HttpStatusCode.Unauthorized)
+                {
+                    throw Unauthorized(op, 401, "refused access", []);
+                }
+
                 if ((int)head.StatusCode >= 500 || head.StatusCode == HttpStatusCode.TooManyRequests)
                 {
                     throw Unexpected(op, head, null);
@@ -192,8 +197,12 @@ public sealed class RegistryClient : IDisposable
         using var get = await SendAuthorized(op, HttpMethod.Get, uri, image.Repository, manifests: true);
         if (get.StatusCode != HttpStatusCode.OK)
         {
-            ThrowIfDenied(op, get);
             var errors = await ReadErrors(get, op.CancellationToken);
+            if (get.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+            {
+                throw Unauthorized(op, (int)get.StatusCode, get.StatusCode == HttpStatusCode.Forbidden ? "denied access" : "refused access", errors);
+            }
+
             if (get.StatusCode == HttpStatusCode.NotFound)
             {
                 throw await NotFound(op, image, target, errors);
@@ -302,15 +311,6 @@ public sealed class RegistryClient : IDisposable
             Errors = allErrors,
             RepositoryMissing = repositoryMissing,
         };
-    }
-
-    /// <summary>A 401 (left after every step of authentication) or a 403 becomes <see cref="RegistryErrorKind.Unauthorized"/>.</summary>
-    private void ThrowIfDenied(Operation op, HttpResponseMessage response)
-    {
-        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
-        {
-            throw Unauthorized(op, (int)response.StatusCode, response.StatusCode == HttpStatusCode.Forbidden ? "denied access" : "refused access", []);
-        }
     }
 
     /// <summary>

@@ -373,7 +373,8 @@ public sealed class ScriptedRegistryTests
 
         Assert.Equal(RegistryErrorKind.Unauthorized, e.Kind);
         Assert.Equal(403, e.StatusCode);
-        Assert.Contains($"registry {server.Host} denied access to repository 'acme/web' (403", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"registry {server.Host} denied access to repository 'acme/web' (403 DENIED: requested access to the resource is denied); tried anonymous", e.Message, StringComparison.Ordinal);
+        Assert.Equal(["HEAD", "GET"], server.Requests.Select(r => r.Method));
     }
 
     [Fact]
