@@ -70,6 +70,22 @@ public sealed class TokenAuthRegistryTests(TokenRegistryFixture registry) : ICla
     }
 
     [SkippableFact]
+    public async Task One_client_resolves_concurrently()
+    {
+        registry.RequireTools();
+        var first = layout.AddImage("v1");
+        var second = layout.AddImage("v2");
+        await registry.PushAsync(layout, "v1", "private/parallel");
+        await registry.PushAsync(layout, "v2", "private/parallel");
+        using var client = Client(TokenRegistryFixture.User, TokenRegistryFixture.Password);
+
+        var resolved = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => client.ResolveAsync(registry.Reference("private/parallel", i % 2 == 0 ? "v1" : "v2"))));
+
+        Assert.All(resolved.Where((_, i) => i % 2 == 0), r => Assert.Equal(first.Digest, r.Digest));
+        Assert.All(resolved.Where((_, i) => i % 2 == 1), r => Assert.Equal(second.Digest, r.Digest));
+    }
+
+    [SkippableFact]
     public async Task A_private_repository_without_credentials_is_unauthorized_and_says_what_was_tried()
     {
         registry.RequireTools();
