@@ -60,7 +60,10 @@ public sealed class KustomizeAnalyzer
         var snapshotAt = index < 0 ? current.Count : index;
         var reaching = afterRun.Snapshots.Count > snapshotAt ? afterRun.Snapshots[snapshotAt] : beforeRun.Snapshots.ElementAtOrDefault(snapshotAt) ?? [];
         var matched = reaching.Any(image => ImageTransform.IsMatched(image, name));
-        var available = reaching.Select(ImageTransform.NameOf).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        // Names an entry can use: those reaching the overlay (an existing entry applies first) and those
+        // leaving it (an appended entry applies last).
+        var available = (afterRun.Snapshots.FirstOrDefault() ?? []).Concat(afterRun.Snapshots.LastOrDefault() ?? [])
+            .Select(ImageTransform.NameOf).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
         var changes = new List<ContainerImageChange>();
         var beforeByKey = Keyed(beforeAnalysis.Containers).ToDictionary(x => x.Key, x => x.Container);

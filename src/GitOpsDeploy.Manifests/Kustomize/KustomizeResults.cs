@@ -47,7 +47,7 @@ public sealed record KustomizeAnalysis(
 /// <summary>What changing the overlay's <c>images:</c> entry <see cref="Name"/> from <see cref="Before"/> to <see cref="After"/> changes in the rendered workloads.</summary>
 /// <param name="Matched">True when the name matches at least one container image where the overlay's entry applies.</param>
 /// <param name="Changes">The containers whose image changes, in render order.</param>
-/// <param name="AvailableNames">The image names an entry of the overlay can match there (ordinal order).</param>
+/// <param name="AvailableNames">The image names an entry of the overlay can match: those reaching the overlay's images transformer and those leaving it (ordinal order).</param>
 /// <param name="Suggestion">When nothing matched: the available name closest to <see cref="Name"/> (edit distance), for "did you mean"; else null.</param>
 public sealed record ImageEditImpact(
     string Name,
