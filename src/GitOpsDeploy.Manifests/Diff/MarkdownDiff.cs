@@ -35,7 +35,7 @@ public static class MarkdownDiff
         var listText = lists.ToString();
 
         // Room for the note on left-out resources, written once we know them.
-        const int noteReserve = 400;
+        var noteReserve = Math.Min(400, budget / 4);
         var room = budget - summary.Length - noteReserve;
         if (listText.Length > room / 2)
         {

@@ -57,7 +57,9 @@ public static class SecretRedactor
 
             var original = text[start..end];
             var trailing = original.Length - original.TrimEnd('\n', ' ').Length;
-            sb.Remove(start, end - start).Insert(start, replacement + original[(original.Length - trailing)..]);
+            // An empty value ('key:' with nothing after it) needs the space YAML wants after the colon.
+            var space = start > 0 && text[start - 1] == ':' ? " " : string.Empty;
+            sb.Remove(start, end - start).Insert(start, space + replacement + original[(original.Length - trailing)..]);
         }
 
         return sb.ToString();
