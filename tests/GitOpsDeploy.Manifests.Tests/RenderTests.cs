@@ -123,3 +123,32 @@ public sealed class RenderTests(ITestOutputHelper output)
         return path;
     }
 }
+
+/// <summary>A kustomize binary is driven as <c>kustomize build DIR</c>.</summary>
+[Trait("Tier", "Adapter")]
+public sealed class KustomizeBinaryTests
+{
+    [SkippableFact]
+    public async Task A_kustomize_binary_is_run_as_kustomize_build()
+    {
+        ExternalTools.RequireKubectl();
+        var wrapper = Path.Combine(Path.GetTempPath(), $"kustomize-{Guid.NewGuid():N}");
+        File.WriteAllText(wrapper, $"#!/bin/sh\n[ \"$1\" = build ] || exit 9\nexec {ExternalTools.Kubectl} kustomize \"$2\"\n");
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            var golden = GoldenCase.Load("02-components");
+            var renderer = new ManifestRenderer(new RenderOptions(Tools: new RenderTools(ExternalTools.Kubectl, wrapper, null), PreferKustomizeBinary: true));
+
+            var result = await renderer.RenderKustomizeAsync(golden.Files, golden.Overlay);
+
+            Assert.True(result.Succeeded, result.FailureMessage);
+            Assert.Equal("kustomize build overlays/staging", result.Command);
+            Assert.Contains("image: ghcr.io/acme/api:1.1.0", result.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(wrapper);
+        }
+    }
+}
