@@ -67,6 +67,9 @@ internal sealed class Kustomization
     /// <summary>Folders a render needs whole (a Helm chart home).</summary>
     public IReadOnlyList<string> ReferencedDirectories { get; private set; } = [];
 
+    /// <summary>True when <c>helmCharts</c> (or the inflation generator) is used: the render needs <c>--enable-helm</c>.</summary>
+    public bool InflatesHelmCharts { get; private set; }
+
     /// <summary>Finds the kustomization file of <paramref name="directory"/>, or null when it has none; several is an error, as in kustomize.</summary>
     public static string? FindFile(IManifestFiles files, string directory)
     {
@@ -194,6 +197,7 @@ internal sealed class Kustomization
             }
         }
 
+        k.InflatesHelmCharts = root.Get("helmCharts") is not null || root.Get("helmChartInflationGenerator") is not null;
         k.Unmodelled = unmodelled;
         k.ReferencedFiles = referenced.Distinct(StringComparer.Ordinal).ToList();
         k.ReferencedDirectories = directories;

@@ -172,7 +172,10 @@ public sealed class KustomizeAnalyzer
             run.Kustomizations,
             run.Files.Order(StringComparer.Ordinal).ToList(),
             run.Directories.Order(StringComparer.Ordinal).ToList(),
-            run.Notes);
+            run.Notes)
+        {
+            InflatesHelmCharts = run.InflatesHelmCharts,
+        };
     }
 
     private Kustomization Load(string directory)
@@ -404,6 +407,8 @@ public sealed class KustomizeAnalyzer
 
         public List<ManifestNote> Notes { get; } = [];
 
+        public bool InflatesHelmCharts { get; private set; }
+
         /// <summary>The images reaching each entry of the overlay's images list, then the final images.</summary>
         public List<List<string>> Snapshots { get; } = [];
 
@@ -416,6 +421,7 @@ public sealed class KustomizeAnalyzer
 
             Files.Add(k.Path);
             Files.UnionWith(k.ReferencedFiles);
+            InflatesHelmCharts |= k.InflatesHelmCharts;
             Directories.UnionWith(k.ReferencedDirectories);
         }
 

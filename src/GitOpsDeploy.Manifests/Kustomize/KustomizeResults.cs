@@ -40,6 +40,9 @@ public sealed record KustomizeAnalysis(
     public IReadOnlyList<string> Images =>
         Containers.Select(c => c.Image).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
 
+    /// <summary>True when a kustomization inflates Helm charts (<c>helmCharts</c>): rendering needs <c>--enable-helm</c> and helm.</summary>
+    public bool InflatesHelmCharts { get; init; }
+
     /// <summary>The distinct workloads, in render order.</summary>
     public IReadOnlyList<ResourceRef> Workloads => Containers.Select(c => c.Workload).Distinct().ToList();
 }

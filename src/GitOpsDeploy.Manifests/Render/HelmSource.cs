@@ -23,11 +23,7 @@ public sealed record HelmSource(
     IReadOnlyList<HelmParameter>? Parameters = null,
     bool IgnoreMissingValueFiles = false,
     bool IncludeCrds = true,
-    string? Origin = null)
-{
-    /// <summary>Every repository file this render reads: the chart folder's files are added by the renderer.</summary>
-    public IEnumerable<string> Files => ValueFiles;
-}
+    string? Origin = null);
 
 /// <summary>The Helm sources that render a values folder, and what could not be rendered.</summary>
 public sealed record HelmSourceSearch(IReadOnlyList<HelmSource> Sources, IReadOnlyList<string> Notes);

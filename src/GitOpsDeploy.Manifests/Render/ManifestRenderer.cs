@@ -83,7 +83,7 @@ public sealed class ManifestRenderer
 
         using var tree = MaterializedTree.Create(files, analysis.Files, analysis.Directories);
         var arguments = prefix.Append(dir.Length == 0 ? "." : dir).ToList();
-        if (analysis.Notes.Any(n => n.Message.StartsWith("helmCharts", StringComparison.Ordinal)) && tools.Helm is not null)
+        if (analysis.InflatesHelmCharts && tools.Helm is not null)
         {
             arguments.Add("--enable-helm");
             arguments.Add("--helm-command");
