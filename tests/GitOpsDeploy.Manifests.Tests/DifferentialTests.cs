@@ -48,13 +48,12 @@ public sealed class DifferentialTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(GoldenCase.Renderable), MemberType = typeof(GoldenCase))]
+    [MemberData(nameof(GoldenCase.RenderableWithEdit), MemberType = typeof(GoldenCase))]
     public async Task The_predicted_edit_and_the_per_resource_diff_match_the_real_renders(string name)
     {
         ExternalTools.RequireKubectl();
         ExternalTools.RequireDiff();
         var golden = GoldenCase.Load(name);
-        Skip.If(golden.EditName is null, $"{name} has no edit");
         var copy = ExternalTools.CopyToTemp(golden.RepositoryPath);
         try
         {

@@ -46,6 +46,8 @@ public sealed class GoldenCase
 
     public static IEnumerable<object[]> Renderable() => All().Where(n => Load((string)n[0]).Render);
 
+    public static IEnumerable<object[]> RenderableWithEdit() => Renderable().Where(n => Load((string)n[0]).EditName is not null);
+
     public static GoldenCase Load(string name)
     {
         var directory = Path.Combine(Root, name);
