@@ -17,7 +17,7 @@ namespace GitOpsDeploy.Manifests.Tests;
 [Trait("Tier", "Adapter")]
 public sealed class RenderCostTests(ITestOutputHelper output)
 {
-    private const int Runs = 5;
+    private const int Runs = 3;
 
     [SkippableFact]
     public async Task Rendering_cost_for_a_small_and_a_200_resource_overlay()
