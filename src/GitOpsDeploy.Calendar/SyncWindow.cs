@@ -24,6 +24,10 @@ public sealed class SyncWindow
     private readonly ArgoCdGlob?[] applicationGlobs;
     private readonly ArgoCdGlob?[] namespaceGlobs;
     private readonly ArgoCdGlob?[] clusterGlobs;
+    private readonly Lock runLock = new();
+
+    // The last run of overlapping occurrences found on the shifted clock: active throughout (From, End).
+    private (long From, long End) lastRun = (long.MaxValue, long.MinValue);
 
     internal SyncWindow(
         int index,
@@ -237,11 +241,23 @@ public sealed class SyncWindow
 
         if (covering is { } c && c.UtcTicks < shifted && d > 0)
         {
-            // Active now: skip over overlapping occurrences to the end of the whole run.
-            var runEnd = c.UtcTicks + d;
+            // Active now: skip over overlapping occurrences to the end of the whole run (remembered: a sweep asks
+            // again and again from inside the same run, e.g. an every-minute window).
+            (long From, long End) known;
+            lock (runLock)
+            {
+                known = lastRun;
+            }
+
+            var runEnd = known.From <= shifted && shifted < known.End ? known.End : c.UtcTicks + d;
             while (runEnd < shiftedLimit && Schedule.Next(new GoTime(runEnd - d, TimeZoneInfo.Utc)) is { } following && following.UtcTicks < runEnd)
             {
                 runEnd = following.UtcTicks + d;
+            }
+
+            lock (runLock)
+            {
+                lastRun = (Math.Min(shifted, known.From <= shifted && shifted < known.End ? known.From : shifted), runEnd);
             }
 
             candidate = runEnd;
