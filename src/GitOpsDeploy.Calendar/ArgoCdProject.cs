@@ -152,6 +152,14 @@ public sealed class ArgoCdProject
         return new SyncWindowDecision(true, SyncRule.NoActiveWindows, [], matching, active);
     }
 
+    /// <summary>
+    /// The first instant from <paramref name="at"/> on at which Argo CD would let <paramref name="app"/> sync (see
+    /// <see cref="DeployCalendar.AllowedFrom"/> for the boundary rules); <paramref name="at"/> itself when allowed now;
+    /// null ("never") when that does not happen within <paramref name="horizon"/> (one year by default).
+    /// </summary>
+    public DateTimeOffset? NextAllowed(ArgoCdApplication app, DateTimeOffset at, TimeSpan? horizon = null, SyncTrigger trigger = SyncTrigger.Automated) =>
+        DeployCalendar.AllowedFrom(at, [GateFor(app, trigger)], at + (horizon ?? DeployCalendar.DefaultHorizon));
+
     /// <summary>The sync windows of this project for one application, as a gate for <see cref="DeployCalendar"/>.</summary>
     public ArgoCdSyncWindowGate GateFor(ArgoCdApplication app, SyncTrigger trigger = SyncTrigger.Automated) => new(this, app, trigger);
 

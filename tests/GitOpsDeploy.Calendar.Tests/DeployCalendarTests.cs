@@ -78,6 +78,16 @@ public sealed class DeployCalendarTests
     }
 
     [Fact]
+    public void The_project_answers_next_allowed_directly_and_never_within_the_horizon()
+    {
+        Assert.Equal(Z(2025, 3, 10, 8), Project.NextAllowed(App, Z(2025, 3, 8, 12)));
+        Assert.Equal(Z(2025, 3, 4, 10), Project.NextAllowed(App, Z(2025, 3, 4, 10)));
+        var never = ArgoCdProject.Parse("kind: AppProject\nspec:\n  syncWindows:\n  - {kind: allow, schedule: '0 0 1 1 *', duration: 1h, applications: ['*']}\n", "p.yaml");
+        Assert.Equal(Z(2026, 1, 1), never.NextAllowed(App, Z(2025, 1, 2)));
+        Assert.Null(never.NextAllowed(App, Z(2025, 1, 2), TimeSpan.FromDays(300)));
+    }
+
+    [Fact]
     public void The_next_opening_follows_the_zone_across_a_dst_change()
     {
         // Saturday 29 March 2025; Berlin moves to CEST on Sunday 30 March, so Monday 09:00 is 07:00 UTC.
