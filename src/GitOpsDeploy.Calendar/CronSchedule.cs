@@ -276,6 +276,13 @@ public sealed class CronSchedule
                 t = t.Truncate(TimeSpan.TicksPerSecond);
             }
 
+            if (loc == TimeZoneInfo.Utc)
+            {
+                // Only second 0 matches: robfig's one-second steps end at the next minute; in UTC jump there at once.
+                t = t.Add((60 - t.Second) * TimeSpan.TicksPerSecond);
+                goto Wrap;
+            }
+
             t = t.Add(TimeSpan.TicksPerSecond);
             if (t.Second == 0)
             {
