@@ -61,7 +61,7 @@ public sealed record AnalysisResult(
         {
             AnalysisPhase.Running => $"analysis running: {Measurements} measurement(s) so far",
             AnalysisPhase.Successful => string.Create(CultureInfo.InvariantCulture, $"analysis passed: {Metrics} metric(s), {Measurements} measurement(s)"),
-            _ => $"analysis {Verb(Phase)} on {Metric}: " + (Value is null ? Detail : $"{Value}{(Condition is null ? string.Empty : $" ({Condition})")}") + (Limit is null ? string.Empty : $"; {Limit}"),
+            _ => $"analysis {Verb(Phase)} on {Metric}: " + (Value is null ? Detail : $"{(Value == "[]" ? "no data" : Value)}{(Condition is null ? string.Empty : $" ({Condition})")}") + (Limit is null ? string.Empty : $"; {Limit}"),
         };
         return text.Length <= maxLength ? text : string.Concat(text.AsSpan(0, maxLength - 1), "…");
     }

@@ -104,6 +104,7 @@ public sealed class RealPrometheusAnalysisTests(PrometheusFixture prometheus) : 
         Assert.Equal("[]", step.Result.Value);
         Assert.Equal("inconclusive (2) > inconclusiveLimit (1)", step.Result.Limit);
         Assert.Contains("no data: the query returned an empty vector", step.Result.Detail, StringComparison.Ordinal);
+        Assert.Equal("analysis inconclusive on latency: no data (successCondition: result[0] < 0.5); inconclusive (2) > inconclusiveLimit (1)", step.Result.Summary());
     }
 
     [SkippableFact]
