@@ -129,7 +129,8 @@ public sealed class HttpPrometheusQuery : IPrometheusQuery, IDisposable
                 throw new PrometheusQueryException(PrometheusQueryFailure.Unauthorized, $"Prometheus at {address} refused the request (HTTP {(int)status}): check the bearer token");
             }
 
-            if (state != "success" || !root.TryGetProperty("data", out var data) || !data.TryGetProperty("resultType", out var type) || !data.TryGetProperty("result", out var result))
+            if (state != "success" || !root.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Object
+                || !data.TryGetProperty("resultType", out var type) || !data.TryGetProperty("result", out var result))
             {
                 throw new PrometheusQueryException(PrometheusQueryFailure.BadResponse, $"Prometheus at {address} answered HTTP {(int)status} without a query result: {Snippet(body)}");
             }

@@ -43,6 +43,9 @@ public sealed class PrometheusAnswerTests
     [InlineData(HttpStatusCode.OK, """{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"histogram":[1,{}]}]}}""", PrometheusQueryFailure.BadResponse, "a native histogram?")]
     [InlineData(HttpStatusCode.OK, """{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"many"]}]}}""", PrometheusQueryFailure.BadResponse, "'many' is not a number")]
     [InlineData(HttpStatusCode.OK, """{"status":"success"}""", PrometheusQueryFailure.BadResponse, "answered HTTP 200 without a query result")]
+    [InlineData(HttpStatusCode.OK, """{"status":"success","data":5}""", PrometheusQueryFailure.BadResponse, "answered HTTP 200 without a query result")]
+    [InlineData(HttpStatusCode.OK, """[1,2]""", PrometheusQueryFailure.BadResponse, "answered HTTP 200 without a query result")]
+    [InlineData(HttpStatusCode.OK, """{"status":"success","data":{"resultType":"scalar","result":5}}""", PrometheusQueryFailure.BadResponse, "a result this action cannot read")]
     public void Says_what_went_wrong_in_the_users_words(HttpStatusCode status, string body, PrometheusQueryFailure failure, string message)
     {
         var e = Assert.Throws<PrometheusQueryException>(() => HttpPrometheusQuery.Parse(Address, status, body));
