@@ -154,7 +154,7 @@ public sealed class AttestationVerifier
         using (leaf)
         {
             var candidates = _roots
-                .Where(r => r.CertificateAuthorities.Any(ca => ca.Chain[0].SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData)))
+                .Where(r => r.CertificateAuthorities.Any(ca => NamesIssuer(ca, leaf)))
                 .ToList();
             if (candidates.Count == 0)
             {
@@ -283,9 +283,13 @@ public sealed class AttestationVerifier
         // The error of a CA whose issuing certificate names the leaf's issuer is the relevant one.
         var relevant = trusted
             .Select((ca, i) => (ca, error: errors[i]))
-            .FirstOrDefault(x => x.ca.Chain[0].SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData)).error ?? errors[0];
+            .FirstOrDefault(x => NamesIssuer(x.ca, leaf)).error ?? errors[0];
         throw new RefusalException(VerificationCheck.CertificateChain, $"signed at {Format(time)} ({Describe(proof)}): {relevant}");
     }
+
+    /// <summary>True when one of the authority's certificates has the leaf's issuer name (Fulcio issues from its intermediates).</summary>
+    private static bool NamesIssuer(TrustedAuthority authority, X509Certificate2 leaf) =>
+        authority.Chain.Any(c => c.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData));
 
     private static void CheckCodeSigning(X509Certificate2 leaf)
     {

@@ -11,7 +11,7 @@ namespace GitOpsDeploy.Sigstore;
 /// </summary>
 public sealed record SignerIdentity
 {
-    /// <summary>The SAN URI: for GitHub Actions, the workflow file and ref that ran (same as <see cref="BuildSignerUri"/>).</summary>
+    /// <summary>The SAN URI (or e-mail address for a person): for GitHub Actions, the workflow file and ref that ran (same as <see cref="BuildSignerUri"/>).</summary>
     public required string SubjectAlternativeName { get; init; }
 
     /// <summary>The OIDC issuer (1.8, or the legacy 1.1): <c>https://token.actions.githubusercontent.com</c> on github.com.</summary>
@@ -89,7 +89,7 @@ public sealed record SignerIdentity
         return new SignerIdentity
         {
             SubjectAlternativeName = SubjectAlternativeNameUri(certificate)
-                ?? throw new RefusalException(VerificationCheck.CertificateChain, "the signing certificate has no URI subject alternative name"),
+                ?? throw new RefusalException(VerificationCheck.CertificateChain, "the signing certificate has no URI or e-mail subject alternative name"),
             Issuer = values.GetValueOrDefault(8) ?? legacyIssuer,
             BuildSignerUri = values.GetValueOrDefault(9),
             BuildSignerDigest = values.GetValueOrDefault(10),
@@ -124,7 +124,10 @@ public sealed record SignerIdentity
         }
     }
 
-    /// <summary>The first URI in the subject alternative name (Fulcio puts exactly one identity there).</summary>
+    /// <summary>
+    /// The identity in the subject alternative name: the first URI (workflows), else the first e-mail
+    /// address (people). Fulcio puts exactly one identity there.
+    /// </summary>
     internal static string? SubjectAlternativeNameUri(X509Certificate2 certificate)
     {
         var extension = certificate.Extensions["2.5.29.17"];
@@ -137,21 +140,30 @@ public sealed record SignerIdentity
         {
             var reader = new AsnReader(extension.RawData, AsnEncodingRules.DER).ReadSequence();
             var uriTag = new Asn1Tag(TagClass.ContextSpecific, 6);
+            var emailTag = new Asn1Tag(TagClass.ContextSpecific, 1);
+            string? email = null;
             while (reader.HasData)
             {
-                if (reader.PeekTag().HasSameClassAndValue(uriTag))
+                var tag = reader.PeekTag();
+                if (tag.HasSameClassAndValue(uriTag))
                 {
                     return reader.ReadCharacterString(UniversalTagNumber.IA5String, uriTag);
                 }
 
+                if (tag.HasSameClassAndValue(emailTag) && email is null)
+                {
+                    email = reader.ReadCharacterString(UniversalTagNumber.IA5String, emailTag);
+                    continue;
+                }
+
                 reader.ReadEncodedValue();
             }
+
+            return email;
         }
         catch (AsnContentException)
         {
             throw new RefusalException(VerificationCheck.CertificateChain, "the signing certificate's subject alternative name is malformed");
         }
-
-        return null;
     }
 }
