@@ -11,6 +11,23 @@ internal static class Fixture
 
     public static string Real(string name) => Read("real", name);
 
+    /// <summary>The repository checkout the tests were built from (the folder with Directory.Packages.props).</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "Directory.Packages.props")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"no repository root above {AppContext.BaseDirectory}");
+    }
+
+    public static string EmbeddedRoot(string name) =>
+        File.ReadAllText(System.IO.Path.Combine(RepositoryRoot(), "src", "GitOpsDeploy.Sigstore", "TrustedRoots", name));
+
     /// <summary>Edits a bundle's JSON and returns the edited text.</summary>
     public static string Edit(string json, Action<JsonObject> edit)
     {

@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace GitOpsDeploy.Sigstore.Tests;
+
+/// <summary>
+/// One change to a real, verifying bundle at a time: each must be refused by the check that guards it.
+/// </summary>
+[Trait("Tier", "Unit")]
+public sealed class TamperedRealBundleTests
+{
+    private const string PublicDigest = "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
+    private const string PrivateDigest = "ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b";
+    private static readonly AttestationPolicy PublicPolicy = new() { SourceRepository = "sigstore-conformance/extremely-dangerous-public-oidc-beacon" };
+    private static readonly AttestationPolicy PrivatePolicy = new() { SourceRepository = "actions/attest-demo" };
+    private static readonly AttestationVerifier Verifier = new();
+
+    private static AttestationVerificationResult Public(Action<JsonObject> edit) =>
+        Verifier.VerifyBundle(Fixture.Edit(Fixture.Real("rust-happy-path.sigstore.json"), edit), PublicDigest, PublicPolicy);
+
+    private static AttestationVerificationResult Private(Action<JsonObject> edit) =>
+        Verifier.VerifyBundle(Fixture.Edit(Fixture.Real("cli-github-private-provenance.sigstore.json"), edit), PrivateDigest, PrivatePolicy);
+
+    private static JsonObject Entry(JsonObject bundle) => bundle["verificationMaterial"]!["tlogEntries"]![0]!.AsObject();
+
+    private static void Refused(AttestationVerificationResult result, VerificationCheck check, string reason)
+    {
+        Assert.False(result.IsVerified, "expected a refusal");
+        Assert.True(result.FailedCheck == check, $"expected {check}, got {result}");
+        Assert.Contains(reason, result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_untouched_bundles_verify()
+    {
+        Assert.True(Public(_ => { }).IsVerified);
+        Assert.True(Private(_ => { }).IsVerified);
+    }
+
+    [Fact]
+    public void A_forged_signed_entry_timestamp_is_refused() =>
+        Refused(Public(b =>
+        {
+            var promise = Entry(b)["inclusionPromise"]!.AsObject();
+            promise["signedEntryTimestamp"] = Fixture.FlipBase64((string)promise["signedEntryTimestamp"]!, -3);
+        }), VerificationCheck.TransparencyLog, "signed entry timestamp (inclusion promise) does not verify");
+
+    [Fact]
+    public void A_moved_integrated_time_breaks_the_signed_entry_timestamp() =>
+        Refused(Public(b =>
+        {
+            var entry = Entry(b);
+            entry["integratedTime"] = (long.Parse((string)entry["integratedTime"]!, CultureInfo.InvariantCulture) - 60).ToString(CultureInfo.InvariantCulture);
+        }), VerificationCheck.TransparencyLog, "signed entry timestamp");
+
+    [Fact]
+    public void A_changed_log_index_breaks_the_signed_entry_timestamp() =>
+        Refused(Public(b => Entry(b)["logIndex"] = "1"), VerificationCheck.TransparencyLog, "signed entry timestamp");
+
+    [Fact]
+    public void A_tampered_inclusion_proof_hash_is_refused() =>
+        Refused(Public(b =>
+        {
+            var hashes = Entry(b)["inclusionProof"]!["hashes"]!.AsArray();
+            hashes[2] = Fixture.FlipBase64((string)hashes[2]!, 7);
+        }), VerificationCheck.TransparencyLog, "inclusion proof leads to root");
+
+    [Fact]
+    public void A_dropped_inclusion_proof_hash_is_refused() =>
+        Refused(Public(b => Entry(b)["inclusionProof"]!["hashes"]!.AsArray().RemoveAt(0)), VerificationCheck.TransparencyLog, "inclusion proof");
+
+    [Fact]
+    public void An_inclusion_proof_for_another_tree_size_is_refused() =>
+        Refused(Public(b =>
+        {
+            var proof = Entry(b)["inclusionProof"]!.AsObject();
+            proof["treeSize"] = (long.Parse((string)proof["treeSize"]!, CultureInfo.InvariantCulture) + 1).ToString(CultureInfo.InvariantCulture);
+        }), VerificationCheck.TransparencyLog, "inclusion proof");
+
+    [Fact]
+    public void A_checkpoint_whose_note_was_edited_is_refused()
+    {
+        Refused(Public(b =>
+        {
+            var checkpoint = Entry(b)["inclusionProof"]!["checkpoint"]!.AsObject();
+            var envelope = (string)checkpoint["envelope"]!;
+            var lines = envelope.Split('\n');
+            lines[0] += "x"; // the origin line is signed too
+            checkpoint["envelope"] = string.Join('\n', lines);
+        }), VerificationCheck.TransparencyLog, "no signature that verifies");
+    }
+
+    [Fact]
+    public void A_checkpoint_for_another_root_is_refused()
+    {
+        Refused(Public(b =>
+        {
+            var checkpoint = Entry(b)["inclusionProof"]!["checkpoint"]!.AsObject();
+            var lines = ((string)checkpoint["envelope"]!).Split('\n');
+            lines[2] = Fixture.FlipBase64(lines[2]);
+            checkpoint["envelope"] = string.Join('\n', lines);
+        }), VerificationCheck.TransparencyLog, "is not the tree of the inclusion proof");
+    }
+
+    [Fact]
+    public void A_checkpoint_signed_under_another_name_is_refused()
+    {
+        Refused(Public(b =>
+        {
+            var checkpoint = Entry(b)["inclusionProof"]!["checkpoint"]!.AsObject();
+            checkpoint["envelope"] = ((string)checkpoint["envelope"]!).Replace("\u2014 rekor.sigstore.dev ", "\u2014 rekor.example.com ", StringComparison.Ordinal);
+        }), VerificationCheck.TransparencyLog, "no signature that verifies");
+    }
+
+    [Fact]
+    public void An_entry_for_another_payload_is_refused()
+    {
+        Refused(Public(b =>
+        {
+            var envelope = b["dsseEnvelope"]!.AsObject();
+            var payload = Encoding.UTF8.GetString(Convert.FromBase64String((string)envelope["payload"]!));
+            envelope["payload"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(payload.Replace("a.txt", "b.txt", StringComparison.Ordinal)));
+        }), VerificationCheck.TransparencyLog, "records payload sha256:");
+    }
+
+    [Fact]
+    public void An_envelope_signature_that_is_not_the_logged_one_is_refused() =>
+        Refused(Public(b =>
+        {
+            var signature = b["dsseEnvelope"]!["signatures"]![0]!.AsObject();
+            signature["sig"] = Fixture.FlipBase64((string)signature["sig"]!, 10);
+        }), VerificationCheck.TransparencyLog, "different signature");
+
+    [Fact]
+    public void An_entry_from_an_untrusted_log_is_refused() =>
+        Refused(Public(b => Entry(b)["logId"]!["keyId"] = Convert.ToBase64String(new byte[32])), VerificationCheck.TransparencyLog, "does not trust");
+
+    [Fact]
+    public void A_bundle_without_log_entry_or_timestamp_proves_no_time() =>
+        Refused(Public(b => b["verificationMaterial"]!["tlogEntries"] = new JsonArray()), VerificationCheck.SigningTime, "neither a transparency log entry nor an RFC 3161 timestamp");
+
+    [Fact]
+    public void A_v03_bundle_entry_without_inclusion_proof_is_malformed() =>
+        Refused(Public(b => Entry(b).Remove("inclusionProof")), VerificationCheck.BundleFormat, "inclusion proof with a checkpoint");
+
+    [Fact]
+    public void A_leaf_certificate_swapped_for_another_fulcio_certificate_is_refused()
+    {
+        var other = (string)Fixture.Edit(Fixture.Real("cli-reusable-workflow.sigstore.json"), _ => { }) is var json
+            ? (string)System.Text.Json.Nodes.JsonNode.Parse(json)!["verificationMaterial"]!["certificate"]!["rawBytes"]!
+            : throw new InvalidOperationException();
+        var result = Public(b => b["verificationMaterial"]!["certificate"]!["rawBytes"] = other);
+
+        // The log entry records the certificate that signed: another one does not match it.
+        Refused(result, VerificationCheck.TransparencyLog, "different signing certificate");
+    }
+
+    [Fact]
+    public void A_timestamp_over_another_signature_is_refused() =>
+        Refused(Private(b =>
+        {
+            var signature = b["dsseEnvelope"]!["signatures"]![0]!.AsObject();
+            signature["sig"] = Fixture.FlipBase64((string)signature["sig"]!, 10);
+        }), VerificationCheck.TimestampAuthority, "does not verify");
+
+    [Fact]
+    public void A_tampered_timestamp_token_is_refused() =>
+        Refused(Private(b =>
+        {
+            var timestamp = b["verificationMaterial"]!["timestampVerificationData"]!["rfc3161Timestamps"]![0]!.AsObject();
+            timestamp["signedTimestamp"] = Fixture.FlipBase64((string)timestamp["signedTimestamp"]!, -5);
+        }), VerificationCheck.TimestampAuthority, "RFC 3161 timestamp 1");
+
+    [Fact]
+    public void A_tampered_payload_under_a_valid_timestamp_fails_the_envelope_signature() =>
+        Refused(Private(b =>
+        {
+            var envelope = b["dsseEnvelope"]!.AsObject();
+            var payload = Encoding.UTF8.GetString(Convert.FromBase64String((string)envelope["payload"]!));
+            envelope["payload"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(payload.Replace("refs/heads/main", "refs/heads/evil", StringComparison.Ordinal)));
+        }), VerificationCheck.Signature, "does not verify with the signing certificate's ECDSA P-256 key");
+
+    [Fact]
+    public void Without_a_timestamp_a_private_bundle_proves_no_time() =>
+        Refused(Private(b => b["verificationMaterial"]!.AsObject().Remove("timestampVerificationData")), VerificationCheck.SigningTime, "proves no signing time");
+
+    [Fact]
+    public void A_signing_time_outside_the_trusted_roots_ca_period_is_refused()
+    {
+        // The 2024-04 GitHub certificate chains to a CA trusted until 2024-05-25: a root that trusts it only later refuses.
+        var json = Fixture.EmbeddedRoot("github.json");
+        var edited = Fixture.Edit(json, root =>
+        {
+            foreach (var ca in root["certificateAuthorities"]!.AsArray())
+            {
+                ca!["validFor"]!["start"] = "2024-06-01T00:00:00Z";
+            }
+        });
+        var verifier = new AttestationVerifier([TrustedRoot.Parse(edited, "GitHub (edited)")]);
+
+        var result = verifier.VerifyBundle(Fixture.Real("cli-github-private-provenance.sigstore.json"), PrivateDigest, PrivatePolicy);
+
+        Refused(result, VerificationCheck.CertificateChain, "no certificate authority of the GitHub (edited) trusted root is trusted at 2024-04-22T17:33:26Z");
+    }
+
+    [Fact]
+    public void Malformed_input_is_a_refusal_not_an_exception()
+    {
+        Refused(Verifier.VerifyBundle("{", PublicDigest, PublicPolicy), VerificationCheck.BundleFormat, "not JSON");
+        Refused(Verifier.VerifyBundle("[]", PublicDigest, PublicPolicy), VerificationCheck.BundleFormat, "malformed");
+        Refused(Public(b => b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.9"), VerificationCheck.BundleFormat, "unsupported bundle media type");
+        Refused(Public(b => b["verificationMaterial"]!["certificate"]!["rawBytes"] = "AAAA"), VerificationCheck.BundleFormat, "not X.509");
+        Refused(Public(b => b["dsseEnvelope"]!["payload"] = "%%%"), VerificationCheck.BundleFormat, "not base64");
+        Refused(Public(b => Entry(b)["canonicalizedBody"] = Convert.ToBase64String("not json"u8.ToArray())), VerificationCheck.TransparencyLog, "not JSON");
+    }
+}
