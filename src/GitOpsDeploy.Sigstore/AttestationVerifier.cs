@@ -291,7 +291,7 @@ public sealed class AttestationVerifier
     private static bool NamesIssuer(TrustedAuthority authority, X509Certificate2 leaf) =>
         authority.Chain.Any(c => c.SubjectName.RawData.AsSpan().SequenceEqual(leaf.IssuerName.RawData));
 
-    private static void CheckCodeSigning(X509Certificate2 leaf)
+    internal static void CheckCodeSigning(X509Certificate2 leaf)
     {
         var eku = leaf.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
         if (eku is null || !eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == CodeSigningEku))

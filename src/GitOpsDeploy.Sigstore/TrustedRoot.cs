@@ -180,4 +180,7 @@ internal sealed record TrustedLog(string BaseUrl, byte[] LogId, byte[]? Checkpoi
 {
     /// <summary>The host[:port] of the base URL: the name a Rekor checkpoint is signed under.</summary>
     public string Origin => Uri.TryCreate(BaseUrl, UriKind.Absolute, out var uri) ? uri.Authority : BaseUrl;
+
+    /// <summary>Why this log's key cannot be checked here, or null.</summary>
+    public string? Unsupported() => Key.Unsupported;
 }
