@@ -46,7 +46,7 @@ public sealed class AttestationVerifier
         var digest = NormalizeDigest(imageDigest);
         try
         {
-            using var document = JsonDocument.Parse(bundleJson);
+            using var document = JsonDocument.Parse(bundleJson, Json.Strict);
             return Verify(document.RootElement, digest, policy);
         }
         catch (JsonException e)
@@ -68,7 +68,7 @@ public sealed class AttestationVerifier
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(responseJson);
+            document = JsonDocument.Parse(responseJson, Json.Strict);
         }
         catch (JsonException e)
         {
@@ -297,6 +297,11 @@ public sealed class AttestationVerifier
         if (eku is null || !eku.EnhancedKeyUsages.Cast<Oid>().Any(o => o.Value == CodeSigningEku))
         {
             throw new RefusalException(VerificationCheck.CertificateChain, "the signing certificate is not for code signing (no code-signing extended key usage)");
+        }
+
+        if (leaf.Extensions.OfType<X509BasicConstraintsExtension>().Any(b => b.CertificateAuthority))
+        {
+            throw new RefusalException(VerificationCheck.CertificateChain, "the signing certificate is a CA certificate, not a Fulcio signing certificate");
         }
 
         var usage = leaf.Extensions.OfType<X509KeyUsageExtension>().FirstOrDefault();

@@ -18,7 +18,7 @@ internal static class InTotoStatement
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(bundle.Payload);
+            document = JsonDocument.Parse(bundle.Payload, Json.Strict);
         }
         catch (JsonException e)
         {

@@ -6,6 +6,12 @@ namespace GitOpsDeploy.Sigstore;
 /// <summary>Strict readers for the protobuf-JSON documents of Sigstore (camelCase members, int64 as string or number).</summary>
 internal static class Json
 {
+    /// <summary>
+    /// Duplicate member names are refused: parsers disagree on which one wins, and a signed statement
+    /// read differently by the signer's tools and by this verifier is an attack.
+    /// </summary>
+    public static readonly JsonDocumentOptions Strict = new() { AllowDuplicateProperties = false };
+
     public static JsonElement Required(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
             ? value

@@ -130,7 +130,7 @@ internal static class TransparencyLogVerifier
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(entry.CanonicalizedBody);
+            document = JsonDocument.Parse(entry.CanonicalizedBody, Json.Strict);
         }
         catch (JsonException)
         {

@@ -80,9 +80,12 @@ public sealed class CertificateTests
         using var codeSigning = Leaf(san: "https://x", new Dictionary<int, string>());
         using var serverAuth = Leaf(san: "https://x", new Dictionary<int, string>(), eku: "1.3.6.1.5.5.7.3.1");
 
+        using var ca = Leaf(san: "https://x", new Dictionary<int, string>(), extra: new X509BasicConstraintsExtension(true, false, 0, true));
+
         AttestationVerifier.CheckCodeSigning(codeSigning);
         var refusal = Assert.Throws<RefusalException>(() => AttestationVerifier.CheckCodeSigning(serverAuth));
         Assert.Contains("code signing", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains("CA certificate", Assert.Throws<RefusalException>(() => AttestationVerifier.CheckCodeSigning(ca)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

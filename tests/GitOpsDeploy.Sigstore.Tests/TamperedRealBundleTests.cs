@@ -205,10 +205,38 @@ public sealed class TamperedRealBundleTests
     }
 
     [Fact]
+    public void A_statement_with_a_duplicate_member_is_refused_even_when_signed()
+    {
+        // Parsers disagree on which "subject" wins, so a signer's tools and this verifier could read two
+        // different statements from one signed payload: this verifier reads neither.
+        var statement = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[],\"subject\":[]}";
+        var bundle = InTotoStatementBundle(statement);
+
+        var refusal = Assert.Throws<RefusalException>(() => InTotoStatement.Check(bundle, PrivateDigest, [AttestationPolicy.SlsaProvenanceV1]));
+
+        Assert.Equal(VerificationCheck.Statement, refusal.Check);
+        Assert.Contains("not JSON", refusal.Message, StringComparison.Ordinal);
+    }
+
+    private static SigstoreBundle InTotoStatementBundle(string statement) => new()
+    {
+        MediaType = "application/vnd.dev.sigstore.bundle.v0.3+json",
+        Version = 3,
+        LeafCertificate = [],
+        PayloadType = Dsse.InTotoPayloadType,
+        Payload = Encoding.UTF8.GetBytes(statement),
+        Signature = [1],
+        TransparencyLogEntries = [],
+        Rfc3161Timestamps = [],
+    };
+
+    [Fact]
     public void Malformed_input_is_a_refusal_not_an_exception()
     {
         Refused(Verifier.VerifyBundle("{", PublicDigest, PublicPolicy), VerificationCheck.BundleFormat, "not JSON");
         Refused(Verifier.VerifyBundle("[]", PublicDigest, PublicPolicy), VerificationCheck.BundleFormat, "malformed");
+        Refused(Verifier.VerifyBundle(Fixture.Real("rust-happy-path.sigstore.json").Replace("{\n  \"mediaType\"", "{\"mediaType\":\"x\",\n  \"mediaType\"", StringComparison.Ordinal), PublicDigest, PublicPolicy),
+            VerificationCheck.BundleFormat, "not JSON");
         Refused(Public(b => b["mediaType"] = "application/vnd.dev.sigstore.bundle+json;version=0.9"), VerificationCheck.BundleFormat, "unsupported bundle media type");
         Refused(Public(b => b["verificationMaterial"]!["certificate"]!["rawBytes"] = "AAAA"), VerificationCheck.BundleFormat, "not X.509");
         Refused(Public(b => b["dsseEnvelope"]!["payload"] = "%%%"), VerificationCheck.BundleFormat, "not base64");
