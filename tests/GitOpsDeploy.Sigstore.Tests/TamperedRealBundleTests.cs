@@ -231,6 +231,43 @@ public sealed class TamperedRealBundleTests
     };
 
     [Fact]
+    public void A_timestamp_outside_its_authoritys_trusted_period_is_refused()
+    {
+        var edited = Fixture.Edit(Fixture.EmbeddedRoot("github.json"), root =>
+        {
+            foreach (var tsa in root["timestampAuthorities"]!.AsArray())
+            {
+                tsa!["validFor"]!["end"] = "2024-01-01T00:00:00Z";
+            }
+        });
+        var verifier = new AttestationVerifier([TrustedRoot.Parse(edited, "GitHub (edited)")]);
+
+        var result = verifier.VerifyBundle(Fixture.Real("cli-github-private-provenance.sigstore.json"), PrivateDigest, PrivatePolicy);
+
+        Refused(result, VerificationCheck.TimestampAuthority, "the timestamp says 2024-04-22T17:33:26Z");
+    }
+
+    [Fact]
+    public void A_timestamp_authority_whose_certificate_does_not_chain_to_its_root_is_refused()
+    {
+        var foreignRoot = (string)System.Text.Json.Nodes.JsonNode.Parse(Fixture.EmbeddedRoot("public-good.json"))!
+            ["certificateAuthorities"]![0]!["certChain"]!["certificates"]![0]!["rawBytes"]!;
+        var edited = Fixture.Edit(Fixture.EmbeddedRoot("github.json"), root =>
+        {
+            foreach (var tsa in root["timestampAuthorities"]!.AsArray())
+            {
+                var certificates = tsa!["certChain"]!["certificates"]!.AsArray();
+                certificates[^1] = new JsonObject { ["rawBytes"] = foreignRoot };
+            }
+        });
+        var verifier = new AttestationVerifier([TrustedRoot.Parse(edited, "GitHub (edited)")]);
+
+        var result = verifier.VerifyBundle(Fixture.Real("cli-github-private-provenance.sigstore.json"), PrivateDigest, PrivatePolicy);
+
+        Refused(result, VerificationCheck.TimestampAuthority, "does not chain");
+    }
+
+    [Fact]
     public void Malformed_input_is_a_refusal_not_an_exception()
     {
         Refused(Verifier.VerifyBundle("{", PublicDigest, PublicPolicy), VerificationCheck.BundleFormat, "not JSON");
