@@ -43,6 +43,7 @@ public sealed class AttestationVerifier
     {
         ArgumentNullException.ThrowIfNull(bundleJson);
         ArgumentNullException.ThrowIfNull(policy);
+        PolicyCheck.Validate(policy);
         var digest = NormalizeDigest(imageDigest);
         try
         {
@@ -64,6 +65,7 @@ public sealed class AttestationVerifier
     {
         ArgumentNullException.ThrowIfNull(responseJson);
         ArgumentNullException.ThrowIfNull(policy);
+        PolicyCheck.Validate(policy);
         var digest = NormalizeDigest(imageDigest);
         JsonDocument document;
         try

@@ -3,15 +3,28 @@ namespace GitOpsDeploy.Sigstore;
 /// <summary>Checks a signer identity against an <see cref="AttestationPolicy"/>.</summary>
 internal static class PolicyCheck
 {
-    public static void Check(SignerIdentity identity, AttestationPolicy policy)
+    /// <summary>Throws <see cref="ArgumentException"/> for a policy that cannot be checked (a caller error, not a refusal).</summary>
+    public static void Validate(AttestationPolicy policy)
     {
-        var server = policy.ServerUrl.TrimEnd('/');
-        var repository = policy.SourceRepository.Trim('/');
+        var repository = policy.SourceRepository?.Trim('/') ?? string.Empty;
         var slash = repository.IndexOf('/', StringComparison.Ordinal);
         if (slash <= 0 || slash == repository.Length - 1 || repository.IndexOf('/', slash + 1) >= 0)
         {
             throw new ArgumentException($"the policy's source repository \"{policy.SourceRepository}\" is not OWNER/REPO", nameof(policy));
         }
+
+        if (!Uri.TryCreate(policy.ServerUrl, UriKind.Absolute, out _) || string.IsNullOrEmpty(policy.Issuer))
+        {
+            throw new ArgumentException("the policy needs an absolute server URL and an issuer", nameof(policy));
+        }
+    }
+
+    public static void Check(SignerIdentity identity, AttestationPolicy policy)
+    {
+        Validate(policy);
+        var server = policy.ServerUrl.TrimEnd('/');
+        var repository = policy.SourceRepository.Trim('/');
+        var slash = repository.IndexOf('/', StringComparison.Ordinal);
 
         if (identity.Issuer != policy.Issuer)
         {

@@ -111,6 +111,22 @@ public sealed class CertificateTests
     }
 
     [Fact]
+    public void An_intermediate_that_expired_before_the_signing_time_breaks_the_chain()
+    {
+        using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var root = SelfSigned("CN=root", rootKey, Start, Start.AddYears(5));
+        using var intermediateKey = ECDsa.Create(ECCurve.NamedCurves.nistP384);
+        using var intermediate = Issue("CN=intermediate", intermediateKey, root, rootKey, Start, Start.AddDays(5), ca: true);
+        using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var leaf = Issue("CN=leaf", leafKey, intermediate, intermediateKey, Start.AddDays(10), Start.AddDays(10).AddMinutes(10), ca: false);
+
+        var error = CertificateChains.Validate(leaf, [intermediate, root], Start.AddDays(10).AddMinutes(5));
+
+        Assert.Contains("NotTimeValid", error, StringComparison.Ordinal);
+        Assert.Null(CertificateChains.Validate(intermediate, [root], Start.AddDays(4)));
+    }
+
+    [Fact]
     public void The_sct_list_of_a_real_fulcio_certificate_is_parsed_and_its_precertificate_rebuilt()
     {
         using var leaf = RealLeaf("rust-happy-path.sigstore.json");

@@ -20,7 +20,7 @@ public sealed class DifferentialTests(MintedBundles minted) : IClassFixture<Mint
         "wrong-commit", "self-hosted-runner", "expired-certificate-tlog", "expired-certificate-tsa", "certificate-not-yet-valid",
         "bad-signature", "bad-signature-tsa-only", "tampered-inclusion-proof", "tampered-checkpoint", "checkpoint-signed-by-untrusted-key",
         "tampered-signed-entry-timestamp", "tampered-integrated-time", "tlog-entry-for-another-payload", "untrusted-transparency-log",
-        "future-timestamp", "future-timestamp-tsa-only", "untrusted-ca", "untrusted-ca-tsa-only", "sct-from-untrusted-ct-log", "no-sct",
+        "future-timestamp", "future-timestamp-tsa-only", "untrusted-ca", "untrusted-ca-tsa-only", "sct-from-untrusted-ct-log", "sct-forged-for-trusted-ct-log", "no-sct",
         "tsa-untrusted", "no-time-proof", "v01-without-set", "v03-without-inclusion-proof", "v03-with-certificate-chain",
     ];
 
@@ -96,7 +96,11 @@ public sealed class DifferentialTests(MintedBundles minted) : IClassFixture<Mint
         Skip.If(minted.Unavailable is not null, minted.Unavailable);
 
         // verify.mjs adds only the statement and clock checks: every cryptographic refusal is sigstore-js's own.
-        foreach (var name in new[] { "bad-signature", "tampered-inclusion-proof", "tampered-checkpoint", "untrusted-ca", "tsa-untrusted", "no-sct", "expired-certificate-tlog" })
+        foreach (var name in new[]
+                 {
+                     "bad-signature", "tampered-inclusion-proof", "tampered-checkpoint", "untrusted-ca", "tsa-untrusted", "no-sct",
+                     "sct-forged-for-trusted-ct-log", "expired-certificate-tlog", "tampered-signed-entry-timestamp",
+                 })
         {
             Assert.NotEqual("verified", minted.Reference[name].GetProperty("sigstoreJs").GetString());
         }

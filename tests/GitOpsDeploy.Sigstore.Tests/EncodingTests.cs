@@ -84,6 +84,8 @@ public sealed class EncodingTests
         var verifier = new AttestationVerifier();
 
         Assert.Throws<ArgumentException>(() => verifier.VerifyBundle("{}", "latest", new AttestationPolicy { SourceRepository = "a/b" }));
+        Assert.Throws<ArgumentException>(() => verifier.VerifyBundle("{}", new string('a', 64), new AttestationPolicy { SourceRepository = "a" }));
+        Assert.Throws<ArgumentException>(() => verifier.VerifyGitHubAttestations("{}", new string('a', 64), new AttestationPolicy { SourceRepository = "a/b", ServerUrl = "github.com" }));
     }
 
     [Theory]

@@ -267,6 +267,22 @@ public sealed class TamperedRealBundleTests
         Refused(result, VerificationCheck.TimestampAuthority, "does not chain");
     }
 
+    [Theory]
+    [InlineData("rust-happy-path.sigstore.json", "transparency log's integrated time")]
+    [InlineData("cli-github-private-provenance.sigstore.json", "RFC 3161 timestamp")]
+    public void A_signing_time_ahead_of_the_clock_is_refused(string name, string proof)
+    {
+        // Seen from a clock set before the signature was made, its proved time is in the future.
+        var verifier = new AttestationVerifier([TrustedRoot.PublicGood, TrustedRoot.GitHub], new FixedTime(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero)));
+        var digest = name.StartsWith("cli", StringComparison.Ordinal) ? PrivateDigest : PublicDigest;
+        var policy = name.StartsWith("cli", StringComparison.Ordinal) ? PrivatePolicy : PublicPolicy;
+
+        var result = verifier.VerifyBundle(Fixture.Real(name), digest, policy);
+
+        Refused(result, VerificationCheck.SigningTime, $"the {proof} says the signature was made at");
+        Assert.Contains("in the future (now is 2024-01-01T00:00:00Z)", result.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Malformed_input_is_a_refusal_not_an_exception()
     {

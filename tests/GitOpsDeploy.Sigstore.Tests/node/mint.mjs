@@ -60,6 +60,10 @@ const rogueCt = await mock.initializeCTLog(ec(), clock);
 // The trusted CA's key (its certificates chain to the trusted root), logging elsewhere or nowhere.
 const caWithRogueCt = await mock.initializeCA(caKey, rogueCt, clock);
 const caWithoutCt = await mock.initializeCA(caKey, undefined, clock);
+// A CT log that claims the trusted log's ID but signs with another key: a forged SCT.
+const forgingCt = await mock.initializeCTLog(ec(), clock);
+forgingCt.logID = ctlog.logID;
+const caWithForgedSct = await mock.initializeCA(caKey, forgingCt, clock);
 const rogueTlogKey = ec();
 const rogueTlog = await mock.initializeTLog(TLOG_URL, rogueTlogKey, clock);
 const rogueTsa = await mock.initializeTSA(ec(), clock);
@@ -319,6 +323,7 @@ const cases = {
   'untrusted-ca': [{ ca: rogueCa }, refused('CertificateChain')],
   'untrusted-ca-tsa-only': [{ ca: rogueCa, tlog: false, tsa: true }, refused('CertificateChain')],
   'sct-from-untrusted-ct-log': [{ ca: caWithRogueCt }, refused('CertificateTransparency')],
+  'sct-forged-for-trusted-ct-log': [{ ca: caWithForgedSct }, refused('CertificateTransparency')],
   'no-sct': [{ ca: caWithoutCt }, refused('CertificateTransparency')],
   'tsa-untrusted': [{ tlog: false, tsa: 'rogue' }, refused('TimestampAuthority')],
   'no-time-proof': [{ tlog: false }, refused('SigningTime')],
