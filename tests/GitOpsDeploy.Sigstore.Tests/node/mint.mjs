@@ -25,7 +25,9 @@ mkdirSync(out, { recursive: true });
 const HOUR = 3600 * 1000;
 const MINUTE = 60 * 1000;
 // The mock's root certificates start at the real time they are made: every clock runs from there.
-const created = Date.now();
+// Whole seconds: the mock TSA writes milliseconds into genTime as a fraction, which some parsers
+// (sigstore-js's among them) refuse for some values; real TSAs here sign whole seconds.
+const created = Math.ceil(Date.now() / 1000) * 1000 + 1000;
 const T0 = created + HOUR; // when bundles are signed
 const NOW = created + 2 * HOUR; // when verifiers check them
 const TLOG_URL = 'https://tlog.sigstore.mock';
