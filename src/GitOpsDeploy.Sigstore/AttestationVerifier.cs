@@ -152,6 +152,10 @@ public sealed class AttestationVerifier
         {
             return AttestationVerificationResult.Refused(VerificationCheck.BundleFormat, $"the signing certificate is not X.509 DER: {e.Message}");
         }
+        catch (Exception e) when (IsMalformedInput(e))
+        {
+            return AttestationVerificationResult.Refused(VerificationCheck.BundleFormat, $"the bundle is malformed: {e.Message}");
+        }
 
         using (leaf)
         {
@@ -255,7 +259,16 @@ public sealed class AttestationVerifier
         {
             return AttestationVerificationResult.Refused(e.Check, e.Message, identity ?? TryIdentity(leaf), root.Name);
         }
+        catch (Exception e) when (IsMalformedInput(e))
+        {
+            return AttestationVerificationResult.Refused(VerificationCheck.BundleFormat, $"the bundle could not be read: {e.Message}", identity ?? TryIdentity(leaf), root.Name);
+        }
     }
+
+    /// <summary>What reading hostile input can throw: a refusal, not a crash.</summary>
+    private static bool IsMalformedInput(Exception e) =>
+        e is FormatException or InvalidOperationException or CryptographicException or System.Formats.Asn1.AsnContentException
+            or OverflowException or ArgumentException or JsonException;
 
     /// <summary>Returns the CA certificate that issued the leaf (for the SCT's issuer key hash); the caller disposes it.</summary>
     private static X509Certificate2 CheckChain(X509Certificate2 leaf, TrustedRoot root, DateTimeOffset time, TimeProof proof)

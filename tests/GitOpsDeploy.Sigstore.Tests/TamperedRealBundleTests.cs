@@ -284,6 +284,119 @@ public sealed class TamperedRealBundleTests
     }
 
     [Fact]
+    public void An_sct_that_the_trusted_ct_log_key_did_not_sign_is_refused()
+    {
+        // Same log ID, another key: the SCT is found under its log and its signature must fail.
+        using var other = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var edited = Fixture.Edit(Fixture.EmbeddedRoot("public-good.json"), root =>
+        {
+            foreach (var log in root["ctlogs"]!.AsArray())
+            {
+                log!["publicKey"]!["rawBytes"] = Convert.ToBase64String(other.ExportSubjectPublicKeyInfo());
+            }
+        });
+        var verifier = new AttestationVerifier([TrustedRoot.Parse(edited, "public-good (edited)")]);
+
+        var result = verifier.VerifyBundle(Fixture.Real("rust-happy-path.sigstore.json"), PublicDigest, PublicPolicy);
+
+        Refused(result, VerificationCheck.CertificateTransparency, "SCT from https://ctfe.sigstore.dev/2022 does not verify");
+    }
+
+    [Fact]
+    public void A_timestamp_by_a_certificate_other_than_the_authoritys_is_refused()
+    {
+        // The 2024 timestamp authority's entry now names the newest authority's certificates.
+        var edited = Fixture.Edit(Fixture.EmbeddedRoot("github.json"), root =>
+        {
+            var authorities = root["timestampAuthorities"]!.AsArray();
+            authorities[0]!["certChain"] = authorities[^1]!["certChain"]!.DeepClone();
+        });
+        var verifier = new AttestationVerifier([TrustedRoot.Parse(edited, "GitHub (edited)")]);
+
+        var result = verifier.VerifyBundle(Fixture.Real("cli-github-private-provenance.sigstore.json"), PrivateDigest, PrivatePolicy);
+
+        Assert.Equal(VerificationCheck.TimestampAuthority, result.FailedCheck);
+        Assert.Matches("not by the authority's certificate|signature or message imprint does not verify", result.Reason);
+    }
+
+    [Theory]
+    [InlineData("rust-happy-path.sigstore.json")]
+    [InlineData("cli-github-private-provenance.sigstore.json")]
+    [InlineData("rust-sigstore-js-2.0.0-v0.1.sigstore.json")]
+    public void Any_change_of_a_json_value_type_in_a_bundle_is_a_refusal_not_an_exception(string name)
+    {
+        var original = JsonNode.Parse(Fixture.Real(name))!;
+        var (digest, policy) = name.StartsWith("cli", StringComparison.Ordinal) ? (PrivateDigest, PrivatePolicy) : (PublicDigest, PublicPolicy);
+        var paths = new List<string>();
+        Walk(original, "$", paths);
+        var replacements = new JsonNode?[] { null, JsonValue.Create(12345678901234L), JsonValue.Create("x"), new JsonArray(), new JsonObject(), JsonValue.Create(true) };
+
+        foreach (var path in paths)
+        {
+            foreach (var replacement in replacements)
+            {
+                var edited = JsonNode.Parse(original.ToJsonString())!;
+                Replace(edited, path, replacement?.DeepClone());
+                var result = Verifier.VerifyBundle(edited.ToJsonString(), digest, policy);
+                Assert.False(result.IsVerified && !IsOptional(path, replacement), $"{path} = {replacement?.ToJsonString() ?? "null"} verified");
+                Assert.False(string.IsNullOrEmpty(result.Reason));
+            }
+        }
+
+        Assert.True(paths.Count > 10, $"{paths.Count} paths");
+    }
+
+    /// <summary>Members whose removal or change a verifier may ignore (they are not signed or not read).</summary>
+    private static bool IsOptional(string path, JsonNode? replacement) =>
+        path.EndsWith(".keyid", StringComparison.Ordinal) // DSSE key IDs are hints
+        || (replacement is null && path.EndsWith(".timestampVerificationData", StringComparison.Ordinal)); // optional when a log proves the time
+
+    private static void Walk(JsonNode node, string path, List<string> paths)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, value) in o)
+                {
+                    paths.Add($"{path}.{key}");
+                    if (value is not null)
+                    {
+                        Walk(value, $"{path}.{key}", paths);
+                    }
+                }
+
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    paths.Add($"{path}[{i}]");
+                    Walk(a[i]!, $"{path}[{i}]", paths);
+                }
+
+                break;
+        }
+    }
+
+    private static void Replace(JsonNode root, string path, JsonNode? value)
+    {
+        var steps = System.Text.RegularExpressions.Regex.Matches(path[1..], @"\.([^.\[]+)|\[(\d+)\]").Select(m => m.Groups[1].Success ? (object)m.Groups[1].Value : int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)).ToList();
+        var parent = root;
+        foreach (var step in steps.Take(steps.Count - 1))
+        {
+            parent = step is string key ? parent[key]! : parent[(int)step]!;
+        }
+
+        if (steps[^1] is string last)
+        {
+            parent[last] = value;
+        }
+        else
+        {
+            parent[(int)steps[^1]] = value;
+        }
+    }
+
+    [Fact]
     public void Malformed_input_is_a_refusal_not_an_exception()
     {
         Refused(Verifier.VerifyBundle("{", PublicDigest, PublicPolicy), VerificationCheck.BundleFormat, "not JSON");
