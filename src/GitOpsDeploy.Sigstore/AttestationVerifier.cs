@@ -225,24 +225,21 @@ public sealed class AttestationVerifier
             }
 
             // 2. The certificate: chains to a trusted Fulcio CA at every proved time, for code signing, logged in CT.
-            X509Certificate2? issuer = null;
+            var issuerKey = Array.Empty<byte>();
             foreach (var (time, proof) in times)
             {
-                issuer = CheckChain(leaf, root, time, proof);
+                issuerKey = CheckChain(leaf, root, time, proof);
             }
 
             CheckCodeSigning(leaf);
-            CertificateTransparency.Verify(leaf, issuer!, root);
+            CertificateTransparency.Verify(leaf, issuerKey, root);
 
             // 3. The envelope's signature.
-            using (issuer)
+            var key = VerificationKey.FromCertificate(leaf);
+            if (!key.Verify(Dsse.PreAuthEncoding(bundle.PayloadType, bundle.Payload), bundle.Signature))
             {
-                var key = VerificationKey.FromCertificate(leaf);
-                if (!key.Verify(Dsse.PreAuthEncoding(bundle.PayloadType, bundle.Payload), bundle.Signature))
-                {
-                    throw new RefusalException(VerificationCheck.Signature,
-                        key.Unsupported ?? $"the DSSE envelope's signature does not verify with the signing certificate's {key.Description} key");
-                }
+                throw new RefusalException(VerificationCheck.Signature,
+                    key.Unsupported ?? $"the DSSE envelope's signature does not verify with the signing certificate's {key.Description} key");
             }
 
             // 4. The statement, 5. the signer.
@@ -270,8 +267,8 @@ public sealed class AttestationVerifier
         e is FormatException or InvalidOperationException or CryptographicException or System.Formats.Asn1.AsnContentException
             or OverflowException or ArgumentException or JsonException;
 
-    /// <summary>Returns the CA certificate that issued the leaf (for the SCT's issuer key hash); the caller disposes it.</summary>
-    private static X509Certificate2 CheckChain(X509Certificate2 leaf, TrustedRoot root, DateTimeOffset time, TimeProof proof)
+    /// <summary>Returns the SubjectPublicKeyInfo of the CA certificate that issued the leaf (for the SCT's issuer key hash).</summary>
+    private static byte[] CheckChain(X509Certificate2 leaf, TrustedRoot root, DateTimeOffset time, TimeProof proof)
     {
         var trusted = root.CertificateAuthorities.Where(ca => ca.ValidFor.Contains(time)).ToList();
         if (trusted.Count == 0)
@@ -288,7 +285,8 @@ public sealed class AttestationVerifier
             {
                 using (chain)
                 {
-                    return X509CertificateLoader.LoadCertificate(chain!.ChainElements[1].Certificate.RawData);
+                    // A chain has the leaf and at least its (self-signed) root: element 1 issued the leaf.
+                    return chain!.ChainElements[1].Certificate.PublicKey.ExportSubjectPublicKeyInfo();
                 }
             }
 

@@ -19,7 +19,7 @@ internal static class CertificateTransparency
     /// Verifies every embedded SCT against the trusted CT logs. Each SCT must verify; when the trusted
     /// root lists CT logs, at least one SCT must be there. Returns how many verified.
     /// </summary>
-    public static int Verify(X509Certificate2 leaf, X509Certificate2 issuer, TrustedRoot root)
+    public static int Verify(X509Certificate2 leaf, byte[] issuerSubjectPublicKeyInfo, TrustedRoot root)
     {
         var extension = leaf.Extensions.Cast<X509Extension>().FirstOrDefault(e => e.Oid?.Value == SctListOid);
         if (extension is null)
@@ -38,7 +38,7 @@ internal static class CertificateTransparency
         {
             scts = ParseList(extension.RawData);
             var tbs = PrecertificateTbs(leaf.RawData);
-            var issuerKeyHash = SHA256.HashData(issuer.PublicKey.ExportSubjectPublicKeyInfo());
+            var issuerKeyHash = SHA256.HashData(issuerSubjectPublicKeyInfo);
             signedPrefix = [.. issuerKeyHash, (byte)(tbs.Length >> 16), (byte)(tbs.Length >> 8), (byte)tbs.Length, .. tbs];
         }
         catch (Exception e) when (e is FormatException or AsnContentException or ArgumentOutOfRangeException)
