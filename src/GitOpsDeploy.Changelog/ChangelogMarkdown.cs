@@ -46,6 +46,7 @@ public static class ChangelogMarkdown
     public const int DeploymentDescriptionLimit = 140;
 
     private const int OneLineTitleChars = 60;
+    private const string NoMessage = "(no message)";
 
     /// <summary>
     /// The report as Markdown of at most <see cref="MarkdownOptions.MaxChars"/> characters: every section's
@@ -60,26 +61,55 @@ public static class ChangelogMarkdown
         var sections = report.Sections.Select(s => Layout(s, options, hosts)).ToList();
         var budget = options.MaxChars;
 
-        var fixedCost = sections.Sum(s => s.FixedLength) + Math.Max(0, sections.Count - 1);
-        if (fixedCost > budget)
+        // Each list costs exactly its shown lines and its "more" line; start every list at its cheapest
+        // state (nothing shown, or everything when that is shorter than the "more" line), then add lines
+        // round-robin while the total fits, jumping to a complete list whenever that fits.
+        var lists = sections.SelectMany(s => s.Lists).ToList();
+        var limit = new Dictionary<ListLayout, int>(ReferenceEqualityComparer.Instance);
+        foreach (var list in lists)
+        {
+            limit[list] = Math.Min(list.Items.Count, Math.Max(0, options.MaxItems));
+            list.Shown = Enumerable.Range(0, limit[list] + 1).MinBy(list.Length);
+        }
+
+        var total = sections.Sum(s => s.FixedLength) + Math.Max(0, sections.Count - 1) + lists.Sum(l => l.Length(l.Shown));
+        if (total > budget)
         {
             return HeadingsOnly(sections, budget);
         }
 
-        var left = budget - fixedCost;
-        var open = sections.SelectMany(s => s.Lists).Where(l => l.Items.Count > 0).ToList();
-        for (var round = 0; open.Count > 0; round++)
+        var open = lists.Where(l => l.Shown < limit[l]).ToList();
+        while (open.Count > 0)
         {
             foreach (var list in open.ToList())
             {
-                if (round >= list.Items.Count || round >= options.MaxItems || list.Items[round].Line.Length > left)
+                var current = list.Length(list.Shown);
+                var all = limit[list];
+                if (total - current + list.Length(all) <= budget && list.Length(all) <= list.Length(list.Shown + 1))
+                {
+                    total += list.Length(all) - current;
+                    list.Shown = all;
+                }
+                else if (total - current + list.Length(list.Shown + 1) <= budget)
+                {
+                    total += list.Length(list.Shown + 1) - current;
+                    list.Shown++;
+                }
+                else if (total - current + list.Length(all) <= budget)
+                {
+                    total += list.Length(all) - current;
+                    list.Shown = all;
+                }
+                else
                 {
                     open.Remove(list);
                     continue;
                 }
 
-                left -= list.Items[round].Line.Length;
-                list.Shown++;
+                if (list.Shown >= all)
+                {
+                    open.Remove(list);
+                }
             }
         }
 
@@ -109,7 +139,7 @@ public static class ChangelogMarkdown
         var list = section.Direction == ChangeDirection.Rollback ? section.Removed : section.Added;
         var titles = list.Groups.Select(g => g.PullRequest is { } pr
             ? $"{SafeMarkdown.Plain(pr.Title, OneLineTitleChars)} (#{SafeMarkdown.ZeroWidthSpace}{pr.Number})"
-            : SafeMarkdown.Plain(g.Newest.Subject, OneLineTitleChars));
+            : g.Newest.Subject.Length > 0 ? SafeMarkdown.Plain(g.Newest.Subject, OneLineTitleChars) : NoMessage);
         var head = Short(section);
         return list.Groups.Count == 0 || head.Length + 2 >= maxChars
             ? SafeMarkdown.Truncate(head, maxChars)
@@ -170,8 +200,8 @@ public static class ChangelogMarkdown
         var summary = section.Direction switch
         {
             ChangeDirection.Forward => $"{from} → {to}{compare}",
-            ChangeDirection.Rollback => $"{from} → {to}, an older commit: these changes are taken out{removedCompare}",
-            ChangeDirection.Diverged => $"{from} runs but is not in the history of {to} (a force-push, or another branch): the first list ships, the second is taken out{compare}",
+            ChangeDirection.Rollback => $"{from} → {to}, an older commit{removedCompare}",
+            ChangeDirection.Diverged => $"{from} runs but is not in the history of {to} (a force-push, or another branch){compare}",
             ChangeDirection.Unchanged => $"{to} already runs.",
             ChangeDirection.FirstDeploy => $"{to}: nothing runs yet to compare with.",
             _ => $"{from} → {to}: could not compare: {SafeMarkdown.Text(section.Reason ?? "no reason given", 300, hosts)}",
@@ -237,7 +267,7 @@ public static class ChangelogMarkdown
         else
         {
             var commit = group.Newest;
-            line.Append(commit.Subject.Length > 0 ? SafeMarkdown.Text(commit.Subject, options.MaxTitleChars, hosts) : "(no message)");
+            line.Append(commit.Subject.Length > 0 ? SafeMarkdown.Text(commit.Subject, options.MaxTitleChars, hosts) : NoMessage);
             var sha = SafeMarkdown.ShortSha(commit.Sha);
             line.Append(SafeMarkdown.LinkTarget(commit.HtmlUrl) is { } target ? $" ([{sha}]({target}))" : $" ({sha})");
             author = Person(commit.AuthorLogin, commit.AuthorName, hosts);
@@ -298,8 +328,8 @@ public static class ChangelogMarkdown
 
     private sealed record SectionLayout(string Head, IReadOnlyList<ListLayout> Lists)
     {
-        /// <summary>The heading, summary and notes, each list's title and its longest possible "more" line.</summary>
-        public int FixedLength => Head.Length + Lists.Sum(l => 1 + (l.Title is null ? 0 : l.Title.Length + 2) + l.MoreLine(0, l.Total).Length);
+        /// <summary>The heading, summary and notes, and each list's separator and title.</summary>
+        public int FixedLength => Head.Length + Lists.Sum(l => 1 + (l.Title is null ? 0 : l.Title.Length + 2));
 
         public string Text()
         {
@@ -312,14 +342,12 @@ public static class ChangelogMarkdown
                     text.Append(list.Title).Append("\n\n");
                 }
 
-                var shownCommits = 0;
-                foreach (var (line, commits) in list.Items.Take(list.Shown))
+                foreach (var (line, _) in list.Items.Take(list.Shown))
                 {
                     text.Append(line);
-                    shownCommits += commits;
                 }
 
-                text.Append(list.MoreLine(list.Shown, Math.Max(0, list.Total - shownCommits)));
+                text.Append(list.MoreLine(list.Shown));
             }
 
             return text.ToString();
@@ -330,11 +358,18 @@ public static class ChangelogMarkdown
     {
         public int Shown { get; set; }
 
-        /// <summary>The line for <paramref name="hidden"/> unshown commits ("" for none); never longer than with all of them hidden.</summary>
-        public string MoreLine(int shown, int hidden) => hidden == 0
-            ? (Total == 0 ? "- none\n" : string.Empty)
-            : shown == 0
-                ? $"- {Count(hidden, "commit")}, not listed{CompareLink}\n"
-                : $"- …and {hidden.ToString(CultureInfo.InvariantCulture)} more {(hidden == 1 ? "commit" : "commits")}{CompareLink}\n";
+        /// <summary>The characters of the first <paramref name="shown"/> lines and the "more" line they leave.</summary>
+        public int Length(int shown) => Items.Take(shown).Sum(i => i.Line.Length) + MoreLine(shown).Length;
+
+        /// <summary>The line counting the commits the first <paramref name="shown"/> lines leave out ("" for none).</summary>
+        public string MoreLine(int shown)
+        {
+            var hidden = Math.Max(0, Total - Items.Take(shown).Sum(i => i.Commits));
+            return hidden == 0
+                ? (Total == 0 ? "- none\n" : string.Empty)
+                : shown == 0
+                    ? $"- {Count(hidden, "commit")}, not listed{CompareLink}\n"
+                    : $"- …and {hidden.ToString(CultureInfo.InvariantCulture)} more {(hidden == 1 ? "commit" : "commits")}{CompareLink}\n";
+        }
     }
 }

@@ -60,32 +60,7 @@ public static partial class SafeMarkdown
                 next++;
             }
 
-            var c = clean[i];
-            var following = i + 1 < clean.Length ? clean[i + 1] : '\0';
-            if (c == '@' && char.IsAsciiLetterOrDigit(following))
-            {
-                output.Append('@').Append(ZeroWidthEntity);
-            }
-            else if (c == '#' && char.IsAsciiDigit(following))
-            {
-                output.Append('#').Append(ZeroWidthEntity);
-            }
-            else if (IsGhReference(clean, i))
-            {
-                output.Append(clean, i, 3).Append(ZeroWidthEntity);
-                i += 3;
-                continue;
-            }
-            else if (Special.Contains(c, StringComparison.Ordinal))
-            {
-                output.Append('\\').Append(c);
-            }
-            else
-            {
-                output.Append(c);
-            }
-
-            i++;
+            i += AppendInert(output, clean, i);
         }
 
         return output.ToString();
@@ -244,15 +219,40 @@ public static partial class SafeMarkdown
 
     private static void AppendEscaped(StringBuilder output, string text)
     {
-        foreach (var c in text)
+        for (var i = 0; i < text.Length;)
         {
-            if (Special.Contains(c, StringComparison.Ordinal))
-            {
-                output.Append('\\');
-            }
+            i += AppendInert(output, text, i);
+        }
+    }
 
+    /// <summary>Writes the character at <paramref name="i"/> (or a whole "GH-"), escaped or broken as needed; returns how many it took.</summary>
+    private static int AppendInert(StringBuilder output, string text, int i)
+    {
+        var c = text[i];
+        var following = i + 1 < text.Length ? text[i + 1] : '\0';
+        if (c == '@' && char.IsAsciiLetterOrDigit(following))
+        {
+            output.Append('@').Append(ZeroWidthEntity);
+        }
+        else if (c == '#' && char.IsAsciiDigit(following))
+        {
+            output.Append('#').Append(ZeroWidthEntity);
+        }
+        else if (IsGhReference(text, i))
+        {
+            output.Append(text, i, 3).Append(ZeroWidthEntity);
+            return 3;
+        }
+        else if (Special.Contains(c, StringComparison.Ordinal))
+        {
+            output.Append('\\').Append(c);
+        }
+        else
+        {
             output.Append(c);
         }
+
+        return 1;
     }
 
     /// <summary>GFM's end of an autolink: trailing punctuation is not part of it, nor a closing parenthesis without its opening one.</summary>
@@ -288,7 +288,7 @@ public static partial class SafeMarkdown
     private static bool IsGitHubCom(string host) =>
         host.Equals("github.com", StringComparison.OrdinalIgnoreCase) || host.Equals("www.github.com", StringComparison.OrdinalIgnoreCase);
 
-    [GeneratedRegex(@"\b(?:https?://|www\.)[^\s<>""'`\\]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?:https?://|(?<![A-Za-z0-9])www\.)[^\s<>""'`\\]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Urls();
 
     [GeneratedRegex(@"^/[^/]+/[^/]+/(?:issues|pull|pulls|discussions)/\d+(?:/|$)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
