@@ -18,7 +18,9 @@ namespace GitOpsDeploy.Tests.Fakes;
 /// commit, only open pull requests whose head holds it.</item>
 /// </list>
 /// Pull requests are the fake's own (merged by <c>MergeByHand</c>, auto-merge or the merge endpoint) and the
-/// ones a test registers for history it made with git itself.
+/// ones a test registers for history it made with git itself. Like git (and unlike GitHub, which walks by
+/// generation numbers), <c>base..head</c> trusts commit dates: a history whose commits are older than their
+/// parents can be miscounted, so tests date their commits forward.
 /// </summary>
 public sealed partial class FakeGitHub
 {
@@ -27,6 +29,7 @@ public sealed partial class FakeGitHub
 
     private readonly ConcurrentDictionary<string, string> accountsByEmail = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<(string Repository, int Number, string MergeCommit), HashSet<string>> pullCommits = new();
+    private readonly ConcurrentDictionary<(string Repository, string Tip), HashSet<string>> defaultBranchCommits = new();
 
     /// <summary>The account GitHub shows as a commit's author when its author email is <paramref name="email"/> (a verified email of that user).</summary>
     public void LinkEmail(string email, string login) => accountsByEmail[email] = login;
@@ -125,13 +128,16 @@ public sealed partial class FakeGitHub
 
     private (int, object, string?) CommitPulls(HttpContext context, ApiRepo repo, FakeRepo git, string reference)
     {
-        var sha = TryGit(git, "rev-parse", "--verify", "--quiet", reference + "^{commit}");
+        // What the default branch holds is listed once per tip: a changelog asks about hundreds of its commits.
+        var tip = BranchSha(repo, repo.DefaultBranch);
+        var onBranch = tip is null ? [] : defaultBranchCommits.GetOrAdd((repo.FullName, tip), _ => [.. git.Git("rev-list", tip).Split('\n')]);
+        var sha = onBranch.Contains(reference) ? reference : TryGit(git, "rev-parse", "--verify", "--quiet", reference + "^{commit}");
         if (sha is null)
         {
             return (422, new { message = $"No commit found for SHA: {reference}", documentation_url = "https://docs.github.com/rest/commits/commits#list-pull-requests-associated-with-a-commit" }, null);
         }
 
-        var onDefault = Succeeds(git, "merge-base", "--is-ancestor", sha, $"refs/heads/{repo.DefaultBranch}");
+        var onDefault = onBranch.Contains(sha);
         var pulls = repo.Pulls
             .Where(pr => onDefault
                 ? pr.Merged && pr.MergeCommitSha is not null && (pr.MergeCommitSha == sha || MergedCommits(repo, git, pr).Contains(sha))
