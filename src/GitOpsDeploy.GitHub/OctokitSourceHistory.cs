@@ -13,12 +13,11 @@ namespace GitOpsDeploy.GitHub;
 /// <c>GET /repos/{owner}/{repo}/commits/{sha}/pulls</c> for the pull request of each first-parent commit.
 /// <para>
 /// What one comparison costs: one compare request (GitHub lists up to the 250 newest commits without paging
-/// parameters), plus one per 100 older commits only while the first-parent line the report lists runs past
-/// them (never past <see cref="HistoryBudget.MaxCommits"/>); a rollback or a diverged deploy compares the
-/// other way too. Then one pull-request lookup per first-parent commit, newest first, until
-/// <see cref="HistoryBudget.MaxGroups"/> groups are known or <see cref="HistoryBudget.MaxPullLookups"/> lookups
-/// are spent: a squash or merge-commit workflow costs one per listed line, a rebase merge one per rebased
-/// commit. Lookups are cached for the adapter's life (one run), so a second report over the same commits
+/// parameters); a rollback or a diverged deploy compares the other way too. Then one pull-request lookup per
+/// first-parent commit, newest first, until <see cref="HistoryBudget.MaxGroups"/> groups are known or
+/// <see cref="HistoryBudget.MaxPullLookups"/> lookups are spent: a squash or merge-commit workflow costs one per
+/// listed line, a rebase merge one per rebased commit. Only when the first-parent line runs past the commits
+/// read before the groups are known is an older page of 100 read (never past <see cref="HistoryBudget.MaxCommits"/>). Lookups are cached for the adapter's life (one run), so a second report over the same commits
 /// (another environment) costs only its compare. Nothing is asked on a first deploy or when both commits are the same.
 /// </para>
 /// </summary>
@@ -26,7 +25,6 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
 {
     private const string TokenInput = "token";
     private const int PageSize = 100;
-    private const int UnpagedLimit = 250;
     private readonly ConcurrentDictionary<(string Repository, string Sha), IReadOnlyList<PullRequestRef>> pulls = new();
     private int requests;
 
@@ -53,72 +51,109 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
             return result with { Status = ComparisonStatus.Identical };
         }
 
-        Side forward;
         try
         {
-            forward = await ReadSideAsync(owner, name, range.Base, range.Head, budget, cancellationToken);
+            var forward = await GetCompareAsync(owner, name, range.Base, range.Head, null, cancellationToken);
+            var status = forward.Status switch
+            {
+                "ahead" => ComparisonStatus.Ahead,
+                "behind" => ComparisonStatus.Behind,
+                "identical" => ComparisonStatus.Identical,
+                "diverged" => ComparisonStatus.Diverged,
+                _ => ComparisonStatus.Unavailable,
+            };
+            if (status == ComparisonStatus.Unavailable)
+            {
+                return result with { Status = status, Reason = $"GitHub answered '{forward.Status}'" };
+            }
+
+            var backward = status is ComparisonStatus.Behind or ComparisonStatus.Diverged
+                ? await GetCompareAsync(owner, name, range.Head, range.Base, null, cancellationToken)
+                : null;
+            var notes = new List<string>();
+            var lookups = new Lookups(budget.MaxPullLookups);
+            var added = await ReadSideAsync(owner, name, range.Base, range.Head, forward, budget, lookups, notes, cancellationToken);
+            var removed = backward is null ? [] : await ReadSideAsync(owner, name, range.Head, range.Base, backward, budget, lookups, notes, cancellationToken);
+            return result with
+            {
+                Status = status,
+                AheadBy = forward.AheadBy,
+                BehindBy = forward.BehindBy,
+                Added = added,
+                Removed = removed,
+                CompareUrl = forward.HtmlUrl,
+                RemovedCompareUrl = backward?.HtmlUrl,
+                Notes = notes,
+            };
         }
         catch (ApiException e) when (IsUnknownCommit(e))
         {
             return result with { Status = ComparisonStatus.Unavailable, Reason = $"{range.Repository} cannot compare {Short(range.Base)} with {Short(range.Head)} ({(int)e.StatusCode}: {GitHubErrors.Detail(e)}); a force-push may have removed the running commit" };
         }
-
-        var status = forward.Compare.Status switch
-        {
-            "ahead" => ComparisonStatus.Ahead,
-            "behind" => ComparisonStatus.Behind,
-            "identical" => ComparisonStatus.Identical,
-            "diverged" => ComparisonStatus.Diverged,
-            _ => ComparisonStatus.Unavailable,
-        };
-        if (status == ComparisonStatus.Unavailable)
-        {
-            return result with { Status = status, Reason = $"GitHub answered '{forward.Compare.Status}'" };
-        }
-
-        var backward = status is ComparisonStatus.Behind or ComparisonStatus.Diverged
-            ? await ReadSideAsync(owner, name, range.Head, range.Base, budget, cancellationToken)
-            : null;
-
-        var notes = new List<string>();
-        var lookups = new Lookups(budget.MaxPullLookups);
-        var added = await WithPullRequestsAsync(owner, name, range.Head, forward.Commits, budget, lookups, notes, cancellationToken);
-        var removed = backward is null ? [] : await WithPullRequestsAsync(owner, name, range.Base, backward.Commits, budget, lookups, notes, cancellationToken);
-        return result with
-        {
-            Status = status,
-            AheadBy = forward.Compare.AheadBy,
-            BehindBy = forward.Compare.BehindBy,
-            Added = added,
-            Removed = removed,
-            CompareUrl = forward.Compare.HtmlUrl,
-            RemovedCompareUrl = backward?.Compare.HtmlUrl,
-            Notes = notes,
-        };
     }
 
     /// <summary>
-    /// The commits of <c>from..to</c>: the unpaged answer (the newest 250), then older pages of 100 from the
-    /// newest down while the first-parent line from <paramref name="to"/> leaves the commits read so far.
+    /// The commits of <c>from..to</c> with the pull requests of their first-parent line from <paramref name="to"/>,
+    /// newest first, until the report has its groups or the lookups run out (the rest keep <c>PullRequests = null</c>).
+    /// The unpaged answer holds the newest 250; older pages of 100 are read, newest first, only while the line
+    /// still needs lookups and runs past what was read.
     /// </summary>
-    private async Task<Side> ReadSideAsync(string owner, string name, string from, string to, HistoryBudget budget, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SourceCommit>> ReadSideAsync(string owner, string name, string from, string to, CompareResult first, HistoryBudget budget, Lookups lookups, List<string> notes, CancellationToken cancellationToken)
     {
-        var first = await GetCompareAsync(owner, name, from, to, null, cancellationToken);
         var commits = new Dictionary<string, SourceCommit>(StringComparer.OrdinalIgnoreCase);
         var order = new List<SourceCommit>();
         Add(first.Commits);
-
         var total = first.AheadBy;
         var stop = first.MergeBaseCommit?.Sha ?? from;
         var page = (total - first.Commits.Count + PageSize - 1) / PageSize;
-        while (page >= 1 && commits.Count < Math.Min(total, budget.MaxCommits) && LineLeavesTheList())
+
+        var found = new Dictionary<string, IReadOnlyList<PullRequestRef>>(StringComparer.OrdinalIgnoreCase);
+        var numbers = new HashSet<int>();
+        var groups = 0;
+        var asked = 0;
+        while (true)
         {
-            var older = await GetCompareAsync(owner, name, from, to, page, cancellationToken);
-            Add(older.Commits);
-            page--;
+            var line = CommitGraph.FirstParentLine(to, order);
+            for (; asked < line.Count && groups < budget.MaxGroups && !lookups.Failed; asked++)
+            {
+                var commit = line[asked];
+                var key = ($"{owner}/{name}".ToLowerInvariant(), commit.Sha.ToLowerInvariant());
+                if (!pulls.TryGetValue(key, out var listed))
+                {
+                    if (lookups.Left <= 0)
+                    {
+                        break;
+                    }
+
+                    lookups.Left--;
+                    listed = await PullRequestsAsync(owner, name, commit.Sha, lookups, notes, cancellationToken);
+                    if (listed is null)
+                    {
+                        break;
+                    }
+
+                    pulls[key] = listed;
+                }
+
+                found[commit.Sha] = listed;
+                var pull = CommitGraph.PullRequestOf(commit with { PullRequests = listed });
+                if (pull is null || numbers.Add(pull.Number))
+                {
+                    groups++;
+                }
+            }
+
+            var parent = asked == line.Count && line.Count > 0 ? line[^1].Parents.FirstOrDefault() : null;
+            var needsOlder = parent is not null && !string.Equals(parent, stop, StringComparison.OrdinalIgnoreCase) && !commits.ContainsKey(parent);
+            if (!needsOlder || page < 1 || commits.Count >= Math.Min(total, budget.MaxCommits))
+            {
+                break;
+            }
+
+            Add((await GetCompareAsync(owner, name, from, to, page--, cancellationToken)).Commits);
         }
 
-        return new Side(first, order);
+        return [.. order.Select(c => found.TryGetValue(c.Sha, out var listed) ? c with { PullRequests = listed } : c)];
 
         void Add(IEnumerable<GitHubCommit> listed)
         {
@@ -128,18 +163,6 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
                 commits[commit.Sha] = mapped;
                 order.Add(mapped);
             }
-        }
-
-        bool LineLeavesTheList()
-        {
-            var line = CommitGraph.FirstParentLine(to, order);
-            if (line.Count >= budget.MaxPullLookups)
-            {
-                return false;
-            }
-
-            var parent = line.Count == 0 ? null : line[^1].Parents.FirstOrDefault();
-            return parent is not null && !string.Equals(parent, stop, StringComparison.OrdinalIgnoreCase) && !commits.ContainsKey(parent);
         }
     }
 
@@ -163,51 +186,6 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
         {
             throw GitHubErrors.Network(e, $"compare {Short(from)} with {Short(to)}", $"{owner}/{name}");
         }
-    }
-
-    /// <summary>
-    /// The commits with the pull requests of their first-parent line from <paramref name="tip"/>, newest first,
-    /// until the report has its groups or the lookups run out; the rest keep <c>PullRequests = null</c>.
-    /// </summary>
-    private async Task<IReadOnlyList<SourceCommit>> WithPullRequestsAsync(string owner, string name, string tip, IReadOnlyList<SourceCommit> commits, HistoryBudget budget, Lookups lookups, List<string> notes, CancellationToken cancellationToken)
-    {
-        var found = new Dictionary<string, IReadOnlyList<PullRequestRef>>(StringComparer.OrdinalIgnoreCase);
-        var numbers = new HashSet<int>();
-        var groups = 0;
-        foreach (var commit in CommitGraph.FirstParentLine(tip, commits))
-        {
-            if (groups >= budget.MaxGroups || lookups.Failed)
-            {
-                break;
-            }
-
-            var key = ($"{owner}/{name}".ToLowerInvariant(), commit.Sha.ToLowerInvariant());
-            if (!pulls.TryGetValue(key, out var listed))
-            {
-                if (lookups.Left <= 0)
-                {
-                    break;
-                }
-
-                lookups.Left--;
-                listed = await PullRequestsAsync(owner, name, commit.Sha, lookups, notes, cancellationToken);
-                if (listed is null)
-                {
-                    break;
-                }
-
-                pulls[key] = listed;
-            }
-
-            found[commit.Sha] = listed;
-            var pull = CommitGraph.PullRequestOf(commit with { PullRequests = listed });
-            if (pull is null || numbers.Add(pull.Number))
-            {
-                groups++;
-            }
-        }
-
-        return [.. commits.Select(c => found.TryGetValue(c.Sha, out var listed) ? c with { PullRequests = listed } : c)];
     }
 
     /// <summary>One lookup; null (and a note, once) when GitHub will not tell, so the report goes on without pull requests.</summary>
@@ -259,8 +237,6 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
             && (detail.StartsWith("No commit found", StringComparison.Ordinal) || detail.StartsWith("No common ancestor", StringComparison.Ordinal)));
 
     private static string Short(string sha) => sha.Length > 7 ? sha[..7] : sha;
-
-    private sealed record Side(CompareResult Compare, IReadOnlyList<SourceCommit> Commits);
 
     private sealed class Lookups(int left)
     {

@@ -226,6 +226,37 @@ public sealed class OctokitSourceHistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Older_pages_are_not_read_when_the_newest_commits_already_fill_the_report()
+    {
+        clone.CommitMany(40, "Main");
+        clone.Branch("import");
+        clone.CommitMany(230, "Import");
+        clone.Checkout("main");
+        clone.Merge("import", "Merge branch 'import'");
+        clone.CommitMany(30, "After");
+        var deploying = clone.Head;
+        clone.Push();
+
+        var comparison = await CompareAsync(running, deploying);
+        var section = ChangeReport.Build(comparison).Sections[0];
+
+        // The line leaves the newest 250 below the merge, but its first 25 commits already make the report's 25 lines.
+        Assert.Equal(301, section.Added.Total);
+        Assert.Equal(1, CompareRequests);
+        Assert.Equal(MarkdownOptions.DefaultMaxItems, PullLookups);
+        Assert.Contains("- …and 276 more commits", ChangelogMarkdown.Render(ChangeReport.Build(comparison)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_stops_asking()
+    {
+        var head = clone.Commit("Something");
+        clone.Push();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => history.CompareAsync(new SourceRange("acme/app", running, head), new HistoryBudget(), new CancellationToken(canceled: true)));
+    }
+
+    [Fact]
     public async Task A_long_history_costs_one_compare_and_a_lookup_per_line_the_report_shows_and_lookups_are_cached()
     {
         clone.CommitMany(260, "Step");
