@@ -88,7 +88,7 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
         }
         catch (ApiException e) when (IsUnknownCommit(e))
         {
-            return result with { Status = ComparisonStatus.Unavailable, Reason = $"{range.Repository} cannot compare {Short(range.Base)} with {Short(range.Head)} ({(int)e.StatusCode}: {GitHubErrors.Detail(e)}); a force-push may have removed the running commit" };
+            return result with { Status = ComparisonStatus.Unavailable, Reason = $"{range.Repository} cannot compare {Short(range.Base)} with {Short(range.Head)} ({(int)e.StatusCode}: {GitHubErrors.Detail(e)}); a force-push may have removed one of them, or it was never pushed" };
         }
     }
 
