@@ -32,8 +32,11 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
     public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
 
     /// <summary>The source repositories' history for the changelog (compare, and the pull requests of commits), cached for the factory's run.</summary>
-    public OctokitSourceHistory SourceHistory(string apiUrl, string token) =>
-        new(Connection(apiUrl).Create(token, owned), loggers.CreateLogger<OctokitSourceHistory>());
+    public OctokitSourceHistory SourceHistory(string apiUrl, string token)
+    {
+        var connection = Connection(apiUrl);
+        return new OctokitSourceHistory(connection.Create(token, owned), connection.Gate, loggers.CreateLogger<OctokitSourceHistory>());
+    }
 
     private OctokitDeployments Source(string apiUrl, string token, string repository)
     {

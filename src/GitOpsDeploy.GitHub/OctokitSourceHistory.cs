@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using GitOpsDeploy.Changelog;
+using GitOpsDeploy.Core;
 using Microsoft.Extensions.Logging;
 using Octokit;
 
@@ -19,9 +20,10 @@ namespace GitOpsDeploy.GitHub;
 /// listed line, a rebase merge one per rebased commit. Only when the first-parent line runs past the commits
 /// read before the groups are known is an older page of 100 read (never past <see cref="HistoryBudget.MaxCommits"/>). Lookups are cached for the adapter's life (one run), so a second report over the same commits
 /// (another environment) costs only its compare. Nothing is asked on a first deploy or when both commits are the same.
+/// Rate limits are waited out by the connection's <see cref="RateLimitGate"/>, like every other call.
 /// </para>
 /// </summary>
-public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) : ISourceHistory
+public sealed class OctokitSourceHistory(IGitHubClient client, RateLimitGate gate, ILogger logger) : ISourceHistory
 {
     private const string TokenInput = "token";
     private const int PageSize = 100;
@@ -175,7 +177,7 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
         Interlocked.Increment(ref requests);
         try
         {
-            var response = await client.Connection.Get<CompareResult>(uri, parameters).WaitAsync(cancellationToken);
+            var response = await gate.RunAsync(() => client.Connection.Get<CompareResult>(uri, parameters), $"compare {Short(from)} with {Short(to)}", cancellationToken);
             return response.Body;
         }
         catch (ApiException e) when (!IsUnknownCommit(e))
@@ -195,7 +197,10 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
         Interlocked.Increment(ref requests);
         try
         {
-            var response = await client.Connection.Get<List<PullRequest>>(uri, new Dictionary<string, string> { ["per_page"] = PageSize.ToString(CultureInfo.InvariantCulture) }).WaitAsync(cancellationToken);
+            var response = await gate.RunAsync(
+                () => client.Connection.Get<List<PullRequest>>(uri, new Dictionary<string, string> { ["per_page"] = PageSize.ToString(CultureInfo.InvariantCulture) }),
+                $"list the pull requests of {Short(sha)}",
+                cancellationToken);
             return [.. (response.Body ?? []).Select(p => new PullRequestRef(p.Number, p.Title ?? string.Empty, p.HtmlUrl ?? string.Empty)
             {
                 Author = p.User?.Login,
@@ -209,8 +214,9 @@ public sealed class OctokitSourceHistory(IGitHubClient client, ILogger logger) :
             // GitHub does not know the commit here (yet): no pull request, not a failure.
             return [];
         }
-        catch (Exception e) when (e is ApiException or HttpRequestException)
+        catch (Exception e) when (e is ApiException or HttpRequestException or DeployException)
         {
+            // Rate limits were waited out by the gate; what is left (no permission, GitHub down, a timeout) is not worth failing the report for.
             var why = e is ApiException api
                 ? $"{(int)api.StatusCode}: {GitHubErrors.Detail(api)}{(api is ForbiddenException ? $"; {TokenInput} needs pull-requests: read on {owner}/{name}" : string.Empty)}"
                 : e.Message;
