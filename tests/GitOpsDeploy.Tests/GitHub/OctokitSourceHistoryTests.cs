@@ -248,6 +248,23 @@ public sealed class OctokitSourceHistoryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rate_limited_compare_or_lookup_is_waited_out_and_asked_again()
+    {
+        var head = clone.Commit("Something");
+        clone.Push();
+        const string limited = "{\"message\":\"You have exceeded a secondary rate limit.\"}";
+        github.Inject(new InjectedFailure { Method = "GET", PathSuffix = $"/compare/{running}...{head}", Status = 403, Body = limited, Headers = { ["retry-after"] = "0" } });
+        github.Inject(new InjectedFailure { Method = "GET", PathSuffix = "/pulls", Status = 429, Body = limited, Headers = { ["retry-after"] = "0" } });
+
+        var comparison = await CompareAsync(running, head);
+
+        Assert.Equal(ComparisonStatus.Ahead, comparison.Status);
+        Assert.NotNull(Assert.Single(comparison.Added).PullRequests);
+        Assert.Empty(comparison.Notes);
+        Assert.Equal(2, CompareRequests);
+    }
+
+    [Fact]
     public async Task A_cancelled_run_stops_asking()
     {
         var head = clone.Commit("Something");
