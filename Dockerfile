@@ -9,6 +9,7 @@ COPY src/GitOpsDeploy/GitOpsDeploy.csproj src/GitOpsDeploy/
 COPY src/GitOpsDeploy.Core/GitOpsDeploy.Core.csproj src/GitOpsDeploy.Core/
 COPY src/GitOpsDeploy.Git/GitOpsDeploy.Git.csproj src/GitOpsDeploy.Git/
 COPY src/GitOpsDeploy.GitHub/GitOpsDeploy.GitHub.csproj src/GitOpsDeploy.GitHub/
+COPY src/GitOpsDeploy.Changelog/GitOpsDeploy.Changelog.csproj src/GitOpsDeploy.Changelog/
 COPY src/GitOpsDeploy.ArgoCd/GitOpsDeploy.ArgoCd.csproj src/GitOpsDeploy.ArgoCd/
 COPY src/GitOpsDeploy.Prometheus/GitOpsDeploy.Prometheus.csproj src/GitOpsDeploy.Prometheus/
 COPY src/GitOpsDeploy.Analysis/GitOpsDeploy.Analysis.csproj src/GitOpsDeploy.Analysis/

@@ -31,6 +31,13 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
     /// <summary>The source repository's commit graph (out-of-order protection).</summary>
     public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
 
+    /// <summary>The source repositories' history for the changelog (compare, and the pull requests of commits), cached for the factory's run.</summary>
+    public OctokitSourceHistory SourceHistory(string apiUrl, string token)
+    {
+        var connection = Connection(apiUrl);
+        return new OctokitSourceHistory(connection.Create(token, owned), connection.Gate, loggers.CreateLogger<OctokitSourceHistory>());
+    }
+
     private OctokitDeployments Source(string apiUrl, string token, string repository)
     {
         var connection = Connection(apiUrl);

@@ -197,36 +197,6 @@ public sealed partial class FakeGitHub
         await context.Response.WriteAsync(text);
     }
 
-    /// <summary>GET /compare/base...head: ahead (head descends from base), behind, identical or diverged, with the counts.</summary>
-    private (int, object, string?) Compare(ApiRepo repo, FakeRepo git, string from, string to)
-    {
-        string baseSha, headSha;
-        try
-        {
-            baseSha = git.Git("rev-parse", "--verify", from + "^{commit}");
-            headSha = git.Git("rev-parse", "--verify", to + "^{commit}");
-        }
-        catch (InvalidOperationException)
-        {
-            return (404, new { message = $"No commit found for SHA: {from}", documentation_url = "https://docs.github.com/rest/commits/commits#compare-two-commits" }, null);
-        }
-
-        var ahead = int.Parse(git.Git("rev-list", "--count", $"{baseSha}..{headSha}"), CultureInfo.InvariantCulture);
-        var behind = int.Parse(git.Git("rev-list", "--count", $"{headSha}..{baseSha}"), CultureInfo.InvariantCulture);
-        var status = (ahead, behind) switch { (0, 0) => "identical", (_, 0) => "ahead", (0, _) => "behind", _ => "diverged" };
-        return (200, new
-        {
-            url = $"{ServerUrl}/api/v3/repos/{repo.FullName}/compare/{from}...{to}",
-            html_url = $"{ServerUrl}/{repo.FullName}/compare/{from}...{to}",
-            status,
-            ahead_by = ahead,
-            behind_by = behind,
-            total_commits = ahead,
-            commits = Array.Empty<object>(),
-            files = Array.Empty<object>(),
-        }, null);
-    }
-
     /// <summary>POST git/commits: a commit object from a message, a tree and parents (none: a root commit), as the git data API makes it.</summary>
     private (int, object, string?) CreateGitCommit(ApiRepo repo, FakeRepo git, JsonNode body)
     {
@@ -361,7 +331,9 @@ public sealed partial class FakeGitHub
             case ("POST", ["pulls"]):
                 return CreatePull(repo, body!, login);
             case ("GET", ["compare", var basehead]) when repo.Git is { } git && basehead.Split("...") is [var from, var to]:
-                return Compare(repo, git, from, to);
+                return CompareCommits(context, repo, git, from, to);
+            case ("GET", ["commits", var sha, "pulls"]) when repo.Git is { } git:
+                return CommitPulls(context, repo, git, sha);
             case ("POST", ["git", "refs"]) when repo.Git is { } git:
                 return CreateRef(repo, git, body!);
             case ("POST", ["git", "commits"]) when repo.Git is { } git:
