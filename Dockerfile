@@ -7,6 +7,7 @@ WORKDIR /src
 COPY Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/GitOpsDeploy/GitOpsDeploy.csproj src/GitOpsDeploy/
 COPY src/GitOpsDeploy.Core/GitOpsDeploy.Core.csproj src/GitOpsDeploy.Core/
+COPY src/GitOpsDeploy.Editing/GitOpsDeploy.Editing.csproj src/GitOpsDeploy.Editing/
 COPY src/GitOpsDeploy.Git/GitOpsDeploy.Git.csproj src/GitOpsDeploy.Git/
 COPY src/GitOpsDeploy.GitHub/GitOpsDeploy.GitHub.csproj src/GitOpsDeploy.GitHub/
 COPY src/GitOpsDeploy.Changelog/GitOpsDeploy.Changelog.csproj src/GitOpsDeploy.Changelog/

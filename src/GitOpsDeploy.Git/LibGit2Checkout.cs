@@ -4,6 +4,7 @@ using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Git;
 

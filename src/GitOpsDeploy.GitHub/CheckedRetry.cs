@@ -1,4 +1,4 @@
-using GitOpsDeploy.Core;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.GitHub;
 

@@ -1,11 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using Octokit;
 using NewCommit = GitOpsDeploy.Core.Ports.NewCommit;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.GitHub;
 

@@ -1,5 +1,5 @@
-using GitOpsDeploy.Core;
 using Octokit;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.GitHub;
 

@@ -1,13 +1,13 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Oidc;
 

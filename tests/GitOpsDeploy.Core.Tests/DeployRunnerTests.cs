@@ -3,6 +3,7 @@ using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Tests.Doubles;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -3,6 +3,7 @@ using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Tests.Doubles;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 
@@ -161,8 +162,8 @@ public sealed class FanInTests
         Assert.Contains(("Source-Commit", ShaB), groups[1]);
         // Out-of-order protection reads the right run's source commit back out of a batch commit.
         var history = new[] { new HistoryEntry("batch", message, Now) };
-        Assert.Equal(ShaB, Promotion.SourceCommitOf(history, "staging", new Images.ImageEntry("worker", "ghcr.io/acme/worker", "5", null)));
-        Assert.Equal(ShaA, Promotion.SourceCommitOf(history, "staging", new Images.ImageEntry("web", "ghcr.io/acme/web", "2", null)));
+        Assert.Equal(ShaB, Promotion.SourceCommitOf(history, "staging", new Editing.Images.ImageEntry("worker", "ghcr.io/acme/worker", "5", null)));
+        Assert.Equal(ShaA, Promotion.SourceCommitOf(history, "staging", new Editing.Images.ImageEntry("web", "ghcr.io/acme/web", "2", null)));
         // Applied intents stay on the board, carried, until the next write clears them.
         Assert.Empty(batch.ToClear);
     }

@@ -1,6 +1,7 @@
 using System.Text;
-using GitOpsDeploy.Core.Images;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

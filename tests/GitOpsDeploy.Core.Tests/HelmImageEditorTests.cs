@@ -1,7 +1,8 @@
 using System.Text;
-using GitOpsDeploy.Core.Images;
-using GitOpsDeploy.Core.Overlay;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Overlay;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -1,4 +1,5 @@
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -2,6 +2,7 @@ using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Tests.Doubles;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

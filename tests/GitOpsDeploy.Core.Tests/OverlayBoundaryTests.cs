@@ -1,7 +1,8 @@
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Overlay;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

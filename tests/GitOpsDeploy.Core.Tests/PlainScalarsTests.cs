@@ -1,4 +1,4 @@
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
 
 namespace GitOpsDeploy.Core.Tests;
 

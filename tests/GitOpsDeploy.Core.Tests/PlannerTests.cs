@@ -89,7 +89,7 @@ public sealed class PlannerTests
 
         var plan = Write(Planner.Plan(snapshot, request));
 
-        var edit = Assert.Single(plan.Edits).Edit;
+        var edit = Assert.Single(plan.Edits);
         Assert.Equal("tip", edit.Promotion!.FromSha);
         Assert.Equal(Older, Assert.Single(edit.Promotion.Images).SourceCommit);
         Assert.Contains($"digest: sha256:{new string('a', 64)}", Encoding.UTF8.GetString(plan.Files[0].Content!), StringComparison.Ordinal);
@@ -108,7 +108,7 @@ public sealed class PlannerTests
 
         var plan = Write(Planner.Plan(snapshot, TestRequests.Parse(("rollback", "true"), ("images", "web"))));
 
-        var rollback = Assert.Single(plan.Edits).Edit.Rollback!;
+        var rollback = Assert.Single(plan.Edits).Rollback!;
         Assert.Equal("c2", rollback.RestoredCommit);
         Assert.Equal(Older, rollback.RestoredSource);
         Assert.Equal(Sha, rollback.CurrentSource);
@@ -136,7 +136,7 @@ public sealed class PlannerTests
 
         var plan = Write(Planner.Plan(snapshot, TestRequests.Parse(("rollback", "true"), ("images", "web"))));
 
-        Assert.Equal("old", plan.Edits[0].Edit.Rollback!.RestoredCommit);
+        Assert.Equal("old", plan.Edits[0].Rollback!.RestoredCommit);
         Assert.Equal(Rollback.HistorySteps[1], snapshot.DeepestRead);
     }
 

@@ -1,11 +1,12 @@
 using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Tests.Doubles;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -1,9 +1,10 @@
 using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using GitOpsDeploy.Core.Overlay;
-using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing.Overlay;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -1,5 +1,6 @@
 using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -1,5 +1,6 @@
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 

@@ -1,7 +1,7 @@
 using System.Text;
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -94,7 +94,7 @@ public static class CommitMessage
     private static string DefaultMessage(DeployRequest request, IReadOnlyList<TargetEdit> edits, IReadOnlyDictionary<string, string> values)
     {
         var changing = Changing(edits);
-        var first = changing[0].Edit;
+        var first = changing[0];
         var verb = first.Promotion is { } p ? $"promote({p.From} -> {values["environment"]})"
             : first.Rollback is not null ? $"rollback({values["environment"]})" : $"deploy({values["environment"]})";
         var subject = $"{verb}: {values["images"]}";
@@ -128,8 +128,8 @@ public static class CommitMessage
         }
 
         // A rollback's release is the restored one: its trailers point at the restored build.
-        var restored = changing.Select(e => e.Edit.Rollback?.RestoredSource).Distinct().ToList();
-        var source = changing.All(e => e.Edit.Rollback is not null) && !request.Source.ShaGiven && restored.Count == 1 ? restored[0] : request.Source.Sha;
+        var restored = changing.Select(e => e.Rollback?.RestoredSource).Distinct().ToList();
+        var source = changing.All(e => e.Rollback is not null) && !request.Source.ShaGiven && restored.Count == 1 ? restored[0] : request.Source.Sha;
         if (source is not null)
         {
             sb.Append("Source-Commit: ").Append(source).Append('\n');
@@ -140,12 +140,12 @@ public static class CommitMessage
             sb.Append("Environment: ").Append(edit.Target.Environment).Append('\n');
         }
 
-        foreach (var rolledBack in changing.Select(e => e.Edit.Rollback?.CurrentCommit).OfType<string>().Distinct())
+        foreach (var rolledBack in changing.Select(e => e.Rollback?.CurrentCommit).OfType<string>().Distinct())
         {
             sb.Append("Rollback-Of: ").Append(rolledBack).Append('\n');
         }
 
-        foreach (var promotion in changing.Select(e => e.Edit.Promotion).OfType<Promotion>().Select(p => $"{p.From}@{p.FromSha}").Distinct())
+        foreach (var promotion in changing.Select(e => e.Promotion).OfType<Promotion>().Select(p => $"{p.From}@{p.FromSha}").Distinct())
         {
             sb.Append("Promoted-From: ").Append(promotion).Append('\n');
         }

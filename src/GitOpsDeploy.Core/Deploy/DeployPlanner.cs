@@ -1,13 +1,21 @@
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Policy;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 
-/// <summary>One target's planned edit.</summary>
-public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit);
+/// <summary>One target's planned edit, and the promotion or rollback it comes from.</summary>
+public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit)
+{
+    /// <summary>Set when the images were promoted from another environment.</summary>
+    public Promotion? Promotion { get; init; }
+
+    /// <summary>Set when this edit rolls the environment back.</summary>
+    public Rollback? Rollback { get; init; }
+}
 
 /// <summary>What the planner decided for a snapshot, as a value: write, nothing to do, or refused.</summary>
 public abstract record PlanOutcome
@@ -58,7 +66,7 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? run
             try
             {
                 var skipped = superseded.Where(s => s.Environment == target.Environment).Select(s => s.Image).ToHashSet(StringComparer.Ordinal);
-                edits.Add(new TargetEdit(target, PlanTarget(snapshot, request, target, skipped)));
+                edits.Add(PlanTarget(snapshot, request, target, skipped));
             }
             catch (DeployException e) when (e.Kind is ErrorKind.InvalidInput or ErrorKind.InvalidFile or ErrorKind.Policy or ErrorKind.NotFound)
             {
@@ -82,7 +90,7 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? run
     }
 
     /// <summary>One target: the steps in order; each may refuse by throwing a <see cref="DeployException"/>.</summary>
-    public OverlayEdit PlanTarget(IGitOpsSnapshot snapshot, DeployRequest request, DeployTarget target, IReadOnlySet<string>? skippedImages = null)
+    public TargetEdit PlanTarget(IGitOpsSnapshot snapshot, DeployRequest request, DeployTarget target, IReadOnlySet<string>? skippedImages = null)
     {
         var change = request.Change;
         var promotion = change.Kind == ChangeKind.Promote
@@ -103,17 +111,17 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? run
         if (specs.Count == 0 && change.Settings.Count == 0)
         {
             // Everything this target would get is superseded: nothing to edit here.
-            return new OverlayEdit(target.OverlayPath, null, [], [], []);
+            return new TargetEdit(target, new OverlayEdit(target.OverlayPath, null, [], [], []));
         }
 
-        var edit = OverlayEditor.Plan(snapshot.Tree, target.OverlayPath, specs, change.Settings, change.HelmImageKeys, change.CreateMissingKeys) with { Promotion = promotion, Rollback = rollback };
-        edit = HoldMarker.Apply(target, change, snapshot, edit, runUrl);
+        var edit = OverlayEditor.Plan(snapshot.Tree, target.OverlayPath, specs, change.Settings, change.HelmImageKeys, change.CreateMissingKeys);
+        edit = HoldMarker.Apply(target, change, snapshot, edit, rollback, runUrl);
         if (edit.Changed)
         {
             PolicyGate.Check(request.Policy, target, change.Force, edit, time.GetUtcNow());
         }
 
-        return edit;
+        return new TargetEdit(target, edit) { Promotion = promotion, Rollback = rollback };
     }
 
     /// <summary>Two targets that resolve to the same file (a shared overlay, a symlink) would overwrite each other's edit.</summary>

@@ -1,5 +1,5 @@
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
 
 namespace GitOpsDeploy.Core.Deploy;
@@ -23,6 +23,12 @@ public enum DeployOperation
 /// <summary>What one target got: its edit, its deployment, what Argo CD said, its DORA figures.</summary>
 public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
 {
+    /// <summary>Set when the images were promoted from another environment.</summary>
+    public Promotion? Promotion { get; init; }
+
+    /// <summary>Set when this target was rolled back.</summary>
+    public Rollback? Rollback { get; init; }
+
     public long? DeploymentId { get; init; }
 
     /// <summary>What Argo CD said after the change landed, when a server was configured.</summary>
@@ -36,7 +42,7 @@ public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
 public sealed record DeployResult(DeployOperation Operation, IReadOnlyList<TargetResult> Targets, string BaseBranch, string BaseSha)
 {
     public DeployResult(DeployOperation operation, IReadOnlyList<TargetEdit> edits, string baseBranch, string baseSha)
-        : this(operation, edits.Select(e => new TargetResult(e.Target, e.Edit)).ToList(), baseBranch, baseSha)
+        : this(operation, edits.Select(e => new TargetResult(e.Target, e.Edit) { Promotion = e.Promotion, Rollback = e.Rollback }).ToList(), baseBranch, baseSha)
     {
     }
 

@@ -1,6 +1,7 @@
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -204,19 +205,20 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
     /// <summary>Says what a promotion or rollback found before anything is written, and warns of what the edits found (once per run, however many attempts).</summary>
     internal static void LogPlan(PlanOutcome plan, ILogger logger, IActionRuntime runtime, ISet<string> warned)
     {
-        foreach (var (target, edit) in plan.Edits)
+        foreach (var planned in plan.Edits)
         {
+            var (target, edit) = (planned.Target, planned.Edit);
             foreach (var warning in edit.Warnings.Where(w => warned.Add(w.Describe())))
             {
                 runtime.Warning(warning.Describe(), warning.Location);
             }
 
-            if (edit.Promotion is { } promotion)
+            if (planned.Promotion is { } promotion)
             {
                 logger.LogInformation("Promoting from {From} at {Sha} to {Environment}: {Images}", promotion.From, promotion.FromSha, target.Environment, string.Join(", ", promotion.Images.Select(i => i.Entry.ToString())));
             }
 
-            if (edit.Rollback is { } rollback)
+            if (planned.Rollback is { } rollback)
             {
                 logger.LogInformation("Rolling back {Environment} to the release of {Commit}: {Images}", target.Environment, rollback.RestoredCommit, string.Join(", ", rollback.Images.Select(i => i.ToString())));
             }

@@ -1,6 +1,7 @@
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 

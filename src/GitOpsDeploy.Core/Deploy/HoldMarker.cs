@@ -1,7 +1,8 @@
 using System.Text;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -12,11 +13,11 @@ namespace GitOpsDeploy.Core.Deploy;
 /// </summary>
 public static class HoldMarker
 {
-    public static OverlayEdit Apply(DeployTarget target, Change change, IGitOpsSnapshot checkout, OverlayEdit edit, string? runUrl)
+    public static OverlayEdit Apply(DeployTarget target, Change change, IGitOpsSnapshot checkout, OverlayEdit edit, Rollback? rolledBack, string? runUrl)
     {
         var path = $"{edit.OverlayPath}/{Rollback.HoldFile}";
         var held = checkout.Tree.KindOf(path) == TreeEntryKind.File;
-        if (edit.Rollback is { } rollback)
+        if (rolledBack is { } rollback)
         {
             return edit with { Files = [.. edit.Files.Where(f => f.Path != path), new FileChange(path, Content(target, rollback, runUrl))] };
         }

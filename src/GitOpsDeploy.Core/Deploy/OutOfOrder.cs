@@ -1,7 +1,9 @@
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -35,7 +37,7 @@ public sealed class OutOfOrder(ISourceCommits? sourceCommits, IActionRuntime run
         var found = new List<(DeployTarget, string, string)>();
         foreach (var target in request.Targets)
         {
-            IReadOnlyList<Images.ImageEntry> current;
+            IReadOnlyList<ImageEntry> current;
             try
             {
                 current = OverlayEditor.ReadImages(snapshot.Tree, target.OverlayPath, "overlay-path", request.Change.HelmImageKeys, [.. request.Change.Images.Select(i => i.Name)]);

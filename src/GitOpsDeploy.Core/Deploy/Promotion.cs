@@ -1,7 +1,8 @@
-using GitOpsDeploy.Core.Images;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 

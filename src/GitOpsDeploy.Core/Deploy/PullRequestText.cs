@@ -3,8 +3,9 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -122,7 +123,7 @@ public static partial class PullRequestText
             sb.Append("Source commit: ").Append(links.CommitUrl is { } url ? $"[{repo}@{shortSha}]({url})" : $"{repo}@{shortSha}").Append('\n');
         }
 
-        if (edits.Select(e => e.Edit.Promotion).OfType<Promotion>().FirstOrDefault() is { } promotion)
+        if (edits.Select(e => e.Promotion).OfType<Promotion>().FirstOrDefault() is { } promotion)
         {
             sb.Append(CultureInfo.InvariantCulture, $"Promoted from **{promotion.From}** at gitops commit `{promotion.FromSha[..Math.Min(7, promotion.FromSha.Length)]}`: exactly the references verified there.\n");
             foreach (var image in promotion.Images)

@@ -1,7 +1,8 @@
-using GitOpsDeploy.Core.Images;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -12,7 +13,7 @@ namespace GitOpsDeploy.Core.Deploy;
 public sealed record Rollback(IReadOnlyList<ImageEntry> Images, string RestoredCommit, string? RestoredSource, string? CurrentCommit, string? CurrentSource)
 {
     /// <summary>The file beside the overlay that holds automated deploys after a rollback.</summary>
-    public const string HoldFile = ".gitops-deploy-hold";
+    public const string HoldFile = OverlayEditor.HoldFile;
 
     public IReadOnlyList<ImageSpec> Specs => Images.Select(ImageSpec.Exactly).ToList();
 

@@ -1,6 +1,7 @@
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 
@@ -96,11 +97,11 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
         await ForEach(plan.Edits, edit =>
         {
             // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
-            var sources = edit.Edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList()
-                ?? (edit.Edit.Rollback?.RestoredSource is { } restored ? [restored] : []);
+            var sources = edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList()
+                ?? (edit.Rollback?.RestoredSource is { } restored ? [restored] : []);
             var sha = sources is [{ Length: 40 } single] ? single : null;
-            var what = edit.Edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}"
-                : edit.Edit.Rollback is { } r ? $"Rolling back to {string.Join(", ", r.Images.Select(i => i.ToString()))}" : "Deploying";
+            var what = edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}"
+                : edit.Rollback is { } r ? $"Rolling back to {string.Join(", ", r.Images.Select(i => i.ToString()))}" : "Deploying";
             return Tracker(edit.Target).StartAsync($"{what} to {edit.Target.Environment}", cancellationToken, sha);
         });
     }
@@ -113,9 +114,9 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
         foreach (var target in healthy)
         {
             await Tracker(target.Target).FinishAsync(result, target, ChangeUrl(result), cancellationToken);
-            if (result.Landed && target.Edit.Rollback is { CurrentSource: { } rolledBack })
+            if (result.Landed && target.Rollback is { CurrentSource: { } rolledBack })
             {
-                await Tracker(target.Target).MarkInactiveAsync(rolledBack, $"rolled back to {string.Join(", ", target.Edit.Rollback.Images.Select(i => i.ToString()))}", cancellationToken);
+                await Tracker(target.Target).MarkInactiveAsync(rolledBack, $"rolled back to {string.Join(", ", target.Rollback.Images.Select(i => i.ToString()))}", cancellationToken);
             }
         }
     }

@@ -1,8 +1,8 @@
 using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Policy;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
 
 namespace GitOpsDeploy.Core.Inputs;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Inputs;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Inputs;
 

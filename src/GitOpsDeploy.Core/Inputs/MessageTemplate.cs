@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Inputs;
 

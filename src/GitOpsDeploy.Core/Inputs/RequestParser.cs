@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Policy;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Inputs;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Policy;
 

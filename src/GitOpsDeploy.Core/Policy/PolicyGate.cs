@@ -1,6 +1,7 @@
 using System.Globalization;
 using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Core.Overlay;
+using GitOpsDeploy.Editing.Overlay;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Policy;
 

@@ -1,3 +1,4 @@
+using GitOpsDeploy.Editing;
 namespace GitOpsDeploy.Core.Ports;
 
 /// <summary>The adapters one run needs, built for its request; the optional ones are null when the run does without.</summary>

@@ -1,3 +1,4 @@
+using GitOpsDeploy.Editing;
 namespace GitOpsDeploy.Core.Ports;
 
 /// <summary>

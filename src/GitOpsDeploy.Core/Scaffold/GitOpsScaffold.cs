@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Scaffold;
 

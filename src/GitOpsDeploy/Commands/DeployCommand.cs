@@ -1,11 +1,11 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Commands;
 
@@ -121,7 +121,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
 
         // With several targets these describe the first; 'results' describes each.
         Output("argocd-health", result.Argo?.Last?.Health ?? string.Empty);
-        Output("promoted", result.Edit.Promotion is not null && result.Changed ? "true" : "false");
+        Output("promoted", result.Targets[0].Promotion is not null && result.Changed ? "true" : "false");
         Output("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty);
         Output("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString())));
         Output("images", string.Join('\n', result.Edit.Images.Select(i => i.After.ToString())));

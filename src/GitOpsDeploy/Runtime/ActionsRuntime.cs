@@ -1,6 +1,6 @@
 using System.Text;
-using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Runtime;
 

@@ -1,5 +1,5 @@
-using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Runtime;
 

@@ -1,6 +1,7 @@
 using GitOpsDeploy.Core;
 using GitOpsDeploy.Runtime;
 using GitOpsDeploy.Tests.Fakes;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.App;
 

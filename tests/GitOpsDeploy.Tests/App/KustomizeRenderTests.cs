@@ -1,5 +1,5 @@
-using GitOpsDeploy.Core.Images;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Yaml;
 
 namespace GitOpsDeploy.Tests.App;
 

@@ -4,6 +4,7 @@ using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.GitHub;
 

@@ -3,6 +3,7 @@ using GitOpsDeploy.Core;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.GitHub;
 

@@ -1,8 +1,9 @@
 using System.Text.RegularExpressions;
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Deploy;
 

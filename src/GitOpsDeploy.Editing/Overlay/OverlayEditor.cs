@@ -1,8 +1,7 @@
-using GitOpsDeploy.Core.Images;
-using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Yaml;
 
-namespace GitOpsDeploy.Core.Overlay;
+namespace GitOpsDeploy.Editing.Overlay;
 
 /// <summary>The planned edit of one overlay: files to write and what changed in them.</summary>
 /// <param name="KustomizationPath">Null for a folder without a kustomization (a Helm values folder): only <c>set</c> applies there.</param>
@@ -15,12 +14,6 @@ public sealed record OverlayEdit(
 {
     public bool Changed => Files.Count > 0;
 
-    /// <summary>Set when the images were promoted from another environment.</summary>
-    public Deploy.Promotion? Promotion { get; init; }
-
-    /// <summary>Set when this edit rolls the environment back.</summary>
-    public Deploy.Rollback? Rollback { get; init; }
-
     /// <summary>What the edit did that deserves a look (a tag where an image reference belongs), shown as workflow warnings.</summary>
     public IReadOnlyList<EditWarning> Warnings { get; init; } = [];
 }
@@ -29,6 +22,9 @@ public sealed record OverlayEdit(
 public static class OverlayEditor
 {
     public static readonly string[] KustomizationNames = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+    /// <summary>The marker file beside an overlay that holds automated deploys (written and lifted by the deploy layer, never by <c>set</c>).</summary>
+    public const string HoldFile = ".gitops-deploy-hold";
 
     /// <param name="helmKeys">For a Helm values folder (no kustomization): where each image lives (<c>helm-image-keys</c>); empty: <c>values.yaml:image</c>.</param>
     /// <param name="createMissingKeys">create-missing-keys: <c>set</c> and Helm images add the missing parents of their key paths.</param>
@@ -154,7 +150,7 @@ public static class OverlayEditor
             throw DeployException.Input(input, $"'{file}' resolves to '{path}', outside the overlay '{overlayPath}': the action writes only files inside the target's overlay");
         }
 
-        if (path == $"{overlay}/{Deploy.Rollback.HoldFile}")
+        if (path == $"{overlay}/{HoldFile}")
         {
             throw DeployException.Input(input, $"'{file}' is the hold marker; lift a hold with release-hold: true");
         }

@@ -1,6 +1,6 @@
-using GitOpsDeploy.Core.Yaml;
+using GitOpsDeploy.Editing.Yaml;
 
-namespace GitOpsDeploy.Core.Overlay;
+namespace GitOpsDeploy.Editing.Overlay;
 
 /// <summary>
 /// Argo CD's own objects in the gitops repository decide what every cluster runs: an Application's

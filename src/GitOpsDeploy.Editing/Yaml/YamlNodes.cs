@@ -1,4 +1,4 @@
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>A position in the decoded text: 0-based index, 1-based line and column.</summary>
 public readonly record struct TextPos(int Index, int Line, int Column);

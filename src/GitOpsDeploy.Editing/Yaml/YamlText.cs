@@ -3,7 +3,7 @@ using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 using ParsedStyle = YamlDotNet.Core.ScalarStyle;
 
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>
 /// A YAML file as text plus the node tree the parser found in it. Encoding details (BOM, line

@@ -1,6 +1,6 @@
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>An image before and after an edit; <see cref="Before"/> is null for a new entry.</summary>
 public sealed record ImageChange(ImageEntry? Before, ImageEntry After)

@@ -1,6 +1,5 @@
-using GitOpsDeploy.Core.Ports;
 
-namespace GitOpsDeploy.Core.Overlay;
+namespace GitOpsDeploy.Editing.Overlay;
 
 /// <summary>
 /// Resolves user-given paths inside the gitops repository: lexically first ('..' may not climb

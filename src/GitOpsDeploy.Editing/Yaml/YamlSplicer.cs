@@ -1,4 +1,4 @@
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>
 /// Collects text edits located by parser marks and applies them to the original text in one pass.

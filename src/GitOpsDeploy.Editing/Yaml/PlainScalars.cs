@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 public enum ScalarKind
 {

@@ -1,4 +1,4 @@
-namespace GitOpsDeploy.Core;
+namespace GitOpsDeploy.Editing;
 
 /// <summary>What went wrong, in terms of what the user must do about it.</summary>
 public enum ErrorKind

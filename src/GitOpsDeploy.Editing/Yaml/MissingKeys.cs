@@ -1,4 +1,4 @@
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>Where a key path stops in a document: at the node it names, or where its next part is not there.</summary>
 /// <param name="Depth">How many parts of the path were found (the path's length when all were).</param>

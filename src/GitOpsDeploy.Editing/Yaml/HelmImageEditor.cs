@@ -1,6 +1,6 @@
-using GitOpsDeploy.Core.Images;
+using GitOpsDeploy.Editing.Images;
 
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>Something an edit did that deserves a look, though it is not an error: shown as a workflow warning at its place.</summary>
 public sealed record EditWarning(SourceLocation Location, string Message)

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace GitOpsDeploy.Core.Images;
+namespace GitOpsDeploy.Editing.Images;
 
 /// <summary>One part of an image spec: set to a value, kept as it is (<c>*</c>), or not given.</summary>
 public readonly record struct SpecPart(SpecPartKind Kind, string? Value)

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>
 /// One <c>set</c> input line: <c>FILE:KEY.PATH=VALUE</c>, e.g. <c>values.yaml:image.tag=1.4.2</c>; in a file of

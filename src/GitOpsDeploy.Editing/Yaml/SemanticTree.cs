@@ -1,4 +1,4 @@
-namespace GitOpsDeploy.Core.Yaml;
+namespace GitOpsDeploy.Editing.Yaml;
 
 /// <summary>
 /// What a YAML document means, stripped of layout. An edit is verified by re-parsing the edited
