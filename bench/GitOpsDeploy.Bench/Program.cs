@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,5 +1,5 @@
-using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 

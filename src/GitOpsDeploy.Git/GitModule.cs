@@ -1,5 +1,5 @@
-using GitOpsDeploy.Core;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;

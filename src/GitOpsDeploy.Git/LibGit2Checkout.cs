@@ -1,10 +1,10 @@
 using System.Text;
-using GitOpsDeploy.Core;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Editing;
 using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Git;
 

@@ -1,11 +1,12 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Landing.FanIn;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Editing;
 using Octokit;
 using NewCommit = GitOpsDeploy.Core.Ports.NewCommit;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.GitHub;
 

@@ -1,5 +1,5 @@
 using System.Reflection;
-using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Text;
 using Microsoft.Extensions.Logging;
 using Octokit;
 using Octokit.Internal;

@@ -1,5 +1,5 @@
-using Octokit;
 using GitOpsDeploy.Editing;
+using Octokit;
 
 namespace GitOpsDeploy.GitHub;
 

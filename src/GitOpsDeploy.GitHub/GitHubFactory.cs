@@ -1,5 +1,5 @@
-using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Text;
 using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.GitHub;

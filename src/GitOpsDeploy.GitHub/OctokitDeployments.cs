@@ -129,7 +129,7 @@ public sealed class OctokitDeployments(IGitHubClient client, RateLimitGate gate,
     public async Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken) =>
         (await RecentAsync(new() { ["environment"] = environment, ["sha"] = sha, ["per_page"] = "1" }, cancellationToken)).FirstOrDefault()?.Id;
 
-    public async Task<IReadOnlyList<Core.Deploy.DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken)
     {
         // Every page (Link headers), newest first, bounded by max; then statuses and commit time per deployment.
         var api = new ApiConnection(client.Connection);
@@ -137,7 +137,7 @@ public sealed class OctokitDeployments(IGitHubClient client, RateLimitGate gate,
         var all = await GitHubErrors.Call(gate, 
             () => api.GetAll<Deployment>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters, new ApiOptions { PageSize = 100, PageCount = Math.Max(1, (max + 99) / 100) }),
             "list deployments", repository, Token, "deployments: read", cancellationToken);
-        var records = new List<Core.Deploy.DeploymentRecord>();
+        var records = new List<DeploymentRecord>();
         var commitTimes = new Dictionary<string, DateTimeOffset?>();
         foreach (var deployment in all.Where(d => d.CreatedAt >= since).Take(max))
         {
@@ -147,7 +147,7 @@ public sealed class OctokitDeployments(IGitHubClient client, RateLimitGate gate,
                 committed = commitTimes[deployment.Sha] = await CommitTimeAsync(deployment.Sha, cancellationToken);
             }
 
-            records.Add(new Core.Deploy.DeploymentRecord(
+            records.Add(new DeploymentRecord(
                 deployment.Id,
                 deployment.Sha,
                 deployment.CreatedAt,

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
 using Octokit;
 using MergeMethod = GitOpsDeploy.Core.Ports.MergeMethod;
 using NewPullRequest = GitOpsDeploy.Core.Ports.NewPullRequest;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.GitHub;
 

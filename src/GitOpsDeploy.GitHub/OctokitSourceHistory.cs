@@ -2,9 +2,9 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using GitOpsDeploy.Changelog;
+using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging;
 using Octokit;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.GitHub;
 

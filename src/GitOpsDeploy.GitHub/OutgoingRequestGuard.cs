@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
-using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Text;
 
 namespace GitOpsDeploy.GitHub;
 

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net;
+using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging;
 using Octokit;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.GitHub;
 

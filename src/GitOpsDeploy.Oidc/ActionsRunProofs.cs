@@ -2,12 +2,12 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Oidc;
 

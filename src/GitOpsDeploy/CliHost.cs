@@ -3,9 +3,10 @@ using CommandLine.Text;
 using GitOpsDeploy.ArgoCd;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Commands;
-using GitOpsDeploy.Core;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Oidc;
@@ -14,7 +15,6 @@ using GitOpsDeploy.Runtime;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy;
 

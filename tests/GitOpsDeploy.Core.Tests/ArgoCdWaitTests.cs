@@ -1,5 +1,6 @@
-using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Verification;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 

@@ -1,9 +1,10 @@
-using GitOpsDeploy.Core.Deploy;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Results;
+using GitOpsDeploy.Core.Runs;
 using GitOpsDeploy.Core.Tests.Doubles;
+using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

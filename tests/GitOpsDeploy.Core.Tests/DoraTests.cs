@@ -1,4 +1,6 @@
-using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.Core.Metrics;
+using GitOpsDeploy.Core.Ports;
+
 
 namespace GitOpsDeploy.Core.Tests;
 

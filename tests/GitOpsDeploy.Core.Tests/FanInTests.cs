@@ -1,7 +1,8 @@
 using System.Text;
-using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Landing.FanIn;
+using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Editing;
 
@@ -79,7 +80,7 @@ public sealed class FanInTests
         var applier = TestRequests.Parse();
         Assert.False(Admit(applier, off)[off.Id].Request!.Change.CreateMissingKeys);
         Assert.True(Admit(applier, intent)[intent.Id].Request!.Change.CreateMissingKeys);
-        Assert.False(DeployIntent.Of(TestRequests.Parse(("create-missing-keys", "false")), TestRequests.Context, "0123456789ab", Now).CreateMissingKeys);
+        Assert.False(IntentCodec.Of(TestRequests.Parse(("create-missing-keys", "false")), TestRequests.Context, "0123456789ab", Now).CreateMissingKeys);
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Text;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Editing.Yaml;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

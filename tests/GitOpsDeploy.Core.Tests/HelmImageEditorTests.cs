@@ -1,8 +1,8 @@
 using System.Text;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Editing.Yaml;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

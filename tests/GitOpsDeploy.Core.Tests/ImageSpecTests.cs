@@ -1,5 +1,5 @@
-using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Images;
 
 namespace GitOpsDeploy.Core.Tests;
 

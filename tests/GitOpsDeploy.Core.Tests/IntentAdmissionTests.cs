@@ -1,6 +1,6 @@
-using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Landing.FanIn;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Editing;
 

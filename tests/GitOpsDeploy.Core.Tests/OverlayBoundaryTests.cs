@@ -1,8 +1,8 @@
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Editing.Images;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Editing.Yaml;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Planning;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Tests.Doubles;
 
 namespace GitOpsDeploy.Core.Tests;

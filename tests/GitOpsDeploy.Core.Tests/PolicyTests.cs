@@ -1,9 +1,9 @@
-using GitOpsDeploy.Editing.Images;
-using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Editing.Overlay;
-using GitOpsDeploy.Core.Policy;
-using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Core.Planning;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Overlay;
+using GitOpsDeploy.Editing.Yaml;
 
 namespace GitOpsDeploy.Core.Tests;
 

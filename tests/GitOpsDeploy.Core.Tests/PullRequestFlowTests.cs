@@ -1,12 +1,15 @@
-using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Editing.Images;
-using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Reporting;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Results;
+using GitOpsDeploy.Core.Runs;
 using GitOpsDeploy.Core.Tests.Doubles;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Overlay;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;
 

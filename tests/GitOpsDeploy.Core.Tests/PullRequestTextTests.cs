@@ -1,10 +1,11 @@
-using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Editing.Images;
-using GitOpsDeploy.Core.Inputs;
-using GitOpsDeploy.Editing.Overlay;
+using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Editing.Yaml;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Images;
+using GitOpsDeploy.Editing.Overlay;
+using GitOpsDeploy.Editing.Yaml;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using GitOpsDeploy.Editing.Overlay;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Overlay;
 
 namespace GitOpsDeploy.Core.Tests;
 

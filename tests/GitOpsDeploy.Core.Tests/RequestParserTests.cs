@@ -1,5 +1,5 @@
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Tests.Doubles;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests;

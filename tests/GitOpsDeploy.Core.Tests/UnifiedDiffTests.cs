@@ -1,5 +1,5 @@
 using System.Text;
-using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.Core.Text;
 
 namespace GitOpsDeploy.Core.Tests;
 

@@ -42,8 +42,20 @@ public interface IDeployments
     Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken);
 
     /// <summary>Deployments of <paramref name="environment"/> created since <paramref name="since"/> with their statuses and commit times (bounded).</summary>
-    Task<IReadOnlyList<Deploy.DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken);
+    Task<IReadOnlyList<DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken);
 
     /// <summary>The commit of the newest earlier deployment of this task to this environment, if any.</summary>
     Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken);
+}
+
+/// <summary>A past deployment with its statuses (oldest first) and the time its source commit was made.</summary>
+public sealed record DeploymentRecord(long Id, string Sha, DateTimeOffset CreatedAt, IReadOnlyList<(string State, string? Description, DateTimeOffset At)> Statuses)
+{
+    public DateTimeOffset? CommittedAt { get; init; }
+
+    public DateTimeOffset? FirstSuccess => Statuses.Where(s => s.State == "success").Select(s => (DateTimeOffset?)s.At).FirstOrDefault();
+
+    /// <summary>Failed, errored, or later rolled back (a rollback marks it inactive with "rolled back").</summary>
+    public DateTimeOffset? FailedAt => Statuses.Where(s => s.State is "failure" or "error" || (s.State == "inactive" && (s.Description ?? string.Empty).StartsWith("rolled back", StringComparison.Ordinal)))
+        .Select(s => (DateTimeOffset?)s.At).FirstOrDefault();
 }

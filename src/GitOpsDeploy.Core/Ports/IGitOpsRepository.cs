@@ -29,7 +29,7 @@ public interface IGitOpsSnapshot : IDisposable
     IRepositoryTree? TreeAt(string sha);
 
     /// <summary>The fan-in intents pending for this branch when it was read (asked for with <see cref="SnapshotHint.Pending"/>; oldest first).</summary>
-    IReadOnlyList<Deploy.DeployIntent> Pending => [];
+    IReadOnlyList<DeployIntent> Pending => [];
 }
 
 /// <summary>Reads snapshots of the gitops repository; each is independent and released on dispose.</summary>

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Images;
 
 namespace GitOpsDeploy.Core.Scaffold;
 

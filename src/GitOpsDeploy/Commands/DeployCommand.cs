@@ -1,11 +1,13 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using GitOpsDeploy.Core.Deploy;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
-using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Results;
+using GitOpsDeploy.Core.Runs;
 using GitOpsDeploy.Editing;
+using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Commands;
 

@@ -1,8 +1,8 @@
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Scaffold;
-using GitOpsDeploy.Runtime;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Runtime;
 
 namespace GitOpsDeploy.Commands;
 

@@ -1,4 +1,4 @@
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Oidc;
 
 namespace GitOpsDeploy.Runtime;

@@ -1,4 +1,5 @@
-using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Text;
+
 
 namespace GitOpsDeploy.Runtime;
 

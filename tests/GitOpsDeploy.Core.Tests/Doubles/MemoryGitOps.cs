@@ -1,6 +1,6 @@
 using System.Text;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Tests.Doubles;

@@ -1,7 +1,7 @@
-using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Runtime;
 using GitOpsDeploy.Tests.Fakes;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.App;
 

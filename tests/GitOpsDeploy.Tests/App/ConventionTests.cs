@@ -1,5 +1,5 @@
 using GitOpsDeploy.Cli;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Requests;
 using YamlDotNet.RepresentationModel;
 
 namespace GitOpsDeploy.Tests.App;
@@ -24,7 +24,7 @@ public sealed class ConventionTests
     [Fact]
     public void The_core_references_neither_octokit_nor_libgit2sharp()
     {
-        var references = typeof(Core.Deploy.DeployRunner).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
+        var references = typeof(Core.Runs.DeployRunner).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
         Assert.DoesNotContain("Octokit", references);
         Assert.DoesNotContain("LibGit2Sharp", references);
     }

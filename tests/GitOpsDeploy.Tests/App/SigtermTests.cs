@@ -104,7 +104,16 @@ public sealed class SigtermTests : GitOpsFixture
     {
         var clock = Stopwatch.StartNew();
         Signal(process, "INT");
-        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            // Say what the program was doing when it would not stop.
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"still running {clock.Elapsed} after SIGINT:\n{await output}\n{await error}");
+        }
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(7.5), $"exited after {clock.Elapsed}");
         Assert.True(process.ExitCode == 1, await output + await error);

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
-using GitOpsDeploy.Core.Deploy;
+using GitOpsDeploy.Core.Landing.FanIn;
+using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Tests.Fakes;
 

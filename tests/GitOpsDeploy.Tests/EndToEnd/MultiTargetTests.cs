@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.EndToEnd;

@@ -1,4 +1,4 @@
-using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,10 +1,10 @@
 using System.Text;
-using GitOpsDeploy.Core.Inputs;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.Git;
 

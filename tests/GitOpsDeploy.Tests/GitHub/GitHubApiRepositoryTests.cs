@@ -1,10 +1,10 @@
 using System.Text;
-using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.GitHub;
 

@@ -1,9 +1,9 @@
 using GitOpsDeploy.Changelog;
-using GitOpsDeploy.Core;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.GitHub;
 

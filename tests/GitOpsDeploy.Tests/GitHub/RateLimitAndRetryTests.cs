@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.GitHub;
 using Microsoft.Extensions.Logging.Abstractions;
 using Octokit;
-using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Tests.GitHub;
 
