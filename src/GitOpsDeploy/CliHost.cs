@@ -1,5 +1,3 @@
-using CommandLine;
-using CommandLine.Text;
 using GitOpsDeploy.ArgoCd;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Commands;
@@ -49,39 +47,16 @@ public static class CliHost
             return await host.Services.GetRequiredService<DeployCommand>().RunAsync(inputs, cancellationToken);
         }
 
-        using var parser = new Parser(s =>
+        if (CommandLineFrontDoor.Parse(args, stdout, stderr, out var refused) is not { } verb)
         {
-            s.HelpWriter = null;
-            s.CaseSensitive = true;
-            s.AutoVersion = true;
-        });
-        // "gitops-deploy --help" shows the default command's options, which is what people look for.
-        var topLevelHelp = args is ["--help"] or ["-h"] or ["help"];
-        var parsed = parser.ParseArguments<DeployVerb, ExampleVerb, InitVerb>(topLevelHelp ? ["deploy", "--help"] : args);
-        if (parsed is NotParsed<object> notParsed)
-        {
-            var help = HelpText.AutoBuild(parsed, h =>
-            {
-                h.AddDashesToOption = true;
-                h.AdditionalNewLineAfterOption = false;
-                return HelpText.DefaultParsingErrorsHandler(parsed, h);
-            }, e => e, verbsIndex: false);
-            help.Heading = "gitops-deploy";
-            help.Copyright = string.Empty;
-            var asked = notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.HelpVerbRequestedError or ErrorType.VersionRequestedError);
-            (asked ? stdout : stderr).WriteLine(help);
-            if (topLevelHelp)
-            {
-                stdout.WriteLine("Commands: deploy (the default), example, init. See 'gitops-deploy init --help'.");
-            }
-
-            return asked ? 0 : 2;
+            // Help, the version, or arguments refused with the reason.
+            return refused;
         }
 
         using (var host = BuildHost(environment, stdout, stderr, actions: false, overrides))
         {
             var terminal = (TerminalRuntime)host.Services.GetRequiredService<IActionRuntime>();
-            var exit = parsed.Value switch
+            var exit = verb switch
             {
                 ExampleVerb example => await host.Services.GetRequiredService<ExampleCommand>().RunAsync(example.Keep, cancellationToken),
                 InitVerb init => host.Services.GetRequiredService<InitCommand>().Run(init),

@@ -1,3 +1,5 @@
+using System.Reflection;
+using GitOpsDeploy.Cli;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.Tests.Fakes;
 
@@ -42,11 +44,149 @@ public sealed class CommandLineTests
     [Fact]
     public async Task A_bad_flag_exits_two_with_usage_on_stderr()
     {
-        var (exit, _, error) = await Run(null, "--no-such-flag");
+        var (exit, output, error) = await Run(null, "--no-such-flag");
         Assert.Equal(2, exit);
-        Assert.Contains("no-such-flag", error, StringComparison.Ordinal);
-        Assert.Contains("--environment", error, StringComparison.Ordinal);
+        Assert.Contains("error: unknown option '--no-such-flag'", error, StringComparison.Ordinal);
+        Assert.Contains("Usage: gitops-deploy [deploy] --gitops-repository REPO --environment ENV", error, StringComparison.Ordinal);
+        // Nothing is close to it: a guess would send people further off than no suggestion.
+        Assert.DoesNotContain("did you mean", error, StringComparison.Ordinal);
+        Assert.Empty(output);
     }
+
+    [Theory]
+    [InlineData("--version")]
+    [InlineData("deploy", "--version")]
+    [InlineData("version")]
+    [InlineData("init", "--version")]
+    [InlineData("deploy", "--environment", "staging", "--version")]
+    public async Task Version_prints_the_informational_version_without_the_commit_and_exits_zero(params string[] args)
+    {
+        var informational = typeof(CliHost).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()!.InformationalVersion;
+        var (exit, output, error) = await Run(null, args);
+
+        Assert.Equal(0, exit);
+        Assert.Equal($"gitops-deploy {informational.Split('+')[0]}\n", output.ReplaceLineEndings("\n"));
+        Assert.Matches(@"^gitops-deploy \d+\.\d+\.\d+[^+\s]*\n$", output.ReplaceLineEndings("\n"));
+        Assert.Empty(error);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--gitops-repositry", "acme/gitops", "--environment", "dev" }, "unknown option '--gitops-repositry'; did you mean --gitops-repository?")]
+    [InlineData(new[] { "--gitops-repository", "acme/gitops", "--enviroment", "dev" }, "unknown option '--enviroment'; did you mean --environment?")]
+    [InlineData(new[] { "deploy", "--Environment", "dev" }, "did you mean --environment?")]
+    [InlineData(new[] { "--dryrun" }, "did you mean --dry-run?")]
+    [InlineData(new[] { "--imgaes", "web:2" }, "did you mean --images?")]
+    [InlineData(new[] { "-environment", "dev" }, "unknown option '-environment'; did you mean --environment?")]
+    [InlineData(new[] { "--pull-request", "x" }, "did you mean --pull-request-branch, --pull-request-title or --pull-request-body?")]
+    [InlineData(new[] { "init", "dir", "--ap", "web", "--image", "ghcr.io/acme/web" }, "unknown option '--ap'; did you mean --app?")]
+    [InlineData(new[] { "example", "--kep" }, "did you mean --keep?")]
+    public async Task An_unknown_flag_exits_two_naming_the_closest_flag(string[] args, string expected)
+    {
+        var (exit, output, error) = await Run(null, args);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: " , error, StringComparison.Ordinal);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Empty(output);
+    }
+
+    [Theory]
+    [InlineData("deploi", "unknown command 'deploi'; did you mean deploy?")]
+    [InlineData("exampel", "unknown command 'exampel'; did you mean example?")]
+    [InlineData("int", "unknown command 'int'; did you mean init?")]
+    [InlineData("rollback", "unknown command 'rollback'")]
+    public async Task An_unknown_command_exits_two_naming_the_closest_command_and_runs_nothing(string verb, string expected)
+    {
+        // Before, a mistyped verb was silently taken as a stray value of the default command, which then ran.
+        var (exit, output, error) = await Run(null, verb, "--gitops-repository", "/nonexistent/gitops.git", "--environment", "dev", "--mode", "push", "--images", "web:2");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: " + expected, error, StringComparison.Ordinal);
+        Assert.Contains("Commands: deploy (the default), example, init.", error, StringComparison.Ordinal);
+        Assert.Equal(verb == "rollback", !error.Contains("did you mean", StringComparison.Ordinal));
+        Assert.Empty(output);
+    }
+
+    [Fact]
+    public async Task A_value_after_a_switch_is_refused_instead_of_silently_ignored()
+    {
+        // "--dry-run false" would otherwise be a dry run that the person thought was real, or the reverse.
+        var (exit, _, error) = await Run(null, "--gitops-repository", "/nonexistent/gitops.git", "--environment", "dev", "--images", "web:2", "--dry-run", "false");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("unexpected argument 'false': --dry-run is a switch and takes no value", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Missing_required_options_exit_two_naming_them_with_the_commands()
+    {
+        var (exit, _, error) = await Run(null);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("error: --gitops-repository REPO is required", error, StringComparison.Ordinal);
+        Assert.Contains("error: --environment ENV is required", error, StringComparison.Ordinal);
+        Assert.Contains("Commands: deploy (the default), example, init.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deploy_help_shows_the_usage_line_and_the_required_options_apart()
+    {
+        var (exit, output, error) = await Run(null, "deploy", "--help");
+
+        Assert.Equal(0, exit);
+        Assert.Empty(error);
+        Assert.StartsWith("Usage: gitops-deploy [deploy] --gitops-repository REPO --environment ENV [--images IMAGE...] [options]\n", output.ReplaceLineEndings("\n"), StringComparison.Ordinal);
+        var required = Section(output, "Required:");
+        var optional = Section(output, "Options:");
+        Assert.Equal(["--gitops-repository REPO", "--environment ENV"], Flags(required));
+        Assert.Equal(DeployVerb.InputNames().Where(n => n is not ("gitops-repository" or "environment")).Select(n => "--" + n).Append("--help").Append("--version"), Flags(optional).Select(f => f.Split(' ')[0]));
+        Assert.DoesNotContain("Commands:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Top_level_help_lists_the_commands_and_the_default_commands_options()
+    {
+        foreach (var args in new[] { new[] { "--help" }, ["-h"], ["help"] })
+        {
+            var (exit, output, _) = await Run(null, args);
+
+            Assert.Equal(0, exit);
+            Assert.Contains("Usage: gitops-deploy [deploy] --gitops-repository REPO --environment ENV [--images IMAGE...] [options]", output, StringComparison.Ordinal);
+            Assert.Contains("       gitops-deploy init DIR --app NAME --image IMAGE [options]", output, StringComparison.Ordinal);
+            Assert.Equal(["deploy", "example", "init"], Flags(Section(output, "Commands:")));
+            Assert.Equal(["--gitops-repository REPO", "--environment ENV"], Flags(Section(output, "Required:")));
+        }
+    }
+
+    [Fact]
+    public async Task Init_help_marks_the_folder_and_its_required_options()
+    {
+        foreach (var args in new[] { new[] { "init", "--help" }, ["help", "init"] })
+        {
+            var (exit, output, _) = await Run(null, args);
+
+            Assert.Equal(0, exit);
+            Assert.StartsWith("Usage: gitops-deploy init DIR --app NAME --image IMAGE [options]", output, StringComparison.Ordinal);
+            Assert.Equal(["DIR", "--app NAME", "--image IMAGE"], Flags(Section(output, "Required:")));
+        }
+    }
+
+    [Theory]
+    [InlineData("gitops-repositry", "gitops-repository")]
+    [InlineData("deplyo", "deploy")]
+    [InlineData("ENVIRONMENT", "environment")]
+    [InlineData("argocd-tokn", "argocd-token")]
+    public void Suggestions_offer_a_name_a_few_edits_away(string typed, string expected) =>
+        Assert.Equal([expected], Suggestions.Closest(typed, DeployVerb.InputNames().Append("deploy")));
+
+    [Theory]
+    [InlineData("x")]
+    [InlineData("verbose")]
+    [InlineData("no-such-flag")]
+    [InlineData("repository")]
+    public void Suggestions_stay_silent_when_nothing_is_close(string typed) =>
+        Assert.Empty(Suggestions.Closest(typed, DeployVerb.InputNames()));
 
     [Fact]
     public async Task Deploys_to_a_local_repository_and_prints_outputs_as_a_table()
@@ -96,4 +236,17 @@ public sealed class CommandLineTests
         Assert.Contains("+    newTag: \"1.4.2\"", output, StringComparison.Ordinal);
         Assert.Contains("Image: web=ghcr.io/acme/web:1.4.2", output, StringComparison.Ordinal);
     }
+
+    /// <summary>The lines of a help section, from its heading to the next blank line.</summary>
+    private static List<string> Section(string help, string heading)
+    {
+        var lines = help.ReplaceLineEndings("\n").Split('\n');
+        return lines.SkipWhile(l => l != heading).Skip(1).TakeWhile(l => l.Length > 0).ToList();
+    }
+
+    /// <summary>The flag (with its placeholder) each entry of a section starts with; wrapped description lines are skipped.</summary>
+    private static List<string> Flags(IEnumerable<string> section) =>
+        section.Where(l => l.Length > 2 && l[2] != ' ')
+            .Select(l => l[2..].Split("  ")[0].TrimEnd())
+            .ToList();
 }
