@@ -60,23 +60,12 @@ public static class CliHost
             {
                 ExampleVerb example => await host.Services.GetRequiredService<ExampleCommand>().RunAsync(example.Keep, cancellationToken),
                 InitVerb init => host.Services.GetRequiredService<InitCommand>().Run(init),
-                DeployVerb deploy => await host.Services.GetRequiredService<DeployCommand>().RunAsync(WithTokenFromEnvironment(deploy.ToInputs(), environment), cancellationToken),
+                DeployVerb deploy => await host.Services.GetRequiredService<DeployCommand>().RunAsync(TokenVariables.Apply(deploy.ToInputs(), environment), cancellationToken),
                 _ => 2,
             };
             terminal.PrintOutputs();
             return exit;
         }
-    }
-
-    /// <summary>On a terminal the token may come from GITOPS_TOKEN, so it never sits in shell history or ps.</summary>
-    private static Dictionary<string, string> WithTokenFromEnvironment(Dictionary<string, string> inputs, IReadOnlyDictionary<string, string> environment)
-    {
-        if (!inputs.ContainsKey("gitops-token") && environment.TryGetValue("GITOPS_TOKEN", out var token) && token.Length > 0)
-        {
-            inputs["gitops-token"] = token;
-        }
-
-        return inputs;
     }
 
     private static IHost BuildHost(IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr, bool actions, Action<IServiceCollection>? overrides)

@@ -13,7 +13,7 @@ public sealed class DeployVerb
     [Option("gitops-repository", Required = true, MetaValue = "REPO", HelpText = "owner/name on the GitHub host, a git URL, or a local path.")]
     public string? GitOpsRepository { get; set; }
 
-    [Option("gitops-token", MetaValue = "TOKEN", HelpText = "Token for the gitops repository (prefer the GITOPS_TOKEN environment variable: flags are visible in ps).")]
+    [Option("gitops-token", MetaValue = "TOKEN", HelpText = "Token for the gitops repository. Default: the GITOPS_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
     public string? GitOpsToken { get; set; }
 
     [Option("environment", Required = true, MetaValue = "ENV", HelpText = "Target environment, e.g. staging.")]
@@ -97,7 +97,7 @@ public sealed class DeployVerb
     [Option("deployment", MetaValue = "BOOL", HelpText = "true (default) or false: create a GitHub Deployment on the source commit.")]
     public string? Deployment { get; set; }
 
-    [Option("token", MetaValue = "TOKEN", HelpText = "Token for the source repository (deployments: write).")]
+    [Option("token", MetaValue = "TOKEN", HelpText = "Token for the source repository (deployments: write), used when GITHUB_API_URL is set. Default: the GITHUB_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
     public string? Token { get; set; }
 
     [Option("environment-url", MetaValue = "URL", HelpText = "URL shown on the deployment.")]
@@ -127,7 +127,7 @@ public sealed class DeployVerb
     [Option("argocd-server", MetaValue = "URL", HelpText = "Argo CD URL: wait for the application after the change lands.")]
     public string? ArgoCdServer { get; set; }
 
-    [Option("argocd-token", MetaValue = "TOKEN", HelpText = "Argo CD API token (prefer the environment: flags are visible in ps).")]
+    [Option("argocd-token", MetaValue = "TOKEN", HelpText = "Argo CD API token. Default: the ARGOCD_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
     public string? ArgoCdToken { get; set; }
 
     [Option("argocd-application", MetaValue = "NAME", HelpText = "Argo CD application; default <app>-<environment>.")]

@@ -172,6 +172,19 @@ public sealed class CommandLineTests
         }
     }
 
+    [Fact]
+    public async Task Every_token_flag_names_the_environment_variable_it_is_read_from()
+    {
+        var (_, output, _) = await Run(null, "deploy", "--help");
+        var help = string.Join(' ', output.Split('\n').Select(l => l.Trim()));
+
+        Assert.Equal(Core.Inputs.InputCatalogue.SecretInputs.Order(StringComparer.Ordinal), TokenVariables.ByInput.Keys.Order(StringComparer.Ordinal));
+        foreach (var (input, variable) in TokenVariables.ByInput)
+        {
+            Assert.Matches($@"--{input} TOKEN +[^-]*Default: the {variable} environment variable", help);
+        }
+    }
+
     [Theory]
     [InlineData("gitops-repositry", "gitops-repository")]
     [InlineData("deplyo", "deploy")]
@@ -235,6 +248,68 @@ public sealed class CommandLineTests
         Assert.Contains("deploy(staging): web 1.4.1 -> 1.4.2", output, StringComparison.Ordinal);
         Assert.Contains("+    newTag: \"1.4.2\"", output, StringComparison.Ordinal);
         Assert.Contains("Image: web=ghcr.io/acme/web:1.4.2", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reads_the_argo_cd_token_from_ARGOCD_TOKEN_and_never_prints_it()
+    {
+        await using var argo = await FakeArgoCd.StartAsync();
+        argo.Token = "argocd_fromtheenvironment";
+        var dir = Directory.CreateTempSubdirectory("cli-").FullName;
+        try
+        {
+            var bare = Path.Combine(dir, "gitops.git");
+            LocalRepository.CreateBare(bare, new Dictionary<string, byte[]> { ["environments/dev/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n"u8.ToArray() }, "init");
+            argo.Script("web-dev", _ => new ArgoState("Synced", LocalRepository.Tip(bare), "Healthy"));
+            string[] args = ["--gitops-repository", bare, "--environment", "dev", "--mode", "push", "--images", "web:2", "--argocd-server", argo.Url, "--argocd-application", "web-dev", "--argocd-timeout", "10"];
+
+            var (exit, output, error) = await Run(new Dictionary<string, string> { ["ARGOCD_TOKEN"] = "argocd_fromtheenvironment" }, args);
+
+            // The fake answers only that token: the wait succeeds only if it came from ARGOCD_TOKEN.
+            Assert.True(exit == 0, error + output);
+            Assert.Matches(@"argocd-health\s+Healthy", output);
+            Assert.DoesNotContain("argocd_fromtheenvironment", output + error, StringComparison.Ordinal);
+
+            // A flag wins over the variable.
+            var (flagged, _, flaggedError) = await Run(new Dictionary<string, string> { ["ARGOCD_TOKEN"] = "argocd_fromtheenvironment" }, [.. args.Select(a => a == "web:2" ? "web:3" : a), "--argocd-token", "wrong-token"]);
+            Assert.Equal(1, flagged);
+            Assert.Contains("Argo CD refused argocd-token (401)", flaggedError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Reads_the_source_token_from_GITHUB_TOKEN_like_the_action_defaults_to_github_token()
+    {
+        await using var github = await FakeGitHub.StartAsync();
+        github.AddToken("ghs_sourcefromtheenvironment", Permission.Write, "acme/app");
+        var app = github.CreateApiRepo("acme/app");
+        var dir = Directory.CreateTempSubdirectory("cli-").FullName;
+        try
+        {
+            var bare = Path.Combine(dir, "gitops.git");
+            LocalRepository.CreateBare(bare, new Dictionary<string, byte[]> { ["environments/dev/kustomization.yaml"] = "images:\n- name: web\n  newTag: \"1\"\n"u8.ToArray() }, "init");
+            var env = new Dictionary<string, string>
+            {
+                ["GITHUB_SERVER_URL"] = github.ServerUrl,
+                ["GITHUB_API_URL"] = github.ServerUrl + "/api/v3",
+                ["GITHUB_TOKEN"] = "ghs_sourcefromtheenvironment",
+            };
+
+            var (exit, output, error) = await Run(env, "--gitops-repository", bare, "--environment", "dev", "--mode", "push", "--images", "web:2",
+                "--source-repository", "acme/app", "--source-sha", "0123456789abcdef0123456789abcdef01234567");
+
+            Assert.True(exit == 0, error + output);
+            Assert.Equal("success", Assert.Single(app.Deployments).LastState);
+            Assert.DoesNotContain("ghs_sourcefromtheenvironment", output + error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
     }
 
     /// <summary>The lines of a help section, from its heading to the next blank line.</summary>
