@@ -251,6 +251,108 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task The_example_command_changes_only_the_image()
+    {
+        var (exit, output, error) = await Run(null, "example");
+        Assert.True(exit == 0, error + output);
+
+        // The commit it shows touches one file, the overlay's image entry: no replicas or other values.
+        var diff = output[output.IndexOf("diff --git", StringComparison.Ordinal)..];
+        Assert.Single(diff.Split('\n'), l => l.StartsWith("diff --git", StringComparison.Ordinal));
+        Assert.Contains("diff --git a/environments/staging/kustomization.yaml", diff, StringComparison.Ordinal);
+        Assert.Equal(["-    newTag: \"1.4.1\" # quoted so a tag like 1.10 stays a string", "+    newTag: \"1.4.2\" # quoted so a tag like 1.10 stays a string"],
+            diff.Split('\n').Where(l => l is ['+' or '-', not ('+' or '-'), ..]));
+        Assert.DoesNotContain("replicas", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_example_command_prints_what_it_runs_as_a_workflow_step_and_as_a_command()
+    {
+        var (exit, output, error) = await Run(null, "example", "--keep");
+        Assert.True(exit == 0, error + output);
+        var remote = Assert.Single(output.Split('\n'), l => l.StartsWith("Example gitops repository: ", StringComparison.Ordinal))["Example gitops repository: ".Length..];
+        try
+        {
+            Assert.Contains(
+                $"""
+                  - uses: acme/gitops-deploy@v1
+                    with:
+                      gitops-repository: {remote}
+                      environment: staging
+                      images: web=ghcr.io/acme/web:1.4.2
+                      mode: push
+                      source-repository: acme/observability-platform
+                      source-sha: 4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39
+                """.ReplaceLineEndings("\n"),
+                output,
+                StringComparison.Ordinal);
+            Assert.Contains($"  gitops-deploy \\\n    --gitops-repository {remote} \\\n    --environment staging \\\n    --images web=ghcr.io/acme/web:1.4.2 \\\n    --mode push", output, StringComparison.Ordinal);
+            // Printed before the run: the announcement comes first, then the deploy's own log.
+            Assert.True(output.IndexOf("- uses:", StringComparison.Ordinal) < output.IndexOf("== Read", StringComparison.Ordinal));
+
+            // The printed command is the same deploy: run again on the kept repository, it has nothing left to do.
+            var command = output[output.IndexOf("  gitops-deploy \\", StringComparison.Ordinal)..];
+            command = command[..command.IndexOf("\n\n", StringComparison.Ordinal)];
+            var args = command.Replace("\\\n", " ", StringComparison.Ordinal).Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToArray();
+            var (again, againOutput, againError) = await Run(null, args);
+            Assert.True(again == 0, againError + againOutput);
+            Assert.Matches(@"changed\s+false", againOutput);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(remote)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_equivalent_inputs_name_secrets_and_variables_instead_of_tokens()
+    {
+        var inputs = new Dictionary<string, string>
+        {
+            ["environment"] = "staging\nproduction",
+            ["gitops-repository"] = "acme/gitops",
+            ["gitops-token"] = "ghs_secret123",
+            ["argocd-token"] = "argo_secret123",
+            ["images"] = "web=ghcr.io/acme/web:1.2.0\napi:2",
+            ["commit-message"] = "deploy: {{ images }}",
+            ["dry-run"] = "true",
+        };
+
+        var step = EquivalentInputs.WorkflowStep(inputs);
+        var command = EquivalentInputs.CommandLine(inputs);
+
+        Assert.Equal(
+            """
+            - uses: acme/gitops-deploy@v1
+              with:
+                gitops-repository: acme/gitops
+                gitops-token: ${{ secrets.GITOPS_TOKEN }}
+                environment: |
+                  staging
+                  production
+                images: |
+                  web=ghcr.io/acme/web:1.2.0
+                  api:2
+                commit-message: 'deploy: {{ images }}'
+                dry-run: true
+                argocd-token: ${{ secrets.ARGOCD_TOKEN }}
+            """.ReplaceLineEndings("\n"),
+            step);
+        Assert.Equal(
+            """
+            GITOPS_TOKEN=... ARGOCD_TOKEN=... gitops-deploy \
+              --gitops-repository acme/gitops \
+              --environment 'staging
+            production' \
+              --images web=ghcr.io/acme/web:1.2.0 api:2 \
+              --commit-message 'deploy: {{ images }}' \
+              --dry-run
+            """.ReplaceLineEndings("\n"),
+            command);
+        Assert.DoesNotContain("secret123", step + command, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Reads_the_argo_cd_token_from_ARGOCD_TOKEN_and_never_prints_it()
     {
         await using var argo = await FakeArgoCd.StartAsync();
