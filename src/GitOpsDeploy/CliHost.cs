@@ -60,12 +60,30 @@ public static class CliHost
             {
                 ExampleVerb example => await host.Services.GetRequiredService<ExampleCommand>().RunAsync(example.Keep, cancellationToken),
                 InitVerb init => host.Services.GetRequiredService<InitCommand>().Run(init),
-                DeployVerb deploy => await host.Services.GetRequiredService<DeployCommand>().RunAsync(TokenVariables.Apply(deploy.ToInputs(), environment), cancellationToken),
+                DeployVerb deploy => await DeployAsync(host, terminal, TokenVariables.Apply(deploy.ToInputs(), environment), environment, cancellationToken),
                 _ => 2,
             };
             terminal.PrintOutputs();
             return exit;
         }
+    }
+
+    /// <summary>A local gitops repository is checked before the run, so a wrong path fails at once and says what to do.</summary>
+    private static async Task<int> DeployAsync(IHost host, TerminalRuntime terminal, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
+    {
+        var local = LocalGitOpsRepository.Check(inputs, environment);
+        if (local.Warning is { } warning)
+        {
+            terminal.Warning(warning);
+        }
+
+        if (local.Error is { } error)
+        {
+            terminal.Error(error);
+            return 1;
+        }
+
+        return await host.Services.GetRequiredService<DeployCommand>().RunAsync(inputs, cancellationToken);
     }
 
     private static IHost BuildHost(IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr, bool actions, Action<IServiceCollection>? overrides)

@@ -10,7 +10,7 @@ namespace GitOpsDeploy.Cli;
 [Verb("deploy", isDefault: true, HelpText = "Write images into an environment overlay of a gitops repository (the default command).")]
 public sealed class DeployVerb
 {
-    [Option("gitops-repository", Required = true, MetaValue = "REPO", HelpText = "owner/name on the GitHub host, a git URL, or a local path.")]
+    [Option("gitops-repository", Required = true, MetaValue = "REPO", HelpText = "owner/name on the GitHub host, a git URL, or a local path (./name: a bare repository, which is pushed to like a server).")]
     public string? GitOpsRepository { get; set; }
 
     [Option("gitops-token", MetaValue = "TOKEN", HelpText = "Token for the gitops repository. Default: the GITOPS_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
