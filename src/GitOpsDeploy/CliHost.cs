@@ -1,5 +1,3 @@
-using CommandLine;
-using CommandLine.Text;
 using GitOpsDeploy.ArgoCd;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Commands;
@@ -50,43 +48,20 @@ public static class CliHost
             return await host.Services.GetRequiredService<DeployCommand>().RunAsync(inputs, cancellationToken);
         }
 
-        using var parser = new Parser(s =>
+        if (CommandLineFrontDoor.Parse(args, stdout, stderr, out var refused) is not { } verb)
         {
-            s.HelpWriter = null;
-            s.CaseSensitive = true;
-            s.AutoVersion = true;
-        });
-        // "gitops-deploy --help" shows the default command's options, which is what people look for.
-        var topLevelHelp = args is ["--help"] or ["-h"] or ["help"];
-        var parsed = parser.ParseArguments<DeployVerb, ExampleVerb, InitVerb>(topLevelHelp ? ["deploy", "--help"] : args);
-        if (parsed is NotParsed<object> notParsed)
-        {
-            var help = HelpText.AutoBuild(parsed, h =>
-            {
-                h.AddDashesToOption = true;
-                h.AdditionalNewLineAfterOption = false;
-                return HelpText.DefaultParsingErrorsHandler(parsed, h);
-            }, e => e, verbsIndex: false);
-            help.Heading = "gitops-deploy";
-            help.Copyright = string.Empty;
-            var asked = notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.HelpVerbRequestedError or ErrorType.VersionRequestedError);
-            (asked ? stdout : stderr).WriteLine(help);
-            if (topLevelHelp)
-            {
-                stdout.WriteLine("Commands: deploy (the default), example, init. See 'gitops-deploy init --help'.");
-            }
-
-            return asked ? 0 : 2;
+            // Help, the version, or arguments refused with the reason.
+            return refused;
         }
 
         using (var host = BuildHost(environment, stdout, stderr, actions: false, overrides))
         {
             var terminal = (TerminalRuntime)host.Services.GetRequiredService<IActionRuntime>();
-            var exit = parsed.Value switch
+            var exit = verb switch
             {
                 ExampleVerb example => await host.Services.GetRequiredService<ExampleCommand>().RunAsync(example.Keep, cancellationToken),
                 InitVerb init => host.Services.GetRequiredService<InitCommand>().Run(init),
-                DeployVerb deploy => await host.Services.GetRequiredService<DeployCommand>().RunAsync(WithTokenFromEnvironment(deploy.ToInputs(), environment), cancellationToken),
+                DeployVerb deploy => await DeployAsync(host, terminal, TokenVariables.Apply(deploy.ToInputs(), environment), environment, cancellationToken),
                 _ => 2,
             };
             terminal.PrintOutputs();
@@ -94,15 +69,22 @@ public static class CliHost
         }
     }
 
-    /// <summary>On a terminal the token may come from GITOPS_TOKEN, so it never sits in shell history or ps.</summary>
-    private static Dictionary<string, string> WithTokenFromEnvironment(Dictionary<string, string> inputs, IReadOnlyDictionary<string, string> environment)
+    /// <summary>A local gitops repository is checked before the run, so a wrong path fails at once and says what to do.</summary>
+    private static async Task<int> DeployAsync(IHost host, TerminalRuntime terminal, Dictionary<string, string> inputs, IReadOnlyDictionary<string, string> environment, CancellationToken cancellationToken)
     {
-        if (!inputs.ContainsKey("gitops-token") && environment.TryGetValue("GITOPS_TOKEN", out var token) && token.Length > 0)
+        var local = LocalGitOpsRepository.Check(inputs, environment);
+        if (local.Warning is { } warning)
         {
-            inputs["gitops-token"] = token;
+            terminal.Warning(warning);
         }
 
-        return inputs;
+        if (local.Error is { } error)
+        {
+            terminal.Error(error);
+            return 1;
+        }
+
+        return await host.Services.GetRequiredService<DeployCommand>().RunAsync(inputs, cancellationToken);
     }
 
     private static IHost BuildHost(IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr, bool actions, Action<IServiceCollection>? overrides)

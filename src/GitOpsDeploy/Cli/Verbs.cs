@@ -10,154 +10,154 @@ namespace GitOpsDeploy.Cli;
 [Verb("deploy", isDefault: true, HelpText = "Write images into an environment overlay of a gitops repository (the default command).")]
 public sealed class DeployVerb
 {
-    [Option("gitops-repository", HelpText = "owner/name on the GitHub host, a git URL, or a local path.")]
+    [Option("gitops-repository", Required = true, MetaValue = "REPO", HelpText = "owner/name on the GitHub host, a git URL, or a local path (./name: a bare repository, which is pushed to like a server).")]
     public string? GitOpsRepository { get; set; }
 
-    [Option("gitops-token", HelpText = "Token for the gitops repository (prefer the GITOPS_TOKEN environment variable: flags are visible in ps).")]
+    [Option("gitops-token", MetaValue = "TOKEN", HelpText = "Token for the gitops repository. Default: the GITOPS_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
     public string? GitOpsToken { get; set; }
 
-    [Option("environment", HelpText = "Target environment, e.g. staging.")]
+    [Option("environment", Required = true, MetaValue = "ENV", HelpText = "Target environment, e.g. staging.")]
     public string? Environment { get; set; }
 
-    [Option("overlay-path", HelpText = "Overlay folder; default environments/<environment>.")]
+    [Option("overlay-path", MetaValue = "PATH", HelpText = "Overlay folder; default environments/<environment>.")]
     public string? OverlayPath { get; set; }
 
-    [Option("images", HelpText = "Image specs (kustomize syntax), e.g. web=ghcr.io/acme/web:1.2.0.")]
+    [Option("images", MetaValue = "IMAGE...", HelpText = "Image specs (kustomize syntax), e.g. web=ghcr.io/acme/web:1.2.0.")]
     public IEnumerable<string> Images { get; set; } = [];
 
-    [Option("set", HelpText = "YAML edits FILE:KEY.PATH=VALUE, relative to the overlay.")]
+    [Option("set", MetaValue = "FILE:PATH=VALUE...", HelpText = "YAML edits FILE:KEY.PATH=VALUE, relative to the overlay.")]
     public IEnumerable<string> Set { get; set; } = [];
 
-    [Option("helm-image-keys", HelpText = "Helm values folder: where each image lives, NAME=[FILE:]KEY.PATH (default values.yaml:image).")]
+    [Option("helm-image-keys", MetaValue = "NAME=[FILE:]PATH...", HelpText = "Helm values folder: where each image lives, NAME=[FILE:]KEY.PATH (default values.yaml:image).")]
     public IEnumerable<string> HelmImageKeys { get; set; } = [];
 
-    [Option("create-missing-keys", HelpText = "true (default) or false: add the missing parent keys of a set or helm-image-keys path.")]
+    [Option("create-missing-keys", MetaValue = "BOOL", HelpText = "true (default) or false: add the missing parent keys of a set or helm-image-keys path.")]
     public string? CreateMissingKeys { get; set; }
 
-    [Option("base-branch", HelpText = "Gitops branch to update; default: the repository's default branch.")]
+    [Option("base-branch", MetaValue = "BRANCH", HelpText = "Gitops branch to update; default: the repository's default branch.")]
     public string? BaseBranch { get; set; }
 
-    [Option("mode", HelpText = "push, pull-request (default), merge or auto-merge.")]
+    [Option("mode", MetaValue = "MODE", HelpText = "push, pull-request (default), merge or auto-merge.")]
     public string? Mode { get; set; }
 
-    [Option("commit-message", HelpText = "Commit message template ({{ environment }}, {{ images }}, {{ changes }}, ...).")]
+    [Option("commit-message", MetaValue = "TEMPLATE", HelpText = "Commit message template ({{ environment }}, {{ images }}, {{ changes }}, ...).")]
     public string? CommitMessage { get; set; }
 
-    [Option("author-name", HelpText = "Commit author name.")]
+    [Option("author-name", MetaValue = "NAME", HelpText = "Commit author name.")]
     public string? AuthorName { get; set; }
 
-    [Option("author-email", HelpText = "Commit author email.")]
+    [Option("author-email", MetaValue = "EMAIL", HelpText = "Commit author email.")]
     public string? AuthorEmail { get; set; }
 
-    [Option("commit-method", HelpText = "api (GitHub's createCommitOnBranch: Verified, no clone), git (clone and push) or auto (default).")]
+    [Option("commit-method", MetaValue = "METHOD", HelpText = "api (GitHub's createCommitOnBranch: Verified, no clone), git (clone and push) or auto (default).")]
     public string? CommitMethod { get; set; }
 
-    [Option("coalesce", HelpText = "auto (default: under contention, publish the change for the next committer to carry) or off (retry alone).")]
+    [Option("coalesce", MetaValue = "MODE", HelpText = "auto (default: under contention, publish the change for the next committer to carry) or off (retry alone).")]
     public string? Coalesce { get; set; }
 
-    [Option("coalesce-trust", HelpText = "Owners or owner/name repositories whose fan-in intents this run applies; default the source repository's owner.")]
+    [Option("coalesce-trust", MetaValue = "OWNERS", HelpText = "Owners or owner/name repositories whose fan-in intents this run applies; default the source repository's owner.")]
     public string? CoalesceTrust { get; set; }
 
     [Option("dry-run", HelpText = "Do everything except push; print the diff.")]
     public bool DryRun { get; set; }
 
-    [Option("source-repository", HelpText = "Source (application) repository, owner/name; default GITHUB_REPOSITORY.")]
+    [Option("source-repository", MetaValue = "OWNER/NAME", HelpText = "Source (application) repository, owner/name; default GITHUB_REPOSITORY.")]
     public string? SourceRepository { get; set; }
 
-    [Option("source-sha", HelpText = "Source commit; default GITHUB_SHA.")]
+    [Option("source-sha", MetaValue = "SHA", HelpText = "Source commit; default GITHUB_SHA.")]
     public string? SourceSha { get; set; }
 
-    [Option("merge-method", HelpText = "squash (default), merge or rebase.")]
+    [Option("merge-method", MetaValue = "METHOD", HelpText = "squash (default), merge or rebase.")]
     public string? MergeMethod { get; set; }
 
-    [Option("pull-request-branch", HelpText = "Head branch; default gitops-deploy/<environment>/<first image name>.")]
+    [Option("pull-request-branch", MetaValue = "BRANCH", HelpText = "Head branch; default gitops-deploy/<environment>/<first image name>.")]
     public string? PullRequestBranch { get; set; }
 
-    [Option("pull-request-title", HelpText = "Pull request title template.")]
+    [Option("pull-request-title", MetaValue = "TEMPLATE", HelpText = "Pull request title template.")]
     public string? PullRequestTitle { get; set; }
 
-    [Option("pull-request-body", HelpText = "Pull request body template.")]
+    [Option("pull-request-body", MetaValue = "TEMPLATE", HelpText = "Pull request body template.")]
     public string? PullRequestBody { get; set; }
 
-    [Option("labels", HelpText = "Labels for a new pull request, comma-separated.")]
+    [Option("labels", MetaValue = "LABELS", HelpText = "Labels for a new pull request, comma-separated.")]
     public string? Labels { get; set; }
 
-    [Option("reviewers", HelpText = "Reviewers for a new pull request, comma-separated.")]
+    [Option("reviewers", MetaValue = "USERS", HelpText = "Reviewers for a new pull request, comma-separated.")]
     public string? Reviewers { get; set; }
 
-    [Option("team-reviewers", HelpText = "Team reviewers (slugs) for a new pull request, comma-separated.")]
+    [Option("team-reviewers", MetaValue = "TEAMS", HelpText = "Team reviewers (slugs) for a new pull request, comma-separated.")]
     public string? TeamReviewers { get; set; }
 
-    [Option("hold-label", HelpText = "A pull request with this label is never updated or merged; default hold.")]
+    [Option("hold-label", MetaValue = "LABEL", HelpText = "A pull request with this label is never updated or merged; default hold.")]
     public string? HoldLabel { get; set; }
 
-    [Option("wait-for-merge", HelpText = "Seconds to wait for the pull request to be merged; 0 = do not wait.")]
+    [Option("wait-for-merge", MetaValue = "SECONDS", HelpText = "Seconds to wait for the pull request to be merged; 0 = do not wait.")]
     public string? WaitForMerge { get; set; }
 
-    [Option("deployment", HelpText = "true (default) or false: create a GitHub Deployment on the source commit.")]
+    [Option("deployment", MetaValue = "BOOL", HelpText = "true (default) or false: create a GitHub Deployment on the source commit.")]
     public string? Deployment { get; set; }
 
-    [Option("token", HelpText = "Token for the source repository (deployments: write).")]
+    [Option("token", MetaValue = "TOKEN", HelpText = "Token for the source repository (deployments: write), used when GITHUB_API_URL is set. Default: the GITHUB_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
     public string? Token { get; set; }
 
-    [Option("environment-url", HelpText = "URL shown on the deployment.")]
+    [Option("environment-url", MetaValue = "URL", HelpText = "URL shown on the deployment.")]
     public string? EnvironmentUrl { get; set; }
 
-    [Option("production-environment", HelpText = "auto (default: names containing 'prod'), true or false.")]
+    [Option("production-environment", MetaValue = "auto|BOOL", HelpText = "auto (default: names containing 'prod'), true or false.")]
     public string? ProductionEnvironment { get; set; }
 
-    [Option("deploy-window", HelpText = "Deploy windows, e.g. 'Mon-Fri 09:00-17:00 Europe/London'; ';'-separated.")]
+    [Option("deploy-window", MetaValue = "WINDOWS", HelpText = "Deploy windows, e.g. 'Mon-Fri 09:00-17:00 Europe/London'; ';'-separated.")]
     public string? DeployWindow { get; set; }
 
-    [Option("force", HelpText = "true: deploy outside the window or despite a hold marker.")]
+    [Option("force", MetaValue = "BOOL", HelpText = "true: deploy outside the window or despite a hold marker.")]
     public string? Force { get; set; }
 
-    [Option("mutable-tags", HelpText = "Tags refused in production environments; default latest.")]
+    [Option("mutable-tags", MetaValue = "TAGS", HelpText = "Tags refused in production environments; default latest.")]
     public string? MutableTags { get; set; }
 
-    [Option("allow-mutable-tags", HelpText = "true: allow mutable tags in production.")]
+    [Option("allow-mutable-tags", MetaValue = "BOOL", HelpText = "true: allow mutable tags in production.")]
     public string? AllowMutableTags { get; set; }
 
-    [Option("allowed-registries", HelpText = "Image name prefixes that are allowed, comma-separated.")]
+    [Option("allowed-registries", MetaValue = "PREFIXES", HelpText = "Image name prefixes that are allowed, comma-separated.")]
     public string? AllowedRegistries { get; set; }
 
-    [Option("promote-from", HelpText = "Promote the exact images of this environment's overlay (with images: only those names).")]
+    [Option("promote-from", MetaValue = "ENV", HelpText = "Promote the exact images of this environment's overlay (with images: only those names).")]
     public string? PromoteFrom { get; set; }
 
-    [Option("argocd-server", HelpText = "Argo CD URL: wait for the application after the change lands.")]
+    [Option("argocd-server", MetaValue = "URL", HelpText = "Argo CD URL: wait for the application after the change lands.")]
     public string? ArgoCdServer { get; set; }
 
-    [Option("argocd-token", HelpText = "Argo CD API token (prefer the environment: flags are visible in ps).")]
+    [Option("argocd-token", MetaValue = "TOKEN", HelpText = "Argo CD API token. Default: the ARGOCD_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
     public string? ArgoCdToken { get; set; }
 
-    [Option("argocd-application", HelpText = "Argo CD application; default <app>-<environment>.")]
+    [Option("argocd-application", MetaValue = "NAME", HelpText = "Argo CD application; default <app>-<environment>.")]
     public string? ArgoCdApplication { get; set; }
 
-    [Option("argocd-timeout", HelpText = "Seconds to wait for Synced and Healthy; default 600.")]
+    [Option("argocd-timeout", MetaValue = "SECONDS", HelpText = "Seconds to wait for Synced and Healthy; default 600.")]
     public string? ArgoCdTimeout { get; set; }
 
-    [Option("argocd-insecure", HelpText = "true: skip TLS verification of argocd-server.")]
+    [Option("argocd-insecure", MetaValue = "BOOL", HelpText = "true: skip TLS verification of argocd-server.")]
     public string? ArgoCdInsecure { get; set; }
 
-    [Option("rollback", HelpText = "true: roll the environment back to the previous release.")]
+    [Option("rollback", MetaValue = "BOOL", HelpText = "true: roll the environment back to the previous release.")]
     public string? Rollback { get; set; }
 
-    [Option("rollback-to", HelpText = "Roll back to the release at this gitops commit.")]
+    [Option("rollback-to", MetaValue = "SHA", HelpText = "Roll back to the release at this gitops commit.")]
     public string? RollbackTo { get; set; }
 
-    [Option("release-hold", HelpText = "true: remove the hold marker a rollback left, with this deploy.")]
+    [Option("release-hold", MetaValue = "BOOL", HelpText = "true: remove the hold marker a rollback left, with this deploy.")]
     public string? ReleaseHold { get; set; }
 
-    [Option("rollback-on-failure", HelpText = "true: roll back when the Argo CD wait fails.")]
+    [Option("rollback-on-failure", MetaValue = "BOOL", HelpText = "true: roll back when the Argo CD wait fails.")]
     public string? RollbackOnFailure { get; set; }
 
-    [Option("dora-metrics", HelpText = "true: compute DORA metrics (on when pushgateway-url is set).")]
+    [Option("dora-metrics", MetaValue = "BOOL", HelpText = "true: compute DORA metrics (on when pushgateway-url is set).")]
     public string? DoraMetrics { get; set; }
 
-    [Option("dora-window", HelpText = "Days of deployments the DORA metrics cover; default 30.")]
+    [Option("dora-window", MetaValue = "DAYS", HelpText = "Days of deployments the DORA metrics cover; default 30.")]
     public string? DoraWindow { get; set; }
 
-    [Option("pushgateway-url", HelpText = "Prometheus Pushgateway URL to push DORA metrics to.")]
+    [Option("pushgateway-url", MetaValue = "URL", HelpText = "Prometheus Pushgateway URL to push DORA metrics to.")]
     public string? PushgatewayUrl { get; set; }
 
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
@@ -202,19 +202,19 @@ public sealed class InitVerb
     [Value(0, MetaName = "dir", Required = true, HelpText = "Folder to write the gitops repository into.")]
     public string Directory { get; set; } = string.Empty;
 
-    [Option("app", Required = true, HelpText = "Application name (a DNS label), e.g. web.")]
+    [Option("app", Required = true, MetaValue = "NAME", HelpText = "Application name (a DNS label), e.g. web.")]
     public string? App { get; set; }
 
-    [Option("image", Required = true, HelpText = "Image repository, e.g. ghcr.io/acme/web.")]
+    [Option("image", Required = true, MetaValue = "IMAGE", HelpText = "Image repository, e.g. ghcr.io/acme/web.")]
     public string? Image { get; set; }
 
-    [Option("environments", HelpText = "Comma-separated environments; default staging,production.")]
+    [Option("environments", MetaValue = "ENVS", HelpText = "Comma-separated environments; default staging,production.")]
     public string? Environments { get; set; }
 
-    [Option("repo-url", HelpText = "URL of the gitops repository, written into the Argo CD Applications.")]
+    [Option("repo-url", MetaValue = "URL", HelpText = "URL of the gitops repository, written into the Argo CD Applications.")]
     public string? RepoUrl { get; set; }
 
-    [Option("tag", HelpText = "Initial immutable image tag; default 0.1.0 (latest is refused).")]
+    [Option("tag", MetaValue = "TAG", HelpText = "Initial immutable image tag; default 0.1.0 (latest is refused).")]
     public string? Tag { get; set; }
 
     [Option("force", HelpText = "Overwrite existing files.")]
