@@ -24,7 +24,7 @@ catch (Exception e)
     // Last resort: whatever escaped (a bug in building the host) still ends as one annotation and a failed step, never a
     // crash dump. The host's masker is gone here: every secret the environment holds is masked by hand.
     var message = $"internal error: {e.GetType().Name}: {e.Message}";
-    foreach (var secret in environment.Where(v => v.Key is "INPUT_GITOPS-TOKEN" or "INPUT_TOKEN" or "INPUT_ARGOCD-TOKEN" or "ACTIONS_ID_TOKEN_REQUEST_TOKEN" or "GITOPS_TOKEN").Select(v => v.Value.Trim()).Where(v => v.Length >= 4))
+    foreach (var secret in environment.Where(v => v.Key is "INPUT_GITOPS-TOKEN" or "INPUT_TOKEN" or "INPUT_ARGOCD-TOKEN" or "ACTIONS_ID_TOKEN_REQUEST_TOKEN" or "GITOPS_TOKEN" or "ARGOCD_TOKEN" or "GITHUB_TOKEN").Select(v => v.Value.Trim()).Where(v => v.Length >= 4))
     {
         message = message.Replace(secret, "***", StringComparison.Ordinal);
     }

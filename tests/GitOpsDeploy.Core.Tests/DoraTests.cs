@@ -1,7 +1,6 @@
 using GitOpsDeploy.Core.Metrics;
 using GitOpsDeploy.Core.Ports;
 
-
 namespace GitOpsDeploy.Core.Tests;
 
 [Trait("Tier", "Unit")]

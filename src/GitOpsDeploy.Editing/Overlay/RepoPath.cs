@@ -1,4 +1,3 @@
-
 namespace GitOpsDeploy.Editing.Overlay;
 
 /// <summary>

@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Requests;
 
 namespace GitOpsDeploy.Cli;
 

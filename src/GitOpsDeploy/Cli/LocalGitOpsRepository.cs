@@ -1,5 +1,5 @@
-using GitOpsDeploy.Core;
-using GitOpsDeploy.Core.Inputs;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Cli;
 

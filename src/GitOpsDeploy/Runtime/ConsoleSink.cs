@@ -1,6 +1,5 @@
 using GitOpsDeploy.Core.Text;
 
-
 namespace GitOpsDeploy.Runtime;
 
 /// <summary>The program's stdout and stderr, masked, written line by line under one lock.</summary>

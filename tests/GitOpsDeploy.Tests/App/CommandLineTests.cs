@@ -178,7 +178,7 @@ public sealed class CommandLineTests
         var (_, output, _) = await Run(null, "deploy", "--help");
         var help = string.Join(' ', output.Split('\n').Select(l => l.Trim()));
 
-        Assert.Equal(Core.Inputs.InputCatalogue.SecretInputs.Order(StringComparer.Ordinal), TokenVariables.ByInput.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(Core.Requests.InputCatalogue.SecretInputs.Order(StringComparer.Ordinal), TokenVariables.ByInput.Keys.Order(StringComparer.Ordinal));
         foreach (var (input, variable) in TokenVariables.ByInput)
         {
             Assert.Matches($@"--{input} TOKEN +[^-]*Default: the {variable} environment variable", help);
