@@ -36,7 +36,7 @@ public sealed partial class FakeGitHub
         }
     }
 
-    private JsonObject ExecuteGraphQl(string query, JsonNode? variables, string token)
+    private JsonObject ExecuteGraphQl(string query, JsonNode? variables, string token, string? operationName)
     {
         var grant = tokens[token];
         var login = LoginOf(token);
@@ -55,7 +55,7 @@ public sealed partial class FakeGitHub
             ["updateRefs"] = a => UpdateRefs(a["input"] as JsonObject ?? throw new GraphQlError("input is required"), grant),
             ["createRef"] = a => CreateRefMutation(a["input"] as JsonObject ?? throw new GraphQlError("input is required"), grant),
         });
-        return FakeGraphQl.Execute(query, variables, queryRoot, mutationRoot);
+        return FakeGraphQl.Execute(query, variables, queryRoot, mutationRoot, operationName);
     }
 
     private FakeRepo? Visible(string fullName, (Permission Permission, string[]? Repos) grant) =>

@@ -618,6 +618,25 @@ public sealed partial class FakeGitHub
     /// <summary>Runs before a GraphQL query (not a mutation) is answered: lets a test change the repository between two reads of a run.</summary>
     public Action? BeforeGraphQlQuery { get; set; }
 
+    /// <summary>When set, every GraphQL request and the fake's answer to it (objects tagged with their type) is kept in <see cref="GraphQlExchanges"/> for the schema check.</summary>
+    public bool RecordGraphQl { get; set; }
+
+    /// <summary>What <see cref="RecordGraphQl"/> kept: {query, operationName, variables, answer} per request, in order.</summary>
+    public List<JsonObject> GraphQlExchanges { get; } = [];
+
+    private void Record(string query, string? operationName, JsonNode? variables, JsonObject answer)
+    {
+        if (!RecordGraphQl)
+        {
+            return;
+        }
+
+        lock (GraphQlExchanges)
+        {
+            GraphQlExchanges.Add(new JsonObject { ["query"] = query, ["operationName"] = operationName, ["variables"] = variables?.DeepClone(), ["answer"] = answer.DeepClone() });
+        }
+    }
+
     /// <summary>The injected failure a request matches (counted down), after waiting out its <see cref="InjectedFailure.Delay"/>.</summary>
     private async Task<InjectedFailure?> TakeFailureAsync(HttpContext context, string method, string path, string bodyText)
     {
@@ -668,6 +687,8 @@ public sealed partial class FakeGitHub
         var body = await ReadJson(context);
         var query = body?["query"]?.GetValue<string>() ?? string.Empty;
         var variables = body?["variables"];
+        var operationName = body?["operationName"]?.GetValue<string>();
+        var mutation = FakeGraphQl.IsMutation(query, operationName);
         // Faults can be injected into GraphQL too ("POST", "/graphql", matched on the document and variables).
         var failure = await TakeFailureAsync(context, "POST", "/graphql", body?.ToJsonString() ?? string.Empty);
         if (failure is not null && !failure.AfterHandling && failure.DelayAfterHandling == TimeSpan.Zero)
@@ -678,27 +699,15 @@ public sealed partial class FakeGitHub
             return;
         }
 
-        if (!query.TrimStart().StartsWith("mutation", StringComparison.Ordinal))
+        if (!mutation)
         {
             BeforeGraphQlQuery?.Invoke();
         }
 
-        if (query.TrimStart().StartsWith("mutation", StringComparison.Ordinal) && tokens.ContainsKey(Token(context)!) && TakeContentBudget(LoginOf(Token(context)!)) is { } wait)
+        if (mutation && tokens.ContainsKey(Token(context)!) && TakeContentBudget(LoginOf(Token(context)!)) is { } wait)
         {
             context.Response.Headers["retry-after"] = wait.ToString(CultureInfo.InvariantCulture);
             await Reply(context, 403, SecondaryRateLimit);
-            return;
-        }
-
-        if (query.Contains("viewer", StringComparison.Ordinal) && !query.Contains("mutation", StringComparison.Ordinal))
-        {
-            var token = Token(context)!;
-            object answer = tokens.ContainsKey(token)
-                ? new { data = new { viewer = new { login = LoginOf(token) } } }
-                : new { message = "Bad credentials" };
-            context.Response.StatusCode = tokens.ContainsKey(token) ? 200 : 401;
-            context.Response.ContentType = "application/json; charset=utf-8";
-            await context.Response.WriteAsync(JsonSerializer.Serialize(answer));
             return;
         }
 
@@ -711,7 +720,9 @@ public sealed partial class FakeGitHub
                 return;
             }
 
-            var answer = ExecuteGraphQl(query, variables, token);
+            var tagged = ExecuteGraphQl(query, variables, token, operationName);
+            Record(query, operationName, variables, tagged);
+            var answer = FakeGraphQl.Untagged(tagged)!;
             await AfterHandlingAsync(context, failure);
             if (failure is { AfterHandling: true })
             {
@@ -756,8 +767,10 @@ public sealed partial class FakeGitHub
         }
 
         // GraphQL answers in camelCase, unlike REST.
+        var text = JsonSerializer.Serialize(reply);
+        Record(query, operationName, variables, JsonNode.Parse(text)!.AsObject());
         context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.WriteAsync(JsonSerializer.Serialize(reply));
+        await context.Response.WriteAsync(text);
 
         static object Error(string message, string type) =>
             new { data = new { enablePullRequestAutoMerge = (object?)null }, errors = new[] { new { type, path = new[] { "enablePullRequestAutoMerge" }, message } } };

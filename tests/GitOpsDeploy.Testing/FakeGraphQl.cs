@@ -29,7 +29,21 @@ public interface IGraphQlObject
 /// </summary>
 public static class FakeGraphQl
 {
-    public static JsonObject Execute(string query, JsonNode? variables, IGraphQlObject queryRoot, IGraphQlObject mutationRoot)
+    /// <summary>Whether the operation a request runs is a mutation (false for a document that does not parse).</summary>
+    public static bool IsMutation(string query, string? operationName)
+    {
+        try
+        {
+            var operations = Parser.Parse(query).Definitions.OfType<GraphQLOperationDefinition>().ToList();
+            return (operationName is null ? operations.FirstOrDefault() : operations.FirstOrDefault(o => o.Name?.StringValue == operationName))?.Operation == OperationType.Mutation;
+        }
+        catch (GraphQLParser.Exceptions.GraphQLSyntaxErrorException)
+        {
+            return false;
+        }
+    }
+
+    public static JsonObject Execute(string query, JsonNode? variables, IGraphQlObject queryRoot, IGraphQlObject mutationRoot, string? operationName = null)
     {
         GraphQLDocument document;
         try
@@ -41,12 +55,15 @@ public static class FakeGraphQl
             return new JsonObject { ["errors"] = new JsonArray(new JsonObject { ["message"] = "Parse error: " + e.Message }) };
         }
 
-        var operation = document.Definitions.OfType<GraphQLOperationDefinition>().First();
+        // GitHub runs the operation the request names (operationName), or the only one the document has.
+        var operations = document.Definitions.OfType<GraphQLOperationDefinition>().ToList();
+        var operation = operationName is null ? operations.Single() : operations.Single(o => o.Name?.StringValue == operationName);
+        var fragments = document.Definitions.OfType<GraphQLFragmentDefinition>().ToDictionary(f => f.FragmentName.Name.StringValue, StringComparer.Ordinal);
         var root = operation.Operation == OperationType.Mutation ? mutationRoot : queryRoot;
         var errors = new JsonArray();
         try
         {
-            var data = Select(root, operation.SelectionSet, variables as JsonObject, errors, []);
+            var data = Select(root, operation.SelectionSet, new Context(variables as JsonObject, fragments, errors), []);
             var answer = new JsonObject { ["data"] = data };
             if (errors.Count > 0)
             {
@@ -69,20 +86,61 @@ public static class FakeGraphQl
         }
     }
 
-    private static JsonObject Select(IGraphQlObject source, GraphQLSelectionSet selections, JsonObject? variables, JsonArray errors, List<string> path)
+    /// <summary>What one request's execution carries: its variables, its named fragments, the errors so far.</summary>
+    private sealed record Context(JsonObject? Variables, IReadOnlyDictionary<string, GraphQLFragmentDefinition> Fragments, JsonArray Errors);
+
+    /// <summary>The key under which every answered object names its type, for the schema check of answers; <see cref="Untagged"/> removes it before an answer is sent.</summary>
+    public const string TypeTag = "__fake_typename";
+
+    /// <summary>An answer as GitHub would send it: without the type tags.</summary>
+    public static JsonNode? Untagged(JsonNode? node)
     {
-        var result = new JsonObject();
+        switch (node)
+        {
+            case JsonObject obj:
+                var clean = new JsonObject();
+                foreach (var (key, value) in obj)
+                {
+                    if (key != TypeTag)
+                    {
+                        clean[key] = Untagged(value);
+                    }
+                }
+
+                return clean;
+            case JsonArray array:
+                return new JsonArray([.. array.Select(Untagged)]);
+            default:
+                return node?.DeepClone();
+        }
+    }
+
+    private static JsonObject Select(IGraphQlObject source, GraphQLSelectionSet selections, Context context, List<string> path)
+    {
+        var result = new JsonObject { [TypeTag] = source.TypeName };
         foreach (var selection in selections.Selections)
         {
+            if (!Included(selection as IHasDirectivesNode, context.Variables))
+            {
+                continue;
+            }
+
             switch (selection)
             {
                 case GraphQLInlineFragment fragment:
                     if (fragment.TypeCondition is null || fragment.TypeCondition.Type.Name.StringValue == source.TypeName)
                     {
-                        foreach (var (fragmentKey, fragmentValue) in Select(source, fragment.SelectionSet, variables, errors, path).ToList())
-                        {
-                            result[fragmentKey] = fragmentValue?.DeepClone();
-                        }
+                        Merge(result, Select(source, fragment.SelectionSet, context, path));
+                    }
+
+                    break;
+                case GraphQLFragmentSpread spread:
+                    var definition = context.Fragments.TryGetValue(spread.FragmentName.Name.StringValue, out var known)
+                        ? known
+                        : throw new GraphQlError($"Fragment {spread.FragmentName.Name.StringValue} was used, but not defined");
+                    if (definition.TypeCondition.Type.Name.StringValue == source.TypeName)
+                    {
+                        Merge(result, Select(source, definition.SelectionSet, context, path));
                     }
 
                     break;
@@ -99,7 +157,7 @@ public static class FakeGraphQl
                     object? value;
                     try
                     {
-                        value = source.Resolve(name, Arguments(field, variables));
+                        value = source.Resolve(name, Arguments(field, context.Variables));
                     }
                     catch (KeyNotFoundException)
                     {
@@ -113,12 +171,22 @@ public static class FakeGraphQl
                             error.Insert(0, "type", e.Type);
                         }
 
-                        errors.Add(error);
+                        context.Errors.Add(error);
                         result[key] = null;
                         break;
                     }
 
-                    result[key] = Render(value, field.SelectionSet, variables, errors, here);
+                    var rendered = Render(value, field.SelectionSet, context, here);
+                    if (result[key] is JsonObject earlier && rendered is JsonObject more)
+                    {
+                        // The same field selected twice (a fragment and the field itself): GitHub merges the selections.
+                        Merge(earlier, more);
+                    }
+                    else
+                    {
+                        result[key] = rendered;
+                    }
+
                     break;
             }
         }
@@ -126,16 +194,50 @@ public static class FakeGraphQl
         return result;
     }
 
-    private static JsonNode? Render(object? value, GraphQLSelectionSet? selections, JsonObject? variables, JsonArray errors, List<string> path) => value switch
+    private static void Merge(JsonObject into, JsonObject from)
+    {
+        foreach (var (key, value) in from.ToList())
+        {
+            if (into[key] is JsonObject earlier && value is JsonObject more)
+            {
+                Merge(earlier, more);
+            }
+            else
+            {
+                into[key] = value?.DeepClone();
+            }
+        }
+    }
+
+    /// <summary>@include(if:) and @skip(if:) as the GraphQL specification defines them.</summary>
+    private static bool Included(IHasDirectivesNode? node, JsonObject? variables)
+    {
+        foreach (var directive in node?.Directives?.Items ?? [])
+        {
+            var condition = directive.Arguments?.FirstOrDefault(a => a.Name.StringValue == "if") is { } argument
+                && Value(argument.Value, variables) is JsonValue v && v.TryGetValue<bool>(out var b) ? b
+                : throw new GraphQlError($"Directive '{directive.Name.StringValue}' is missing required arguments: if");
+            switch (directive.Name.StringValue)
+            {
+                case "include" when !condition:
+                case "skip" when condition:
+                    return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static JsonNode? Render(object? value, GraphQLSelectionSet? selections, Context context, List<string> path) => value switch
     {
         null => null,
-        IGraphQlObject obj => selections is null ? throw new GraphQlError($"Field must have selections (field '{path[^1]}' returns {obj.TypeName} but has no selections.)") : Select(obj, selections, variables, errors, path),
+        IGraphQlObject obj => selections is null ? throw new GraphQlError($"Field must have selections (field '{path[^1]}' returns {obj.TypeName} but has no selections.)") : Select(obj, selections, context, path),
         string s => s,
         bool b => b,
         int i => i,
         long l => l,
         JsonNode node => node.DeepClone(),
-        System.Collections.IEnumerable list => new JsonArray([.. list.Cast<object?>().Select((item, i) => Render(item, selections, variables, errors, [.. path, i.ToString(CultureInfo.InvariantCulture)]))]),
+        System.Collections.IEnumerable list => new JsonArray([.. list.Cast<object?>().Select((item, i) => Render(item, selections, context, [.. path, i.ToString(CultureInfo.InvariantCulture)]))]),
         _ => throw new InvalidOperationException($"cannot render {value.GetType()}"),
     };
 
