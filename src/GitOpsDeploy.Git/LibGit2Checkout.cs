@@ -10,8 +10,10 @@ namespace GitOpsDeploy.Git;
 
 /// <summary>
 /// A bare clone at the tip of one branch. Commits are built from trees and blobs, never from a working
-/// tree. History deepens itself: fetching into a shallow clone breaks libgit2, so a deeper clone of the
-/// same branch is made beside this one, and its history is read from this clone's tip.
+/// tree. Reads never wait on the network: history deeper than the clone holds is a miss
+/// (<see cref="SnapshotMissException"/>), loaded by <see cref="LoadAsync"/> (fetching into a shallow clone
+/// breaks libgit2, so a deeper clone of the same branch is made beside this one, off-thread and cancellable),
+/// and its history is read from this clone's tip.
 /// </summary>
 internal sealed class LibGit2Checkout : IGitOpsSnapshot
 {
@@ -24,11 +26,11 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
     private readonly SecretMasker masker;
     private readonly ILogger logger;
     private readonly Commit head;
-    private readonly Func<int, LibGit2Checkout> clone;
+    private readonly Func<int, CancellationToken, Task<LibGit2Checkout>> clone;
     private LibGit2Checkout? deeper;
     private int released;
 
-    public LibGit2Checkout(Repository repo, string dir, GitOpsRemote remote, GitAuth auth, SecretMasker masker, ILogger logger, Func<int, LibGit2Checkout> clone)
+    public LibGit2Checkout(Repository repo, string dir, GitOpsRemote remote, GitAuth auth, SecretMasker masker, ILogger logger, Func<int, CancellationToken, Task<LibGit2Checkout>> clone)
     {
         this.clone = clone;
         this.masker = masker;
@@ -59,22 +61,39 @@ internal sealed class LibGit2Checkout : IGitOpsSnapshot
             return entries;
         }
 
-        // As deep as asked (the whole history past a few thousand): the planning steps grow their asks 5x.
-        var depth = max >= 2000 ? 0 : max;
-        if (deeper is null || (deeper.repo.Info.IsShallow && Walk(deeper.repo, deeper.Find(head.Sha), max).Count < max))
+        if (deeper?.Find(head.Sha) is { } tip && (!deeper.repo.Info.IsShallow || Walk(deeper.repo, tip, max).Count >= max))
         {
-            deeper?.Dispose();
-            logger.LogInformation("The clone holds {Count} commits, {Max} are needed; cloning again with {Depth}", entries.Count, max, depth == 0 ? "full history" : $"depth {depth}");
-            deeper = clone(depth);
-            if (deeper.Find(head.Sha) is null && depth != 0)
-            {
-                // The branch moved further than the deeper clone reaches: take it all.
-                deeper.Dispose();
-                deeper = clone(0);
-            }
+            return Walk(deeper.repo, tip, max);
         }
 
-        return deeper.Find(head.Sha) is { } tip ? Walk(deeper.repo, tip, max) : entries;
+        throw new SnapshotMissException(new SnapshotNeed.History(max));
+    }
+
+    /// <summary>Deepens the history (a deeper clone of the same branch beside this one); trees and files are all local already.</summary>
+    public async Task LoadAsync(SnapshotNeed need, CancellationToken cancellationToken)
+    {
+        if (need is not SnapshotNeed.History { Depth: var max })
+        {
+            return;
+        }
+
+        // As deep as asked (the whole history past a few thousand): the planning steps grow their asks 5x.
+        var depth = max >= 2000 ? 0 : max;
+        var entries = Walk(repo, head, max).Count;
+        logger.LogInformation("The clone holds {Count} commits, {Max} are needed; cloning again with {Depth}", entries, max, depth == 0 ? "full history" : $"depth {depth}");
+        deeper?.Dispose();
+        deeper = await clone(depth, cancellationToken);
+        if (deeper.Find(head.Sha) is null && depth != 0)
+        {
+            // The branch moved further than the deeper clone reaches: take it all.
+            deeper.Dispose();
+            deeper = await clone(0, cancellationToken);
+        }
+
+        if (deeper.Find(head.Sha) is null)
+        {
+            throw new DeployException(ErrorKind.Conflict, $"{remote.Display} no longer holds {head.Sha[..7]}, the commit this run read (its history was rewritten); re-run the job");
+        }
     }
 
     public IRepositoryTree? TreeAt(string sha) =>

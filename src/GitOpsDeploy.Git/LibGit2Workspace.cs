@@ -13,8 +13,13 @@ namespace GitOpsDeploy.Git;
 /// callback so the token is never part of a URL or of <c>.git/config</c>; publishing commits in that
 /// clone and pushes.
 /// </summary>
-public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger<LibGit2Workspace> logger) : IGitOpsSnapshots, IPublisher, IDisposable
+public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger<LibGit2Workspace> logger) : IGitOpsRepository, IDisposable
 {
+    /// <summary>The git method has no fan-in board: contended runs retry on their own.</summary>
+    public IIntentBoard? Board => null;
+
+    public RetryPolicy Retries { get; init; } = RetryPolicy.Git;
+
     private readonly Lock parkLock = new();
 
     /// <summary>The last clone, kept after its snapshot was released so that the next read (a lost race's retry) fetches instead of cloning.</summary>
@@ -136,7 +141,7 @@ public sealed class LibGit2Workspace(GitOpsRemote remote, string? token, ILogger
     private LibGit2Checkout Open(Repository repo, string dir, GitAuth auth, ParkedClone clone) =>
         new(repo, dir, remote, auth, Masker, logger,
             // A step that needs older commits than this clone holds gets a deeper clone of the same branch.
-            deeper => Clone(clone.Branch, deeper, CancellationToken.None))
+            (deeper, cancellationToken) => OffThreadAsync(() => Clone(clone.Branch, deeper, cancellationToken), cancellationToken))
         {
             Park = remote.Kind == RemoteKind.LocalPath || clone.Depth == 0 ? null : () => Park(clone),
         };

@@ -1,5 +1,7 @@
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.GitHub.Api;
+using GitOpsDeploy.GitHub.GraphQl;
 using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.GitHub;
@@ -15,15 +17,17 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
 
     public IPullRequests PullRequests(string apiUrl, string? graphQlUrl, string token, string repository)
     {
-        var connection = Connection(apiUrl, graphQlUrl);
-        return new OctokitPullRequests(connection.Create(token, owned), connection.Gate, repository, connection.GraphQlAddress);
+        return new OctokitPullRequests(GraphQl(apiUrl, graphQlUrl, token, repository), repository);
     }
 
-    /// <summary>The snapshot and publisher ports over GitHub's API (commit-method: api).</summary>
-    public GitHubApiRepository Repository(string apiUrl, string? graphQlUrl, string token, string repository)
+    /// <summary>The gitops repository over GitHub's API (commit-method: api): snapshots, signed commits, the fan-in board.</summary>
+    public ApiRepository Repository(string apiUrl, string? graphQlUrl, string token, string repository) =>
+        new(GraphQl(apiUrl, graphQlUrl, token, repository), repository, loggers.CreateLogger<ApiRepository>());
+
+    private GitHubGraphQl GraphQl(string apiUrl, string? graphQlUrl, string token, string repository)
     {
         var connection = Connection(apiUrl, graphQlUrl);
-        return new GitHubApiRepository(connection.Create(token, owned), connection.Gate, repository, connection.GraphQlAddress);
+        return new GitHubGraphQl(connection.Create(token, owned), connection.Gate, repository, connection.GraphQlAddress, ApiRepository.TokenInput);
     }
 
     public IDeployments Deployments(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.GitHub.GraphQl;
 using Octokit;
 using MergeMethod = GitOpsDeploy.Core.Ports.MergeMethod;
 using NewPullRequest = GitOpsDeploy.Core.Ports.NewPullRequest;
@@ -8,9 +9,11 @@ using NewPullRequest = GitOpsDeploy.Core.Ports.NewPullRequest;
 namespace GitOpsDeploy.GitHub;
 
 /// <summary>Pull requests on the gitops repository through Octokit, mapped to our own records.</summary>
-public sealed class OctokitPullRequests(IGitHubClient client, RateLimitGate gate, string repository, Uri graphQl) : IPullRequests
+public sealed class OctokitPullRequests(GitHubGraphQl graphQl, string repository) : IPullRequests
 {
     private const string Token = "gitops-token";
+    private readonly IGitHubClient client = graphQl.Client;
+    private readonly RateLimitGate gate = graphQl.Gate;
     private readonly string owner = repository.Split('/')[0];
     private readonly string name = repository.Split('/')[1];
 
@@ -38,7 +41,7 @@ public sealed class OctokitPullRequests(IGitHubClient client, RateLimitGate gate
 
     public async Task<string> ViewerLoginAsync(CancellationToken cancellationToken)
     {
-        var json = await GraphQlAsync(new JsonObject { ["query"] = "query { viewer { login } }" }, "read the gitops-token's identity", "metadata: read", cancellationToken);
+        var json = await graphQl.AnswerAsync("Viewer", [], "read the gitops-token's identity", "metadata: read", cancellationToken);
         return json?["data"]?["viewer"]?["login"]?.GetValue<string>() is { Length: > 0 } login
             ? login
             : throw new DeployException(ErrorKind.AuthenticationFailed, $"GitHub did not say whose gitops-token this is ({FirstError(json) ?? "no viewer in the answer"})");
@@ -46,11 +49,7 @@ public sealed class OctokitPullRequests(IGitHubClient client, RateLimitGate gate
 
     public async Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken)
     {
-        var json = await GraphQlAsync(new JsonObject
-        {
-            ["query"] = "query($owner: String!, $name: String!, $oid: GitObjectID!) { repository(owner: $owner, name: $name) { object(oid: $oid) { ... on Commit { signature { isValid } } } } }",
-            ["variables"] = new JsonObject { ["owner"] = owner, ["name"] = name, ["oid"] = sha },
-        }, "read a commit's signature", "contents: read", cancellationToken);
+        var json = await graphQl.AnswerAsync("CommitSignature", new JsonObject { ["owner"] = owner, ["name"] = name, ["oid"] = sha }, "read a commit's signature", "contents: read", cancellationToken);
         return json?["data"]?["repository"]?["object"]?["signature"]?["isValid"]?.GetValue<bool>() ?? false;
     }
 
@@ -170,11 +169,8 @@ public sealed class OctokitPullRequests(IGitHubClient client, RateLimitGate gate
     /// <summary>GraphQL <c>enablePullRequestAutoMerge</c> (no REST API exists), sent through the same connection.</summary>
     public async Task<AutoMergeResult> EnableAutoMergeAsync(PullRequestInfo pullRequest, MergeMethod method, CancellationToken cancellationToken)
     {
-        var json = await GraphQlAsync(new JsonObject
-        {
-            ["query"] = "mutation($id: ID!, $method: PullRequestMergeMethod!) { enablePullRequestAutoMerge(input: {pullRequestId: $id, mergeMethod: $method}) { pullRequest { number } } }",
-            ["variables"] = new JsonObject { ["id"] = pullRequest.NodeId, ["method"] = method.ToString().ToUpperInvariant() },
-        }, $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write", cancellationToken);
+        var json = await graphQl.AnswerAsync("EnableAutoMerge", new JsonObject { ["id"] = pullRequest.NodeId, ["method"] = method.ToString().ToUpperInvariant() },
+            $"enable auto-merge on #{pullRequest.Number}", "contents: write and pull-requests: write", cancellationToken);
         var error = FirstError(json);
         if (error is null)
         {
@@ -194,15 +190,6 @@ public sealed class OctokitPullRequests(IGitHubClient client, RateLimitGate gate
             async () => (await Call(() => client.Issue.Comment.GetAllForIssue(owner, name, number), $"read the comments of #{number}", "pull-requests: read", cancellationToken)).LastOrDefault(c => c.Body == comment),
             cancellationToken);
         await Call(() => client.PullRequest.Update(owner, name, number, new PullRequestUpdate { State = ItemState.Closed }), $"close #{number}", "pull-requests: write", cancellationToken);
-    }
-
-    /// <summary>One GraphQL request through the same connection (Octokit has no GraphQL client); the body is built as a JsonObject (no reflection), so it survives trimming.</summary>
-    private async Task<JsonNode?> GraphQlAsync(JsonObject request, string what, string permission, CancellationToken cancellationToken)
-    {
-        var body = request.ToJsonString();
-        var response = await Call(() => client.Connection.Post<string>(graphQl, body, "application/json", "application/json"), what, permission, cancellationToken);
-        // Octokit leaves Body empty for string responses; the raw text is on the HTTP response.
-        return JsonNode.Parse(response.HttpResponse.Body as string is { Length: > 0 } text ? text : "{}");
     }
 
     private static string? FirstError(JsonNode? json) =>

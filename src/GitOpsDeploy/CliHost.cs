@@ -1,9 +1,11 @@
 using GitOpsDeploy.ArgoCd;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Commands;
+using GitOpsDeploy.Core;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.Core.Transport;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
@@ -109,7 +111,7 @@ public static class CliHost
         services.AddSingleton<IActionRuntime>(actions ? new ActionsRuntime(environment, console) : new TerminalRuntime(console));
         // A test's registrations come first: each module only adds what is not registered yet.
         overrides?.Invoke(services);
-        services.AddGitOpsGit().AddGitOpsGitHub().AddGitOpsArgoCd().AddGitOpsPrometheus().AddGitOpsOidc();
+        services.AddGitOpsCore().AddGitOpsGit().AddGitOpsGitHub().AddGitOpsArgoCd().AddGitOpsPrometheus().AddGitOpsOidc();
         services.AddSingleton<IDeployServices, DeployServices>();
         services.AddSingleton<DeployCommand>();
         services.AddSingleton<ExampleCommand>();
@@ -118,16 +120,13 @@ public static class CliHost
     }
 
     /// <summary>Picks the adapters a request needs; the modules above own how each is built.</summary>
-    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, RunProofsFactory proofs, ActionContext context, ILoggerFactory loggers) : IDeployServices
+    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, RunProofsFactory proofs, ActionContext context, IActionRuntime runtime, ILoggerFactory loggers) : IDeployServices
     {
         public DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned)
         {
-            var (snapshots, publisher) = Repository(request, owned);
-            return new DeployPorts(snapshots, publisher)
+            return new DeployPorts(Repository(request, owned))
             {
-                Board = publisher as IIntentBoard,
                 Proofs = context.IsGitHubActions ? Own(proofs.Create(), owned) : null,
-                GitMethod = request.Landing.CommitMethod == CommitMethod.Api ? () => GitRepository(request, owned) : null,
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
@@ -136,25 +135,24 @@ public static class CliHost
             };
         }
 
-        /// <summary>commit-method picks the adapter behind the snapshot and publisher ports; nothing else changes.</summary>
-        private (IGitOpsSnapshots, IPublisher) Repository(DeployRequest request, ICollection<IDisposable> owned)
+        /// <summary>
+        /// The transport, chosen once: commit-method picks the adapter behind the repository port and nothing else
+        /// changes. The API one holds the git one back for a change it cannot write faithfully (an executable file).
+        /// </summary>
+        private IGitOpsRepository Repository(DeployRequest request, ICollection<IDisposable> owned)
         {
             if (request.Landing.CommitMethod == CommitMethod.Api)
             {
                 var token = request.GitOpsToken ?? throw DeployException.Input("gitops-token", $"is required for commit-method 'api' (it commits through GitHub's API on {request.GitOps.Display})");
                 var api = github.Repository(context.ApiUrl!, context.GraphQlUrl, token, request.GitOps.Repository!);
-                return (api, api);
+                return new ExecutableFallback(api, () => GitRepository(request, owned), message => runtime.Warning(message));
             }
 
             return GitRepository(request, owned);
         }
 
         /// <summary>The workspace keeps its last clone for a retry: it is disposed with the run.</summary>
-        private (IGitOpsSnapshots, IPublisher) GitRepository(DeployRequest request, ICollection<IDisposable> owned)
-        {
-            var workspace = Own(git.Create(request.GitOps, request.GitOpsToken), owned);
-            return (workspace, workspace);
-        }
+        private IGitOpsRepository GitRepository(DeployRequest request, ICollection<IDisposable> owned) => Own(git.Create(request.GitOps, request.GitOpsToken), owned);
 
         private IPullRequests? PullRequests(DeployRequest request)
         {

@@ -18,7 +18,7 @@ public sealed class DeployRunnerTests
     private static MemoryGitOps Remote(string kustomization) =>
         new(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = kustomization });
 
-    private DeployRunner Runner(MemoryGitOps git) => new(new DeployPorts(git, git), runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+    private DeployRunner Runner(MemoryGitOps git) => new(new DeployPorts(git), runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
     [Fact]
     public async Task Commits_and_pushes_a_change_once()
@@ -131,8 +131,14 @@ public sealed class DeployRunnerTests
     }
 
     /// <summary>A publisher that fails the way no adapter should: with a timeout that is not the run's cancellation.</summary>
-    private sealed class TimingOut(MemoryGitOps inner) : IPublisher
+    private sealed class TimingOut(MemoryGitOps inner) : IGitOpsRepository
     {
+        public IIntentBoard? Board => null;
+
+        public RetryPolicy Retries => inner.Retries;
+
+        public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken) => inner.ReadAsync(branch, hint, cancellationToken);
+
         public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken) => inner.DraftAsync(onTopOf, commit, cancellationToken);
 
         public Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken) =>
@@ -145,7 +151,7 @@ public sealed class DeployRunnerTests
         var git = Remote(One);
         var deployments = Substitute.For<IDeployments>();
         deployments.CreateAsync(default!, default).ReturnsForAnyArgs(new DeploymentInfo(7, "u"));
-        var runner = new DeployRunner(new DeployPorts(git, new TimingOut(git)) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+        var runner = new DeployRunner(new DeployPorts(new TimingOut(git)) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
         await Assert.ThrowsAsync<TaskCanceledException>(() => runner.RunAsync(TestRequests.Parse(), default));
 
@@ -158,10 +164,13 @@ public sealed class DeployRunnerTests
     {
         var git = Remote(One);
         var deployments = Substitute.For<IDeployments>();
-        var runner = new DeployRunner(new DeployPorts(git, git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+        var runner = new DeployRunner(new DeployPorts(git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
-        await Assert.ThrowsAsync<DeployException>(() => runner.RunAsync(TestRequests.Parse(("overlay-path", "environments/missing")), default));
+        var result = await runner.RunAsync(TestRequests.Parse(("overlay-path", "environments/missing")), default);
 
+        var refused = Assert.IsType<DeployOutcome.Refused>(result.Outcome);
+        Assert.Contains("environments/missing", refused.Reason.Message, StringComparison.Ordinal);
+        Assert.Empty(git.Drafts);
         await deployments.DidNotReceiveWithAnyArgs().CreateAsync(default!, default);
         Assert.Equal(0, runner.DeploymentsCreated);
     }
@@ -172,7 +181,7 @@ public sealed class DeployRunnerTests
         var git = Remote("images:\n- name: web\n  newTag: \"2\"\n");
         var deployments = Substitute.For<IDeployments>();
         deployments.FindLatestAsync("staging", TestRequests.Context.Sha!, Arg.Any<CancellationToken>()).Returns(41L);
-        var runner = new DeployRunner(new DeployPorts(git, git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+        var runner = new DeployRunner(new DeployPorts(git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
         var result = await runner.RunAsync(TestRequests.Parse(), default);
 

@@ -90,7 +90,7 @@ public sealed class PullRequestFlowTests
     private static DeployRequest Options(DeployMode mode, params (string, string)[] inputs) =>
         TestRequests.Parse([("mode", RequestParser.Modes.First(m => m.Value == mode).Key), .. inputs]);
 
-    private DeployRunner Runner() => new(new DeployPorts(git, git) { PullRequests = prs, Deployments = deployments }, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+    private DeployRunner Runner() => new(new DeployPorts(git) { PullRequests = prs, Deployments = deployments }, runtime, ActionContext.None, TimeProvider.System, NullLogger<DeployRunner>.Instance);
 
     private static MergeOutcome Outcome(MergeOutcomeKind kind, string? sha = null) => new(kind, kind.ToString()) { Sha = sha, HeadSha = "someone-elses-head" };
 
@@ -213,14 +213,16 @@ public sealed class PullRequestFlowTests
     {
         prs.GetRepositoryAsync(default).ReturnsForAnyArgs(new RepositorySettings("main", AllowAutoMerge: true) { MergeMethods = new HashSet<MergeMethod> { MergeMethod.Merge, MergeMethod.Squash } });
 
-        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.Merge, ("merge-method", "rebase")), default));
+        var result = await Runner().RunAsync(Options(DeployMode.Merge, ("merge-method", "rebase")), default);
 
+        var error = Assert.IsType<DeployOutcome.Refused>(result.Outcome).Reason;
         Assert.Equal(ErrorKind.Policy, error.Kind);
         Assert.Contains("input 'merge-method': 'rebase' is not allowed on acme/gitops", error.Message, StringComparison.Ordinal);
         Assert.Contains("'Allow rebase merging'", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, Pushes);
         await prs.DidNotReceiveWithAnyArgs().MergeAsync(default, default!, default, default!, default);
-        Assert.Equal([DeploymentState.InProgress, DeploymentState.Failure], states);
+        // Refused before there was anything to deploy: no deployment was created.
+        Assert.Empty(states);
     }
 
     [Fact]
@@ -270,8 +272,9 @@ public sealed class PullRequestFlowTests
     [Fact]
     public async Task The_base_branch_as_head_branch_is_refused_before_anything_is_pushed()
     {
-        var error = await Assert.ThrowsAsync<DeployException>(() => Runner().RunAsync(Options(DeployMode.PullRequest, ("pull-request-branch", "main")), default));
+        var result = await Runner().RunAsync(Options(DeployMode.PullRequest, ("pull-request-branch", "main")), default);
 
+        var error = Assert.IsType<DeployOutcome.Refused>(result.Outcome).Reason;
         Assert.Equal(ErrorKind.InvalidInput, error.Kind);
         Assert.Contains("input 'pull-request-branch': 'main' is the base branch", error.Message, StringComparison.Ordinal);
         Assert.Equal(0, Pushes);

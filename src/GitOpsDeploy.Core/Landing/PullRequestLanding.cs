@@ -1,3 +1,5 @@
+using GitOpsDeploy.Core.Pipeline;
+using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
@@ -7,197 +9,220 @@ using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Core.Landing;
 
-/// <summary>How a pull request was landed: left open, merged, auto-merge enabled, or to be rebuilt and retried.</summary>
-public enum LandingKind
-{
-    Open,
-    Merged,
-    AutoMergeEnabled,
-    Retry,
-}
-
-public sealed record Landed(LandingKind Kind, string? Sha);
-
 /// <summary>
-/// Opening or updating the one deploy pull request, then merging it, enabling auto-merge, or waiting
-/// for a person. The host's answers arrive already decided (<see cref="MergeOutcomeKind"/>); this
-/// class decides what the run does about each.
+/// Pull-request modes: the planned commit on a deterministic head branch (one for the whole target set), then
+/// open, update, merge or auto-merge one pull request. A base that moved or a head another run pushed means
+/// another attempt.
 /// </summary>
-public sealed class PullRequestLanding(IPullRequests prs, string viewer, IActionRuntime runtime, TimeProvider time, ILogger logger)
+public sealed class PullRequestLanding : ILanding
 {
-    private const int MergeabilityChecks = 4;
+    /// <summary>How often a run writes its text again when another run keeps overwriting it under our head.</summary>
+    private const int MaxTextChecks = 3;
 
-    /// <summary>A pull request on our head branch that we cannot prove is ours: pushing would destroy someone's commits.</summary>
-    public static void RefuseForeign(PullRequestInfo? onHeadBranch, string viewer, string headBranch)
+    private SourceLinks? links;
+    private string? viewer;
+    private RepositorySettings? settings;
+
+    public string GiveUp(DeployRequest request, string branch) =>
+        $"the pull request head {request.Landing.PullRequestBranch} could not be brought onto {request.Landing.BaseBranch ?? "the base branch"} because it kept moving";
+
+    public async Task<DeployException?> RefusalAsync(RunContext run, DeployRequest request, IGitOpsSnapshot snapshot, CancellationToken cancellationToken)
     {
-        if (onHeadBranch is not null && !PullRequestOwnership.IsOurs(onHeadBranch, viewer, headBranch))
+        var landing = request.Landing;
+        if (landing.PullRequestBranch == snapshot.Branch)
         {
-            throw new DeployException(ErrorKind.Conflict,
-                $"pull request #{onHeadBranch.Number} ({onHeadBranch.Url}) uses the head branch '{headBranch}', but {PullRequestOwnership.WhyNotOurs(onHeadBranch, viewer)}; "
-                + "the action will not push over it. Close it, or set pull-request-branch to another branch");
+            // The head branch is force-pushed: a base branch as head would erase other people's commits.
+            return DeployException.Input("pull-request-branch", $"'{landing.PullRequestBranch}' is the base branch of {request.GitOps.Display}; the head branch is force-pushed, so it must be another branch");
         }
+
+        if (landing.Mode is DeployMode.Merge or DeployMode.AutoMerge && settings is null)
+        {
+            // A method the repository disallows fails now, before anything is pushed, not after four merge tries.
+            var prs = run.Ports.PullRequests ?? throw new InvalidOperationException("pull request modes need the GitHub adapter");
+            settings = await prs.GetRepositoryAsync(cancellationToken);
+            return PullRequestMerging.Disallowed(landing.MergeMethod, settings, request.GitOps.Display);
+        }
+
+        return null;
     }
 
-    public async Task<(PullRequestInfo Pr, DeployOperation Operation)> OpenOrUpdateAsync(
-        LandingOptions options, PullRequestInfo? existing, bool upToDate, string title, string body, string baseBranch, CancellationToken cancellationToken)
+    public async Task<Attempt<DeployResult>> LandAsync(RunContext run, DeployRequest request, IGitOpsSnapshot snapshot, PlanOutcome plan, int attempt, CancellationToken cancellationToken)
     {
-        using var group = runtime.Group(existing is null ? "Open pull request" : $"Update pull request #{existing.Number}");
-        if (existing is not null)
+        var (runtime, logger, ledger) = (run.Runtime, run.Logger, run.Ledger);
+        var prs = run.Ports.PullRequests ?? throw new InvalidOperationException("pull request modes need the GitHub adapter");
+        var landing = request.Landing;
+        if (plan is PlanOutcome.Superseded superseded)
         {
-            return upToDate && existing.Title == title
-                ? (existing, DeployOperation.None)
-                : (await prs.UpdateAsync(existing.Number, title, body, cancellationToken), DeployOperation.Updated);
+            return Attempt<DeployResult>.Done(DirectPush.Superseded(run, superseded, snapshot, attempt));
         }
 
-        var created = await prs.CreateAsync(new NewPullRequest(title, body, options.PullRequestBranch, baseBranch), cancellationToken);
-        if (created is null)
+        links ??= await LinksAsync(run, request, cancellationToken);
+        viewer ??= await prs.ViewerLoginAsync(cancellationToken);
+
+        var edits = plan.Edits;
+        var files = plan is PlanOutcome.Write write ? write.Files : [];
+        var pullRequests = new PullRequestMerging(prs, viewer, runtime, run.Time, logger, run.Repository.Retries.Delay);
+        var marker = new PullRequestMarker(string.Join(',', request.Targets.Select(t => t.Environment)), request.Source.Repository ?? string.Empty,
+            PullRequestMarker.ChangeSetOf(edits.Select(e => e.Edit)), ledger.Ids, PullRequestText.Digest(snapshot.HeadSha, files));
+        PullRequestInfo? existing;
+        IReadOnlyList<PullRequestInfo> ours;
+        using (runtime.Group("Pull requests"))
         {
-            // Another run opened it between our listing and our create (GitHub's 422 "already exists"): adopt it.
-            var adopted = (await prs.ListOpenAsync(baseBranch, cancellationToken)).FirstOrDefault(p => p.HeadRef == options.PullRequestBranch)
-                ?? throw new DeployException(ErrorKind.Conflict, $"GitHub says a pull request for {options.PullRequestBranch} exists, but none is open against {baseBranch}");
-            RefuseForeign(adopted, viewer, options.PullRequestBranch);
-            logger.LogInformation("Adopted pull request #{Number} opened concurrently", adopted.Number);
-            return (await prs.UpdateAsync(adopted.Number, title, body, cancellationToken), DeployOperation.Updated);
+            var open = await prs.ListOpenAsync(snapshot.Branch, cancellationToken);
+            existing = open.FirstOrDefault(p => p.HeadRef == landing.PullRequestBranch);
+            PullRequestMerging.RefuseForeign(existing, viewer, landing.PullRequestBranch);
+            ours = open.Where(p => PullRequestOwnership.IsOurs(p, viewer, landing.PullRequestBranch)
+                && (p.HeadRef == landing.PullRequestBranch || marker.SameTarget(PullRequestMarker.Find(p.Body)))).ToList();
         }
 
-        logger.LogInformation("Opened pull request #{Number}: {Url}", created.Number, created.Url);
-        if (options.Labels.Count > 0)
+        var held = ours.FirstOrDefault(p => p.Labels.Contains(landing.HoldLabel, StringComparer.OrdinalIgnoreCase));
+        if (held is not null)
         {
-            await prs.AddLabelsAsync(created.Number, options.Labels, cancellationToken);
+            throw new DeployException(ErrorKind.Policy,
+                $"pull request #{held.Number} carries the '{landing.HoldLabel}' label: deploys to {request.EnvironmentList} are on hold; remove the label to continue ({held.Url})");
         }
 
-        if (options.Reviewers.Count > 0 || options.TeamReviewers.Count > 0)
+        if (plan is not PlanOutcome.Write planned)
         {
-            await prs.RequestReviewersAsync(created.Number, options.Reviewers, options.TeamReviewers, cancellationToken);
+            logger.LogInformation("{Branch} already has the requested images in {Overlay}: no commit, no pull request", snapshot.Branch, string.Join(", ", edits.Select(e => e.Edit.OverlayPath)));
+            return Attempt<DeployResult>.Done(new DeployResult(new DeployOutcome.AlreadyThere(), edits, snapshot.Branch, snapshot.HeadSha) { Attempts = attempt });
         }
 
-        return (created, DeployOperation.Created);
+        // Up to date only when its text describes this change on the head it sits on: another run may have pushed over it since.
+        var upToDate = existing is not null && PullRequestMarker.Find(existing.Body)?.Describes(marker, existing.HeadSha) == true;
+        string headSha;
+        var diff = string.Empty;
+        var verified = false;
+        if (upToDate && !landing.DryRun)
+        {
+            headSha = existing!.HeadSha;
+            logger.LogInformation("Pull request #{Number} already proposes exactly this change on {Base} at {Sha}", existing.Number, snapshot.Branch, snapshot.HeadSha);
+        }
+        else
+        {
+            var draft = await DirectPush.DraftAsync(run, snapshot, request, planned, cancellationToken);
+            if (draft.Redo is { } redo)
+            {
+                return Attempt<DeployResult>.Again(redo);
+            }
+
+            (headSha, diff) = (draft.Sha, draft.Diff);
+            if (landing.DryRun)
+            {
+                return Attempt<DeployResult>.Done(DirectPush.DryRun(run, planned, draft, snapshot, attempt));
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            using (runtime.Group($"Push {landing.PullRequestBranch}"))
+            {
+                // The head branch is ours: always rebuilt from the current base tip.
+                switch (await run.Repository.PublishAsync(snapshot, draft, landing.PullRequestBranch, PublishKind.Replace, cancellationToken))
+                {
+                    case PublishOutcome.Published published:
+                        headSha = published.Sha;
+                        verified = published.Verified;
+                        logger.LogInformation("Pushed {Sha} to {Branch}", headSha, landing.PullRequestBranch);
+                        break;
+                    case PublishOutcome.LostRace lost:
+                        logger.LogWarning("The push of {Branch} was refused as a concurrent update ({Reason}); rebuilding it", landing.PullRequestBranch, lost.Reason);
+                        return Attempt<DeployResult>.Again("the head branch was pushed concurrently");
+                    case PublishOutcome.Rejected rejected:
+                        throw DirectPush.Rejected(request, landing.PullRequestBranch, rejected.Reason);
+                }
+            }
+        }
+
+        // Nothing is written after the runner asked us to stop.
+        cancellationToken.ThrowIfCancellationRequested();
+        var title = PullRequestText.Title(request, edits);
+        marker = marker with { Head = headSha };
+        var body = PullRequestText.Body(request, edits, diff, links, marker);
+        var (pr, kind) = await pullRequests.OpenOrUpdateAsync(landing, existing, upToDate, title, body, snapshot.Branch, cancellationToken);
+
+        // Title, body and marker must describe exactly what the head carries, whatever another run did meanwhile:
+        // read the pull request back after writing. A head that is not ours means another run pushed after us
+        // (rebuild, and our next write tells its run it was replaced); our head under another run's text means
+        // that run wrote after our push (write ours again). A pull request we did not touch already said this.
+        for (var check = 1; kind != ProposalKind.Unchanged; check++)
+        {
+            var seen = await prs.GetAsync(pr.Number, cancellationToken);
+            if (seen.HeadSha != headSha)
+            {
+                logger.LogWarning("The head of #{Number} is {Seen}, not our {Sha}: another run pushed it meanwhile; rebuilding", pr.Number, seen.HeadSha, headSha);
+                return Attempt<DeployResult>.Again("another run pushed the head meanwhile");
+            }
+
+            if (seen.Title == title && PullRequestMarker.Find(seen.Body)?.Describes(marker, headSha) == true)
+            {
+                break;
+            }
+
+            if (check >= MaxTextChecks)
+            {
+                throw new DeployException(ErrorKind.Conflict, $"pull request #{pr.Number} keeps being rewritten by another run while its head is ours; re-run the job ({pr.Url})");
+            }
+
+            logger.LogWarning("#{Number} describes another run's change although its head is ours: writing ours again", pr.Number);
+            pr = await prs.UpdateAsync(pr.Number, title, body, cancellationToken);
+            kind = kind == ProposalKind.Unchanged ? ProposalKind.Updated : kind;
+        }
+
+        pr = pr with { HeadSha = headSha };
+        await SupersedeAsync(run, prs, ours, existing, pr, marker, title, cancellationToken);
+        var proposed = new DeployResult(new DeployOutcome.Proposed(pr, kind, headSha, verified), edits, snapshot.Branch, snapshot.HeadSha) { Attempts = attempt };
+        var landed = landing.Mode switch
+        {
+            DeployMode.Merge => await pullRequests.MergeAsync(landing, settings!, request.GitOps.Display, pr, title, cancellationToken),
+            DeployMode.AutoMerge => await pullRequests.AutoMergeAsync(landing, settings!, request.GitOps.Display, pr, title, cancellationToken),
+            _ => new Landed(LandingKind.Open, null),
+        };
+
+        if (landed.Kind == LandingKind.Retry)
+        {
+            return Attempt<DeployResult>.Again("the base branch moved or the head was modified; updating the pull request");
+        }
+
+        var result = landed.Kind switch
+        {
+            LandingKind.Merged => proposed with
+            {
+                Outcome = new DeployOutcome.Merged(pr, landed.Sha!, landed.Sha is { } merge && await prs.IsVerifiedAsync(merge, cancellationToken)),
+            },
+            LandingKind.AutoMergeEnabled => proposed with { Outcome = new DeployOutcome.AutoMergeEnabled(pr, kind, headSha, verified) },
+            _ => proposed,
+        };
+        return Attempt<DeployResult>.Done(result.Merged || landing.WaitForMerge <= TimeSpan.Zero ? result : await pullRequests.WaitForMergeAsync(landing, result, cancellationToken));
     }
 
     /// <summary>
-    /// Merges with the head sha we pushed. Retries what can succeed (base moved: the caller rebuilds
-    /// the branch; mergeability not computed yet: ask again), fails clearly on what cannot (conflict,
-    /// protection, a disallowed method), and falls back to auto-merge when branch protection blocks a
-    /// merge right now.
+    /// Closes our older pull requests for the same change set, and ends the deployments they reported to:
+    /// a closed pull request must not leave a deployment queued forever.
     /// </summary>
-    public async Task<Landed> MergeAsync(LandingOptions options, RepositorySettings settings, string repository, PullRequestInfo pr, string title, CancellationToken cancellationToken)
+    private static async Task SupersedeAsync(RunContext run, IPullRequests prs, IReadOnlyList<PullRequestInfo> ours, PullRequestInfo? existing, PullRequestInfo pr, PullRequestMarker marker, string title, CancellationToken cancellationToken)
     {
-        using var group = runtime.Group($"Merge pull request #{pr.Number}");
-        for (var check = 1; ; check++)
+        foreach (var old in ours.Where(p => p.Number != pr.Number))
         {
-            var merge = await prs.MergeAsync(pr.Number, pr.HeadSha, options.MergeMethod, title, cancellationToken);
-            switch (merge.Kind)
-            {
-                case MergeOutcomeKind.Merged:
-                    logger.LogInformation("Merged #{Number} as {Sha} ({Message})", pr.Number, merge.Sha, merge.Message);
-                    return new Landed(LandingKind.Merged, merge.Sha);
-                case MergeOutcomeKind.Rebuild:
-                    logger.LogWarning("#{Number} cannot be merged as it is: {Reason}; rebuilding our branch from the new base", pr.Number, merge.Message);
-                    return new Landed(LandingKind.Retry, null);
-                case MergeOutcomeKind.Conflict:
-                    throw new DeployException(ErrorKind.Conflict,
-                        $"pull request #{pr.Number} conflicts with {pr.BaseRef}, and its head ({merge.HeadSha?[..Math.Min(7, merge.HeadSha.Length)]}) is not the commit this run pushed: someone changed it; resolve it by hand ({pr.Url})");
-                case MergeOutcomeKind.MethodNotAllowed:
-                    var refused = MethodNotAllowed(options.MergeMethod, repository, merge.Message);
-                    throw new DeployException(refused.Kind, $"{refused.Message}; pull request #{pr.Number} stays open unmerged ({pr.Url})");
-                case MergeOutcomeKind.Blocked:
-                    if (options.Mode == DeployMode.Merge && settings.AllowAutoMerge)
-                    {
-                        var auto = await prs.EnableAutoMergeAsync(pr, options.MergeMethod, cancellationToken);
-                        if (auto.Kind == AutoMergeResultKind.Enabled)
-                        {
-                            logger.LogWarning("Branch protection blocks merging #{Number} now ({Reason}); enabled auto-merge instead: GitHub merges it once the required reviews and checks pass", pr.Number, merge.Message);
-                            return new Landed(LandingKind.AutoMergeEnabled, null);
-                        }
-                    }
+            await prs.CloseAsync(old.Number, $"Superseded by #{pr.Number} ({pr.Url}): {title}", cancellationToken);
+            run.Logger.LogInformation("Closed #{Old}: superseded by #{New}", old.Number, pr.Number);
+            await run.Ledger.EndOthersAsync(PullRequestMarker.Find(old.Body)?.Deployments, $"superseded by PR #{pr.Number}", cancellationToken);
+        }
 
-                    throw new DeployException(ErrorKind.PushRejected,
-                        $"branch protection blocks merging pull request #{pr.Number}: {merge.Message}. Required reviews or status checks must pass first; allow auto-merge in the repository settings, or merge it by hand ({pr.Url})");
-                default:
-                    if (check >= MergeabilityChecks)
-                    {
-                        throw new DeployException(ErrorKind.Transient, $"GitHub would not merge pull request #{pr.Number} ({merge.Message}) after {check} tries ({pr.Url})");
-                    }
-
-                    // Mergeability is computed in the background after a push: ask again shortly.
-                    logger.LogInformation("GitHub has not decided whether #{Number} can be merged ({Reason}); asking again", pr.Number, merge.Message);
-                    await Task.Delay(options.RetryDelay * check, time, cancellationToken);
-                    break;
-            }
+        // The pull request we updated now carries another change: the deployments it reported for are replaced.
+        if (existing is not null && PullRequestMarker.Find(existing.Body) is { } before && before.Digest != marker.Digest)
+        {
+            await run.Ledger.EndOthersAsync(before.Deployments, $"replaced in PR #{pr.Number} by a newer change", cancellationToken);
         }
     }
 
-    /// <summary>Refuses a merge method the repository's settings disallow: no retry can change a setting.</summary>
-    public static void RequireAllowed(MergeMethod method, RepositorySettings settings, string repository)
+    private static async Task<SourceLinks> LinksAsync(RunContext run, DeployRequest request, CancellationToken cancellationToken)
     {
-        if (!settings.MergeMethods.Contains(method))
+        if (request.Source.Repository is not { } repo || run.Ledger.SourceSha is not { } sha || run.Action.ServerUrl is not { } server)
         {
-            throw MethodNotAllowed(method, repository, $"allowed: {string.Join(", ", settings.MergeMethods.Select(InputName).Order(StringComparer.Ordinal))}");
-        }
-    }
-
-    private static DeployException MethodNotAllowed(MergeMethod method, string repository, string detail)
-    {
-        var setting = method switch
-        {
-            MergeMethod.Merge => "Allow merge commits",
-            MergeMethod.Rebase => "Allow rebase merging",
-            _ => "Allow squash merging",
-        };
-        return new DeployException(ErrorKind.Policy,
-            $"input 'merge-method': '{InputName(method)}' is not allowed on {repository} ({detail}); choose another merge-method, or turn on '{setting}' in the repository's settings (General > Pull Requests)");
-    }
-
-    private static string InputName(MergeMethod method) => method.ToString().ToLowerInvariant();
-
-    public async Task<Landed> AutoMergeAsync(LandingOptions options, RepositorySettings settings, string repository, PullRequestInfo pr, string title, CancellationToken cancellationToken)
-    {
-        AutoMergeResult auto;
-        using (runtime.Group($"Enable auto-merge on #{pr.Number}"))
-        {
-            auto = await prs.EnableAutoMergeAsync(pr, options.MergeMethod, cancellationToken);
+            return new SourceLinks(null, null);
         }
 
-        switch (auto.Kind)
-        {
-            case AutoMergeResultKind.Enabled:
-                logger.LogInformation("Auto-merge enabled on #{Number}: GitHub merges it when its requirements pass", pr.Number);
-                return new Landed(LandingKind.AutoMergeEnabled, null);
-            case AutoMergeResultKind.AlreadyMergeable:
-                logger.LogInformation("#{Number} can be merged right now ({Reason}); merging it", pr.Number, auto.Message);
-                return await MergeAsync(options, settings, repository, pr, title, cancellationToken);
-            default:
-                throw new DeployException(ErrorKind.Policy,
-                    $"auto-merge is not available on {repository}: {auto.Message}. Enable 'Allow auto-merge' in the repository settings, or use mode 'merge' or 'pull-request'");
-        }
-    }
-
-    public async Task<DeployResult> WaitForMergeAsync(LandingOptions options, DeployResult result, CancellationToken cancellationToken)
-    {
-        var pr = result.PullRequest!;
-        var deadline = time.GetUtcNow() + options.WaitForMerge;
-        using var group = runtime.Group($"Wait up to {options.WaitForMerge.TotalSeconds:0} s for #{pr.Number} to be merged");
-        while (true)
-        {
-            var current = await prs.GetAsync(pr.Number, cancellationToken);
-            if (current.Merged)
-            {
-                logger.LogInformation("#{Number} was merged as {Sha}", pr.Number, current.MergeCommitSha);
-                return result with { Operation = DeployOperation.Merged, Merged = true, CommitSha = current.MergeCommitSha ?? result.CommitSha, PullRequest = current };
-            }
-
-            if (!current.Open)
-            {
-                throw new DeployException(ErrorKind.Conflict, $"pull request #{pr.Number} was closed without being merged ({pr.Url})");
-            }
-
-            if (time.GetUtcNow() >= deadline)
-            {
-                runtime.Warning($"pull request #{pr.Number} was not merged within {options.WaitForMerge.TotalSeconds:0} s; it stays open and the deployment stays queued ({pr.Url})");
-                return result;
-            }
-
-            await Task.Delay(options.PollInterval, time, cancellationToken);
-        }
+        var root = $"{server.TrimEnd('/')}/{repo}";
+        var previous = await run.Ledger.PreviousShaAsync(cancellationToken);
+        return new SourceLinks($"{root}/commit/{sha}", previous is null ? null : $"{root}/compare/{previous}...{sha}");
     }
 }

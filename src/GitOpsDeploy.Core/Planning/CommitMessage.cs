@@ -23,6 +23,14 @@ public static class CommitMessage
     }
 
     /// <summary>
+    /// The <c>Deploy-Run</c> trailer of this invocation: <c>owner/app#run (intent id)</c>. Every commit the run
+    /// makes opens its trailers with it, and its fan-in intent is named by it, so a run can tell its own commits
+    /// from anyone else's (and a cancelled run can find the commit that landed).
+    /// </summary>
+    public static string RunTrailer(ActionContext context) =>
+        $"{(context.Repository is { } repository && context.RunId is { } run ? $"{repository}#{run}" : "local")} (intent {context.InvocationId})";
+
+    /// <summary>
     /// The message with a <c>Deploy-Run</c> trailer opening its trailers: how a fan-in run's commit
     /// says it carried that run's intent.
     /// </summary>

@@ -40,6 +40,18 @@ public abstract record PlanOutcome
         public override IReadOnlyList<TargetEdit> Edits { get; } = Edits;
     }
 
+    /// <summary>
+    /// The snapshot must load something before the plan can be made (deeper history, a directory, a file):
+    /// the caller loads <see cref="Need"/> (<see cref="IGitOpsSnapshot.LoadAsync"/>) and plans again.
+    /// </summary>
+    public sealed record NeedsMore(SnapshotNeed Need) : PlanOutcome
+    {
+        public override IReadOnlyList<TargetEdit> Edits => [];
+    }
+
+    /// <summary>This plan, or (for <see cref="NeedsMore"/>) the miss thrown again, for callers that read through <see cref="SnapshotReads"/>.</summary>
+    public PlanOutcome OrMiss() => this is NeedsMore more ? throw new SnapshotMissException(more.Need) : this;
+
     /// <summary>A target cannot take the change (policy, hold, deploy window, bad YAML, missing overlay); nothing may be written.</summary>
     public sealed record Refused(DeployException Reason, string Environment) : PlanOutcome
     {
@@ -57,6 +69,20 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? run
 {
     /// <param name="superseded">Images not to replace, because a newer source commit put the current ones there (<see cref="OutOfOrder"/>).</param>
     public PlanOutcome Plan(IGitOpsSnapshot snapshot, DeployRequest request, IReadOnlyList<Supersession>? superseded = null)
+    {
+        try
+        {
+            return PlanLoaded(snapshot, request, superseded);
+        }
+        catch (SnapshotMissException miss)
+        {
+            // Planning never waits on the network: it says what it needs, and the caller loads it.
+            return new PlanOutcome.NeedsMore(miss.Need);
+        }
+    }
+
+    /// <summary>The plan from what the snapshot holds; a read of anything else throws <see cref="SnapshotMissException"/>.</summary>
+    private PlanOutcome PlanLoaded(IGitOpsSnapshot snapshot, DeployRequest request, IReadOnlyList<Supersession>? superseded)
     {
         superseded ??= [];
         var edits = new List<TargetEdit>();

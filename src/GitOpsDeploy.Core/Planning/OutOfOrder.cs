@@ -86,7 +86,7 @@ public sealed class OutOfOrder(ISourceCommits? sourceCommits, IActionRuntime run
             return [];
         }
 
-        var sources = CurrentSources(snapshot, request);
+        var sources = await snapshot.ReadingAsync(() => CurrentSources(snapshot, request), cancellationToken);
         var superseded = new List<Supersession>();
         foreach (var (target, image, theirs) in sources)
         {

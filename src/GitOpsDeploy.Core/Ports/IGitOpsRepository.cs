@@ -30,6 +30,65 @@ public interface IGitOpsSnapshot : IDisposable
 
     /// <summary>The fan-in intents pending for this branch when it was read (asked for with <see cref="SnapshotHint.Pending"/>; oldest first).</summary>
     IReadOnlyList<DeployIntent> Pending => [];
+
+    /// <summary>
+    /// Loads what a read found missing. The reads above never wait on the network: a read of something the
+    /// snapshot does not hold yet throws <see cref="SnapshotMissException"/> naming it, and the caller loads it
+    /// here (asynchronously, cancellably) and reads again.
+    /// </summary>
+    Task LoadAsync(SnapshotNeed need, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Something a snapshot must load before it can answer a read.</summary>
+public abstract record SnapshotNeed
+{
+    private SnapshotNeed()
+    {
+    }
+
+    /// <summary>At least this many commits of first-parent history.</summary>
+    public sealed record History(int Depth) : SnapshotNeed;
+
+    /// <summary>A directory's entries (with the texts of its files) at a commit.</summary>
+    public sealed record Directory(string Commit, string Path) : SnapshotNeed;
+
+    /// <summary>A file's bytes at a commit, when what was read with its directory is cut short or not text.</summary>
+    public sealed record Blob(string Commit, string Path) : SnapshotNeed;
+}
+
+/// <summary>Thrown by a snapshot's synchronous read of something it has not loaded: the caller loads <see cref="Need"/> and reads again.</summary>
+public sealed class SnapshotMissException(SnapshotNeed need) : Exception($"the snapshot has not loaded {need}")
+{
+    public SnapshotNeed Need { get; } = need;
+}
+
+/// <summary>Reads through a snapshot, loading whatever it finds missing, as often as it takes.</summary>
+public static class SnapshotReads
+{
+    /// <summary>A bound on loads for one read: a transport that keeps missing the same thing is a bug, not slowness.</summary>
+    private const int MaxLoads = 10_000;
+
+    public static async Task<T> ReadingAsync<T>(this IGitOpsSnapshot snapshot, Func<T> read, CancellationToken cancellationToken)
+    {
+        SnapshotNeed? previous = null;
+        for (var loads = 0; ; loads++)
+        {
+            try
+            {
+                return read();
+            }
+            catch (SnapshotMissException miss) when (loads < MaxLoads)
+            {
+                if (miss.Need == previous)
+                {
+                    throw new InvalidOperationException($"the snapshot still misses {miss.Need} after loading it", miss);
+                }
+
+                previous = miss.Need;
+                await snapshot.LoadAsync(miss.Need, cancellationToken);
+            }
+        }
+    }
 }
 
 /// <summary>Reads snapshots of the gitops repository; each is independent and released on dispose.</summary>
@@ -62,6 +121,12 @@ public sealed record CommitDraft(string BaseSha, string Sha, string Diff)
 {
     /// <summary>What the draft is made of, for a publisher that sends the files rather than a built commit.</summary>
     public NewCommit? Commit { get; init; }
+
+    /// <summary>
+    /// Set when the draft cannot be published as it is (the transport changed under it, e.g. to keep an
+    /// executable bit): publishing it answers a lost race, and the change is read and planned again.
+    /// </summary>
+    public string? Redo { get; init; }
 }
 
 /// <summary>How a branch is moved: forward from the snapshot's tip only, or reset (our own pull request head).</summary>
@@ -96,4 +161,29 @@ public interface IPublisher
     Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken);
 
     Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken);
+}
+
+/// <summary>How a transport retries a write that lost a race: attempts, and the fully jittered exponential backoff between them.</summary>
+public sealed record RetryPolicy(int Attempts, TimeSpan Delay, TimeSpan MaxDelay)
+{
+    /// <summary>An API attempt is two requests: retried at once on a short backoff (measured in docs/benchmarks.md).</summary>
+    public static RetryPolicy Api { get; } = new(15, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
+
+    /// <summary>A git attempt is a clone or fetch and a push: spread out further (30 attempts land 50 racing pipelines).</summary>
+    public static RetryPolicy Git { get; } = new(30, TimeSpan.FromMilliseconds(500), TimeSpan.FromSeconds(5));
+}
+
+/// <summary>
+/// The gitops repository through one transport, chosen once for the run: read snapshots, draft and publish
+/// commits, the fan-in board where the transport has one, and how its writes retry.
+/// </summary>
+public interface IGitOpsRepository : IGitOpsSnapshots, IPublisher
+{
+    /// <summary>Where contended runs publish intents (fan-in); null when the transport has none.</summary>
+    IIntentBoard? Board { get; }
+
+    RetryPolicy Retries { get; }
+
+    /// <summary>Why this transport cannot write <paramref name="files"/> on top of <paramref name="snapshot"/> faithfully (an API commit drops the executable bit); null when it can.</summary>
+    string? Unwritable(IGitOpsSnapshot snapshot, IReadOnlyList<FileChange> files) => null;
 }

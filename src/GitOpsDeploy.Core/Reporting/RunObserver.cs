@@ -34,11 +34,30 @@ public interface IRunObserver
 }
 
 /// <summary>
+/// What a pull request landing needs from the deployments: the ids its marker records (so a later run can end
+/// them), ending another run's deployments its pull request replaced, and the commit deployed before this one
+/// (for the compare link).
+/// </summary>
+public interface IDeploymentLedger
+{
+    /// <summary>The deployment ids of this run, comma-separated.</summary>
+    string Ids { get; }
+
+    /// <summary>The source commit the first target's deployment is (or will be) on.</summary>
+    string? SourceSha { get; }
+
+    Task<string?> PreviousShaAsync(CancellationToken cancellationToken);
+
+    /// <summary>Ends the deployments another run's pull request reported to (superseded, replaced).</summary>
+    Task EndOthersAsync(string? ids, string description, CancellationToken cancellationToken);
+}
+
+/// <summary>
 /// One GitHub Deployment per environment on the source commit, each with its own truthful status.
 /// Promotions and rollbacks without a given source-sha start theirs once the plan says which commit
 /// built the images.
 /// </summary>
-public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest request, ActionContext context, TimeProvider time, ILogger logger) : IRunObserver
+public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest request, ActionContext context, TimeProvider time, ILogger logger) : IRunObserver, IDeploymentLedger
 {
     private readonly IReadOnlyList<DeploymentTracker> trackers =
         request.Targets.Select(t => new DeploymentTracker(deployments, request, t, context, time, logger)).ToList();
@@ -48,6 +67,10 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
 
     /// <summary>The first target's tracker: the source commit and the compare link of a pull request come from it.</summary>
     public DeploymentTracker First => trackers[0];
+
+    public string? SourceSha => First.Sha;
+
+    public Task<string?> PreviousShaAsync(CancellationToken cancellationToken) => First.PreviousShaAsync(cancellationToken);
 
     private bool Defers => request.Change.ReadsHistory && !request.Source.ShaGiven;
 

@@ -13,9 +13,10 @@ public sealed record ActionContext(
 
     /// <summary>
     /// This invocation's own id (12 hex digits): it names the run's commits (<c>Deploy-Run</c>), its fan-in
-    /// intent and its deployments' payload, so what a run made can be told from what a person wrote.
+    /// intent and its deployments' payload, so what a run made can be told from what a person wrote. The
+    /// runtime draws a random one per invocation (<c>ActionInputs.Context</c>); a context built by hand has zeros.
     /// </summary>
-    public string InvocationId { get; init; } = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray())[..12];
+    public string InvocationId { get; init; } = new('0', 12);
 
     /// <summary>GITHUB_GRAPHQL_URL, when the runner provides it.</summary>
     public string? GraphQlUrl { get; init; }

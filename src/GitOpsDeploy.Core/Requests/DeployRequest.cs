@@ -191,28 +191,6 @@ public sealed record LandingOptions
 
     /// <summary>coalesce-trust: the owners (or owner/name repositories) whose runs' intents this run applies when it leads.</summary>
     public IReadOnlyList<string> CoalesceTrust { get; init; } = [];
-
-    /// <summary>How many times a write that lost a race is re-planned on the new tip and published again.</summary>
-    /// <remarks>
-    /// Measured (docs/benchmarks.md): with 10, 15 of 50 pipelines racing on one repository gave up; with 20, all
-    /// landed while each retry re-cloned, and 5 of 50 gave up once a retry only fetched (faster attempts use
-    /// the count up sooner).
-    /// </remarks>
-    public int PushAttempts { get; init; } = 30;
-
-    /// <summary>Base of the jittered exponential backoff between attempts.</summary>
-    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromMilliseconds(500);
-
-    /// <summary>Cap of that backoff.</summary>
-    public TimeSpan MaxRetryDelay { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>
-    /// An API attempt is two requests, a git attempt a whole clone: the API retries at once on a short,
-    /// fully jittered backoff (measured in docs/benchmarks.md), git waits longer so clones spread out.
-    /// </summary>
-    public LandingOptions ForCommitMethod(CommitMethod method) => method == CommitMethod.Api
-        ? this with { CommitMethod = method, RetryDelay = TimeSpan.FromMilliseconds(100), MaxRetryDelay = TimeSpan.FromSeconds(2), PushAttempts = 15 }
-        : this with { CommitMethod = method };
 }
 
 /// <summary>What is reported about the run, besides the outputs.</summary>

@@ -1,3 +1,4 @@
+
 namespace GitOpsDeploy.Core.Requests;
 
 /// <summary>An action input: its name, default (empty: none) and description, as action.yml declares it.</summary>

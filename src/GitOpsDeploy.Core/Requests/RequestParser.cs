@@ -37,7 +37,7 @@ public static partial class RequestParser
         var environments = ParseEnvironments(read);
         var serverUrl = context.ServerUrl;
         var repository = read.Required("gitops-repository");
-        if (serverUrl is null && !repository.Contains("://", StringComparison.Ordinal) && LooksLikeOwnerName().IsMatch(repository) && !Directory.Exists(repository))
+        if (serverUrl is null && !repository.Contains("://", StringComparison.Ordinal) && LooksLikeOwnerName().IsMatch(repository))
         {
             throw DeployException.Input("gitops-repository", $"'{repository}' is owner/name but GITHUB_SERVER_URL is not set; give a URL or a local path");
         }
@@ -73,7 +73,7 @@ public static partial class RequestParser
             Source = new SourceRef(sourceRepository, sourceSha) { ShaGiven = read.Given("source-sha") },
             Targets = targets,
             Change = change,
-            Landing = ParseLanding(read, mode, targets, change).ForCommitMethod(commitMethod) with { CoalesceTrust = ParseTrust(read, sourceRepository) },
+            Landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod, CoalesceTrust = ParseTrust(read, sourceRepository) },
             Reporting = reporting,
             Policy = ParsePolicy(read),
         };

@@ -81,32 +81,12 @@ public static partial class PullRequestText
         var values = new Dictionary<string, string>(CommitMessage.Values(request, edits))
         {
             ["images"] = Versions(edits),
-            ["table"] = string.Join("\n\n", CommitMessage.Changing(edits).Select(e => Table(e.Edit))),
+            ["table"] = string.Join("\n\n", CommitMessage.Changing(edits).Select(e => ChangeTable.Of(e.Edit))),
             ["diff"] = diff,
             ["source-url"] = links.CommitUrl ?? string.Empty,
             ["compare-url"] = links.CompareUrl ?? string.Empty,
         };
         return values;
-    }
-
-    private static string Table(OverlayEdit edit)
-    {
-        var sb = new StringBuilder();
-        if (edit.Images.Count > 0)
-        {
-            sb.Append("| Image | From | To |\n|---|---|---|\n");
-            foreach (var image in edit.Images)
-            {
-                sb.Append(CultureInfo.InvariantCulture, $"| `{image.After.Name}` | `{CommitMessage.Reference(image.Before)}` | `{CommitMessage.Reference(image.After)}` |\n");
-            }
-        }
-
-        foreach (var value in edit.Values)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"\n`{value.File}` `{value.Path}`: `{value.Before ?? "(unset)"}` → `{value.After}`\n");
-        }
-
-        return sb.ToString().TrimEnd('\n');
     }
 
     private static string DefaultBody(DeployRequest request, IReadOnlyList<TargetEdit> edits, IReadOnlyDictionary<string, string> values, SourceLinks links)
@@ -115,7 +95,7 @@ public static partial class PullRequestText
         foreach (var (target, edit) in CommitMessage.Changing(edits))
         {
             sb.Append(CultureInfo.InvariantCulture, $"Deploys to **{target.Environment}** (`{edit.OverlayPath}`).\n\n");
-            sb.Append(Table(edit)).Append("\n\n");
+            sb.Append(ChangeTable.Of(edit)).Append("\n\n");
         }
 
         if (request.Source.Repository is { } repo && request.Source.Sha is { } sha)

@@ -35,6 +35,7 @@ public static class ActionInputs
             Get("GITHUB_ACTIONS") == "true")
         {
             GraphQlUrl = Get("GITHUB_GRAPHQL_URL"),
+            InvocationId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)),
         };
     }
 

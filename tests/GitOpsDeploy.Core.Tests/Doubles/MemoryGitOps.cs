@@ -43,7 +43,7 @@ public sealed class MemorySnapshot(IReadOnlyList<MemoryCommit> commits, string b
 /// The snapshot and publisher ports in memory: every read is a fresh snapshot (head base0, base1, ...),
 /// every draft is recorded, and publishing answers from a queue of outcomes (Published when empty).
 /// </summary>
-public sealed class MemoryGitOps : IGitOpsSnapshots, IPublisher
+public sealed class MemoryGitOps : IGitOpsRepository
 {
     private readonly Queue<Func<string, PublishOutcome>> outcomes = new();
     private readonly Func<int, IReadOnlyDictionary<string, string>> files;
@@ -56,6 +56,11 @@ public sealed class MemoryGitOps : IGitOpsSnapshots, IPublisher
     public MemoryGitOps(Func<int, IReadOnlyDictionary<string, string>> filesOfRead) => files = filesOfRead;
 
     public List<MemorySnapshot> Snapshots { get; } = [];
+
+    /// <summary>Three attempts, a millisecond apart: a lost race is retried without slowing the tests.</summary>
+    public RetryPolicy Retries { get; init; } = new(3, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
+
+    public IIntentBoard? Board { get; init; }
 
     public List<NewCommit> Drafts { get; } = [];
 
@@ -126,7 +131,6 @@ public static class TestRequests
             all[name] = value;
         }
 
-        var request = RequestParser.Parse(all, Context);
-        return request with { Landing = request.Landing with { PushAttempts = 3, RetryDelay = TimeSpan.FromMilliseconds(1) } };
+        return RequestParser.Parse(all, Context);
     }
 }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using GitOpsDeploy.Core.Landing.FanIn;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.GitHub;
+using GitOpsDeploy.GitHub.Api;
 using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.EndToEnd;
@@ -144,7 +144,7 @@ public sealed class FanInTests : GitOpsFixture
     {
         var tree = Repo.Git("rev-parse", "main^{tree}");
         var commit = Repo.Git("commit-tree", tree, "-m", payload ?? IntentCodec.Payload(intent));
-        Repo.Git("update-ref", GitHubApiRepository.IntentRef("main", IntentCodec.Name(intent)), commit);
+        Repo.Git("update-ref", ApiIntentBoard.IntentRef("main", IntentCodec.Name(intent)), commit);
     }
 
     private string[] IntentIds() => Intents().Select(r => r.Split('/')[^1].Split('-')[1]).ToArray();

@@ -470,7 +470,9 @@ public sealed class PullRequestModeTests : GitOpsFixture
         Assert.Contains("'Allow squash merging'", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(before, Repo.Git("for-each-ref", "refs/heads"));
         Assert.Empty(GitOpsApi.Pulls);
-        Assert.Equal("failure", Assert.Single(App.Deployments).Statuses[^1].State);
+        // Refused before there was anything to deploy: no deployment is left behind, and the summary says so.
+        Assert.Empty(App.Deployments);
+        Assert.Contains("No deployment was created on `acme/app`", result.Summary, StringComparison.Ordinal);
         Assert.DoesNotContain(GitHub.ApiRequests, r => r.StartsWith("PUT ", StringComparison.Ordinal));
     }
 }

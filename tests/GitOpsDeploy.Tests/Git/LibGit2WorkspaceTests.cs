@@ -211,9 +211,10 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
             Assert.Single(clones);
             Assert.Equal(repo.Head(), retry.HeadSha);
             Assert.Equal("3", Encoding.UTF8.GetString(retry.Tree.ReadFile("other.txt")));
-            // The clone is cut at the asked depth again: history ends there, then deepens itself on request.
+            // The clone is cut at the asked depth again: history ends there, and deepens when the miss is loaded.
             Assert.Equal(depth, retry.History(depth).Count);
-            Assert.Equal(8, retry.History(10).Count);
+            Assert.IsType<SnapshotNeed.History>(Assert.Throws<SnapshotMissException>(() => retry.History(10)).Need);
+            Assert.Equal(8, (await retry.ReadingAsync(() => retry.History(10), default)).Count);
             var again = await DraftAsync(workspace, retry);
             Assert.Equal(new PublishOutcome.Published(again.Sha), await workspace.PublishAsync(retry, again, "main", PublishKind.Advance, default));
         }
@@ -249,11 +250,13 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         using var snapshot = await Workspace(Token).ReadAsync(null, SnapshotHint.Tip, default);
         Assert.Single(snapshot.History(1));
 
-        var history = snapshot.History(10);
+        // Deeper than the clone: the read names what to fetch rather than fetching while it is read.
+        Assert.IsType<SnapshotNeed.History>(Assert.Throws<SnapshotMissException>(() => snapshot.History(10)).Need);
+        var history = await snapshot.ReadingAsync(() => snapshot.History(10), default);
 
         Assert.Equal(Enumerable.Reverse(shas).Take(10), history.Select(h => h.Sha));
         Assert.Equal("images: [3]\n", Encoding.UTF8.GetString(snapshot.TreeAt(history[^1].Sha)!.ReadFile("environments/staging/kustomization.yaml")));
-        Assert.Equal(13, snapshot.History(1000).Count);
+        Assert.Equal(13, (await snapshot.ReadingAsync(() => snapshot.History(1000), default)).Count);
         Assert.Equal(shas[^1], snapshot.HeadSha);
     }
 
@@ -265,7 +268,7 @@ public sealed class LibGit2WorkspaceTests : IAsyncLifetime
         var tip = snapshot.HeadSha;
         repo.Commit(new Dictionary<string, string> { ["a.txt"] = "2" }, "someone else, later");
 
-        var history = snapshot.History(5);
+        var history = await snapshot.ReadingAsync(() => snapshot.History(5), default);
 
         Assert.Equal(tip, history[0].Sha);
         Assert.Equal(["one", "Initial gitops layout"], history.Select(h => h.Message.Split('\n')[0]));

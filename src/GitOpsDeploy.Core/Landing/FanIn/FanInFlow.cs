@@ -2,9 +2,9 @@ using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
-using GitOpsDeploy.Core.Runs;
 using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Core.Pipeline;
 
 namespace GitOpsDeploy.Core.Landing.FanIn;
 
@@ -19,8 +19,18 @@ namespace GitOpsDeploy.Core.Landing.FanIn;
 /// deleted by the next write. If the leader dies, the next in line takes over after
 /// <see cref="TakeoverAfter"/> per place; an intent nobody applies expires (<see cref="DeployIntent.Lifetime"/>).
 /// </summary>
-public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs? proofs, DeployPlanner planner, OutOfOrder order, ActionContext context, TimeProvider time, ILogger logger)
+public sealed class FanInFlow(RunContext run)
 {
+    private readonly DeployPlanner planner = run.Planner;
+    private readonly OutOfOrder order = run.Order;
+    private readonly ActionContext context = run.Action;
+    private readonly TimeProvider time = run.Time;
+    private readonly ILogger logger = run.Logger;
+    private readonly IRunProofs? proofs = run.Ports.Proofs;
+
+    /// <summary>The board of the run's transport (the git method, after a switch, has none).</summary>
+    private IIntentBoard Board => run.Repository.Board ?? throw new InvalidOperationException("fan-in without a board");
+
     /// <summary>A new leader waits until no intent has joined for this long, so the rest of the burst joins its batch...</summary>
     public static readonly TimeSpan Quiet = TimeSpan.FromMilliseconds(300);
 
@@ -52,13 +62,10 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
     /// <summary>True once fan-in cannot carry this run (it cannot prove itself, its intent was taken off unapplied, or is too large): from then on it retries on its own.</summary>
     public bool Declined { get; private set; }
 
-    /// <summary>Whether fan-in can carry this request: a plain push-mode deploy, not forced (a forced run commits alone), with a transport that has a board.</summary>
+    /// <summary>Whether fan-in can carry this request: a plain push-mode deploy, not forced (a forced run commits alone), with a transport that has a Board.</summary>
     public static bool Applies(DeployRequest request) =>
         request.Landing.Coalesce && request.Landing.Mode == DeployMode.Push && !request.Landing.DryRun
         && request.Change.Kind == ChangeKind.Deploy && !request.Change.ReleaseHold && !request.Change.Force;
-
-    /// <summary>The trailer naming this run in every commit it makes (and its intent, when it publishes one).</summary>
-    public static string RunTrailer(ActionContext context) => $"{IntentCodec.RunName(context)} (intent {context.InvocationId})";
 
     /// <summary>
     /// A push attempt with fan-in. Uncontended: the commit alone (one request). Contended: the intent
@@ -75,7 +82,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
         var now = time.GetUtcNow();
         var branch = snapshot.Branch;
         var pending = snapshot.Pending.Where(p => p.Id != context.InvocationId).ToList();
-        var carried = IntentBatch.LandedIn(snapshot, pending);
+        var carried = await snapshot.ReadingAsync(() => IntentBatch.LandedIn(snapshot, pending), cancellationToken);
         var stale = pending.Where(p => carried.ContainsKey(p.Id) || p.ExpiredAt(now) || p.FromTheFutureAt(now)).ToList();
         var waiting = pending.Count - stale.Count;
         if (waiting > 0)
@@ -88,7 +95,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
                     return null;
                 }
 
-                var joined = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(null, joining, stale), cancellationToken);
+                var joined = await Board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(null, joining, stale), cancellationToken);
                 if (joined.Published is null)
                 {
                     return await DeclineAsync("our intent could not be published; retrying on our own", branch, cancellationToken);
@@ -104,16 +111,15 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
         // The intent rides with the commit only once this run has lost a race: an uncontended run stays one request
         // (intents already carried are no sign of contention: the same request clears them).
         var publish = lostBefore && published is null ? await ProvenIntentAsync(request, branch, cancellationToken) : null;
-        var outcome = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, publish, stale), cancellationToken);
+        var outcome = await Board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, publish, stale), cancellationToken);
         published ??= outcome.Published;
         switch (outcome.Commit)
         {
             case PublishOutcome.Published done:
                 logger.LogInformation("Pushed {Sha} to {Branch}", done.Sha, branch);
-                DeployRunner.WarnUnsigned(request, done, logger);
-                // Our intent, if published, stays on the board carried (the commit names it); the next write clears it.
+                                // Our intent, if published, stays on the board carried (the commit names it); the next write clears it.
                 published = null;
-                return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, snapshot.HeadSha) { CommitSha = done.Sha, Verified = done.Verified, Attempts = attempt });
+                return Attempt<DeployResult>.Done(new DeployResult(new DeployOutcome.Pushed(done.Sha, done.Verified), plan.Edits, branch, snapshot.HeadSha) { Attempts = attempt });
             case PublishOutcome.LostRace lost when published is not null:
                 logger.LogInformation("Another pipeline wrote {Branch} first ({Reason}): our intent {Id} waits to be carried (coalesce: auto)", branch, lost.Reason, published.Id);
                 return await CooperateAsync(request, branch, plan, attempt, cancellationToken);
@@ -123,7 +129,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
                 return Attempt<DeployResult>.Again($"another pipeline wrote {branch} first ({lost.Reason})");
             case PublishOutcome.Rejected rejected:
                 await WithdrawAsync(branch, cancellationToken);
-                throw DeployRunner.Rejected(request, branch, rejected.Reason);
+                throw DirectPush.Rejected(request, branch, rejected.Reason);
             default:
                 throw new InvalidOperationException("a board write without a commit outcome");
         }
@@ -139,7 +145,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
 
         try
         {
-            await board.WriteAsync(branch, string.Empty, new BoardWrite(null, null, [mine]), cancellationToken);
+            await Board.WriteAsync(branch, string.Empty, new BoardWrite(null, null, [mine]), cancellationToken);
             logger.LogInformation("Withdrew intent {Id}", mine.Id);
         }
         catch (Exception e) when (e is DeployException or OperationCanceledException)
@@ -231,7 +237,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
         while (true)
         {
             var mine = published!;
-            var state = await board.ReadAsync(branch, mine.Created - TimeSpan.FromMinutes(2), cancellationToken);
+            var state = await Board.ReadAsync(branch, mine.Created - TimeSpan.FromMinutes(2), cancellationToken);
             var now = time.GetUtcNow();
             if (IntentBatch.Carrying(state.Recent, mine) is { } carried)
             {
@@ -312,7 +318,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
 
         if (await ProvenIntentAsync(request, branch, cancellationToken) is { } fresh)
         {
-            var outcome = await board.WriteAsync(branch, string.Empty, new BoardWrite(null, fresh with { Key = published.Key, Object = published.Object }, []), cancellationToken);
+            var outcome = await Board.WriteAsync(branch, string.Empty, new BoardWrite(null, fresh with { Key = published.Key, Object = published.Object }, []), cancellationToken);
             published = outcome.Published ?? published;
             logger.LogInformation("Renewed the proof of intent {Id}", fresh.Id);
         }
@@ -324,17 +330,14 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
     /// </summary>
     private async Task<Attempt<DeployResult>> CarriedAsync(DeployRequest request, string branch, PlanOutcome.Write plan, BoardCommit carried, int attempt, CancellationToken cancellationToken)
     {
-        using var head = await ports.Snapshots.ReadAsync(branch, new SnapshotHint(Promotion.HistoryDepth, request.Targets.Select(t => t.OverlayPath).ToList()), cancellationToken);
+        using var head = await run.Repository.ReadAsync(branch, new SnapshotHint(Promotion.HistoryDepth, request.Targets.Select(t => t.OverlayPath).ToList()), cancellationToken);
         var at = new SnapshotAt(head, carried.Sha);
-        if (head.TreeAt(carried.Sha) is not null && planner.Plan(at, request) is PlanOutcome.NothingToDo)
+        if (head.TreeAt(carried.Sha) is not null && await head.ReadingAsync(() => planner.Plan(at, request).OrMiss(), cancellationToken) is PlanOutcome.NothingToDo)
         {
             // Our intent stays on the board until the next write clears it: carried, nobody applies it again.
             published = null;
             logger.LogInformation("Another run carried our change in {Sha}", carried.Sha);
-            return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, plan.Edits, branch, plan.BaseSha)
-            {
-                CommitSha = carried.Sha, Verified = carried.Verified, Coalesced = true, Attempts = attempt,
-            });
+            return Attempt<DeployResult>.Done(new DeployResult(new DeployOutcome.CarriedBy(carried.Sha, carried.Verified), plan.Edits, branch, plan.BaseSha) { Attempts = attempt });
         }
 
         logger.LogWarning("{Sha} names our intent but does not have our change: going on alone", carried.Sha);
@@ -351,7 +354,7 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
         var mine = published!;
         // The overlays the line names, read in the same request (an intent's path is only a hint here: admission checks it).
         var overlays = line.SelectMany(i => i.Targets).Select(t => t.OverlayPath).Concat(request.Targets.Select(t => t.OverlayPath)).Distinct(StringComparer.Ordinal).Take(50).ToList();
-        using var snapshot = await ports.Snapshots.ReadAsync(branch, new SnapshotHint(Promotion.HistoryDepth, overlays) { Pending = true }, cancellationToken);
+        using var snapshot = await run.Repository.ReadAsync(branch, new SnapshotHint(Promotion.HistoryDepth, overlays) { Pending = true }, cancellationToken);
         var pending = snapshot.Pending;
         if (pending.All(p => p.Id != mine.Id))
         {
@@ -370,11 +373,11 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
         CommitDraft? draft;
         while (true)
         {
-            batch = IntentBatch.Plan(snapshot, pending, admissions, planner, now, dropped, supersessions);
-            if (await UnwritableAsync(snapshot, batch, request, cancellationToken) is not { } poison)
+            batch = await snapshot.ReadingAsync(() => IntentBatch.Plan(snapshot, pending, admissions, planner, now, dropped, supersessions), cancellationToken);
+            if (Unwritable(snapshot, batch) is not { } poison)
             {
                 draft = batch.Message is { } message
-                    ? await ports.Publisher.DraftAsync(snapshot, new NewCommit(batch.Files, request.Landing.Author, message, time.GetUtcNow()), cancellationToken)
+                    ? await run.Repository.DraftAsync(snapshot, new NewCommit(batch.Files, request.Landing.Author, message, time.GetUtcNow()), cancellationToken)
                     : null;
                 break;
             }
@@ -392,20 +395,19 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
         var verified = false;
         if (draft is not null || batch.ToClear.Count > 0)
         {
-            var written = await board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, null, batch.ToClear), cancellationToken);
+            var written = await Board.WriteAsync(branch, snapshot.HeadSha, new BoardWrite(draft, null, batch.ToClear), cancellationToken);
             switch (written.Commit)
             {
                 case PublishOutcome.Published done:
                     (sha, verified) = (done.Sha, done.Verified);
-                    DeployRunner.WarnUnsigned(request, done, logger);
-                    logger.LogInformation("Committed {Sha} carrying {Count} intents: {Runs}", sha, batch.Applied.Count, string.Join(", ", batch.Applied.Select(a => a.Intent.Run)));
+                                        logger.LogInformation("Committed {Sha} carrying {Count} intents: {Runs}", sha, batch.Applied.Count, string.Join(", ", batch.Applied.Select(a => a.Intent.Run)));
                     break;
                 case PublishOutcome.LostRace lost:
                     logger.LogInformation("The branch moved while we applied the batch ({Reason}): looking again", lost.Reason);
                     return null;
                 case PublishOutcome.Rejected rejected:
                     await WithdrawAsync(branch, cancellationToken);
-                    throw DeployRunner.Rejected(request, branch, rejected.Reason);
+                    throw DirectPush.Rejected(request, branch, rejected.Reason);
             }
         }
 
@@ -415,13 +417,10 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
         {
             case IntentFate.Applied:
                 published = null;
-                return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.Pushed, own.Edits, branch, batch.BaseSha)
-                {
-                    CommitSha = sha, Verified = verified, Attempts = attempt, CarriedRuns = carriedRuns,
-                });
+                return Attempt<DeployResult>.Done(new DeployResult(new DeployOutcome.Pushed(sha!, verified) { CarriedRuns = carriedRuns }, own.Edits, branch, batch.BaseSha) { Attempts = attempt });
             case IntentFate.Satisfied:
                 published = null;
-                return Attempt<DeployResult>.Done(new DeployResult(DeployOperation.None, own.Edits, branch, batch.BaseSha) { Attempts = attempt, CarriedRuns = carriedRuns });
+                return Attempt<DeployResult>.Done(new DeployResult(new DeployOutcome.AlreadyThere(), own.Edits, branch, batch.BaseSha) { Attempts = attempt });
             case IntentFate.Landed:
                 var carrier = new BoardCommit(own.CommitSha!, string.Empty, false);
                 return await CarriedAsync(request, branch, plan, carrier, attempt, cancellationToken);
@@ -452,22 +451,10 @@ public sealed class FanInFlow(DeployPorts ports, IIntentBoard board, IRunProofs?
     }
 
     /// <summary>The first applied intent whose files this transport cannot write (an executable file through the API), with why.</summary>
-    private async Task<(DeployIntent Intent, string Reason)?> UnwritableAsync(IGitOpsSnapshot snapshot, BatchPlan batch, DeployRequest request, CancellationToken cancellationToken)
-    {
-        foreach (var applied in batch.Applied)
-        {
-            try
-            {
-                await ports.Publisher.DraftAsync(snapshot, new NewCommit(applied.Files, request.Landing.Author, "check", time.GetUtcNow()), cancellationToken);
-            }
-            catch (DeployException e) when (e.Kind == ErrorKind.UnsupportedByCommitMethod)
-            {
-                return (applied.Intent, e.Message);
-            }
-        }
-
-        return null;
-    }
+    private (DeployIntent Intent, string Reason)? Unwritable(IGitOpsSnapshot snapshot, BatchPlan batch) =>
+        batch.Applied.Select(a => (a.Intent, Reason: run.Repository.Unwritable(snapshot, a.Files))).FirstOrDefault(a => a.Reason is not null) is { Reason: { } reason } found
+            ? (found.Intent, reason)
+            : null;
 
     /// <summary>
     /// The out-of-order rule inside a batch: two admitted intents for the same image in the same target

@@ -75,7 +75,7 @@ public static class IntentBatch
             // An applied intent must still hold on the batch's result: a later one in the same batch may not undo it.
             var staged = new StagedSnapshot(snapshot);
             staged.Stage(plan.Files);
-            var undone = plan.Applied.FirstOrDefault(a => planner.Plan(staged, admissions[a.Intent.Id].Request!, supersessions?.GetValueOrDefault(a.Intent.Id)) is not PlanOutcome.NothingToDo);
+            var undone = plan.Applied.FirstOrDefault(a => planner.Plan(staged, admissions[a.Intent.Id].Request!, supersessions?.GetValueOrDefault(a.Intent.Id)).OrMiss() is not PlanOutcome.NothingToDo);
             if (undone is null)
             {
                 return plan;
@@ -118,7 +118,7 @@ public static class IntentBatch
                 continue;
             }
 
-            switch (planner.Plan(staged, request, supersessions?.GetValueOrDefault(intent.Id)))
+            switch (planner.Plan(staged, request, supersessions?.GetValueOrDefault(intent.Id)).OrMiss())
             {
                 case PlanOutcome.Write write:
                     staged.Stage(write.Files);

@@ -3,20 +3,21 @@ using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.GitHub;
+using GitOpsDeploy.GitHub.Api;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GitOpsDeploy.Tests.GitHub;
 
-/// <summary>The API snapshot and publisher driven directly against the fake's GraphQL and REST git endpoints.</summary>
+/// <summary>The API repository (snapshots, publisher) driven directly against the fake's GraphQL and REST git endpoints.</summary>
 [Trait("Tier", "Adapter")]
-public sealed class GitHubApiRepositoryTests : IAsyncLifetime
+public sealed class ApiRepositoryTests : IAsyncLifetime
 {
     private const string Token = "ghs_apiTOKEN0123456789";
     private FakeGitHub github = null!;
     private FakeRepo repo = null!;
     private GitHubFactory factory = null!;
-    private GitHubApiRepository api = null!;
+    private ApiRepository api = null!;
 
     public async Task InitializeAsync()
     {
@@ -54,9 +55,39 @@ public sealed class GitHubApiRepositoryTests : IAsyncLifetime
         Assert.Equal(TreeEntryKind.Directory, snapshot.Tree.KindOf("environments/staging"));
         Assert.Equal(1, api.Requests);
 
-        // Outside the hint: read on demand, still at the snapshot's commit.
-        Assert.Equal("kind: Deployment\n", Encoding.UTF8.GetString(snapshot.Tree.ReadFile("base/deployment.yaml")));
+        // Outside the hint: the read never waits on the network, it names what to load; loaded, it is at the snapshot's commit.
+        var miss = Assert.Throws<SnapshotMissException>(() => snapshot.Tree.ReadFile("base/deployment.yaml"));
+        Assert.Equal(new SnapshotNeed.Directory(tip, "base"), miss.Need);
+        Assert.Equal(1, api.Requests);
+        Assert.Equal("kind: Deployment\n", Encoding.UTF8.GetString(await snapshot.ReadingAsync(() => snapshot.Tree.ReadFile("base/deployment.yaml"), default)));
         Assert.Equal(TreeEntryKind.Missing, snapshot.Tree.KindOf("base/nope.yaml"));
+        Assert.Equal(2, api.Requests);
+    }
+
+    [Fact]
+    public async Task Overlays_past_the_directory_slots_of_the_one_request_are_loaded_on_demand()
+    {
+        var files = Enumerable.Range(0, 12).ToDictionary(i => $"environments/e{i}/kustomization.yaml", i => $"images: [e{i}]\n");
+        repo.Commit(files, "twelve environments");
+        using var snapshot = await api.ReadAsync(null, new SnapshotHint(1, [.. files.Keys.Select(k => k[..k.LastIndexOf('/')])]), default);
+        Assert.Equal(1, api.Requests);
+
+        var texts = await snapshot.ReadingAsync(() => files.Keys.Select(k => Encoding.UTF8.GetString(snapshot.Tree.ReadFile(k))).ToList(), default);
+
+        Assert.Equal(files.Values, texts);
+        // The request read 8 of the 12 overlays with their parent; the other 4 are one request each.
+        Assert.Equal(1 + 12 + 1 - ApiSnapshots.DirectorySlots, api.Requests);
+    }
+
+    [Fact]
+    public async Task A_file_over_graphqls_512000_byte_cut_is_read_whole_over_rest()
+    {
+        var big = "# " + new string('x', 600_000) + "\nimages: [a]\n";
+        repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = big }, "big");
+        using var snapshot = await api.ReadAsync(null, new SnapshotHint(1, ["environments/staging"]), default);
+
+        Assert.IsType<SnapshotNeed.Blob>(Assert.Throws<SnapshotMissException>(() => snapshot.Tree.ReadFile("environments/staging/kustomization.yaml")).Need);
+        Assert.Equal(big, Encoding.UTF8.GetString(await snapshot.ReadingAsync(() => snapshot.Tree.ReadFile("environments/staging/kustomization.yaml"), default)));
         Assert.Equal(2, api.Requests);
     }
 
@@ -99,12 +130,14 @@ public sealed class GitHubApiRepositoryTests : IAsyncLifetime
         }
 
         using var snapshot = await api.ReadAsync(null, new SnapshotHint(50, []), default);
-        var history = snapshot.History(125);
+        Assert.Equal(50, snapshot.History(50).Count);
+        Assert.IsType<SnapshotNeed.History>(Assert.Throws<SnapshotMissException>(() => snapshot.History(125)).Need);
+        var history = await snapshot.ReadingAsync(() => snapshot.History(125), default);
 
         Assert.Equal(repo.Git("rev-list", "--first-parent", "--max-count=125", "HEAD").Split('\n'), history.Select(h => h.Sha));
         Assert.Equal("commit 129", history[0].Message.TrimEnd('\n'));
-        Assert.Equal(131, snapshot.History(1000).Count);
-        Assert.NotNull(snapshot.TreeAt(history[^1].Sha)!.ReadFile("n.txt"));
+        Assert.Equal(131, (await snapshot.ReadingAsync(() => snapshot.History(1000), default)).Count);
+        Assert.NotNull(await snapshot.ReadingAsync(() => snapshot.TreeAt(history[^1].Sha)!.ReadFile("n.txt"), default));
     }
 
     [Fact]

@@ -1,8 +1,8 @@
-using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging;
+using GitOpsDeploy.Core.Ports;
 
-namespace GitOpsDeploy.Core.Landing;
+namespace GitOpsDeploy.Core.Pipeline;
 
 /// <summary>One attempt of a write: done, or lost to another writer and worth another go.</summary>
 public readonly record struct Attempt<T>(T? Result, string? RetryReason)
@@ -18,7 +18,7 @@ public readonly record struct Attempt<T>(T? Result, string? RetryReason)
 /// re-plans on the new tip and publishes again; bounded, with fully jittered exponential backoff so
 /// concurrent pipelines spread out without waiting long.
 /// </summary>
-public sealed class LostRaceLoop(LandingOptions landing, TimeProvider time, ILogger logger)
+public sealed class LostRaceLoop(RetryPolicy policy, TimeProvider time, ILogger logger)
 {
     /// <param name="attempt">One attempt, numbered from 1.</param>
     /// <param name="giveUp">What kept failing, for the error after the last attempt.</param>
@@ -33,13 +33,13 @@ public sealed class LostRaceLoop(LandingOptions landing, TimeProvider time, ILog
                 return done;
             }
 
-            if (number >= landing.PushAttempts)
+            if (number >= policy.Attempts)
             {
                 throw new DeployException(ErrorKind.Conflict, $"{giveUp()}: gave up after {number} attempts; re-run the job");
             }
 
             // Full jitter: contenders that lost the same race spread over the whole window instead of colliding again.
-            var ceiling = Math.Min(landing.RetryDelay.TotalMilliseconds * Math.Pow(2, number - 1), landing.MaxRetryDelay.TotalMilliseconds);
+            var ceiling = Math.Min(policy.Delay.TotalMilliseconds * Math.Pow(2, number - 1), policy.MaxDelay.TotalMilliseconds);
             var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
             logger.LogWarning("Retrying on the new tip in {Delay} ms: {Reason}", (int)delay.TotalMilliseconds, outcome.RetryReason);
             await Task.Delay(delay, time, cancellationToken);

@@ -1,6 +1,6 @@
 using GitOpsDeploy.Core.Ports;
 
-namespace GitOpsDeploy.Core.Runs;
+namespace GitOpsDeploy.Core.Transport;
 
 /// <summary>
 /// Notes whether a run has sent anything that can put its change on a branch (a commit, a board write with a
@@ -15,18 +15,22 @@ public sealed class WriteWatch
 
     public DeployPorts Watch(DeployPorts ports) => ports with
     {
-        Publisher = new WatchedPublisher(ports.Publisher, this),
-        Board = ports.Board is { } board ? new WatchedBoard(board, this) : null,
+        Repository = new WatchedRepository(ports.Repository, this),
         PullRequests = ports.PullRequests is { } prs ? new WatchedPullRequests(prs, this) : null,
     };
 
     private void Mark() => Volatile.Write(ref sent, 1);
 
-    /// <summary>Marks a port that is already watched.</summary>
-    public interface IWatched;
-
-    private sealed class WatchedPublisher(IPublisher inner, WriteWatch watch) : IPublisher, IWatched
+    private sealed class WatchedRepository(IGitOpsRepository inner, WriteWatch watch) : IGitOpsRepository
     {
+        public IIntentBoard? Board => inner.Board is { } board ? new WatchedBoard(board, watch) : null;
+
+        public RetryPolicy Retries => inner.Retries;
+
+        public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken) => inner.ReadAsync(branch, hint, cancellationToken);
+
+        public string? Unwritable(IGitOpsSnapshot snapshot, IReadOnlyList<Editing.FileChange> files) => inner.Unwritable(snapshot, files);
+
         public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken) => inner.DraftAsync(onTopOf, commit, cancellationToken);
 
         public Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken)
