@@ -202,7 +202,9 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
             gate.Wait(TimeSpan.FromSeconds(5));
         };
         var outputs = Enumerable.Range(1, runs).Select(_ => Path.GetTempFileName()).ToList();
-        Dictionary<string, string> Env(int i) => new()
+        // Each run is a job with permissions id-token: write: a run without an ID token never takes part in fan-in.
+        var jobs = Enumerable.Range(1, runs).Select(i => github.RegisterJob(new JobClaims("acme/app", "0123456789abcdef0123456789abcdef01234567", i))).ToList();
+        Dictionary<string, string> Env(int i) => new(jobs[i - 1])
         {
             ["GITHUB_ACTIONS"] = "true",
             ["GITHUB_OUTPUT"] = outputs[i - 1],
