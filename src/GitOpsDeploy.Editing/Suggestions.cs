@@ -1,4 +1,4 @@
-namespace GitOpsDeploy.Cli;
+namespace GitOpsDeploy.Editing;
 
 /// <summary>
 /// "Did you mean": the known names nearest to a mistyped one. Only close names are offered: a

@@ -74,7 +74,32 @@ public sealed class PlannerTests
         var refused = Assert.IsType<PlanOutcome.Refused>(Planner.Plan(snapshot, TestRequests.Parse()));
 
         Assert.Equal("staging", refused.Environment);
-        Assert.Contains("overlay-path", refused.Reason.Message, StringComparison.Ordinal);
+        Assert.Equal("input 'environment': 'staging' has no overlay: 'environments/staging' is not a folder in the gitops repository; 'environments/' does not exist either. Set overlay-path if the overlays live elsewhere", refused.Reason.Message);
+    }
+
+    [Fact]
+    public void A_mistyped_environment_names_the_environment_input_the_overlays_that_exist_and_the_closest()
+    {
+        var snapshot = new MemorySnapshot("base", new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = Overlay("1"),
+            ["environments/production/kustomization.yaml"] = Overlay("1"),
+        });
+
+        var refused = Assert.IsType<PlanOutcome.Refused>(Planner.Plan(snapshot, TestRequests.Parse(("environment", "stagign"), ("images", "web:2"))));
+
+        Assert.Equal("input 'environment': 'stagign' has no overlay: 'environments/stagign' is not a folder in the gitops repository; the folders in 'environments/' are production, staging (did you mean staging?). Set overlay-path if the overlays live elsewhere", refused.Reason.Message);
+    }
+
+    [Fact]
+    public void A_missing_overlay_path_names_overlay_path_and_its_siblings()
+    {
+        var snapshot = new MemorySnapshot("base", new Dictionary<string, string> { ["deploy/overlays/staging/kustomization.yaml"] = Overlay("1") });
+
+        var refused = Assert.IsType<PlanOutcome.Refused>(Planner.Plan(snapshot, TestRequests.Parse(("overlay-path", "deploy/overlays/stage"), ("images", "web:2"))));
+
+        Assert.StartsWith("input 'overlay-path': 'deploy/overlays/stage' is not a folder in the gitops repository; the folders in 'deploy/overlays/' are staging", refused.Reason.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Set overlay-path", refused.Reason.Message, StringComparison.Ordinal);
     }
 
     [Fact]

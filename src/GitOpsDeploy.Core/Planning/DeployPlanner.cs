@@ -114,9 +114,25 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? run
         return new PlanOutcome.Write(snapshot.HeadSha, edits, files, runTrailer is null ? message : CommitMessage.WithRun(message, runTrailer));
     }
 
+    /// <summary>
+    /// A target whose default overlay (environments/&lt;environment&gt;) is missing is refused naming the input the
+    /// user actually gave, environment, with the overlays that exist and the closest of them. An overlay-path the
+    /// user gave is checked by the editor, which names that input.
+    /// </summary>
+    private static void RequireOverlay(IRepositoryTree tree, DeployTarget target)
+    {
+        if (target.OverlayInput != "environment" || tree.KindOf(target.OverlayPath) != TreeEntryKind.Missing)
+        {
+            return;
+        }
+
+        throw DeployException.Input("environment", $"'{target.Environment}' has no overlay: '{target.OverlayPath}' is not a folder in the gitops repository; {OverlayEditor.Nearby(tree, target.OverlayPath, target.Environment)}. Set overlay-path if the overlays live elsewhere");
+    }
+
     /// <summary>One target: the steps in order; each may refuse by throwing a <see cref="DeployException"/>.</summary>
     public TargetEdit PlanTarget(IGitOpsSnapshot snapshot, DeployRequest request, DeployTarget target, IReadOnlySet<string>? skippedImages = null)
     {
+        RequireOverlay(snapshot.Tree, target);
         var change = request.Change;
         var promotion = change.Kind == ChangeKind.Promote
             ? Promotion.Resolve(snapshot, change.PromoteFrom!, target.PromoteFromOverlay!, change.Names, change.HelmImageKeys)

@@ -76,6 +76,9 @@ public sealed record SourceRef(string? Repository, string? Sha)
 /// <summary>One environment of a run: its overlay, whether it is production, and its Argo CD application.</summary>
 public sealed record DeployTarget(string Environment, string OverlayPath, bool Production)
 {
+    /// <summary>The input that named the overlay: overlay-path, or environment when the default environments/&lt;environment&gt; was used.</summary>
+    public string OverlayInput { get; init; } = "overlay-path";
+
     /// <summary>With promote-from: the overlay the images are copied from.</summary>
     public string? PromoteFromOverlay { get; init; }
 

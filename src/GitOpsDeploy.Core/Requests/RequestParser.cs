@@ -234,6 +234,7 @@ public static partial class RequestParser
             var overlay = overlayPath is null ? $"environments/{environment}" : ForTarget(overlayPath, environment, "overlay-path");
             return new DeployTarget(environment, overlay, production ?? LooksLikeProduction(environment))
             {
+                OverlayInput = overlayPath is null ? "environment" : "overlay-path",
                 PromoteFromOverlay = change.PromoteFrom is { } from ? SourceOverlay(overlayPath, environment, from) : null,
                 ArgoCd = argo is null ? null : argo with { Application = application is null ? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}" : ForTarget(application, environment, "argocd-application") },
                 EnvironmentUrl = environmentUrl is null ? null : InputReader.CheckUrl("environment-url", ForTarget(environmentUrl, environment, "environment-url")),

@@ -120,7 +120,34 @@ public static class OverlayEditor
 
         return tree.KindOf(overlay) == TreeEntryKind.Directory
             ? overlay
-            : throw DeployException.Input(input, $"'{overlayPath}' is not a folder in the gitops repository");
+            : throw DeployException.Input(input, $"'{overlayPath}' is not a folder in the gitops repository; {Nearby(tree, overlay, overlay[(overlay.LastIndexOf('/') + 1)..])}");
+    }
+
+    /// <summary>
+    /// What exists beside a missing folder: the folders of its parent and the closest to what was
+    /// <paramref name="typed"/>, or that the parent is missing too.
+    /// </summary>
+    public static string Nearby(IRepositoryTree tree, string path, string typed)
+    {
+        var slash = path.LastIndexOf('/');
+        var parent = slash < 0 ? string.Empty : path[..slash];
+        if (parent.Length > 0 && tree.KindOf(parent) != TreeEntryKind.Directory)
+        {
+            return $"'{parent}/' does not exist either";
+        }
+
+        var folders = tree.List(parent)
+            .Where(n => !n.StartsWith('.') && tree.KindOf(parent.Length == 0 ? n : $"{parent}/{n}") == TreeEntryKind.Directory)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var where = parent.Length == 0 ? "the repository's root" : $"'{parent}/'";
+        if (folders.Count == 0)
+        {
+            return $"{where} has no folders";
+        }
+
+        var hint = Suggestions.DidYouMean(typed, folders) is { } did ? $" ({did})" : string.Empty;
+        return $"the folders in {where} are {string.Join(", ", folders.Take(20))}{(folders.Count > 20 ? ", ..." : string.Empty)}{hint}";
     }
 
     /// <summary>Where a Helm target keeps an image; without a mapping, one image lives at values.yaml:image.</summary>

@@ -1,5 +1,6 @@
 using CommandLine;
 using CommandLine.Text;
+using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Cli;
 

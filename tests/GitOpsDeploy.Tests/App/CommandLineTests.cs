@@ -1,5 +1,6 @@
 using System.Reflection;
 using GitOpsDeploy.Cli;
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.Tests.Fakes;
 

@@ -32,6 +32,19 @@ public sealed class HardeningTests : GitOpsFixture
     }
 
     [Fact]
+    public async Task A_mistyped_environment_is_refused_naming_the_input_and_the_overlays_that_exist()
+    {
+        var head = Repo.Head();
+        var result = await Run(Inputs(("environment", "prodction"), ("token", SourceToken)));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("::error::input 'environment': 'prodction' has no overlay: 'environments/prodction' is not a folder in the gitops repository; the folders in 'environments/' are ", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("(did you mean production?)", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(head, Repo.Head());
+        Assert.All(App.Deployments, d => Assert.NotEqual("in_progress", States(d)[^1]));
+    }
+
+    [Fact]
     public async Task A_symlink_inside_the_overlay_into_another_environment_is_refused()
     {
         Repo.CommitSymlink("environments/staging/prod.yaml", "../production/kustomization.yaml");
