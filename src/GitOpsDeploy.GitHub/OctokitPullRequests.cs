@@ -41,10 +41,8 @@ public sealed class OctokitPullRequests(GitHubGraphQl graphQl, string repository
 
     public async Task<string> ViewerLoginAsync(CancellationToken cancellationToken)
     {
-        var json = await graphQl.AnswerAsync("Viewer", [], "read the gitops-token's identity", "metadata: read", cancellationToken);
-        return json?["data"]?["viewer"]?["login"]?.GetValue<string>() is { Length: > 0 } login
-            ? login
-            : throw new DeployException(ErrorKind.AuthenticationFailed, $"GitHub did not say whose gitops-token this is ({FirstError(json) ?? "no viewer in the answer"})");
+        return await graphQl.ViewerLoginAsync(cancellationToken)
+            ?? throw new DeployException(ErrorKind.AuthenticationFailed, "GitHub did not say whose gitops-token this is (no viewer in its answer)");
     }
 
     public async Task<bool> IsVerifiedAsync(string sha, CancellationToken cancellationToken)

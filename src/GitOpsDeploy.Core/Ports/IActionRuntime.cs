@@ -18,8 +18,12 @@ public interface IActionRuntime
     /// <summary>Appends markdown to the job summary.</summary>
     void AppendSummary(string markdown);
 
-    /// <summary>An error annotation, tied to a file and line when one is at fault.</summary>
+    /// <summary>
+    /// An error annotation, tied to a file and line when one is at fault. The message never carries the
+    /// location itself: each runtime shows it once, its own way.
+    /// </summary>
     void Error(string message, SourceLocation? location = null);
 
+    /// <summary>A warning annotation; the location as for <see cref="Error"/>.</summary>
     void Warning(string message, SourceLocation? location = null);
 }

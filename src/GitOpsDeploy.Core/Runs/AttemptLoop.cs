@@ -79,7 +79,7 @@ public sealed class AttemptLoop(RunContext run, IReadOnlyList<IPlanStep> planSte
         {
             foreach (var warning in planned.Edit.Warnings.Where(w => warned.Add(w.Describe())))
             {
-                run.Runtime.Warning(warning.Describe(), warning.Location);
+                run.Runtime.Warning(warning.Message, warning.Location);
             }
 
             if (planned.Promotion is { } promotion)

@@ -38,12 +38,51 @@ public sealed class ApiRepository : IGitOpsRepository
 
     public RetryPolicy Retries => RetryPolicy.Api;
 
-    public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken) => snapshots.ReadAsync(branch, hint, cancellationToken);
+    /// <summary>The login GitHub gives the workflow's own GITHUB_TOKEN.</summary>
+    public const string WorkflowTokenLogin = "github-actions[bot]";
+
+    public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken) =>
+        Explained(() => snapshots.ReadAsync(branch, hint, cancellationToken), cancellationToken);
 
     public string? Unwritable(IGitOpsSnapshot snapshot, IReadOnlyList<FileChange> files) => publisher.Unwritable(snapshot, files);
 
     public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken) => publisher.DraftAsync(onTopOf, commit, cancellationToken);
 
     public Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken) =>
-        publisher.PublishAsync(onTopOf, draft, branch, kind, cancellationToken);
+        Explained(() => publisher.PublishAsync(onTopOf, draft, branch, kind, cancellationToken), cancellationToken);
+
+    private async Task<string?> LoginOrNullAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await graphQl.ViewerLoginAsync(cancellationToken);
+        }
+        catch (DeployException)
+        {
+            // The refusal itself is the better error.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// A refusal that is really "this is the workflow's GITHUB_TOKEN" says so: that token cannot write any repository
+    /// but the workflow's own, and no permission setting changes it. Asked only after a refusal, so a run that works
+    /// spends no request on it.
+    /// </summary>
+    private async Task<T> Explained<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await call();
+        }
+        catch (DeployException e) when (e.Kind is ErrorKind.PermissionDenied or ErrorKind.NotFound)
+        {
+            if (await LoginOrNullAsync(cancellationToken) != WorkflowTokenLogin)
+            {
+                throw;
+            }
+
+            throw new DeployException(e.Kind, $"{e.Message}. {TokenInput} is the workflow's GITHUB_TOKEN (GitHub says it acts as {WorkflowTokenLogin}), which cannot write a repository other than the workflow's own: create a GitHub App installation token in the same job with actions/create-github-app-token (or use a fine-grained PAT) and pass it as {TokenInput}", e);
+        }
+    }
 }

@@ -55,6 +55,13 @@ public sealed class GitHubGraphQl(IGitHubClient client, RateLimitGate gate, stri
         return json;
     }
 
+    /// <summary>Whose token this is (the GraphQL viewer; an App installation token answers as its bot), or null when GitHub does not say.</summary>
+    public async Task<string?> ViewerLoginAsync(CancellationToken cancellationToken)
+    {
+        var json = await AnswerAsync("Viewer", [], $"read the identity of {tokenInput}", "metadata: read", cancellationToken);
+        return json["data"]?["viewer"]?["login"]?.GetValue<string>() is { Length: > 0 } login ? login : null;
+    }
+
     /// <summary>A mutation: GitHub's whole answer (data and per-field errors); a transport failure is an error in our words.</summary>
     public Task<JsonObject> MutateAsync(string document, JsonObject variables, string what, CancellationToken cancellationToken) =>
         AnswerAsync(document, variables, what, "contents: write", cancellationToken);

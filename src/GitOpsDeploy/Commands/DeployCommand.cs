@@ -52,7 +52,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
         }
         catch (DeployException e)
         {
-            runtime.Error(e.Describe(), e.Location);
+            runtime.Error(e.Message, e.Location);
             return 1;
         }
 
@@ -106,7 +106,7 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
 
     private int Fail(RunReport report, DeployException error, DeployRunner? runner)
     {
-        runtime.Error(error.Describe(), error.Location);
+        runtime.Error(error.Message, error.Location);
         runtime.AppendSummary(report.Failed(error, runner?.DeploymentsCreated ?? 0));
         return 1;
     }

@@ -35,7 +35,7 @@ public sealed class InitCommand(IActionRuntime runtime, ConsoleSink console)
         }
         catch (DeployException e)
         {
-            runtime.Error(e.Describe(), e.Location);
+            runtime.Error(e.Message, e.Location);
             return 1;
         }
     }

@@ -55,7 +55,8 @@ public sealed class ActionsRuntime(IReadOnlyDictionary<string, string> environme
     {
         var properties = location is null ? string.Empty
             : $" file={EscapeProperty(location.File)}" + (location.Line > 0 ? $",line={location.Line},col={location.Column}" : string.Empty);
-        console.WriteLine($"::{level}{properties}::{EscapeData(message)}");
+        // The raw log shows only the data, so the location leads it once (the properties place the annotation).
+        console.WriteLine($"::{level}{properties}::{EscapeData(location is null ? message : $"{location}: {message}")}");
     }
 
     /// <summary>Workflow-command data escaping: % first, then CR and LF (actions/runner ActionCommand).</summary>

@@ -45,7 +45,21 @@ public sealed class ActionsRuntimeTests : IDisposable
     public void Annotations_escape_data_and_properties_like_the_runner()
     {
         runtime.Error("50% done\r\nnext", new SourceLocation("dir,a:b/k.yaml", 3, 7));
-        Assert.Equal("::error file=dir%2Ca%3Ab/k.yaml,line=3,col=7::50%25 done%0D%0Anext", stdout.ToString().TrimEnd('\n'));
+        Assert.Equal("::error file=dir%2Ca%3Ab/k.yaml,line=3,col=7::dir,a:b/k.yaml:3:7: 50%25 done%0D%0Anext", stdout.ToString().TrimEnd('\n'));
+    }
+
+    [Fact]
+    public void A_refusal_from_a_file_shows_its_location_once_in_the_log_and_on_a_terminal()
+    {
+        var refusal = DeployException.File(new SourceLocation("environments/staging/kustomization.yaml", 113, 1), "anchors on the image entry");
+        var stderr = new StringWriter();
+        var terminal = new TerminalRuntime(new ConsoleSink(TextWriter.Null, stderr, new SecretMasker()));
+
+        runtime.Error(refusal.Message, refusal.Location);
+        terminal.Error(refusal.Message, refusal.Location);
+
+        Assert.Equal("::error file=environments/staging/kustomization.yaml,line=113,col=1::environments/staging/kustomization.yaml:113:1: anchors on the image entry", stdout.ToString().TrimEnd('\n'));
+        Assert.Equal("error: environments/staging/kustomization.yaml:113:1: anchors on the image entry", stderr.ToString().TrimEnd('\n'));
     }
 
     [Fact]

@@ -157,8 +157,34 @@ public sealed class ApiCommitTests : GitOpsFixture
         var result = await Run(Api(("gitops-token", ReadToken)));
 
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains("gitops-token needs contents: write", result.Stdout, StringComparison.Ordinal);
+        // A lone run says what it could not do itself, not something about other runs.
+        Assert.Contains("::error::could not commit to 'main' of acme/gitops: gitops-token needs contents: write", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("other runs", result.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
+    }
+
+    [Fact]
+    public async Task The_workflows_own_token_as_gitops_token_is_named_with_the_app_token_step()
+    {
+        // GITHUB_TOKEN: write on the workflow's repository only; GitHub's viewer for it is github-actions[bot].
+        GitHub.SetLogin(SourceToken, "github-actions[bot]");
+        var head = Repo.Head();
+
+        var result = await Run(Api(("gitops-token", SourceToken), ("deployment", "false")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("gitops-token is the workflow's GITHUB_TOKEN", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("actions/create-github-app-token", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(head, Repo.Head());
+    }
+
+    [Fact]
+    public async Task A_refused_app_token_is_not_blamed_on_the_workflow_token()
+    {
+        var result = await Run(Api(("gitops-token", SourceToken), ("deployment", "false")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.DoesNotContain("GITHUB_TOKEN", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
