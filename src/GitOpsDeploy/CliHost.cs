@@ -11,7 +11,9 @@ using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Oidc;
 using GitOpsDeploy.Prometheus;
+using GitOpsDeploy.Registry;
 using GitOpsDeploy.Runtime;
+using GitOpsDeploy.Supply;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -132,8 +134,16 @@ public static class CliHost
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
+                Registry = request.Supply.UsesRegistry ? Own(Registry(request), owned) : null,
+                Attestations = request.Supply.VerifyAttestations && request.Token is { } readToken && context.ApiUrl is { } apiUrl ? github.Attestations(apiUrl, readToken) : null,
             };
         }
+
+        /// <summary>The images' registries (pin, verify-attestations): registry-username/password for the images' registry, the source token for ghcr.io.</summary>
+        private RegistryImages Registry(DeployRequest request) => new(
+            request.Supply.RegistryPassword is { } password ? new RegistryCredentials(request.Supply.RegistryUsername, password) : null,
+            request.Token,
+            loggers.CreateLogger<RegistryImages>());
 
         /// <summary>
         /// The transport, chosen once: commit-method picks the adapter behind the repository port and nothing else
