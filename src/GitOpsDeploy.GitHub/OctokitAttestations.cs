@@ -25,7 +25,13 @@ public sealed class OctokitAttestations(IGitHubClient client, RateLimitGate gate
                 "token",
                 Permission,
                 cancellationToken);
-            return Encoding.UTF8.GetString(response.Body);
+            // GitHub answers application/json, which Octokit keeps as text on the HTTP response (Body stays empty).
+            return response.HttpResponse.Body switch
+            {
+                string text => text,
+                byte[] bytes => Encoding.UTF8.GetString(bytes),
+                _ => throw new Editing.DeployException(Editing.ErrorKind.Transient, $"could not list the attestations of {digest} in {repository}: GitHub answered {(int)response.HttpResponse.StatusCode} without a body"),
+            };
         }
         catch (Editing.DeployException e) when (e.InnerException is NotFoundException)
         {

@@ -12,6 +12,7 @@ namespace GitOpsDeploy.Sigstore.Tests;
 /// <param name="Commit">The commit the build ran on.</param>
 /// <param name="Workflow">The signing workflow's path in <paramref name="WorkflowRepository"/> (default: <paramref name="Repository"/>).</param>
 /// <param name="RunId">The workflow run, recorded as the run invocation URI when given.</param>
+/// <param name="Server">The GitHub instance (a GitHub Enterprise Server's URL: its OIDC issuer is <c>{Server}/_services/token</c>).</param>
 public sealed record BuildClaims(
     string Repository = "acme/web",
     string Commit = "c0ffee0000000000000000000000000000000001",
@@ -19,9 +20,12 @@ public sealed record BuildClaims(
     string Ref = "refs/heads/main",
     string Runner = "github-hosted",
     string? RunId = null,
-    string? WorkflowRepository = null)
+    string? WorkflowRepository = null,
+    string Server = "https://github.com")
 {
-    public string WorkflowUri => $"https://github.com/{WorkflowRepository ?? Repository}/{Workflow}@{Ref}";
+    public string WorkflowUri => $"{Server}/{WorkflowRepository ?? Repository}/{Workflow}@{Ref}";
+
+    public string Issuer => Server == "https://github.com" ? AttestationPolicy.GitHubActionsIssuer : $"{Server}/_services/token";
 }
 
 /// <summary>
@@ -150,17 +154,17 @@ public sealed class LocalSigstore : IDisposable
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(CaRoot, true, false));
         var claims = new Dictionary<int, string>
         {
-            [8] = AttestationPolicy.GitHubActionsIssuer,
+            [8] = build.Issuer,
             [9] = workflow,
             [11] = build.Runner,
-            [12] = $"https://github.com/{build.Repository}",
+            [12] = $"{build.Server}/{build.Repository}",
             [13] = build.Commit,
             [14] = build.Ref,
-            [16] = $"https://github.com/{build.Repository.Split('/')[0]}",
+            [16] = $"{build.Server}/{build.Repository.Split('/')[0]}",
         };
         if (build.RunId is { } run)
         {
-            claims[21] = $"https://github.com/{build.Repository}/actions/runs/{run}/attempts/1";
+            claims[21] = $"{build.Server}/{build.Repository}/actions/runs/{run}/attempts/1";
         }
 
         foreach (var (arc, value) in claims)

@@ -57,6 +57,21 @@ public static partial class AttestationCheck
         return attested;
     }
 
+    /// <summary>
+    /// What verify-attestations needs before the first network request of the run: the attestations port (a token and
+    /// the API URL) and a readable trusted root, so a bad attestation-trusted-root is refused as an input, not after the
+    /// registries have been asked.
+    /// </summary>
+    public static void Preflight(RunContext run, DeployRequest request)
+    {
+        if (run.Ports.Attestations is null)
+        {
+            throw DeployException.Input("verify-attestations", $"needs token (read access to {request.Source.Repository}'s attestations) and GITHUB_API_URL to fetch the attestations");
+        }
+
+        _ = Verifier(run, request.Supply);
+    }
+
     /// <summary>The shipped trusted roots (Sigstore public-good and GitHub's), or the ones attestation-trusted-root names.</summary>
     private static AttestationVerifier Verifier(RunContext run, SupplyChainOptions supply)
     {

@@ -1,5 +1,6 @@
 using GitOpsDeploy.Core.Pipeline;
 using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Steps.Attestations;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.Editing.Images;
 using Microsoft.Extensions.Logging;
@@ -22,6 +23,12 @@ public sealed class DigestPinningStep : IPreparationStep
     public async Task<DeployRequest> PrepareAsync(RunContext run, DeployRequest request, CancellationToken cancellationToken)
     {
         var supply = request.Supply;
+        if (supply.VerifyAttestations)
+        {
+            // Inputs first: the attestation check's own (trusted root, token) are refused before any registry is asked.
+            AttestationCheck.Preflight(run, request);
+        }
+
         if (request.Change.Kind != ChangeKind.Deploy || !supply.UsesRegistry || request.Change.Images.Count == 0)
         {
             return request;
