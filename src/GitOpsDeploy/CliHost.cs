@@ -7,6 +7,7 @@ using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Core.Transport;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Oidc;
@@ -139,11 +140,13 @@ public static class CliHost
             };
         }
 
-        /// <summary>The images' registries (pin, verify-attestations): registry-username/password for the images' registry, the source token for ghcr.io.</summary>
-        private RegistryImages Registry(DeployRequest request) => new(
-            request.Supply.RegistryPassword is { } password ? new RegistryCredentials(request.Supply.RegistryUsername, password) : null,
-            request.Token,
-            loggers.CreateLogger<RegistryImages>());
+        /// <summary>The images' registries (pin, verify-attestations): registry-username/password for their registry (<see cref="RegistryImages.CredentialsHost"/>), the source token for ghcr.io.</summary>
+        private RegistryImages Registry(DeployRequest request)
+        {
+            var credentials = request.Supply.RegistryPassword is { } password ? new RegistryCredentials(request.Supply.RegistryUsername, password) : null;
+            var host = credentials is null ? null : RegistryImages.CredentialsHost(request.Supply.RegistryHost, request.Change.Images.Where(i => i.Tag.Kind == SpecPartKind.Set || i.Digest.Kind == SpecPartKind.Set).Select(i => i.NewName.Kind == SpecPartKind.Set ? i.NewName.Value! : i.Name));
+            return new RegistryImages(credentials, request.Token, loggers.CreateLogger<RegistryImages>(), credentialsHost: host);
+        }
 
         /// <summary>
         /// The transport, chosen once: commit-method picks the adapter behind the repository port and nothing else

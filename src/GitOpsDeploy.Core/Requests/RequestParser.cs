@@ -117,6 +117,7 @@ public static partial class RequestParser
             Pin = read.Choice("pin", PinModes),
             RegistryUsername = username,
             RegistryPassword = password,
+            RegistryHost = read.Optional("registry-host"),
             VerifyAttestations = verify,
             SignerWorkflows = workflows,
             TrustedRootPath = read.Optional("attestation-trusted-root"),

@@ -33,6 +33,9 @@ public sealed record SupplyChainOptions
     /// <summary>registry-password: a secret, masked before anything is logged.</summary>
     public string? RegistryPassword { get; init; }
 
+    /// <summary>registry-host: the registry the credentials are for (null: the images' one registry, decided where the adapter is composed).</summary>
+    public string? RegistryHost { get; init; }
+
     /// <summary>verify-attestations: refuse an image whose digest has no attestation that verifies under the policy.</summary>
     public bool VerifyAttestations { get; init; }
 

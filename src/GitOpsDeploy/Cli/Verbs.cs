@@ -169,6 +169,9 @@ public sealed class DeployVerb
     [Option("registry-password", MetaValue = "TOKEN", HelpText = "Password or token for the images' registry. Default: the REGISTRY_PASSWORD environment variable; prefer it, flags are visible in ps and shell history.")]
     public string? RegistryPassword { get; set; }
 
+    [Option("registry-host", MetaValue = "HOST", HelpText = "Registry host the registry credentials are for; default the images' one registry.")]
+    public string? RegistryHost { get; set; }
+
     [Option("verify-attestations", MetaValue = "BOOL", HelpText = "true: deploy and promote only digests with a verified GitHub artifact attestation.")]
     public string? VerifyAttestations { get; set; }
 

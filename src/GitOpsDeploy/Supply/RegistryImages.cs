@@ -9,17 +9,45 @@ namespace GitOpsDeploy.Supply;
 /// <summary>
 /// The registry port over <see cref="RegistryClient"/>: one client per registry host, made when that registry is
 /// first asked, each holding only the credentials meant for it. <c>registry-username</c>/<c>registry-password</c> go
-/// to the first registry the run asks (the first image's), never to another one; ghcr.io without them gets the
+/// to one registry (<see cref="CredentialsHost"/>: registry-host, or the images' one registry), never to another; ghcr.io without them gets the
 /// source <c>token</c> (GitHub's registry takes a GitHub token as the password). The client's own rules then keep
 /// them on that registry and the token service its challenge names.
 /// </summary>
-public sealed class RegistryImages(RegistryCredentials? credentials, string? githubToken, ILogger logger, RegistryClientOptions? template = null) : IImageRegistry, IDisposable
+public sealed class RegistryImages(RegistryCredentials? credentials, string? githubToken, ILogger logger, RegistryClientOptions? template = null, string? credentialsHost = null) : IImageRegistry, IDisposable
 {
     public const string GitHubRegistry = "ghcr.io";
 
     private readonly ConcurrentDictionary<string, RegistryClient> clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock gate = new();
-    private string? credentialsHost;
+
+    /// <summary>
+    /// The one registry the credentials may go to: registry-host when given (as a reference names it: <c>docker.io</c>
+    /// is Docker Hub), else the registry of the deploy's images when they all use one; null (a promotion, whose images
+    /// are only known once the branch is read) leaves it to the first registry asked. Images in several registries
+    /// without registry-host are an input error: the password would otherwise go to whichever came first.
+    /// </summary>
+    public static string? CredentialsHost(string? registryHost, IEnumerable<string> imageNames)
+    {
+        if (registryHost is not null)
+        {
+            return ImageReference.TryParse($"{registryHost.Trim().TrimEnd('/')}/x:1", out var parsed, out _) && parsed.Domain.Equals(registryHost.Trim().TrimEnd('/'), StringComparison.OrdinalIgnoreCase)
+                ? parsed.Registry
+                : throw DeployException.Input("registry-host", $"'{registryHost}' is not a registry host (HOST or HOST:PORT, e.g. registry.example.com:5000)");
+        }
+
+        var hosts = imageNames
+            .Select(name => ImageReference.TryParse(name + ":1", out var parsed, out _) ? parsed.Registry : null)
+            .OfType<string>()
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return hosts.Count switch
+        {
+            0 => null,
+            1 => hosts[0],
+            _ => throw DeployException.Input("registry-host", $"images name {hosts.Count} registries ({string.Join(", ", hosts)}); say which one registry-username/registry-password are for, so they are never sent to another"),
+        };
+    }
 
     public async Task<RegistryManifest> ResolveAsync(string reference, CancellationToken cancellationToken)
     {

@@ -1,4 +1,6 @@
+using GitOpsDeploy.Editing;
 using GitOpsDeploy.Registry.Tests;
+using GitOpsDeploy.Supply;
 
 namespace GitOpsDeploy.Tests.EndToEnd;
 
@@ -52,6 +54,39 @@ public sealed class RegistryCredentialsTests(TokenRegistryFixture registry) : Gi
     }
 
     [SkippableFact]
+    public async Task Credentials_with_images_in_two_registries_need_registry_host_and_go_to_that_one_only()
+    {
+        registry.RequireTools();
+        var repository = Repository();
+        var image = layout.AddImage("1.3.0");
+        await registry.PushAsync(layout, "1.3.0", repository);
+        var head = Repo.Head();
+        var asked = registry.Tokens.Requests.Count;
+        string[] images = [$"web={registry.Host}/{repository}:1.3.0", "worker=docker.io/acme/worker@sha256:" + new string('b', 64)];
+        var credentials = new[] { ("registry-username", TokenRegistryFixture.User), ("registry-password", TokenRegistryFixture.Password) };
+
+        var ambiguous = await Run(Pinned(string.Join('\n', images), credentials));
+
+        Assert.Equal(1, ambiguous.ExitCode);
+        Assert.Contains("input 'registry-host': images name 2 registries", ambiguous.Stdout, StringComparison.Ordinal);
+        Assert.Equal(head, Repo.Head());
+        Assert.Equal(asked, registry.Tokens.Requests.Count);
+        Assert.Empty(App.Deployments);
+
+        // Named: the private registry gets them (Docker Hub is not reachable from here, so only the first image is deployed).
+        var named = await Run(Pinned(images[0], [.. credentials, ("registry-host", registry.Host)]));
+        Assert.True(named.ExitCode == 0, named.Stdout);
+        Assert.Equal($"web={registry.Host}/{repository}:1.3.0@{image.Digest}", named.Output("images"));
+
+        // Named for another registry: this one is asked anonymously only, and refuses.
+        var before = registry.Tokens.Requests.Count;
+        var elsewhere = await Run(Pinned(images[0], [.. credentials, ("registry-host", "quay.io")]));
+        Assert.Equal(1, elsewhere.ExitCode);
+        Assert.NotEqual(before, registry.Tokens.Requests.Count);
+        Assert.All(registry.Tokens.Requests.Skip(before), r => Assert.Null(r.User));
+    }
+
+    [SkippableFact]
     public async Task Without_credentials_a_private_repository_is_refused_before_anything_is_written()
     {
         registry.RequireTools();
@@ -90,5 +125,37 @@ public sealed class RegistryCredentialsTests(TokenRegistryFixture registry) : Gi
         Assert.DoesNotContain(wrong, Printed(result), StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
         Assert.Empty(App.Deployments);
+    }
+}
+
+/// <summary>Which registry the credentials may go to (<see cref="RegistryImages.CredentialsHost"/>).</summary>
+[Trait("Tier", "Unit")]
+public sealed class CredentialsHostTests
+{
+    [Theory]
+    [InlineData(null, new[] { "registry.example.com:5000/acme/web", "registry.example.com:5000/acme/worker" }, "registry.example.com:5000")]
+    [InlineData(null, new[] { "nginx", "library/redis" }, "registry-1.docker.io")]
+    [InlineData("docker.io", new[] { "ghcr.io/acme/web", "nginx" }, "registry-1.docker.io")]
+    [InlineData("ghcr.io", new[] { "ghcr.io/acme/web", "quay.io/acme/worker" }, "ghcr.io")]
+    [InlineData(null, new string[0], null)]
+    public void The_credentials_go_to_the_named_registry_or_the_images_one_registry(string? given, string[] images, string? expected) =>
+        Assert.Equal(expected, RegistryImages.CredentialsHost(given, images));
+
+    [Fact]
+    public void Images_in_several_registries_without_registry_host_are_an_input_error()
+    {
+        var e = Assert.Throws<DeployException>(() => RegistryImages.CredentialsHost(null, ["ghcr.io/acme/web", "quay.io/acme/worker"]));
+
+        Assert.Equal("input 'registry-host': images name 2 registries (ghcr.io, quay.io); say which one registry-username/registry-password are for, so they are never sent to another", e.Message);
+    }
+
+    [Theory]
+    [InlineData("https://ghcr.io")]
+    [InlineData("ghcr.io/acme")]
+    public void A_registry_host_that_is_not_a_host_is_an_input_error(string given)
+    {
+        var e = Assert.Throws<DeployException>(() => RegistryImages.CredentialsHost(given, ["ghcr.io/acme/web"]));
+
+        Assert.StartsWith("input 'registry-host':", e.Message, StringComparison.Ordinal);
     }
 }
