@@ -50,11 +50,12 @@ public sealed class SupplyChainRequestTests
     [Fact]
     public void The_registry_password_is_a_secret_of_the_run_and_signer_workflows_are_listed()
     {
-        var request = Parse(("registry-username", "bot"), ("registry-password", "hunter2-registry"), ("verify-attestations", "true"),
+        var request = Parse(("registry-username", "bot"), ("registry-password", "hunter2-registry"), ("registry-host", "registry.example.com:5000"), ("verify-attestations", "true"),
             ("attestation-signer-workflow", "acme/app/.github/workflows/release.yml@refs/heads/main\nhttps://github.com/acme/ci/.github/workflows/build.yaml"));
 
         Assert.Contains("hunter2-registry", request.Secrets);
         Assert.Equal("bot", request.Supply.RegistryUsername);
+        Assert.Equal("registry.example.com:5000", request.Supply.RegistryHost);
         Assert.True(request.Supply.VerifyAttestations);
         Assert.Equal(["acme/app/.github/workflows/release.yml@refs/heads/main", "https://github.com/acme/ci/.github/workflows/build.yaml"], request.Supply.SignerWorkflows);
     }

@@ -23,9 +23,10 @@ public sealed class DigestPinningStep : IPreparationStep
     public async Task<DeployRequest> PrepareAsync(RunContext run, DeployRequest request, CancellationToken cancellationToken)
     {
         var supply = request.Supply;
-        if (supply.VerifyAttestations)
+        if (supply.VerifyAttestations && (request.Change.Kind == ChangeKind.Promote || (request.Change.Kind == ChangeKind.Deploy && request.Change.Images.Count > 0)))
         {
             // Inputs first: the attestation check's own (trusted root, token) are refused before any registry is asked.
+            // A rollback verifies nothing (it restores what ran before), so it never needs them.
             AttestationCheck.Preflight(run, request);
         }
 
