@@ -15,6 +15,8 @@ COPY src/GitOpsDeploy.ArgoCd/GitOpsDeploy.ArgoCd.csproj src/GitOpsDeploy.ArgoCd/
 COPY src/GitOpsDeploy.Prometheus/GitOpsDeploy.Prometheus.csproj src/GitOpsDeploy.Prometheus/
 COPY src/GitOpsDeploy.Analysis/GitOpsDeploy.Analysis.csproj src/GitOpsDeploy.Analysis/
 COPY src/GitOpsDeploy.Oidc/GitOpsDeploy.Oidc.csproj src/GitOpsDeploy.Oidc/
+COPY src/GitOpsDeploy.Registry/GitOpsDeploy.Registry.csproj src/GitOpsDeploy.Registry/
+COPY src/GitOpsDeploy.Sigstore/GitOpsDeploy.Sigstore.csproj src/GitOpsDeploy.Sigstore/
 RUN dotnet restore src/GitOpsDeploy/GitOpsDeploy.csproj -r linux-x64 -p:PublishReadyToRun=true -p:PublishTrimmed=true --disable-build-servers
 COPY src/ src/
 # Self-contained for linux-x64 (libgit2's native library ships with it), ReadyToRun for start-up as one

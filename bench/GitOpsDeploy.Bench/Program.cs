@@ -15,6 +15,13 @@ var tool = Path.Combine(variants, "dockerfile", "gitops-deploy");
 const string Token = "ghs_benchTOKEN0123456789";
 var inv = CultureInfo.InvariantCulture;
 
+// BENCH_ONLY=s: only what the supply-chain gate (pin, verify-attestations) adds, against a real registry; BENCH_TOOL runs
+// another build of the tool (e.g. a framework-dependent publish) than the Dockerfile's variant.
+if (Environment.GetEnvironmentVariable("BENCH_ONLY") == "s")
+{
+    return await SupplyChainBench.RunAsync(Environment.GetEnvironmentVariable("BENCH_TOOL") ?? tool, runs);
+}
+
 await using var github = await FakeGitHub.StartAsync();
 github.AddToken(Token, Permission.Write);
 github.CreateApiRepo("acme/app");

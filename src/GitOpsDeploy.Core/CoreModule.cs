@@ -1,5 +1,8 @@
 using GitOpsDeploy.Core.Pipeline;
 using GitOpsDeploy.Core.Steps.ArgoCd;
+using GitOpsDeploy.Core.Steps.Attestations;
+using GitOpsDeploy.Core.Steps.DigestPinning;
+using GitOpsDeploy.Core.Steps.PinnedPlan;
 using GitOpsDeploy.Core.Steps.Dora;
 using GitOpsDeploy.Core.Steps.OutOfOrder;
 using Microsoft.Extensions.DependencyInjection;
@@ -15,6 +18,10 @@ public static class CoreModule
 {
     public static IServiceCollection AddGitOpsCore(this IServiceCollection services)
     {
+        // The supply-chain gate: digests pinned, then their attestations verified, before anything is read.
+        services.AddSingleton<IPreparationStep, DigestPinningStep>();
+        services.AddSingleton<IPreparationStep, AttestationStep>();
+        services.AddSingleton<IPlanStep, PinnedPlanStep>();
         services.AddSingleton<IPlanStep, OutOfOrderStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
         services.AddSingleton<IReportingStep, DoraStep>();
@@ -25,5 +32,5 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep()], [new ArgoCdWaitStep()], [new DoraStep()]);
+    public static RunSteps BuiltInSteps() => new([new DigestPinningStep(), new AttestationStep()], [new PinnedPlanStep(), new OutOfOrderStep()], [new ArgoCdWaitStep()], [new DoraStep()]);
 }

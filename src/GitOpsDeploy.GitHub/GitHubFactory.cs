@@ -35,6 +35,13 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
     /// <summary>The source repository's commit graph (out-of-order protection).</summary>
     public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
 
+    /// <summary>The artifact attestations of the source repository (verify-attestations).</summary>
+    public IAttestations Attestations(string apiUrl, string token)
+    {
+        var connection = Connection(apiUrl);
+        return new OctokitAttestations(connection.Create(token, owned), connection.Gate);
+    }
+
     /// <summary>The source repositories' history for the changelog (compare, and the pull requests of commits), cached for the factory's run.</summary>
     public OctokitSourceHistory SourceHistory(string apiUrl, string token)
     {

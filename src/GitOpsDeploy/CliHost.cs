@@ -7,11 +7,14 @@ using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Core.Transport;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Oidc;
 using GitOpsDeploy.Prometheus;
+using GitOpsDeploy.Registry;
 using GitOpsDeploy.Runtime;
+using GitOpsDeploy.Supply;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -132,7 +135,17 @@ public static class CliHost
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
+                Registry = request.Supply.UsesRegistry ? Own(Registry(request), owned) : null,
+                Attestations = request.Supply.VerifyAttestations && request.Token is { } readToken && context.ApiUrl is { } apiUrl ? github.Attestations(apiUrl, readToken) : null,
             };
+        }
+
+        /// <summary>The images' registries (pin, verify-attestations): registry-username/password for their registry (<see cref="RegistryImages.CredentialsHost"/>), the source token for ghcr.io.</summary>
+        private RegistryImages Registry(DeployRequest request)
+        {
+            var credentials = request.Supply.RegistryPassword is { } password ? new RegistryCredentials(request.Supply.RegistryUsername, password) : null;
+            var host = credentials is null ? null : RegistryImages.CredentialsHost(request.Supply.RegistryHost, request.Change.Images.Where(i => i.Tag.Kind == SpecPartKind.Set || i.Digest.Kind == SpecPartKind.Set).Select(i => i.NewName.Kind == SpecPartKind.Set ? i.NewName.Value! : i.Name));
+            return new RegistryImages(credentials, request.Token, loggers.CreateLogger<RegistryImages>(), credentialsHost: host);
         }
 
         /// <summary>

@@ -13,6 +13,9 @@ public sealed class ApiRepo(long id, string fullName, FakeRepo? git)
 
     public bool AllowAutoMerge { get; set; }
 
+    /// <summary>Artifact attestations stored for this repository (POST /attestations in GitHub): the subject digest and the Sigstore bundle JSON.</summary>
+    public List<(string Digest, string Bundle)> Attestations { get; } = [];
+
     /// <summary>The merge methods the repository allows (settings: "Allow merge commits", "Allow squash merging", "Allow rebase merging").</summary>
     public HashSet<string> MergeMethods { get; } = ["merge", "squash", "rebase"];
 

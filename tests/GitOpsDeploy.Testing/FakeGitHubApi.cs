@@ -411,6 +411,16 @@ public sealed partial class FakeGitHub
                         parents = Array.Empty<object>(),
                     }, null)
                     : (422, new { message = $"No commit found for SHA: {sha}", documentation_url = "https://docs.github.com/rest/commits/commits#get-a-commit" }, null);
+            case ("GET", ["attestations", var subject]):
+                {
+                    // GitHub's shape: {"attestations":[{"bundle":{…},"repository_id":…,"bundle_url":…}]}, newest first; 404 when none.
+                    var bundles = repo.Attestations.Where(a => a.Digest == Uri.UnescapeDataString(subject)).Reverse()
+                        .Select(a => (object)new { bundle = JsonNode.Parse(a.Bundle), repository_id = repo.Id, bundle_url = (string?)null }).ToList();
+                    return bundles.Count == 0
+                        ? (404, new { message = "Not Found", documentation_url = "https://docs.github.com/rest/repos/attestations#list-attestations", status = "404" }, null)
+                        : (200, new { attestations = bundles }, null);
+                }
+
             case ("POST", ["deployments"]):
                 return CreateDeployment(repo, body!);
             case ("GET", ["deployments"]):

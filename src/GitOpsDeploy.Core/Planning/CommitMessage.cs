@@ -163,6 +163,12 @@ public static class CommitMessage
             sb.Append("Image: ").Append(image).Append('\n');
         }
 
+        // What verify-attestations proved: the workflow (with its ref) and the run that built and signed the digests.
+        foreach (var attested in request.Attestations.Select(a => a.Trailer).Distinct(StringComparer.Ordinal))
+        {
+            sb.Append("Attested-By: ").Append(attested).Append('\n');
+        }
+
         return sb.ToString();
     }
 }

@@ -14,6 +14,9 @@ public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit)
 
     /// <summary>Set when this edit rolls the environment back.</summary>
     public Rollback? Rollback { get; init; }
+
+    /// <summary>The attestations verified for the images this edit writes (verify-attestations).</summary>
+    public IReadOnlyList<AttestedImage> Attested { get; init; } = [];
 }
 
 /// <summary>What the planner decided for a snapshot, as a value: write, nothing to do, or refused.</summary>
@@ -162,7 +165,7 @@ public sealed class DeployPlanner(TimeProvider time, string? runUrl, string? run
             PolicyGate.Check(request.Policy, target, change.Force, edit, time.GetUtcNow());
         }
 
-        return new TargetEdit(target, edit) { Promotion = promotion, Rollback = rollback };
+        return new TargetEdit(target, edit) { Promotion = promotion, Rollback = rollback, Attested = request.Attestations };
     }
 
     /// <summary>Two targets that resolve to the same file (a shared overlay, a symlink) would overwrite each other's edit.</summary>

@@ -18,4 +18,10 @@ public sealed record DeployPorts(IGitOpsRepository Repository)
     public IArgoCd? ArgoCd { get; init; }
 
     public IMetricsSink? Metrics { get; init; }
+
+    /// <summary>The images' registries, for digest pinning (pin) and the digests attestations are checked for; null with pin: none.</summary>
+    public IImageRegistry? Registry { get; init; }
+
+    /// <summary>The source repository's artifact attestations (verify-attestations); null when not asked for.</summary>
+    public IAttestations? Attestations { get; init; }
 }

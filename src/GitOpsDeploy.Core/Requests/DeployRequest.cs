@@ -39,8 +39,14 @@ public sealed record DeployRequest
 
     public PolicyOptions Policy { get; init; } = PolicyOptions.None;
 
+    /// <summary>Digest pinning and attestation verification (pin, registry-*, verify-attestations, attestation-*).</summary>
+    public SupplyChainOptions Supply { get; init; } = SupplyChainOptions.None;
+
+    /// <summary>The attestations verified for this run's images (set by the attestation steps), written as <c>Attested-By</c> trailers.</summary>
+    public IReadOnlyList<AttestedImage> Attestations { get; init; } = [];
+
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
-    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token }.OfType<string>();
+    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token, Supply.RegistryPassword }.OfType<string>();
 
     /// <summary>"staging" or "staging-eu, staging-us".</summary>
     public string EnvironmentList => string.Join(", ", Targets.Select(t => t.Environment));

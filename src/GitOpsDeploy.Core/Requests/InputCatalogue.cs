@@ -67,6 +67,14 @@ public static class InputCatalogue
         new("dora-metrics", false, "", "Compute DORA metrics (deployment frequency, lead time, change failure rate, time to restore) from the source repository's deployments. Default - on when pushgateway-url is set."),
         new("dora-window", false, "30", "Days of deployments the DORA metrics cover."),
         new("pushgateway-url", false, "", "Prometheus Pushgateway to push the DORA metrics to (job gitops_deploy, grouped by environment and repository)."),
+        new("pin", false, "tag-and-digest", "How each image is written once its registry confirms the tag - tag-and-digest (name:tag@digest), digest (name@digest), or none (as given, without asking the registry; for registries the runner cannot reach)."),
+        new("registry-username", false, "", "User for the images' registry, with registry-password; sent to that registry and its token service only. Default - anonymous, and for ghcr.io the token input."),
+        new("registry-password", false, "", "Password or token for the images' registry (with registry-username).", Secret: true),
+        new("registry-host", false, "", "Registry host the registry-username/registry-password are for (e.g. registry.example.com:5000). Default - the images' registry when they all use one (required when they use several); for a promotion, the first registry asked."),
+        new("verify-attestations", false, "false", "Deploy (and promote) only image digests with a GitHub artifact attestation that verifies - built by a workflow of source-repository from the deployed commit, on a GitHub-hosted runner."),
+        new("attestation-signer-workflow", false, "", "Workflows allowed to sign the attestations, comma or newline separated, as owner/repo/.github/workflows/file.yml (optionally @ref). Default - any workflow of source-repository."),
+        new("attestation-trusted-root", false, "", "Path to a Sigstore trusted_root.json (or the output of gh attestation trusted-root) to verify attestations with, instead of the snapshot shipped with the action."),
+        new("attestation-allow-self-hosted", false, "false", "Accept attestations of builds that ran on self-hosted runners."),
     ];
 
     public static readonly IReadOnlyList<OutputDefinition> Outputs =

@@ -76,7 +76,64 @@ public static partial class RequestParser
             Landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod, CoalesceTrust = ParseTrust(read, sourceRepository) },
             Reporting = reporting,
             Policy = ParsePolicy(read),
+            Supply = ParseSupply(read, change, sourceRepository, sourceSha),
         };
+    }
+
+    public static readonly IReadOnlyDictionary<string, PinMode> PinModes = new Dictionary<string, PinMode>
+    {
+        ["tag-and-digest"] = PinMode.TagAndDigest,
+        ["digest"] = PinMode.Digest,
+        ["none"] = PinMode.None,
+    };
+
+    /// <summary>pin, the registry credentials and the attestation policy; what the attestation check needs is required here, before anything runs.</summary>
+    private static SupplyChainOptions ParseSupply(InputReader read, Change change, string? sourceRepository, string? sourceSha)
+    {
+        var username = read.Optional("registry-username");
+        var password = read.Optional("registry-password");
+        if (username is not null && password is null)
+        {
+            throw DeployException.Input("registry-password", "is required with registry-username");
+        }
+
+        if (username is not null && username.Contains(':', StringComparison.Ordinal))
+        {
+            throw DeployException.Input("registry-username", "cannot contain ':' (HTTP Basic auth separates the user from the password with one)");
+        }
+
+        var verify = read.Bool("verify-attestations");
+        var workflows = read.List("attestation-signer-workflow");
+        foreach (var workflow in workflows)
+        {
+            if (!SignerWorkflow().IsMatch(workflow))
+            {
+                throw DeployException.Input("attestation-signer-workflow", $"'{workflow}' is not owner/repo/.github/workflows/FILE.yml (optionally @ref, or the https:// URL of one)");
+            }
+        }
+
+        var supply = new SupplyChainOptions
+        {
+            Pin = read.Choice("pin", PinModes),
+            RegistryUsername = username,
+            RegistryPassword = password,
+            RegistryHost = read.Optional("registry-host"),
+            VerifyAttestations = verify,
+            SignerWorkflows = workflows,
+            TrustedRootPath = read.Optional("attestation-trusted-root"),
+            AllowSelfHostedRunners = read.Bool("attestation-allow-self-hosted"),
+        };
+        if (verify && sourceRepository is null)
+        {
+            throw DeployException.Input("verify-attestations", "needs source-repository (default GITHUB_REPOSITORY): the attestation must come from the repository that built the image");
+        }
+
+        if (verify && change.Kind == ChangeKind.Deploy && sourceSha is not { Length: 40 })
+        {
+            throw DeployException.Input("verify-attestations", "needs source-sha as a full 40-digit commit (default GITHUB_SHA): the attestation must name the commit being deployed");
+        }
+
+        return supply;
     }
 
     /// <summary>
@@ -394,4 +451,7 @@ public static partial class RequestParser
 
     [GeneratedRegex("^[0-9a-f]{7,64}$")]
     private static partial Regex Sha();
+
+    [GeneratedRegex(@"^(https://[^/\s]+/)?[A-Za-z0-9-]+/[A-Za-z0-9._-]+/\.github/workflows/[^/@\s]+\.ya?ml(@\S+)?$")]
+    private static partial Regex SignerWorkflow();
 }

@@ -72,6 +72,12 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
             }
 
             sb.Append(ChangeTable.Of(target.Edit)).Append('\n');
+            foreach (var attested in target.Attested)
+            {
+                // From a verified certificate, yet shown as code without backticks of its own: it is outside text.
+                sb.Append(CultureInfo.InvariantCulture, $"\nAttested: `{attested.Image}` `{attested.Digest}` was built and signed by `{attested.Trailer.Replace("`", string.Empty, StringComparison.Ordinal)}`{(attested.SourceCommit is { } commit ? $" from `{commit[..Math.Min(12, commit.Length)]}`" : string.Empty)} (GitHub artifact attestation, verified).\n");
+            }
+
             if (target.Argo is { } argo)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"\nArgo CD: {argo.Reason}.\n");

@@ -160,6 +160,30 @@ public sealed class DeployVerb
     [Option("pushgateway-url", MetaValue = "URL", HelpText = "Prometheus Pushgateway URL to push DORA metrics to.")]
     public string? PushgatewayUrl { get; set; }
 
+    [Option("pin", MetaValue = "MODE", HelpText = "tag-and-digest (default), digest or none: write each image with the digest its registry confirms.")]
+    public string? Pin { get; set; }
+
+    [Option("registry-username", MetaValue = "USER", HelpText = "User for the images' registry (with --registry-password).")]
+    public string? RegistryUsername { get; set; }
+
+    [Option("registry-password", MetaValue = "TOKEN", HelpText = "Password or token for the images' registry. Default: the REGISTRY_PASSWORD environment variable; prefer it, flags are visible in ps and shell history.")]
+    public string? RegistryPassword { get; set; }
+
+    [Option("registry-host", MetaValue = "HOST", HelpText = "Registry host the registry credentials are for; default the images' one registry.")]
+    public string? RegistryHost { get; set; }
+
+    [Option("verify-attestations", MetaValue = "BOOL", HelpText = "true: deploy and promote only digests with a verified GitHub artifact attestation.")]
+    public string? VerifyAttestations { get; set; }
+
+    [Option("attestation-signer-workflow", MetaValue = "WORKFLOWS", HelpText = "Workflows allowed to sign (owner/repo/.github/workflows/file.yml[@ref]); default any of the source repository.")]
+    public string? AttestationSignerWorkflow { get; set; }
+
+    [Option("attestation-trusted-root", MetaValue = "FILE", HelpText = "A Sigstore trusted_root.json to verify with instead of the shipped snapshot.")]
+    public string? AttestationTrustedRoot { get; set; }
+
+    [Option("attestation-allow-self-hosted", MetaValue = "BOOL", HelpText = "true: accept builds on self-hosted runners.")]
+    public string? AttestationAllowSelfHosted { get; set; }
+
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()
     {

@@ -33,6 +33,8 @@ public sealed class ExampleCommand(DeployCommand deploy, ConsoleSink console)
                 ["mode"] = "push",
                 ["source-repository"] = "acme/observability-platform",
                 ["source-sha"] = "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39",
+                // The example runs offline, and its image is made up: no registry is asked for a digest.
+                ["pin"] = "none",
             };
             Announce(inputs, keep);
             var exit = await deploy.RunAsync(inputs, cancellationToken);

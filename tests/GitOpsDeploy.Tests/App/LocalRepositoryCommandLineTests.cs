@@ -19,6 +19,9 @@ public sealed class LocalRepositoryCommandLineTests : IDisposable
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
+        // Their images (web:2, ghcr.io/acme/...) are in no registry this machine reaches: deploys run with pin none
+        // unless a test names it (DigestPinningTests pin against a real registry).
+        args = args.Contains("--images") && !args.Contains("--pin") ? [.. args, "--pin", "none"] : args;
         var exit = await CliHost.RunAsync(args, new Dictionary<string, string>(), stdout, stderr, default);
         return (exit, stdout.ToString(), stderr.ToString());
     }

@@ -7,12 +7,34 @@ using System.Text.Json.Nodes;
 
 namespace GitOpsDeploy.Sigstore.Tests;
 
+/// <summary>What the Fulcio certificate of a minted bundle says about the build (GitHub's OIDC claims as extensions).</summary>
+/// <param name="Repository">The source repository, <c>OWNER/REPO</c>.</param>
+/// <param name="Commit">The commit the build ran on.</param>
+/// <param name="Workflow">The signing workflow's path in <paramref name="WorkflowRepository"/> (default: <paramref name="Repository"/>).</param>
+/// <param name="RunId">The workflow run, recorded as the run invocation URI when given.</param>
+/// <param name="Server">The GitHub instance (a GitHub Enterprise Server's URL: its OIDC issuer is <c>{Server}/_services/token</c>).</param>
+public sealed record BuildClaims(
+    string Repository = "acme/web",
+    string Commit = "c0ffee0000000000000000000000000000000001",
+    string Workflow = ".github/workflows/release.yml",
+    string Ref = "refs/heads/main",
+    string Runner = "github-hosted",
+    string? RunId = null,
+    string? WorkflowRepository = null,
+    string Server = "https://github.com")
+{
+    public string WorkflowUri => $"{Server}/{WorkflowRepository ?? Repository}/{Workflow}@{Ref}";
+
+    public string Issuer => Server == "https://github.com" ? AttestationPolicy.GitHubActionsIssuer : $"{Server}/_services/token";
+}
+
 /// <summary>
 /// A Sigstore instance in the shape of GitHub's private one (a Fulcio CA and an RFC 3161 TSA, no
 /// logs), built with the framework's certificate and CMS APIs so that tests without node can mint
-/// timestamped bundles. The signatures are real; only the keys are the test's.
+/// timestamped bundles. The signatures are real; only the keys are the test's. Shared by the
+/// verifier's tests and the end-to-end tests of verify-attestations.
 /// </summary>
-internal sealed class LocalSigstore : IDisposable
+public sealed class LocalSigstore : IDisposable
 {
     public static readonly DateTimeOffset Epoch = new(2025, 6, 1, 12, 0, 0, TimeSpan.Zero);
 
@@ -38,7 +60,10 @@ internal sealed class LocalSigstore : IDisposable
 
     public X509Certificate2 RogueTsaLeaf { get; }
 
-    public TrustedRoot TrustedRoot(bool withCtLog = false)
+    public TrustedRoot TrustedRoot(bool withCtLog = false) => GitOpsDeploy.Sigstore.TrustedRoot.Parse(TrustedRootJson(withCtLog), "local");
+
+    /// <summary>The trusted_root.json of this instance (what attestation-trusted-root reads).</summary>
+    public string TrustedRootJson(bool withCtLog = false)
     {
         JsonObject Authority(params X509Certificate2[] chain) => new()
         {
@@ -62,22 +87,22 @@ internal sealed class LocalSigstore : IDisposable
             });
         }
 
-        return GitOpsDeploy.Sigstore.TrustedRoot.Parse(root.ToJsonString(), "local");
+        return root.ToJsonString();
     }
 
     /// <summary>A v0.3 bundle signed by a fresh key certified at <paramref name="certified"/>, timestamped at <paramref name="timestamped"/>.</summary>
-    public string Bundle(string imageDigest, DateTimeOffset certified, DateTimeOffset timestamped, bool rogueTsa = false)
+    public string Bundle(string imageDigest, DateTimeOffset certified, DateTimeOffset timestamped, bool rogueTsa = false, BuildClaims? claims = null)
     {
         using var signingKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var leaf = FulcioCertificate(signingKey, certified);
+        using var leaf = FulcioCertificate(signingKey, certified, claims ?? new BuildClaims());
         var statement = Encoding.UTF8.GetBytes(new JsonObject
         {
             ["_type"] = "https://in-toto.io/Statement/v1",
-            ["subject"] = new JsonArray(new JsonObject { ["name"] = "ghcr.io/acme/web", ["digest"] = new JsonObject { ["sha256"] = imageDigest } }),
+            ["subject"] = new JsonArray(new JsonObject { ["name"] = "ghcr.io/acme/web", ["digest"] = new JsonObject { ["sha256"] = imageDigest.StartsWith("sha256:", StringComparison.Ordinal) ? imageDigest[7..] : imageDigest } }),
             ["predicateType"] = AttestationPolicy.SlsaProvenanceV1,
             ["predicate"] = new JsonObject(),
         }.ToJsonString());
-        var signature = signingKey.SignData(Dsse.PreAuthEncoding(Dsse.InTotoPayloadType, statement), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        var signature = signingKey.SignData(PreAuthEncoding(InTotoPayloadType, statement), HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
         var response = TimestampResponse(SHA256.HashData(signature), timestamped, rogueTsa ? RogueTsaLeaf : TsaLeaf, rogueTsa ? _rogueTsaKey : _tsaKey);
         return new JsonObject
         {
@@ -94,7 +119,7 @@ internal sealed class LocalSigstore : IDisposable
             ["dsseEnvelope"] = new JsonObject
             {
                 ["payload"] = Convert.ToBase64String(statement),
-                ["payloadType"] = Dsse.InTotoPayloadType,
+                ["payloadType"] = InTotoPayloadType,
                 ["signatures"] = new JsonArray(new JsonObject { ["sig"] = Convert.ToBase64String(signature), ["keyid"] = string.Empty }),
             },
         }.ToJsonString();
@@ -111,9 +136,15 @@ internal sealed class LocalSigstore : IDisposable
         _rogueTsaKey.Dispose();
     }
 
-    private X509Certificate2 FulcioCertificate(ECDsa key, DateTimeOffset notBefore)
+    private const string InTotoPayloadType = "application/vnd.in-toto+json";
+
+    /// <summary>DSSE's pre-authentication encoding (what the signature covers): <c>DSSEv1 len(type) type len(body) body</c>.</summary>
+    private static byte[] PreAuthEncoding(string payloadType, byte[] payload) =>
+        [.. Encoding.UTF8.GetBytes($"DSSEv1 {Encoding.UTF8.GetByteCount(payloadType)} {payloadType} {payload.Length} "), .. payload];
+
+    private X509Certificate2 FulcioCertificate(ECDsa key, DateTimeOffset notBefore, BuildClaims build)
     {
-        const string workflow = "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main";
+        var workflow = build.WorkflowUri;
         var request = new CertificateRequest(new X500DistinguishedName(string.Empty), key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddUri(new Uri(workflow));
@@ -123,14 +154,19 @@ internal sealed class LocalSigstore : IDisposable
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(CaRoot, true, false));
         var claims = new Dictionary<int, string>
         {
-            [8] = AttestationPolicy.GitHubActionsIssuer,
+            [8] = build.Issuer,
             [9] = workflow,
-            [11] = "github-hosted",
-            [12] = "https://github.com/acme/web",
-            [13] = "c0ffee0000000000000000000000000000000001",
-            [14] = "refs/heads/main",
-            [16] = "https://github.com/acme",
+            [11] = build.Runner,
+            [12] = $"{build.Server}/{build.Repository}",
+            [13] = build.Commit,
+            [14] = build.Ref,
+            [16] = $"{build.Server}/{build.Repository.Split('/')[0]}",
         };
+        if (build.RunId is { } run)
+        {
+            claims[21] = $"{build.Server}/{build.Repository}/actions/runs/{run}/attempts/1";
+        }
+
         foreach (var (arc, value) in claims)
         {
             var writer = new AsnWriter(AsnEncodingRules.DER);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
+using Xunit;
 
 namespace GitOpsDeploy.Registry.Tests;
 
