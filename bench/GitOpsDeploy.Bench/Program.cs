@@ -209,6 +209,7 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     start.Environment["GITHUB_REPOSITORY"] = source;
     start.Environment["GITHUB_SHA"] = sha;
     start.Environment["GITHUB_RUN_ID"] = runId.ToString(CultureInfo.InvariantCulture);
+    start.Environment["INPUT_PIN"] = "none"; // the bench's images exist in no registry (table s measures pinning)
     start.Environment["INPUT_GITOPS-REPOSITORY"] = repo.FullName;
     start.Environment["INPUT_GITOPS-TOKEN"] = token;
     start.Environment["INPUT_TOKEN"] = Token;

@@ -158,6 +158,7 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
             ["GITHUB_REPOSITORY"] = "acme/app",
             ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
             ["GITHUB_RUN_ID"] = "1",
+            ["INPUT_PIN"] = "none", // ghcr.io/acme/... exists in no registry this machine reaches
             ["INPUT_GITOPS-REPOSITORY"] = "acme/gitops",
             ["INPUT_GITOPS-TOKEN"] = "ghs_publishedTOKEN123",
             ["INPUT_TOKEN"] = "ghs_publishedTOKEN123",
@@ -213,6 +214,7 @@ public sealed class PublishedBinaryTests(PublishedBinaryFixture published) : ICl
             ["GITHUB_REPOSITORY"] = "acme/app",
             ["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567",
             ["GITHUB_RUN_ID"] = $"{i}",
+            ["INPUT_PIN"] = "none", // ghcr.io/acme/... exists in no registry this machine reaches
             ["INPUT_GITOPS-REPOSITORY"] = "acme/gitops",
             ["INPUT_GITOPS-TOKEN"] = "ghs_publishedTOKEN123",
             ["INPUT_ENVIRONMENT"] = "staging",

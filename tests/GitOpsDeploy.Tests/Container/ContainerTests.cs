@@ -29,6 +29,8 @@ public sealed class ContainerTests : GitOpsFixture
             environment["GITHUB_OUTPUT"] = "/github/file_commands/set_output";
             environment["GITHUB_STEP_SUMMARY"] = "/github/file_commands/step_summary";
             environment["GITHUB_WORKSPACE"] = "/github/workspace";
+            // ghcr.io/acme/... exists in no registry this machine reaches (as in ActionRun).
+            environment["INPUT_PIN"] = "none";
             foreach (var (name, value) in inputs)
             {
                 environment["INPUT_" + name.ToUpperInvariant()] = value;
