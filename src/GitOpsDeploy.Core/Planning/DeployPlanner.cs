@@ -14,6 +14,9 @@ public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit)
 
     /// <summary>Set when this edit rolls the environment back.</summary>
     public Rollback? Rollback { get; init; }
+
+    /// <summary>Set when override-freeze let this edit through a freeze or a closed sync window: the reason and what it overrode.</summary>
+    public string? FreezeOverride { get; init; }
 }
 
 /// <summary>What the planner decided for a snapshot, as a value: write, nothing to do, or refused.</summary>

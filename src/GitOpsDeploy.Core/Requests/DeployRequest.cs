@@ -39,6 +39,9 @@ public sealed record DeployRequest
 
     public PolicyOptions Policy { get; init; } = PolicyOptions.None;
 
+    /// <summary>The freeze calendar: Argo CD sync windows and the freeze file in the gitops repository, and the override.</summary>
+    public GateOptions Gates { get; init; } = GateOptions.None;
+
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
     public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token }.OfType<string>();
 

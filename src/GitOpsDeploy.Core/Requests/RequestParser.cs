@@ -76,6 +76,7 @@ public static partial class RequestParser
             Landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod, CoalesceTrust = ParseTrust(read, sourceRepository) },
             Reporting = reporting,
             Policy = ParsePolicy(read),
+            Gates = ParseGates(read, environments, sourceRepository),
         };
     }
 

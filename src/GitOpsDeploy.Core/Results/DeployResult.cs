@@ -93,7 +93,10 @@ public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
     /// <summary>DORA metrics of the environment, when asked for.</summary>
     public DoraMetrics? Dora { get; init; }
 
-    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback };
+    /// <summary>Set when override-freeze let this target through a freeze or a closed sync window.</summary>
+    public string? FreezeOverride { get; init; }
+
+    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback, FreezeOverride = edit.FreezeOverride };
 }
 
 /// <summary>How a run ended: one outcome for the commit or pull request every target shares, and a result per target.</summary>

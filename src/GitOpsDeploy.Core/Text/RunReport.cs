@@ -72,6 +72,10 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
             }
 
             sb.Append(ChangeTable.Of(target.Edit)).Append('\n');
+            if (target.FreezeOverride is { } freezeOverride)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\n**Freeze overridden** (override-freeze): {freezeOverride}.\n");
+            }
             if (target.Argo is { } argo)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"\nArgo CD: {argo.Reason}.\n");

@@ -109,6 +109,15 @@ public sealed class DeployVerb
     [Option("deploy-window", MetaValue = "WINDOWS", HelpText = "Deploy windows, e.g. 'Mon-Fri 09:00-17:00 Europe/London'; ';'-separated.")]
     public string? DeployWindow { get; set; }
 
+    [Option("sync-windows", MetaValue = "PATH", HelpText = "Argo CD AppProject file or folder in the gitops repository whose sync windows gate the commit (PATH or PATH#PROJECT).")]
+    public string? SyncWindows { get; set; }
+
+    [Option("freeze-file", MetaValue = "PATH", HelpText = "Stop-the-line file in the gitops repository; default .gitops-deploy/freeze.yaml.")]
+    public string? FreezeFile { get; set; }
+
+    [Option("override-freeze", MetaValue = "REASON", HelpText = "Reason to deploy through a freeze; honoured only in a production environment job.")]
+    public string? OverrideFreeze { get; set; }
+
     [Option("force", MetaValue = "BOOL", HelpText = "true: deploy outside the window or despite a hold marker.")]
     public string? Force { get; set; }
 
