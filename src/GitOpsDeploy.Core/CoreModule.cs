@@ -1,4 +1,5 @@
 using GitOpsDeploy.Core.Pipeline;
+using GitOpsDeploy.Core.Steps.MetricAnalysis;
 using GitOpsDeploy.Core.Steps.ArgoCd;
 using GitOpsDeploy.Core.Steps.Dora;
 using GitOpsDeploy.Core.Steps.Freeze;
@@ -20,6 +21,8 @@ public static class CoreModule
         // After out-of-order protection, which may plan again: the freeze judges (and its trailer marks) the final plan.
         services.AddSingleton<IPlanStep, FreezeStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
+        // After the wait: metrics are judged only once Argo CD runs the change, Synced and Healthy.
+        services.AddSingleton<IVerificationStep, MetricAnalysisStep>();
         services.AddSingleton<IReportingStep, DoraStep>();
         // The runner's view of every step registered, by this module and by those of other projects.
         services.TryAddSingleton(provider => new RunSteps(
@@ -28,5 +31,5 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep()], [new ArgoCdWaitStep()], [new DoraStep()]);
+    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep()], [new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep()]);
 }

@@ -120,7 +120,7 @@ public static class CliHost
     }
 
     /// <summary>Picks the adapters a request needs; the modules above own how each is built.</summary>
-    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, RunProofsFactory proofs, ActionContext context, IActionRuntime runtime, ILoggerFactory loggers) : IDeployServices
+    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, RunProofsFactory proofs, ActionContext context, IActionRuntime runtime, ILoggerFactory loggers, PrometheusAnalysisFactory prometheus) : IDeployServices
     {
         public DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned)
         {
@@ -132,6 +132,7 @@ public static class CliHost
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
+                Analysis = request.Analysis.Enabled ? Own(prometheus.Create(request.Analysis.Token), owned) : null,
             };
         }
 

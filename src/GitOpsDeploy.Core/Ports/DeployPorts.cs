@@ -18,4 +18,7 @@ public sealed record DeployPorts(IGitOpsRepository Repository)
     public IArgoCd? ArgoCd { get; init; }
 
     public IMetricsSink? Metrics { get; init; }
+
+    /// <summary>Prometheus, for the metric analysis after the change landed; null when no analysis is asked for.</summary>
+    public IMetricAnalysis? Analysis { get; init; }
 }

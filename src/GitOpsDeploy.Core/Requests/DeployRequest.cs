@@ -42,8 +42,11 @@ public sealed record DeployRequest
     /// <summary>The freeze calendar: Argo CD sync windows and the freeze file in the gitops repository, and the override.</summary>
     public GateOptions Gates { get; init; } = GateOptions.None;
 
+    /// <summary>The Prometheus checks after the change landed (and Argo CD is Synced and Healthy).</summary>
+    public MetricAnalysisOptions Analysis { get; init; } = MetricAnalysisOptions.None;
+
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
-    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token }.OfType<string>();
+    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token, Analysis.Token }.OfType<string>();
 
     /// <summary>"staging" or "staging-eu, staging-us".</summary>
     public string EnvironmentList => string.Join(", ", Targets.Select(t => t.Environment));
@@ -51,7 +54,7 @@ public sealed record DeployRequest
     /// <summary>
     /// The rollback that <c>rollback-on-failure</c> lands for the targets whose deploy became unhealthy:
     /// the previous release, forced past the hold it leaves, through its own pull request branch, without
-    /// another Argo CD wait (the previous release is the known-good one) and never rolled back again.
+    /// another Argo CD wait or metric analysis (the previous release is the known-good one) and never rolled back again.
     /// </summary>
     public DeployRequest RollbackOf(IReadOnlyList<DeployTarget> unhealthy)
     {
@@ -63,6 +66,7 @@ public sealed record DeployRequest
             Source = Source with { ShaGiven = false },
             Landing = Landing with { PullRequestBranch = RequestParser.DefaultBranchName(unhealthy, rollback) },
             Reporting = Reporting with { RollbackOnFailure = false },
+            Analysis = MetricAnalysisOptions.None,
         };
     }
 }

@@ -77,6 +77,7 @@ public static partial class RequestParser
             Reporting = reporting,
             Policy = ParsePolicy(read),
             Gates = ParseGates(read, environments, sourceRepository),
+            Analysis = ParseAnalysis(read, environments),
         };
     }
 

@@ -1,3 +1,4 @@
+using GitOpsDeploy.Analysis;
 using GitOpsDeploy.Core.Metrics;
 using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
@@ -92,6 +93,9 @@ public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
 
     /// <summary>DORA metrics of the environment, when asked for.</summary>
     public DoraMetrics? Dora { get; init; }
+
+    /// <summary>The metric analysis that passed after the change landed, when one was asked for.</summary>
+    public AnalysisResult? Analysis { get; init; }
 
     /// <summary>Set when override-freeze let this target through a freeze or a closed sync window.</summary>
     public string? FreezeOverride { get; init; }

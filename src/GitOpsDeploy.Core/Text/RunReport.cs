@@ -81,6 +81,11 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
                 sb.Append(CultureInfo.InvariantCulture, $"\nArgo CD: {argo.Reason}.\n");
             }
 
+            if (target.Analysis is { } analysis)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\nMetric analysis: {analysis.Summary(int.MaxValue)}.\n");
+            }
+
             if (target.DeploymentId is { } id && request.Source.Repository is { } source && context.ServerUrl is { } server)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"\nDeployment [{id}]({server.TrimEnd('/')}/{source}/deployments) on `{source}@{request.Source.ShortSha}`: {(result.Landed ? "success" : "queued")}.\n");

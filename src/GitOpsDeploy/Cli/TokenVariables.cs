@@ -13,6 +13,7 @@ public static class TokenVariables
         // The action's default for token is github.token; GITHUB_TOKEN is where that lives on a terminal.
         ["token"] = "GITHUB_TOKEN",
         ["argocd-token"] = "ARGOCD_TOKEN",
+        ["prometheus-token"] = "PROMETHEUS_TOKEN",
     };
 
     /// <summary>Fills each token input the flags left unset from its variable, when that variable is set and not empty.</summary>

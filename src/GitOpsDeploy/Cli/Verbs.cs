@@ -148,6 +148,24 @@ public sealed class DeployVerb
     [Option("argocd-insecure", MetaValue = "BOOL", HelpText = "true: skip TLS verification of argocd-server.")]
     public string? ArgoCdInsecure { get; set; }
 
+    [Option("analysis-template", MetaValue = "PATH", HelpText = "AnalysisTemplate file in the gitops repository (PATH or PATH#NAME) whose Prometheus metrics are checked after the change lands.")]
+    public string? AnalysisTemplate { get; set; }
+
+    [Option("analysis-metrics", MetaValue = "YAML", HelpText = "Inline analysis metrics (YAML list, Prometheus provider).")]
+    public string? AnalysisMetrics { get; set; }
+
+    [Option("analysis-args", MetaValue = "LINES", HelpText = "Analysis arguments, NAME=VALUE per line.")]
+    public string? AnalysisArgs { get; set; }
+
+    [Option("prometheus-url", MetaValue = "URL", HelpText = "Prometheus URL for analysis metrics without an address.")]
+    public string? PrometheusUrl { get; set; }
+
+    [Option("prometheus-token", MetaValue = "TOKEN", HelpText = "Prometheus bearer token. Default: the PROMETHEUS_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
+    public string? PrometheusToken { get; set; }
+
+    [Option("analysis-inconclusive-limit", MetaValue = "COUNT", HelpText = "Inconclusive measurements allowed per metric; default 0.")]
+    public string? AnalysisInconclusiveLimit { get; set; }
+
     [Option("rollback", MetaValue = "BOOL", HelpText = "true: roll the environment back to the previous release.")]
     public string? Rollback { get; set; }
 
