@@ -20,6 +20,8 @@ public static class CoreModule
         services.AddSingleton<IPlanStep, OutOfOrderStep>();
         // After out-of-order protection, which may plan again: the freeze judges (and its trailer marks) the final plan.
         services.AddSingleton<IPlanStep, FreezeStep>();
+        // A template that cannot be run refuses the deploy before anything is written, not after it landed.
+        services.AddSingleton<IPlanStep, AnalysisTemplateCheckStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
         // After the wait: metrics are judged only once Argo CD runs the change, Synced and Healthy.
         services.AddSingleton<IVerificationStep, MetricAnalysisStep>();
@@ -31,5 +33,5 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep()], [new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep()]);
+    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep()], [new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep()]);
 }

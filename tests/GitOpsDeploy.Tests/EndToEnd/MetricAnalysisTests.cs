@@ -154,11 +154,45 @@ public sealed class MetricAnalysisTests(PrometheusHarness harness) : GitOpsFixtu
     }
 
     [Fact]
-    public async Task A_template_that_is_not_in_the_repository_is_named()
+    public async Task A_template_that_is_not_in_the_repository_is_named_and_nothing_is_written()
     {
+        var before = Repo.CommitCount();
+
         var result = await Run(Deploy(("analysis-template", "analysis/missing.yaml"), ("prometheus-url", "http://127.0.0.1:9")));
 
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("input 'analysis-template': 'analysis/missing.yaml' is not a file", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, Repo.CommitCount());
+        Assert.DoesNotContain(App.Deployments, d => d.LastState == "in_progress");
+    }
+
+    [Fact]
+    public async Task A_template_that_cannot_run_is_refused_with_its_file_and_line_before_anything_is_written()
+    {
+        Repo.Commit(new Dictionary<string, string>
+        {
+            ["analysis/broken.yaml"] = """
+                apiVersion: argoproj.io/v1alpha1
+                kind: AnalysisTemplate
+                metadata:
+                  name: broken
+                spec:
+                  metrics:
+                    - name: error-rate
+                      successCondition: result[0] < 0.05
+                      provider:
+                        prometheus:
+                          query: rate(errors{service="{{args.service}}"}[1m])
+                """,
+        }, "broken analysis template");
+        var before = Repo.CommitCount();
+
+        var result = await Run(Deploy(("analysis-template", "analysis/broken.yaml")));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("analysis/broken.yaml:", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("service", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(before, Repo.CommitCount());
+        Assert.DoesNotContain(App.Deployments, d => d.LastState == "in_progress");
     }
 }

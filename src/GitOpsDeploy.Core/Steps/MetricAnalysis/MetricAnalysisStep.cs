@@ -57,28 +57,12 @@ public sealed class MetricAnalysisStep : IVerificationStep
     /// <summary>The template read from the tip of the base branch (the commit just landed, or a later one), with the inline metrics after its own.</summary>
     private static async Task<AnalysisSpec> SpecAsync(RunContext run, DeployRequest request, DeployTarget target, CancellationToken cancellationToken)
     {
-        var options = request.Analysis;
-        if (!options.Templates.TryGetValue(target.Environment, out var path))
+        if (!request.Analysis.Templates.ContainsKey(target.Environment))
         {
-            return options.Inline!;
+            return request.Analysis.Inline!;
         }
 
         using var snapshot = await run.Repository.ReadAsync(request.Landing.BaseBranch, SnapshotHint.Tip, cancellationToken);
-        var text = await snapshot.ReadingAsync(
-            () => snapshot.Tree.KindOf(path) == TreeEntryKind.File ? new UTF8Encoding(false, false).GetString(snapshot.Tree.ReadFile(path)) : null,
-            cancellationToken) ?? throw DeployException.Input("analysis-template", $"'{path}' is not a file on {snapshot.Branch} of {request.GitOps.Display}");
-        try
-        {
-            var template = AnalysisTemplateParser.ParseTemplate(text, path, options.Args, options.ParserOptions, options.TemplateName);
-            return options.Inline is not { } inline ? template : new AnalysisSpec($"{template.Name}+inline", [.. template.Metrics, .. inline.Metrics], template.ErrorRetryInterval);
-        }
-        catch (AnalysisSpecException e)
-        {
-            throw DeployException.File(new SourceLocation(e.SourceName, e.Line, 1), e.Reason);
-        }
-        catch (ArgumentException e)
-        {
-            throw DeployException.Input("analysis-metrics", $"with {path}: {e.Message}");
-        }
+        return await snapshot.ReadingAsync(() => AnalysisSpecs.For(snapshot.Tree, snapshot.Branch, request, target), cancellationToken);
     }
 }
