@@ -4,6 +4,7 @@ using GitOpsDeploy.Core.Steps.ArgoCd;
 using GitOpsDeploy.Core.Steps.Dora;
 using GitOpsDeploy.Core.Steps.Freeze;
 using GitOpsDeploy.Core.Steps.OutOfOrder;
+using GitOpsDeploy.Core.Steps.Pushgateway;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -26,6 +27,8 @@ public static class CoreModule
         // After the wait: metrics are judged only once Argo CD runs the change, Synced and Healthy.
         services.AddSingleton<IVerificationStep, MetricAnalysisStep>();
         services.AddSingleton<IReportingStep, DoraStep>();
+        // After every step that measures: one push per environment carries all of it.
+        services.AddSingleton<IReportingStep, PushgatewayStep>();
         // The runner's view of every step registered, by this module and by those of other projects.
         services.TryAddSingleton(provider => new RunSteps(
             [.. provider.GetServices<IPreparationStep>()], [.. provider.GetServices<IPlanStep>()], [.. provider.GetServices<IVerificationStep>()], [.. provider.GetServices<IReportingStep>()]));
@@ -33,5 +36,5 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep()], [new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep()]);
+    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep()], [new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep(), new PushgatewayStep()]);
 }

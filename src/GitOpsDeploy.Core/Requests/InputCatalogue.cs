@@ -88,6 +88,8 @@ public static class InputCatalogue
         new("merged", "true when this run saw the pull request merged."),
         new("deployment-id", "The GitHub Deployment created on the source commit (empty when none was created)."),
         new("argocd-health", "The Argo CD application's health after the wait (empty when not configured)."),
+        new("commit-to-synced-seconds", "Seconds from the gitops commit landing to Argo CD first reporting the application Synced at it (when waiting; measured by polling)."),
+        new("commit-to-healthy-seconds", "Seconds from the gitops commit landing to Argo CD reporting it Synced and Healthy (when waiting; measured by polling)."),
         new("deployment-frequency", "DORA - successful deployments per day over dora-window (when DORA metrics are on)."),
         new("lead-time-seconds", "DORA - median seconds from source commit to successful deployment."),
         new("change-failure-rate", "DORA - share of finished deployments that failed or were rolled back (0 to 1)."),
@@ -97,7 +99,7 @@ public static class InputCatalogue
         new("images", "The images after the change, one NAME=NEWNAME:TAG[@DIGEST] per line."),
         new("verified", "true when GitHub reports the gitops commit (pushed commit, pull request head or merge commit) as verified."),
         new("coalesced", "true when another run's batch commit carried this run's change (fan-in); commit-sha is that commit."),
-        new("results", "A JSON array with one object per target - environment, overlay-path, operation, images and previous-images (lists of NAME=NEWNAME:TAG[@DIGEST]), deployment-id, argocd-health. With several environments the single-valued outputs describe the first."),
+        new("results", "A JSON array with one object per target - environment, overlay-path, operation, images and previous-images (lists of NAME=NEWNAME:TAG[@DIGEST]), deployment-id, argocd-health, commit-to-synced-seconds, commit-to-healthy-seconds. With several environments the single-valued outputs describe the first."),
     ];
 
     private static readonly Dictionary<string, InputDefinition> ByName = Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);

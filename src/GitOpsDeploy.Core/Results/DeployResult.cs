@@ -94,6 +94,9 @@ public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
     /// <summary>DORA metrics of the environment, when asked for.</summary>
     public DoraMetrics? Dora { get; init; }
 
+    /// <summary>Commit to synced and to healthy, when Argo CD was waited for.</summary>
+    public DeployLatency? Latency { get; init; }
+
     /// <summary>The metric analysis that passed after the change landed, when one was asked for.</summary>
     public AnalysisResult? Analysis { get; init; }
 
@@ -112,6 +115,9 @@ public sealed record DeployResult(DeployOutcome Outcome, IReadOnlyList<TargetRes
     }
 
     public int Attempts { get; init; } = 1;
+
+    /// <summary>When the change reached the base branch, on the run's clock (null when it did not land).</summary>
+    public DateTimeOffset? LandedAt { get; init; }
 
     /// <summary>The operation output: the outcome in the action's words.</summary>
     public DeployOperation Operation => Outcome switch
@@ -190,6 +196,8 @@ public sealed record DeployResult(DeployOutcome Outcome, IReadOnlyList<TargetRes
     public ArgoOutcome? Argo => Targets[0].Argo;
 
     public DoraMetrics? Dora => Targets[0].Dora;
+
+    public DeployLatency? Latency => Targets[0].Latency;
 
     /// <summary>True when the change is on the base branch (pushed, carried, merged, or already there).</summary>
     public bool Landed => Outcome is DeployOutcome.Pushed or DeployOutcome.CarriedBy or DeployOutcome.Merged or DeployOutcome.AlreadyThere;

@@ -43,6 +43,37 @@ public sealed class ArgoCdTests : GitOpsFixture
     }
 
     [Fact]
+    public async Task Commit_to_synced_and_to_healthy_are_measured_from_the_landing_in_outputs_and_summary()
+    {
+        // Polls one second apart (argocd-timeout 4): Synced from the third poll, Healthy from the fourth.
+        argo.Script("app-staging", n => n < 2
+            ? new ArgoState("OutOfSync", "0000000000000000000000000000000000000000", "Healthy")
+            : new ArgoState("Synced", Repo.Head(), n < 3 ? "Progressing" : "Healthy"));
+
+        var result = await Run(ArgoInputs());
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        var synced = double.Parse(result.Output("commit-to-synced-seconds"), System.Globalization.CultureInfo.InvariantCulture);
+        var healthy = double.Parse(result.Output("commit-to-healthy-seconds"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(synced, 1.9, 30);
+        Assert.InRange(healthy - synced, 0.9, 30);
+        var results = System.Text.Json.Nodes.JsonNode.Parse(result.Output("results"))!.AsArray();
+        Assert.Equal(synced, (double)results[0]!["commit-to-synced-seconds"]!);
+        Assert.Contains("Argo CD: app-staging is Synced and Healthy at ", result.Summary, StringComparison.Ordinal);
+        Assert.Contains($"(commit to synced {result.Output("commit-to-synced-seconds")} s, to healthy {result.Output("commit-to-healthy-seconds")} s)", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_a_wait_the_latency_outputs_are_empty()
+    {
+        var result = await Run(Inputs(("token", SourceToken)));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal(string.Empty, result.Output("commit-to-synced-seconds"));
+        Assert.Equal(string.Empty, result.Output("commit-to-healthy-seconds"));
+    }
+
+    [Fact]
     public async Task Degraded_fails_the_run_and_the_deployment_with_the_reason()
     {
         argo.Script("app-staging", _ => new ArgoState("Synced", Repo.Head(), "Degraded", "Deployment \"web\" exceeded its progress deadline"));

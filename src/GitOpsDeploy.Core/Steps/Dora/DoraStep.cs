@@ -7,14 +7,14 @@ using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Core.Steps.Dora;
 
-/// <summary>DORA metrics of each environment from its deployments (this run's included), pushed to a Pushgateway when one is set; never fails the deploy.</summary>
+/// <summary>DORA metrics of each environment from its deployments (this run's included; <see cref="Pushgateway.PushgatewayStep"/> pushes them); never fails the deploy.</summary>
 public sealed class DoraStep : IReportingStep
 {
     private const int MaxDeployments = 100;
 
     public async Task<TargetResult> ReportAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {
-        if (request.Reporting.DoraWindowDays <= 0 || run.Ports.Deployments is not { } deployments || request.Source.Repository is not { } repository || request.Landing.DryRun)
+        if (request.Reporting.DoraWindowDays <= 0 || run.Ports.Deployments is not { } deployments || request.Source.Repository is null || request.Landing.DryRun)
         {
             return target;
         }
@@ -28,12 +28,6 @@ public sealed class DoraStep : IReportingStep
             var dora = DoraMetrics.Compute(history, days);
             run.Logger.LogInformation("{Deployments} deployments, {PerDay} per day, lead time {Lead} s, failure rate {Rate}, restore {Restore} s",
                 dora.Deployments, dora.DeploymentsPerDay, dora.LeadTimeSeconds, dora.ChangeFailureRate, dora.MeanTimeToRestoreSeconds);
-            if (run.Ports.Metrics is { } metrics)
-            {
-                await metrics.PushAsync(target.Target.Environment, repository, dora.Prometheus(), cancellationToken);
-                run.Logger.LogInformation("Pushed DORA metrics to the Pushgateway");
-            }
-
             return target with { Dora = dora };
         }
         catch (DeployException e)
