@@ -23,6 +23,8 @@ public static class CoreModule
         services.AddSingleton<IPlanStep, FreezeStep>();
         // A template that cannot be run refuses the deploy before anything is written, not after it landed.
         services.AddSingleton<IPlanStep, AnalysisTemplateCheckStep>();
+        // First: Argo CD looks at git as soon as the commit is there, for every target, before any wait.
+        services.AddSingleton<IVerificationStep, ArgoCdRefreshStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
         // After the wait: metrics are judged only once Argo CD runs the change, Synced and Healthy.
         services.AddSingleton<IVerificationStep, MetricAnalysisStep>();
@@ -36,5 +38,5 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep()], [new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep(), new PushgatewayStep()]);
+    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep()], [new ArgoCdRefreshStep(), new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep(), new PushgatewayStep()]);
 }

@@ -18,7 +18,8 @@ public sealed class ArgoCdWaitStep : IVerificationStep
 {
     public async Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {
-        if (run.Ports.ArgoCd is not { } argoCd || target.Target.ArgoCd is not { } argo)
+        // argocd-timeout 0: refresh only (ArgoCdRefreshStep), no wait.
+        if (run.Ports.ArgoCd is not { } argoCd || target.Target.ArgoCd is not { } argo || argo.Timeout <= TimeSpan.Zero)
         {
             return target;
         }
