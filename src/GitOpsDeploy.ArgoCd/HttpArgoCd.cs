@@ -29,9 +29,53 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
         }
     }
 
+    public async Task<IReadOnlyList<ArgoAppSources>> ListAsync(CancellationToken cancellationToken)
+    {
+        // Only the fields the refresh needs: a large installation's full list is megabytes.
+        const string Path = "api/v1/applications?fields=items.metadata.name,items.spec.source,items.spec.sources";
+        var body = await SendAsync(Path, "the application list", "'applications, get' on the applications to refresh", cancellationToken);
+        var apps = new List<ArgoAppSources>();
+        foreach (var item in JsonNode.Parse(body)?["items"]?.AsArray() ?? [])
+        {
+            if (item?["metadata"]?["name"]?.GetValue<string>() is not { } name)
+            {
+                continue;
+            }
+
+            var spec = item["spec"];
+            var sources = new List<ArgoSource>();
+            foreach (var source in new[] { spec?["source"] }.Concat(spec?["sources"]?.AsArray() ?? []))
+            {
+                if (source?["repoURL"]?.GetValue<string>() is { } repo)
+                {
+                    sources.Add(new ArgoSource(repo, source["path"]?.GetValue<string>()));
+                }
+            }
+
+            apps.Add(new ArgoAppSources(name, sources));
+        }
+
+        return apps;
+    }
+
     public async Task<ArgoAppStatus> GetAsync(string application, bool refresh, CancellationToken cancellationToken)
     {
         var path = $"api/v1/applications/{Uri.EscapeDataString(application)}" + (refresh ? "?refresh=normal" : string.Empty);
+        var body = await SendAsync(path, application, $"'applications, get' on {application}", cancellationToken);
+        var json = JsonNode.Parse(body);
+        var status = json?["status"];
+        return new ArgoAppStatus(
+            status?["sync"]?["status"]?.GetValue<string>(),
+            status?["sync"]?["revision"]?.GetValue<string>(),
+            status?["health"]?["status"]?.GetValue<string>(),
+            status?["health"]?["message"]?.GetValue<string>(),
+            status?["operationState"]?["phase"]?.GetValue<string>(),
+            status?["operationState"]?["message"]?.GetValue<string>());
+    }
+
+    /// <summary>One GET, its failures translated: refused token, no such application, anything else transient.</summary>
+    private async Task<string> SendAsync(string path, string what, string permission, CancellationToken cancellationToken)
+    {
         HttpResponseMessage response;
         try
         {
@@ -54,22 +98,14 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
                 case HttpStatusCode.OK:
                     break;
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
-                    throw new DeployException(ErrorKind.AuthenticationFailed, $"Argo CD refused argocd-token ({(int)response.StatusCode}); it needs 'applications, get' on {application}");
+                    throw new DeployException(ErrorKind.AuthenticationFailed, $"Argo CD refused argocd-token ({(int)response.StatusCode}); it needs {permission}");
                 case HttpStatusCode.NotFound:
-                    throw new DeployException(ErrorKind.NotFound, $"Argo CD has no application '{application}' (or argocd-token cannot see it); set argocd-application");
+                    throw new DeployException(ErrorKind.NotFound, $"Argo CD has no application '{what}' (or argocd-token cannot see it); set argocd-application");
                 default:
-                    throw new DeployException(ErrorKind.Transient, $"Argo CD answered {(int)response.StatusCode} for {application}");
+                    throw new DeployException(ErrorKind.Transient, $"Argo CD answered {(int)response.StatusCode} for {what}");
             }
 
-            var json = JsonNode.Parse(body);
-            var status = json?["status"];
-            return new ArgoAppStatus(
-                status?["sync"]?["status"]?.GetValue<string>(),
-                status?["sync"]?["revision"]?.GetValue<string>(),
-                status?["health"]?["status"]?.GetValue<string>(),
-                status?["health"]?["message"]?.GetValue<string>(),
-                status?["operationState"]?["phase"]?.GetValue<string>(),
-                status?["operationState"]?["message"]?.GetValue<string>());
+            return body;
         }
     }
 

@@ -1,10 +1,13 @@
 using GitOpsDeploy.Core.Pipeline;
+using GitOpsDeploy.Core.Steps.MetricAnalysis;
 using GitOpsDeploy.Core.Steps.ArgoCd;
 using GitOpsDeploy.Core.Steps.Attestations;
 using GitOpsDeploy.Core.Steps.DigestPinning;
 using GitOpsDeploy.Core.Steps.PinnedPlan;
 using GitOpsDeploy.Core.Steps.Dora;
+using GitOpsDeploy.Core.Steps.Freeze;
 using GitOpsDeploy.Core.Steps.OutOfOrder;
+using GitOpsDeploy.Core.Steps.Pushgateway;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -23,8 +26,18 @@ public static class CoreModule
         services.AddSingleton<IPreparationStep, AttestationStep>();
         services.AddSingleton<IPlanStep, PinnedPlanStep>();
         services.AddSingleton<IPlanStep, OutOfOrderStep>();
+        // After out-of-order protection, which may plan again: the freeze judges (and its trailer marks) the final plan.
+        services.AddSingleton<IPlanStep, FreezeStep>();
+        // A template that cannot be run refuses the deploy before anything is written, not after it landed.
+        services.AddSingleton<IPlanStep, AnalysisTemplateCheckStep>();
+        // First: Argo CD looks at git as soon as the commit is there, for every target, before any wait.
+        services.AddSingleton<IVerificationStep, ArgoCdRefreshStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
+        // After the wait: metrics are judged only once Argo CD runs the change, Synced and Healthy.
+        services.AddSingleton<IVerificationStep, MetricAnalysisStep>();
         services.AddSingleton<IReportingStep, DoraStep>();
+        // After every step that measures: one push per environment carries all of it.
+        services.AddSingleton<IReportingStep, PushgatewayStep>();
         // The runner's view of every step registered, by this module and by those of other projects.
         services.TryAddSingleton(provider => new RunSteps(
             [.. provider.GetServices<IPreparationStep>()], [.. provider.GetServices<IPlanStep>()], [.. provider.GetServices<IVerificationStep>()], [.. provider.GetServices<IReportingStep>()]));
@@ -32,5 +45,5 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([new DigestPinningStep(), new AttestationStep()], [new PinnedPlanStep(), new OutOfOrderStep()], [new ArgoCdWaitStep()], [new DoraStep()]);
+    public static RunSteps BuiltInSteps() => new([new DigestPinningStep(), new AttestationStep()], [new PinnedPlanStep(), new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep()], [new ArgoCdRefreshStep(), new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep(), new PushgatewayStep()]);
 }

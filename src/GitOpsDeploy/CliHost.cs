@@ -123,7 +123,7 @@ public static class CliHost
     }
 
     /// <summary>Picks the adapters a request needs; the modules above own how each is built.</summary>
-    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, RunProofsFactory proofs, ActionContext context, IActionRuntime runtime, ILoggerFactory loggers) : IDeployServices
+    private sealed class DeployServices(GitWorkspaceFactory git, GitHubFactory github, ArgoCdFactory argoCd, PushgatewayFactory pushgateway, RunProofsFactory proofs, ActionContext context, IActionRuntime runtime, ILoggerFactory loggers, PrometheusAnalysisFactory prometheus) : IDeployServices
     {
         public DeployPorts Ports(DeployRequest request, ICollection<IDisposable> owned)
         {
@@ -137,6 +137,7 @@ public static class CliHost
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
                 Registry = request.Supply.UsesRegistry ? Own(Registry(request), owned) : null,
                 Attestations = request.Supply.VerifyAttestations && request.Token is { } readToken && context.ApiUrl is { } apiUrl ? github.Attestations(apiUrl, readToken) : null,
+                Analysis = request.Analysis.Enabled ? Own(prometheus.Create(request.Analysis.Token), owned) : null,
             };
         }
 

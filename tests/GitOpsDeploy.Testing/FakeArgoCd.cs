@@ -23,6 +23,7 @@ public sealed class FakeArgoCd : IAsyncDisposable
     private readonly WebApplication app;
     private readonly ConcurrentDictionary<string, Func<int, ArgoState>> apps = new();
     private readonly ConcurrentDictionary<string, int> polls = new();
+    private readonly ConcurrentDictionary<string, (string RepoUrl, string Path)> sources = new();
 
     private FakeArgoCd(WebApplication app) => this.app = app;
 
@@ -39,6 +40,7 @@ public sealed class FakeArgoCd : IAsyncDisposable
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         var app = builder.Build();
         var fake = new FakeArgoCd(app);
+        app.MapGet("/api/v1/applications", fake.List);
         app.MapGet("/api/v1/applications/{name}", fake.Get);
         await app.StartAsync();
         fake.Url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
@@ -49,6 +51,42 @@ public sealed class FakeArgoCd : IAsyncDisposable
     public void Script(string name, Func<int, ArgoState> state) => apps[name] = state;
 
     public int Polls(string name) => polls.GetValueOrDefault(name);
+
+    /// <summary>Gives an application its <c>spec.source</c> (an unscripted one answers Synced and Healthy); without it, an application's source is an unrelated repository.</summary>
+    public void Source(string name, string repoUrl, string path)
+    {
+        sources[name] = (repoUrl, path);
+        apps.TryAdd(name, _ => new ArgoState("Synced", null, "Healthy"));
+    }
+
+    /// <summary>Set: the application list answers this status (a server having trouble) instead of the list.</summary>
+    public int? ListFailsWith { get; set; }
+
+    /// <summary>GET /api/v1/applications: the ApplicationList, every application with its metadata and spec.source.</summary>
+    private IResult List(HttpContext context)
+    {
+        Requests.Enqueue($"GET {context.Request.Path}{context.Request.QueryString}");
+        if (context.Request.Headers.Authorization.ToString() != $"Bearer {Token}")
+        {
+            return Results.Json(new { error = "invalid session: token is invalid", code = 16, message = "invalid session: token is invalid" }, statusCode: 401);
+        }
+
+        if (ListFailsWith is { } status)
+        {
+            return Results.Json(new { error = "rpc error: code = Unavailable", code = 14, message = "rpc error: code = Unavailable" }, statusCode: status);
+        }
+
+        var items = apps.Keys.Order(StringComparer.Ordinal).Select(name =>
+        {
+            var (repoUrl, path) = sources.TryGetValue(name, out var source) ? source : ("https://github.com/acme/unrelated.git", $"environments/{name}");
+            return new
+            {
+                metadata = new { name, @namespace = "argocd" },
+                spec = new { project = "default", source = new { repoURL = repoUrl, path, targetRevision = "HEAD" } },
+            };
+        }).ToList();
+        return Results.Json(new { metadata = new { resourceVersion = "1" }, items });
+    }
 
     public async ValueTask DisposeAsync()
     {

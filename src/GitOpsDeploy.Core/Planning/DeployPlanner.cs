@@ -17,6 +17,9 @@ public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit)
 
     /// <summary>The attestations verified for the images this edit writes (verify-attestations).</summary>
     public IReadOnlyList<AttestedImage> Attested { get; init; } = [];
+
+    /// <summary>Set when override-freeze let this edit through a freeze or a closed sync window: the reason and what it overrode.</summary>
+    public string? FreezeOverride { get; init; }
 }
 
 /// <summary>What the planner decided for a snapshot, as a value: write, nothing to do, or refused.</summary>

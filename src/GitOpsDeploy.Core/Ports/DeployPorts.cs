@@ -24,4 +24,7 @@ public sealed record DeployPorts(IGitOpsRepository Repository)
 
     /// <summary>The source repository's artifact attestations (verify-attestations); null when not asked for.</summary>
     public IAttestations? Attestations { get; init; }
+
+    /// <summary>Prometheus, for the metric analysis after the change landed; null when no analysis is asked for.</summary>
+    public IMetricAnalysis? Analysis { get; init; }
 }

@@ -162,15 +162,22 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
             return;
         }
 
+        // Blocked by the freeze calendar: not a failed change (DORA leaves it out), but never left in progress.
+        var description = error.Message;
+        if (error.InnerException is CalendarBlock block && block.StatusFor(target.Environment) is { } blocked)
+        {
+            (state, description) = (DeploymentState.Inactive, blocked);
+        }
+
         try
         {
-            await SetFinalAsync(state, error.Message, context.RunUrl, cancellationToken);
+            await SetFinalAsync(state, description, context.RunUrl, cancellationToken);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Cancelled while GitHub kept failing: one last try within the runner's grace period.
             using var budget = new CancellationTokenSource(CancelBudget);
-            await ReportQuietlyAsync(state, error.Message, budget.Token);
+            await ReportQuietlyAsync(state, description, budget.Token);
         }
         catch (DeployException e)
         {

@@ -94,6 +94,10 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
         {
             case PlanOutcome.Write or PlanOutcome.Superseded:
                 break;
+            case PlanOutcome.Refused { Reason.InnerException: CalendarBlock block }:
+                // A freeze-blocked run is a deploy that was asked for: its deployment says "Blocked until ..." (ended by FailedAsync).
+                await ForEach(block.Blocked, b => StartFor(b.Edit, cancellationToken));
+                return;
             case PlanOutcome.NothingToDo when Defers:
                 break;
             case PlanOutcome.NothingToDo:
@@ -119,16 +123,24 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
             return;
         }
 
-        await ForEach(plan.Edits, edit =>
+        await ForEach(plan.Edits, edit => StartFor(edit, cancellationToken));
+    }
+
+    /// <summary>Starts one target's deployment on the commit its edit deploys (a promotion's or rollback's own build commit when deferred).</summary>
+    private Task StartFor(TargetEdit edit, CancellationToken cancellationToken = default)
+    {
+        if (!Defers)
         {
-            // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
-            var sources = edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList()
-                ?? (edit.Rollback?.RestoredSource is { } restored ? [restored] : []);
-            var sha = sources is [{ Length: 40 } single] ? single : null;
-            var what = edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}"
-                : edit.Rollback is { } r ? $"Rolling back to {string.Join(", ", r.Images.Select(i => i.ToString()))}" : "Deploying";
-            return Tracker(edit.Target).StartAsync($"{what} to {edit.Target.Environment}", cancellationToken, sha);
-        });
+            return Tracker(edit.Target).StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {edit.Target.Environment}", cancellationToken);
+        }
+
+        // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
+        var sources = edit.Promotion?.Images.Select(i => i.SourceCommit).OfType<string>().Distinct().ToList()
+            ?? (edit.Rollback?.RestoredSource is { } restored ? [restored] : []);
+        var sha = sources is [{ Length: 40 } single] ? single : null;
+        var what = edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}"
+            : edit.Rollback is { } r ? $"Rolling back to {string.Join(", ", r.Images.Select(i => i.ToString()))}" : "Deploying";
+        return Tracker(edit.Target).StartAsync($"{what} to {edit.Target.Environment}", cancellationToken, sha);
     }
 
     public Task ProgressAsync(DeployTarget target, string description, CancellationToken cancellationToken) =>

@@ -45,8 +45,14 @@ public sealed record DeployRequest
     /// <summary>The attestations verified for this run's images (set by the attestation steps), written as <c>Attested-By</c> trailers.</summary>
     public IReadOnlyList<AttestedImage> Attestations { get; init; } = [];
 
+    /// <summary>The freeze calendar: Argo CD sync windows and the freeze file in the gitops repository, and the override.</summary>
+    public GateOptions Gates { get; init; } = GateOptions.None;
+
+    /// <summary>The Prometheus checks after the change landed (and Argo CD is Synced and Healthy).</summary>
+    public MetricAnalysisOptions Analysis { get; init; } = MetricAnalysisOptions.None;
+
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
-    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token, Supply.RegistryPassword }.OfType<string>();
+    public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token, Supply.RegistryPassword, Analysis.Token }.OfType<string>();
 
     /// <summary>"staging" or "staging-eu, staging-us".</summary>
     public string EnvironmentList => string.Join(", ", Targets.Select(t => t.Environment));
@@ -54,7 +60,7 @@ public sealed record DeployRequest
     /// <summary>
     /// The rollback that <c>rollback-on-failure</c> lands for the targets whose deploy became unhealthy:
     /// the previous release, forced past the hold it leaves, through its own pull request branch, without
-    /// another Argo CD wait (the previous release is the known-good one) and never rolled back again.
+    /// another Argo CD wait or metric analysis (the previous release is the known-good one) and never rolled back again.
     /// </summary>
     public DeployRequest RollbackOf(IReadOnlyList<DeployTarget> unhealthy)
     {
@@ -66,6 +72,7 @@ public sealed record DeployRequest
             Source = Source with { ShaGiven = false },
             Landing = Landing with { PullRequestBranch = RequestParser.DefaultBranchName(unhealthy, rollback) },
             Reporting = Reporting with { RollbackOnFailure = false },
+            Analysis = MetricAnalysisOptions.None,
         };
     }
 }

@@ -77,6 +77,8 @@ public static partial class RequestParser
             Reporting = reporting,
             Policy = ParsePolicy(read),
             Supply = ParseSupply(read, change, sourceRepository, sourceSha),
+            Gates = ParseGates(read, environments, sourceRepository),
+            Analysis = ParseAnalysis(read, environments),
         };
     }
 
@@ -400,7 +402,7 @@ public static partial class RequestParser
     private static ArgoCdOptions? ParseArgoCd(InputReader read)
     {
         var token = read.Optional("argocd-token");
-        var timeout = TimeSpan.FromSeconds(read.Int("argocd-timeout", 1, 6 * 3600));
+        var timeout = TimeSpan.FromSeconds(read.Int("argocd-timeout", 0, 6 * 3600));
         var insecure = read.Bool("argocd-insecure");
         return read.Url("argocd-server") is { } server ? new ArgoCdOptions(server, token, string.Empty, timeout, insecure) : null;
     }

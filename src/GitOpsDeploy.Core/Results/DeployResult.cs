@@ -1,3 +1,4 @@
+using GitOpsDeploy.Analysis;
 using GitOpsDeploy.Core.Metrics;
 using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
@@ -96,7 +97,16 @@ public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
     /// <summary>The attestations verified for this target's images (verify-attestations).</summary>
     public IReadOnlyList<AttestedImage> Attested { get; init; } = [];
 
-    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback, Attested = edit.Attested };
+    /// <summary>Commit to synced and to healthy, when Argo CD was waited for.</summary>
+    public DeployLatency? Latency { get; init; }
+
+    /// <summary>The metric analysis that passed after the change landed, when one was asked for.</summary>
+    public AnalysisResult? Analysis { get; init; }
+
+    /// <summary>Set when override-freeze let this target through a freeze or a closed sync window.</summary>
+    public string? FreezeOverride { get; init; }
+
+    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback, FreezeOverride = edit.FreezeOverride, Attested = edit.Attested };
 }
 
 /// <summary>How a run ended: one outcome for the commit or pull request every target shares, and a result per target.</summary>
@@ -108,6 +118,9 @@ public sealed record DeployResult(DeployOutcome Outcome, IReadOnlyList<TargetRes
     }
 
     public int Attempts { get; init; } = 1;
+
+    /// <summary>When the change reached the base branch, on the run's clock (null when it did not land).</summary>
+    public DateTimeOffset? LandedAt { get; init; }
 
     /// <summary>The operation output: the outcome in the action's words.</summary>
     public DeployOperation Operation => Outcome switch
@@ -186,6 +199,8 @@ public sealed record DeployResult(DeployOutcome Outcome, IReadOnlyList<TargetRes
     public ArgoOutcome? Argo => Targets[0].Argo;
 
     public DoraMetrics? Dora => Targets[0].Dora;
+
+    public DeployLatency? Latency => Targets[0].Latency;
 
     /// <summary>True when the change is on the base branch (pushed, carried, merged, or already there).</summary>
     public bool Landed => Outcome is DeployOutcome.Pushed or DeployOutcome.CarriedBy or DeployOutcome.Merged or DeployOutcome.AlreadyThere;

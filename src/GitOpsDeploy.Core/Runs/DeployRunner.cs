@@ -57,7 +57,11 @@ public sealed class DeployRunner(DeployPorts ports, IActionRuntime runtime, Acti
                 return result;
             }
 
-            result = result with { Targets = result.Targets.Select(t => t with { DeploymentId = reporter.IdOf(t.Target) }).ToList() };
+            result = result with
+            {
+                Targets = result.Targets.Select(t => t with { DeploymentId = reporter.IdOf(t.Target) }).ToList(),
+                LandedAt = result.Landed ? time.GetUtcNow() : null,
+            };
             var (verified, unhealthy) = await VerifyAsync(run, request, result, cancellationToken);
             result = verified;
             await observer.FinishedAsync(result, result.Targets.Where(t => unhealthy.All(u => u.Target != t.Target)).ToList(), cancellationToken);

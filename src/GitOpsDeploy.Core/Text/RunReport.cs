@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using GitOpsDeploy.Core.Metrics;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
 using GitOpsDeploy.Editing;
@@ -30,6 +31,8 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
         };
         outputs.AddRange((result.Dora?.Outputs() ?? new Dictionary<string, string>()).Select(kv => (kv.Key, kv.Value)));
         outputs.Add(("argocd-health", result.Argo?.Last?.Health ?? string.Empty));
+        // Always written, empty when Argo CD was not waited for (as argocd-health).
+        outputs.AddRange((result.Latency ?? DeployLatency.None).Outputs().Select(kv => (kv.Key, kv.Value)));
         outputs.Add(("promoted", Flag(result.Targets[0].Promotion is not null && result.Changed)));
         outputs.Add(("deployment-id", result.DeploymentId?.ToString(CultureInfo.InvariantCulture) ?? string.Empty));
         outputs.Add(("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString()))));
@@ -53,6 +56,8 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
                 ["previous-images"] = new JsonArray([.. target.Edit.Images.Where(i => i.Before is not null).Select(i => (JsonNode)i.Before!.ToString())]),
                 ["deployment-id"] = target.DeploymentId is { } id ? JsonValue.Create(id) : null,
                 ["argocd-health"] = target.Argo?.Last?.Health is { } health ? JsonValue.Create(health) : null,
+                ["commit-to-synced-seconds"] = target.Latency?.CommitToSyncedSeconds is { } synced ? JsonValue.Create(synced) : null,
+                ["commit-to-healthy-seconds"] = target.Latency?.CommitToHealthySeconds is { } healthy ? JsonValue.Create(healthy) : null,
             });
         }
 
@@ -78,9 +83,18 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
                 sb.Append(CultureInfo.InvariantCulture, $"\nAttested: `{attested.Image}` `{attested.Digest}` was built and signed by `{attested.Trailer.Replace("`", string.Empty, StringComparison.Ordinal)}`{(attested.SourceCommit is { } commit ? $" from `{commit[..Math.Min(12, commit.Length)]}`" : string.Empty)} (GitHub artifact attestation, verified).\n");
             }
 
+            if (target.FreezeOverride is { } freezeOverride)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\n**Freeze overridden** (override-freeze): {freezeOverride}.\n");
+            }
             if (target.Argo is { } argo)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"\nArgo CD: {argo.Reason}.\n");
+                sb.Append(CultureInfo.InvariantCulture, $"\nArgo CD: {argo.Reason}{(target.Latency is { } latency ? $" ({latency.Text()})" : string.Empty)}.\n");
+            }
+
+            if (target.Analysis is { } analysis)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"\nMetric analysis: {analysis.Summary(int.MaxValue)}.\n");
             }
 
             if (target.DeploymentId is { } id && request.Source.Repository is { } source && context.ServerUrl is { } server)

@@ -6,7 +6,14 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Core.Verification;
 
 /// <summary>How the wait ended: healthy at our revision, or why not.</summary>
-public sealed record ArgoOutcome(bool Healthy, string Reason, ArgoAppStatus? Last);
+public sealed record ArgoOutcome(bool Healthy, string Reason, ArgoAppStatus? Last)
+{
+    /// <summary>When a poll first saw the application Synced at our revision (or a later one).</summary>
+    public DateTimeOffset? SyncedAt { get; init; }
+
+    /// <summary>When a poll saw it Synced and Healthy there.</summary>
+    public DateTimeOffset? HealthyAt { get; init; }
+}
 
 /// <summary>
 /// Polls the Argo CD Application until it runs our gitops commit (or a descendant of it), Synced and
@@ -20,6 +27,7 @@ public sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger)
         var deadline = time.GetUtcNow() + options.Timeout;
         ArgoAppStatus? last = null;
         string? lastError = null;
+        DateTimeOffset? syncedAt = null;
         var refresh = true;
 
         // Answering "descends from ours" takes a clone: ask once per revision, not once per poll.
@@ -35,9 +43,14 @@ public sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger)
                     && (descends.TryGetValue(revision, out var known) ? known : descends[revision] = await descendsFrom(revision)));
                 logger.LogInformation("Argo CD {App}: sync {Sync} at {Revision}, health {Health}{Operation}", options.Application, last.SyncStatus, Short(last.Revision), last.Health,
                     last.OperationPhase is null ? string.Empty : $", operation {last.OperationPhase}");
+                if (ours && last.SyncStatus == "Synced")
+                {
+                    syncedAt ??= time.GetUtcNow();
+                }
+
                 if (ours && last.SyncStatus == "Synced" && last.Health == "Healthy")
                 {
-                    return new ArgoOutcome(true, $"{options.Application} is Synced and Healthy at {Short(last.Revision)}", last);
+                    return new ArgoOutcome(true, $"{options.Application} is Synced and Healthy at {Short(last.Revision)}", last) { SyncedAt = syncedAt, HealthyAt = time.GetUtcNow() };
                 }
 
                 if (ours && last.Health == "Degraded")
@@ -59,7 +72,7 @@ public sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger)
             if (time.GetUtcNow() >= deadline)
             {
                 var state = lastError ?? (last is null ? "no answer" : $"sync {last.SyncStatus} at {Short(last.Revision)}, health {last.Health}");
-                return new ArgoOutcome(false, $"{options.Application} did not become Synced and Healthy at {Short(commit)} within {options.Timeout.TotalSeconds:0} s (last: {state})", last);
+                return new ArgoOutcome(false, $"{options.Application} did not become Synced and Healthy at {Short(commit)} within {options.Timeout.TotalSeconds:0} s (last: {state})", last) { SyncedAt = syncedAt };
             }
 
             await Task.Delay(options.PollInterval, time, cancellationToken);

@@ -14,6 +14,7 @@ public static class TokenVariables
         ["token"] = "GITHUB_TOKEN",
         ["argocd-token"] = "ARGOCD_TOKEN",
         ["registry-password"] = "REGISTRY_PASSWORD",
+        ["prometheus-token"] = "PROMETHEUS_TOKEN",
     };
 
     /// <summary>Fills each token input the flags left unset from its variable, when that variable is set and not empty.</summary>

@@ -109,6 +109,15 @@ public sealed class DeployVerb
     [Option("deploy-window", MetaValue = "WINDOWS", HelpText = "Deploy windows, e.g. 'Mon-Fri 09:00-17:00 Europe/London'; ';'-separated.")]
     public string? DeployWindow { get; set; }
 
+    [Option("sync-windows", MetaValue = "PATH", HelpText = "Argo CD AppProject file or folder in the gitops repository whose sync windows gate the commit (PATH or PATH#PROJECT).")]
+    public string? SyncWindows { get; set; }
+
+    [Option("freeze-file", MetaValue = "PATH", HelpText = "Stop-the-line file in the gitops repository; default .gitops-deploy/freeze.yaml.")]
+    public string? FreezeFile { get; set; }
+
+    [Option("override-freeze", MetaValue = "REASON", HelpText = "Reason to deploy through a freeze; honoured only in a production environment job.")]
+    public string? OverrideFreeze { get; set; }
+
     [Option("force", MetaValue = "BOOL", HelpText = "true: deploy outside the window or despite a hold marker.")]
     public string? Force { get; set; }
 
@@ -138,6 +147,24 @@ public sealed class DeployVerb
 
     [Option("argocd-insecure", MetaValue = "BOOL", HelpText = "true: skip TLS verification of argocd-server.")]
     public string? ArgoCdInsecure { get; set; }
+
+    [Option("analysis-template", MetaValue = "PATH", HelpText = "AnalysisTemplate file in the gitops repository (PATH or PATH#NAME) whose Prometheus metrics are checked after the change lands.")]
+    public string? AnalysisTemplate { get; set; }
+
+    [Option("analysis-metrics", MetaValue = "YAML", HelpText = "Inline analysis metrics (YAML list, Prometheus provider).")]
+    public string? AnalysisMetrics { get; set; }
+
+    [Option("analysis-args", MetaValue = "LINES", HelpText = "Analysis arguments, NAME=VALUE per line.")]
+    public string? AnalysisArgs { get; set; }
+
+    [Option("prometheus-url", MetaValue = "URL", HelpText = "Prometheus URL for analysis metrics without an address.")]
+    public string? PrometheusUrl { get; set; }
+
+    [Option("prometheus-token", MetaValue = "TOKEN", HelpText = "Prometheus bearer token. Default: the PROMETHEUS_TOKEN environment variable; prefer it, flags are visible in ps and shell history.")]
+    public string? PrometheusToken { get; set; }
+
+    [Option("analysis-inconclusive-limit", MetaValue = "COUNT", HelpText = "Inconclusive measurements allowed per metric; default 0.")]
+    public string? AnalysisInconclusiveLimit { get; set; }
 
     [Option("rollback", MetaValue = "BOOL", HelpText = "true: roll the environment back to the previous release.")]
     public string? Rollback { get; set; }

@@ -34,12 +34,77 @@ public sealed class ArgoCdTests : GitOpsFixture
         Assert.True(result.ExitCode == 0, result.Stdout);
         Assert.Equal("Healthy", result.Output("argocd-health"));
         Assert.True(argo.Polls("app-staging") >= 4);
-        Assert.Contains("?refresh=normal", argo.Requests.First(), StringComparison.Ordinal);
+        Assert.Contains("?refresh=normal", argo.Requests.First(r => r.Contains("/app-staging", StringComparison.Ordinal)), StringComparison.Ordinal);
         var deployment = Assert.Single(App.Deployments);
         Assert.Equal(["in_progress", "in_progress", "success"], deployment.Statuses.Select(s => s.State));
         Assert.Equal("https://staging.example.com", deployment.Statuses[^1].EnvironmentUrl);
         Assert.Contains("Argo CD healthy", deployment.Statuses[^1].Description, StringComparison.Ordinal);
         Assert.Contains("Argo CD: app-staging is Synced and Healthy", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Commit_to_synced_and_to_healthy_are_measured_from_the_landing_in_outputs_and_summary()
+    {
+        // Polls one second apart (argocd-timeout 4): Synced from the third poll, Healthy from the fourth.
+        argo.Script("app-staging", n => n < 2
+            ? new ArgoState("OutOfSync", "0000000000000000000000000000000000000000", "Healthy")
+            : new ArgoState("Synced", Repo.Head(), n < 3 ? "Progressing" : "Healthy"));
+
+        var result = await Run(ArgoInputs());
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        var synced = double.Parse(result.Output("commit-to-synced-seconds"), System.Globalization.CultureInfo.InvariantCulture);
+        var healthy = double.Parse(result.Output("commit-to-healthy-seconds"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(synced, 1.9, 30);
+        Assert.InRange(healthy - synced, 0.9, 30);
+        var results = System.Text.Json.Nodes.JsonNode.Parse(result.Output("results"))!.AsArray();
+        Assert.Equal(synced, (double)results[0]!["commit-to-synced-seconds"]!);
+        Assert.Contains("Argo CD: app-staging is Synced and Healthy at ", result.Summary, StringComparison.Ordinal);
+        Assert.Contains($"(commit to synced {result.Output("commit-to-synced-seconds")} s, to healthy {result.Output("commit-to-healthy-seconds")} s)", result.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Right_after_the_commit_lands_every_application_covering_the_overlay_is_refreshed_even_without_a_wait()
+    {
+        var gitops = $"{GitHub.ServerUrl}/acme/gitops.git";
+        argo.Source("web-staging", gitops, "environments/staging");
+        argo.Source("all-environments", GitHub.ServerUrl.Replace("http://", "http://ci-bot@", StringComparison.Ordinal) + "/ACME/gitops/", "./environments/");
+        argo.Source("web-production", gitops, "environments/production");
+        argo.Source("stag-prefix", gitops, "environments/stag");
+        argo.Source("other-repository", "https://github.com/acme/other.git", "environments/staging");
+
+        var result = await Run(ArgoInputs(("argocd-timeout", "0")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        var refreshed = argo.Requests.Where(r => r.EndsWith("?refresh=normal", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["GET /api/v1/applications/all-environments?refresh=normal", "GET /api/v1/applications/web-staging?refresh=normal"], refreshed);
+        Assert.StartsWith("GET /api/v1/applications?fields=", argo.Requests.First(), StringComparison.Ordinal);
+        Assert.Equal(0, argo.Polls("app-staging"));
+        Assert.Equal(string.Empty, result.Output("argocd-health"));
+        Assert.Equal("success", Assert.Single(App.Deployments).LastState);
+    }
+
+    [Fact]
+    public async Task An_application_list_that_fails_is_a_warning_and_the_wait_still_decides()
+    {
+        argo.Script("app-staging", _ => new ArgoState("Synced", Repo.Head(), "Healthy"));
+        argo.ListFailsWith = 503;
+
+        var result = await Run(ArgoInputs());
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains("::warning::Argo CD applications were not refreshed (Argo CD finds the commit at its next poll): Argo CD answered 503 for the application list", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal("Healthy", result.Output("argocd-health"));
+    }
+
+    [Fact]
+    public async Task Without_a_wait_the_latency_outputs_are_empty()
+    {
+        var result = await Run(Inputs(("token", SourceToken)));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Equal(string.Empty, result.Output("commit-to-synced-seconds"));
+        Assert.Equal(string.Empty, result.Output("commit-to-healthy-seconds"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using GitOpsDeploy.Tests.Fakes;
 
 namespace GitOpsDeploy.Tests.EndToEnd;
 
@@ -91,6 +92,25 @@ public sealed class DoraTests(PushgatewayFixture pushgateway) : GitOpsFixture, I
         Assert.Contains($"gitops_deploy_change_failure_rate{labels} 0.25", metrics, StringComparison.Ordinal);
         Assert.Contains($"gitops_deploy_deployment_frequency_per_day{labels} 0.1", metrics, StringComparison.Ordinal);
         Assert.Contains($"gitops_deploy_mean_time_to_restore_seconds{labels} 86400", metrics, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Deploy_latency_goes_to_the_pushgateway_in_the_same_group_as_the_dora_metrics()
+    {
+        Skip.If(pushgateway.Url is null, "prometheus-pushgateway is not installed (.ci/run installs it): Pushgateway test skipped");
+        await using var argo = await FakeArgoCd.StartAsync();
+        argo.Script("app-staging", n => new ArgoState("Synced", Repo.Head(), n < 1 ? "Progressing" : "Healthy"));
+
+        var result = await Run(Inputs(("token", SourceToken), ("pushgateway-url", pushgateway.Url!),
+            ("argocd-server", argo.Url), ("argocd-token", argo.Token), ("argocd-timeout", "4")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(pushgateway.Url + "/metrics");
+        var labels = "{environment=\"staging\",instance=\"\",job=\"gitops_deploy\",repository=\"acme/app\"}";
+        Assert.Contains($"gitops_deploy_commit_to_synced_seconds{labels} {result.Output("commit-to-synced-seconds")}", metrics, StringComparison.Ordinal);
+        Assert.Contains($"gitops_deploy_commit_to_healthy_seconds{labels} {result.Output("commit-to-healthy-seconds")}", metrics, StringComparison.Ordinal);
+        Assert.Contains($"gitops_deploy_deployment_frequency_per_day{labels} ", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using GitOpsDeploy.Core.Metrics;
 using GitOpsDeploy.Core.Pipeline;
 using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
@@ -17,7 +18,8 @@ public sealed class ArgoCdWaitStep : IVerificationStep
 {
     public async Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {
-        if (run.Ports.ArgoCd is not { } argoCd || target.Target.ArgoCd is not { } argo)
+        // argocd-timeout 0: refresh only (ArgoCdRefreshStep), no wait.
+        if (run.Ports.ArgoCd is not { } argoCd || target.Target.ArgoCd is not { } argo || argo.Timeout <= TimeSpan.Zero)
         {
             return target;
         }
@@ -36,7 +38,13 @@ public sealed class ArgoCdWaitStep : IVerificationStep
         }
 
         run.Logger.LogInformation("Argo CD: {Reason}", outcome.Reason);
-        return target with { Argo = outcome };
+        var latency = result.LandedAt is { } landedAt ? DeployLatency.Between(landedAt, outcome.SyncedAt, outcome.HealthyAt) : null;
+        if (latency is not null)
+        {
+            run.Logger.LogInformation("Argo CD {Application}: {Latency}", argo.Application, latency.Text());
+        }
+
+        return target with { Argo = outcome, Latency = latency };
     }
 
     /// <summary>True when <paramref name="revision"/> is a later commit of the base branch than <paramref name="commit"/> (someone deployed on top of us).</summary>

@@ -7,14 +7,14 @@ using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Core.Steps.Dora;
 
-/// <summary>DORA metrics of each environment from its deployments (this run's included), pushed to a Pushgateway when one is set; never fails the deploy.</summary>
+/// <summary>DORA metrics of each environment from its deployments (this run's included; <see cref="Pushgateway.PushgatewayStep"/> pushes them); never fails the deploy.</summary>
 public sealed class DoraStep : IReportingStep
 {
     private const int MaxDeployments = 100;
 
     public async Task<TargetResult> ReportAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {
-        if (request.Reporting.DoraWindowDays <= 0 || run.Ports.Deployments is not { } deployments || request.Source.Repository is not { } repository || request.Landing.DryRun)
+        if (request.Reporting.DoraWindowDays <= 0 || run.Ports.Deployments is not { } deployments || request.Source.Repository is null || request.Landing.DryRun)
         {
             return target;
         }
@@ -25,15 +25,18 @@ public sealed class DoraStep : IReportingStep
             using var group = run.Runtime.Group($"DORA metrics for {target.Target.Environment} ({days} days)");
             var since = run.Time.GetUtcNow().AddDays(-days);
             var history = await deployments.HistoryAsync(target.Target.Environment, since, MaxDeployments, cancellationToken);
+            if (history.Count >= MaxDeployments)
+            {
+                // The reads stop at the newest 100 (each costs two requests): over 100 successes in 30 days would read as
+                // 100 / 30 per day. Say so, and measure over the days those 100 cover instead.
+                var covered = (int)Math.Clamp(Math.Ceiling((run.Time.GetUtcNow() - history.Min(d => d.CreatedAt)).TotalDays), 1, days);
+                run.Runtime.Warning($"DORA metrics for {target.Target.Environment} cover the newest {MaxDeployments} deployments only, the last {covered} of dora-window's {days} days");
+                days = covered;
+            }
+
             var dora = DoraMetrics.Compute(history, days);
             run.Logger.LogInformation("{Deployments} deployments, {PerDay} per day, lead time {Lead} s, failure rate {Rate}, restore {Restore} s",
                 dora.Deployments, dora.DeploymentsPerDay, dora.LeadTimeSeconds, dora.ChangeFailureRate, dora.MeanTimeToRestoreSeconds);
-            if (run.Ports.Metrics is { } metrics)
-            {
-                await metrics.PushAsync(target.Target.Environment, repository, dora.Prometheus(), cancellationToken);
-                run.Logger.LogInformation("Pushed DORA metrics to the Pushgateway");
-            }
-
             return target with { Dora = dora };
         }
         catch (DeployException e)
