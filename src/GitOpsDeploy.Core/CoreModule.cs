@@ -2,6 +2,7 @@ using GitOpsDeploy.Core.Pipeline;
 using GitOpsDeploy.Core.Steps.ArgoCd;
 using GitOpsDeploy.Core.Steps.Dora;
 using GitOpsDeploy.Core.Steps.OutOfOrder;
+using GitOpsDeploy.Core.Steps.Report;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -16,6 +17,8 @@ public static class CoreModule
     public static IServiceCollection AddGitOpsCore(this IServiceCollection services)
     {
         services.AddSingleton<IPlanStep, OutOfOrderStep>();
+        // After out-of-order protection: the report describes the plan that will be written.
+        services.AddSingleton<IPlanStep, ReportStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
         services.AddSingleton<IReportingStep, DoraStep>();
         // The runner's view of every step registered, by this module and by those of other projects.
@@ -25,5 +28,5 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep()], [new ArgoCdWaitStep()], [new DoraStep()]);
+    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new ReportStep()], [new ArgoCdWaitStep()], [new DoraStep()]);
 }

@@ -130,6 +130,7 @@ public static class CliHost
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
+                SourceHistory = request.Token is { } historyToken && context.ApiUrl is { } historyApi ? github.SourceHistory(historyApi, historyToken) : null,
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
             };

@@ -14,6 +14,9 @@ public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit)
 
     /// <summary>Set when this edit rolls the environment back.</summary>
     public Rollback? Rollback { get; init; }
+
+    /// <summary>The promotion report of this target, set by the report step (null without it).</summary>
+    public TargetReport? Report { get; init; }
 }
 
 /// <summary>What the planner decided for a snapshot, as a value: write, nothing to do, or refused.</summary>

@@ -39,6 +39,9 @@ public sealed record DeployRequest
 
     public PolicyOptions Policy { get; init; } = PolicyOptions.None;
 
+    /// <summary>The promotion report's checks and the plan this run is bound to.</summary>
+    public ReviewOptions Review { get; init; } = new();
+
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
     public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token }.OfType<string>();
 

@@ -93,7 +93,10 @@ public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
     /// <summary>DORA metrics of the environment, when asked for.</summary>
     public DoraMetrics? Dora { get; init; }
 
-    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback };
+    /// <summary>The promotion report of this target (affected workloads, changelog, rendered diff), when the report step ran.</summary>
+    public TargetReport? Report { get; init; }
+
+    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback, Report = edit.Report };
 }
 
 /// <summary>How a run ended: one outcome for the commit or pull request every target shares, and a result per target.</summary>
