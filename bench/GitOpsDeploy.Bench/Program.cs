@@ -127,7 +127,7 @@ foreach (var writers in (Environment.GetEnvironmentVariable("BENCH_WRITERS") ?? 
     var loopLanded = Enumerable.Range(1, writers).Count(i => loopRepo.ReadFile("environments/staging/values.yaml").Contains($"svc{i}: 1.0.0\n", StringComparison.Ordinal));
     var loopTimes = loops.Order().ToList();
     concurrencyRows.Add(["git pull --rebase loop", $"{writers}/{writers}", $"{loopLanded}/{writers}", (loopRepo.CommitCount() - 1).ToString(inv), "0", "-", "-", "-", Percentile(loopTimes, 50).ToString("F0", inv), Percentile(loopTimes, 95).ToString("F0", inv), loopMakespan.ToString("F0", inv), "1.00"]);
-    foreach (var (method, coalesce) in new[] { ("git", "off"), ("api", "off"), ("api", "auto") })
+    foreach (var (method, coalesce, longNames) in new[] { ("git", "off", false), ("api", "off", false), ("api", "auto", false), ("api", "auto", true) })
     {
         if (method == "api" && coalesce == "off" && writers > 20)
         {
@@ -135,7 +135,7 @@ foreach (var writers in (Environment.GetEnvironmentVariable("BENCH_WRITERS") ?? 
             continue;
         }
 
-        var name = $"acme/shared-{writers}-{method}-{coalesce}";
+        var name = $"acme/shared-{writers}-{method}-{coalesce}{(longNames ? "-long" : string.Empty)}";
         var token = $"ghs_bench{++scenario}TOKEN0123456789";
         var login = $"bench-{scenario}[bot]";
         github.AddToken(token, Permission.Write);
@@ -143,12 +143,16 @@ foreach (var writers in (Environment.GetEnvironmentVariable("BENCH_WRITERS") ?? 
         var shared = github.CreateRepo(name, new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: []\n" });
         var before = shared.Head();
         var clock = Stopwatch.StartNew();
-        var concurrent = await Task.WhenAll(Enumerable.Range(1, writers).Select(i => Task.Run(() => RunTool(tool, github, shared, "push", "1.0.0", image: $"svc{i}", method: method, token: token, coalesce: coalesce, runId: i))));
+        // Long names: the source repository and image names of issue 19 (intent refs of 279-298 bytes before they were made short).
+        var source = longNames ? "my-platform-organisation/observability-platform-service" : "acme/app";
+        string Image(int i) => longNames ? $"observability-platform-service-{i}" : $"svc{i}";
+        var version = longNames ? "1.2.3-rc.1" : "1.0.0";
+        var concurrent = await Task.WhenAll(Enumerable.Range(1, writers).Select(i => Task.Run(() => RunTool(tool, github, shared, "push", version, image: Image(i), method: method, token: token, coalesce: coalesce, runId: i, source: source, registry: longNames ? "ghcr.io/my-platform-organisation" : "ghcr.io/acme"))));
         var makespan = clock.Elapsed.TotalMilliseconds;
-        var landed = Enumerable.Range(1, writers).Count(i => shared.ReadFile("environments/staging/kustomization.yaml").Contains($"name: svc{i}\n", StringComparison.Ordinal));
+        var landed = Enumerable.Range(1, writers).Count(i => shared.ReadFile("environments/staging/kustomization.yaml").Contains($"name: {Image(i)}\n", StringComparison.Ordinal));
         var commits = shared.Git("rev-list", $"{before}..main").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var times = concurrent.Select(r => r.Ms).Order().ToList();
-        concurrencyRows.Add([$"gitops-deploy, {method}, coalesce {coalesce}", $"{concurrent.Count(r => r.Exit == 0)}/{writers}", $"{landed}/{writers}", commits.Length.ToString(inv),
+        concurrencyRows.Add([$"gitops-deploy, {method}, coalesce {coalesce}{(longNames ? ", long names" : string.Empty)}", $"{concurrent.Count(r => r.Exit == 0)}/{writers}", $"{landed}/{writers}", commits.Length.ToString(inv),
             commits.Count(github.IsVerified).ToString(inv), method == "git" ? "-" : github.ContentRequests(login).ToString(inv), method == "git" ? "-" : github.RateLimited(login).ToString(inv),
             concurrent.Count(r => r.Coalesced).ToString(inv), Percentile(times, 50).ToString("F0", inv), Percentile(times, 95).ToString("F0", inv), makespan.ToString("F0", inv), (makespan / loopMakespan).ToString("F2", inv)]);
     }
@@ -180,22 +184,29 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     return ms;
 }
 
-(double Ms, int Exit, bool Coalesced) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web", string method = "git", string token = Token, string coalesce = "auto", int runId = 1)
+(double Ms, int Exit, bool Coalesced) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web", string method = "git", string token = Token, string coalesce = "auto", int runId = 1, string source = "acme/app", string registry = "ghcr.io/acme")
 {
     var dir = Directory.CreateTempSubdirectory("bench-tool-").FullName;
     var start = Start(binary);
+    const string sha = "0123456789abcdef0123456789abcdef01234567";
+    // Each run is a job with permissions id-token: write, as fan-in needs: the runner's ID-token endpoint for its claims.
+    foreach (var (key, value) in server.RegisterJob(new JobClaims(source, sha, runId)))
+    {
+        start.Environment[key] = value;
+    }
+
     start.Environment["GITHUB_ACTIONS"] = "true";
     start.Environment["GITHUB_OUTPUT"] = Path.Combine(dir, "out");
     start.Environment["GITHUB_SERVER_URL"] = server.ServerUrl;
     start.Environment["GITHUB_API_URL"] = server.ServerUrl + "/api/v3";
-    start.Environment["GITHUB_REPOSITORY"] = "acme/app";
-    start.Environment["GITHUB_SHA"] = "0123456789abcdef0123456789abcdef01234567";
+    start.Environment["GITHUB_REPOSITORY"] = source;
+    start.Environment["GITHUB_SHA"] = sha;
     start.Environment["GITHUB_RUN_ID"] = runId.ToString(CultureInfo.InvariantCulture);
     start.Environment["INPUT_GITOPS-REPOSITORY"] = repo.FullName;
     start.Environment["INPUT_GITOPS-TOKEN"] = token;
     start.Environment["INPUT_TOKEN"] = Token;
     start.Environment["INPUT_ENVIRONMENT"] = "staging";
-    start.Environment["INPUT_IMAGES"] = $"{image}=ghcr.io/acme/{image}:{version}";
+    start.Environment["INPUT_IMAGES"] = $"{image}={registry}/{image}:{version}";
     start.Environment["INPUT_MODE"] = mode;
     start.Environment["INPUT_LABELS"] = "deploy";
     start.Environment["INPUT_DEPLOYMENT"] = deployment ? "true" : "false";

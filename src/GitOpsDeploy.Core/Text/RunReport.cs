@@ -47,7 +47,7 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
         var array = new JsonArray();
         foreach (var target in result.Targets)
         {
-            array.Add(new JsonObject
+            array.Add((JsonNode)new JsonObject
             {
                 ["environment"] = target.Target.Environment,
                 ["overlay-path"] = target.Edit.OverlayPath,
