@@ -248,8 +248,8 @@ public sealed class PromotionReportTests : GitOpsFixture
         var refused = await Run(Deploy(source.Head, "web=ghcr.io/acme/web:1.1.0", ("require-render", "true")));
 
         Assert.Equal(1, refused.ExitCode);
-        Assert.Contains("::error::require-render: staging: this change does not build", refused.Stdout, StringComparison.Ordinal);
-        Assert.Contains("this change does not build", refused.Stdout, StringComparison.Ordinal);
+        Assert.Contains("::error::input 'require-render': staging: this change does not build", refused.Stdout, StringComparison.Ordinal);
+        Assert.Contains("missing-patch.yaml", refused.Stdout, StringComparison.Ordinal);
         Assert.Equal(head, Repo.Head());
 
         var shown = await Run(Deploy(source.Head, "web=ghcr.io/acme/web:1.1.0"));
@@ -257,6 +257,84 @@ public sealed class PromotionReportTests : GitOpsFixture
         Assert.True(shown.ExitCode == 0, shown.Stdout);
         Assert.Contains("> [!CAUTION]\n> **this change does not build:", shown.Summary, StringComparison.Ordinal);
         Assert.Contains("missing-patch.yaml", shown.Summary, StringComparison.Ordinal);
+    }
+
+    private static readonly string DigestA = "sha256:" + new string('a', 64);
+    private static readonly string DigestB = "sha256:" + new string('b', 64);
+
+    [Fact]
+    public async Task A_plan_run_writes_nothing_and_outputs_the_plan_and_its_report()
+    {
+        var head = Repo.Head();
+
+        var plan = await Run(Deploy(source.Head, $"web=ghcr.io/acme/web:1.1.0@{DigestA}", ("plan", "true")));
+
+        Assert.True(plan.ExitCode == 0, plan.Stdout);
+        Assert.Equal(head, Repo.Head());
+        Assert.Empty(GitHub.Api("acme/web").Deployments);
+        Assert.StartsWith("gitops-plan/v1.", plan.Output("plan"), StringComparison.Ordinal);
+        Assert.Contains($"| Deployment `staging/web` | `web` | `ghcr.io/acme/web:1.0.0` | `ghcr.io/acme/web:1.1.0@{DigestA}` |", plan.Output("plan-report"), StringComparison.Ordinal);
+        var digest = plan.Output("plan")["gitops-plan/v1.".Length..][..16];
+        Assert.Contains($"**Plan** `{digest}`", plan.Summary, StringComparison.Ordinal);
+        Assert.Contains("nothing was written", plan.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_approved_plan_applies_and_a_moved_digest_is_refused_saying_what_differs()
+    {
+        var images = $"web=ghcr.io/acme/web:1.1.0@{DigestA}";
+        var plan = (await Run(Deploy(source.Head, images, ("plan", "true")))).Output("plan");
+        var head = Repo.Head();
+
+        var moved = await Run(Deploy(source.Head, $"web=ghcr.io/acme/web:1.1.0@{DigestB}", ("expected-plan", plan)));
+
+        Assert.Equal(1, moved.ExitCode);
+        Assert.Contains($"staging: image web is ghcr.io/acme/web:1.1.0@{DigestB}, the plan had ghcr.io/acme/web:1.1.0@{DigestA}", moved.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Nothing was written", moved.Stdout, StringComparison.Ordinal);
+        Assert.Equal(head, Repo.Head());
+        // Refused before anything is written: no deployment was created, so none is left in progress.
+        Assert.Empty(GitHub.Api("acme/web").Deployments);
+
+        var applied = await Run(Deploy(source.Head, images, ("expected-plan", plan)));
+
+        Assert.True(applied.ExitCode == 0, applied.Stdout);
+        Assert.Equal("pushed", applied.Output("operation"));
+        Assert.Contains($"newTag: \"1.1.0\"", Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Contains(DigestA, Repo.ReadFile("environments/staging/kustomization.yaml"), StringComparison.Ordinal);
+        Assert.Contains("The change is the approved plan", applied.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unrelated_commit_after_the_plan_applies_and_says_so_but_a_changed_base_is_refused()
+    {
+        var images = $"web=ghcr.io/acme/web:1.1.0@{DigestA}";
+        var plan = (await Run(Deploy(source.Head, images, ("plan", "true")))).Output("plan");
+
+        Repo.Commit(new Dictionary<string, string> { ["docs/runbook.md"] = "# Runbook\n" }, "unrelated");
+        var elsewhere = await Run(Deploy(source.Head, images, ("expected-plan", plan), ("dry-run", "true")));
+
+        Assert.True(elsewhere.ExitCode == 0, elsewhere.Stdout);
+        Assert.Contains("since the plan, but none of the files that build staging changed", elsewhere.Stdout, StringComparison.Ordinal);
+
+        Repo.Commit(new Dictionary<string, string> { ["base/deployment.yaml"] = BaseDeployments.Replace("args: [\"migrate\"]", "args: [\"migrate\", \"--verbose\"]", StringComparison.Ordinal) }, "a base file that builds staging changes");
+        var head = Repo.Head();
+        var changed = await Run(Deploy(source.Head, images, ("expected-plan", plan)));
+
+        Assert.Equal(1, changed.ExitCode);
+        Assert.Contains("staging: a file that builds it differs from the plan: base/deployment.yaml", changed.Stdout, StringComparison.Ordinal);
+        Assert.Equal(head, Repo.Head());
+    }
+
+    [Fact]
+    public async Task An_expected_plan_that_was_edited_on_the_way_is_refused_naming_the_input()
+    {
+        var plan = (await Run(Deploy(source.Head, "web=ghcr.io/acme/web:1.1.0", ("plan", "true")))).Output("plan");
+        var tampered = plan[..^4] + (plan[^4] == 'A' ? "B" : "A") + plan[^3..];
+
+        var result = await Run(Deploy(source.Head, "web=ghcr.io/acme/web:1.1.0", ("expected-plan", tampered)));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("::error::input 'expected-plan': is not a plan output of this action", result.Stdout, StringComparison.Ordinal);
     }
 
     private string Render(string overlay)
