@@ -337,6 +337,37 @@ public sealed class PromotionReportTests : GitOpsFixture
         Assert.Contains("::error::input 'expected-plan': is not a plan output of this action", result.Stdout, StringComparison.Ordinal);
     }
 
+    [SkippableFact]
+    public async Task A_helm_chart_folder_is_rendered_with_helm_template_and_its_workloads_come_from_the_render()
+    {
+        Skip.If(ExternalTool.Helm.Path is null, "helm is not installed (neither on PATH nor at HELM_PATH): the Helm report is not tested here");
+        Repo.Commit(new Dictionary<string, string>
+        {
+            ["helm/web/Chart.yaml"] = "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            ["helm/web/values.yaml"] = "image:\n  repository: ghcr.io/acme/web\n  tag: \"1.0.0\"\n",
+            ["helm/web/templates/deployment.yaml"] = """
+                apiVersion: apps/v1
+                kind: Deployment
+                metadata:
+                  name: {{ .Release.Name }}-web
+                spec:
+                  template:
+                    spec:
+                      containers:
+                        - name: web
+                          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+                """,
+        }, "chart");
+
+        var result = await Run(Deploy(source.Head, "web=ghcr.io/acme/web:1.1.0", ("overlay-path", "helm/web"), ("environment", "production")));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains("helm template", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("`ghcr.io/acme/web:1.0.0` | `ghcr.io/acme/web:1.1.0` |", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("-          image: \"ghcr.io/acme/web:1.0.0\"\n", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("+          image: \"ghcr.io/acme/web:1.1.0\"\n", result.Summary, StringComparison.Ordinal);
+    }
+
     private string Render(string overlay)
     {
         var dir = Directory.CreateTempSubdirectory("render-").FullName;
