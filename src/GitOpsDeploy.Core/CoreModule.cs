@@ -3,6 +3,7 @@ using GitOpsDeploy.Core.Steps.ArgoCd;
 using GitOpsDeploy.Core.Steps.Dora;
 using GitOpsDeploy.Core.Steps.OutOfOrder;
 using GitOpsDeploy.Core.Steps.Report;
+using GitOpsDeploy.Manifests.Render;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -18,6 +19,8 @@ public static class CoreModule
     {
         services.AddSingleton<IPlanStep, OutOfOrderStep>();
         // After out-of-order protection: the report describes the plan that will be written.
+        // Its renderers come from the composition root, which holds the run's environment; without them it renders nothing.
+        services.TryAddSingleton(RenderTools.None);
         services.AddSingleton<IPlanStep, ReportStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
         services.AddSingleton<IReportingStep, DoraStep>();
@@ -28,5 +31,6 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([], [new OutOfOrderStep(), new ReportStep()], [new ArgoCdWaitStep()], [new DoraStep()]);
+    /// <param name="renderers">The renderers the report step may run (<see cref="RenderTools.None"/>: none).</param>
+    public static RunSteps BuiltInSteps(RenderTools renderers) => new([], [new OutOfOrderStep(), new ReportStep(renderers)], [new ArgoCdWaitStep()], [new DoraStep()]);
 }

@@ -9,6 +9,7 @@ using GitOpsDeploy.Core.Transport;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
+using GitOpsDeploy.Manifests.Render;
 using GitOpsDeploy.Oidc;
 using GitOpsDeploy.Prometheus;
 using GitOpsDeploy.Runtime;
@@ -108,6 +109,8 @@ public static class CliHost
         masker.Add(oidc.RequestToken);
         services.AddSingleton(oidc);
         services.AddSingleton(TimeProvider.System);
+        // The promotion report's renderers (kubectl, kustomize, helm), found in the run's PATH and HELM_PATH.
+        services.AddSingleton(RenderTools.Locate(environment));
         services.AddSingleton<IActionRuntime>(actions ? new ActionsRuntime(environment, console) : new TerminalRuntime(console));
         // A test's registrations come first: each module only adds what is not registered yet.
         overrides?.Invoke(services);

@@ -15,7 +15,8 @@ namespace GitOpsDeploy.Core.Steps.Report;
 /// (<see cref="TargetReporter"/>). It refuses, before anything is written, an image edit that changes no container,
 /// a target that does not render when require-render asks, and a change that is not the plan expected-plan names.
 /// </summary>
-public sealed class ReportStep : IPlanStep
+/// <param name="renderers">The renderers found by the composition root in the run's environment (PATH, HELM_PATH).</param>
+public sealed class ReportStep(RenderTools renderers) : IPlanStep
 {
     /// <summary>One cache per run: a retried attempt does not compare or render the same inputs again.</summary>
     private readonly ConditionalWeakTable<RunContext, ReportCache> caches = [];
@@ -27,7 +28,7 @@ public sealed class ReportStep : IPlanStep
             return plan;
         }
 
-        var reporter = new TargetReporter(run, snapshot, request, caches.GetValue(run, _ => new ReportCache()), RenderTools.Locate());
+        var reporter = new TargetReporter(run, snapshot, request, caches.GetValue(run, _ => new ReportCache()), renderers);
         var edits = new List<TargetEdit>();
         using (run.Runtime.Group("Promotion report"))
         {
