@@ -166,7 +166,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         {
             if (!tools.CanRenderKustomize)
             {
-                return new RenderedChange(RenderState.Unavailable, "kubectl kustomize", "no renderer: neither kubectl nor kustomize is on PATH (the image tag with renderers has both)");
+                return new RenderedChange(RenderState.Unavailable, "kubectl kustomize", "no renderer: neither kubectl nor kustomize is on the runner's PATH (install either in an earlier step to see the rendered diff)");
             }
 
             render = () => renderer.RenderKustomizeEditAsync(view.Files, edits, overlay.OverlayPath, cancellationToken);
@@ -180,7 +180,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
 
             if (tools.Helm is null)
             {
-                return new RenderedChange(RenderState.Unavailable, "helm template", "no renderer: helm is neither in HELM_PATH nor on PATH (the image tag with renderers has it)");
+                return new RenderedChange(RenderState.Unavailable, "helm template", "no renderer: helm is neither at HELM_PATH nor on the runner's PATH (install it in an earlier step to see the rendered diff)");
             }
 
             render = () => renderer.RenderHelmEditAsync(view.Files, edits, view.HelmSources[0], cancellationToken);
