@@ -166,7 +166,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         {
             if (!tools.CanRenderKustomize)
             {
-                return new RenderedChange(RenderState.Unavailable, "kubectl kustomize", "no renderer: neither kubectl nor kustomize is on the runner's PATH (install either in an earlier step to see the rendered diff)");
+                return new RenderedChange(RenderState.Unavailable, "kubectl kustomize", "no renderer: neither kubectl nor kustomize is on PATH where the action runs (its default container image ships none)");
             }
 
             render = () => renderer.RenderKustomizeEditAsync(view.Files, edits, overlay.OverlayPath, cancellationToken);
@@ -180,7 +180,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
 
             if (tools.Helm is null)
             {
-                return new RenderedChange(RenderState.Unavailable, "helm template", "no renderer: helm is neither at HELM_PATH nor on the runner's PATH (install it in an earlier step to see the rendered diff)");
+                return new RenderedChange(RenderState.Unavailable, "helm template", "no renderer: helm is neither at HELM_PATH nor on PATH where the action runs (its default container image ships none)");
             }
 
             render = () => renderer.RenderHelmEditAsync(view.Files, edits, view.HelmSources[0], cancellationToken);
