@@ -8,6 +8,8 @@ using GitOpsDeploy.Core.Steps.Dora;
 using GitOpsDeploy.Core.Steps.Freeze;
 using GitOpsDeploy.Core.Steps.OutOfOrder;
 using GitOpsDeploy.Core.Steps.Pushgateway;
+using GitOpsDeploy.Core.Steps.Report;
+using GitOpsDeploy.Manifests.Render;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -32,6 +34,10 @@ public static class CoreModule
         services.AddSingleton<IPlanStep, AnalysisTemplateCheckStep>();
         // First: Argo CD looks at git as soon as the commit is there, for every target, before any wait.
         services.AddSingleton<IVerificationStep, ArgoCdRefreshStep>();
+        // After out-of-order protection: the report describes the plan that will be written.
+        // Its renderers come from the composition root, which holds the run's environment; without them it renders nothing.
+        services.TryAddSingleton(RenderTools.None);
+        services.AddSingleton<IPlanStep, ReportStep>();
         services.AddSingleton<IVerificationStep, ArgoCdWaitStep>();
         // After the wait: metrics are judged only once Argo CD runs the change, Synced and Healthy.
         services.AddSingleton<IVerificationStep, MetricAnalysisStep>();
@@ -45,5 +51,6 @@ public static class CoreModule
     }
 
     /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    public static RunSteps BuiltInSteps() => new([new DigestPinningStep(), new AttestationStep()], [new PinnedPlanStep(), new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep()], [new ArgoCdRefreshStep(), new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep(), new PushgatewayStep()]);
+    /// <param name="renderers">The renderers the report step may run (<see cref="RenderTools.None"/>: none).</param>
+    public static RunSteps BuiltInSteps(RenderTools renderers) => new([new DigestPinningStep(), new AttestationStep()], [new PinnedPlanStep(), new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep(), new ReportStep(renderers)], [new ArgoCdRefreshStep(), new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep(), new PushgatewayStep()]);
 }

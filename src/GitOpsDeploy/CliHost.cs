@@ -10,6 +10,7 @@ using GitOpsDeploy.Editing;
 using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Git;
 using GitOpsDeploy.GitHub;
+using GitOpsDeploy.Manifests.Render;
 using GitOpsDeploy.Oidc;
 using GitOpsDeploy.Prometheus;
 using GitOpsDeploy.Registry;
@@ -111,6 +112,8 @@ public static class CliHost
         masker.Add(oidc.RequestToken);
         services.AddSingleton(oidc);
         services.AddSingleton(TimeProvider.System);
+        // The promotion report's renderers (kubectl, kustomize, helm), found in the run's PATH and HELM_PATH.
+        services.AddSingleton(RenderTools.Locate(environment));
         services.AddSingleton<IActionRuntime>(actions ? new ActionsRuntime(environment, console) : new TerminalRuntime(console));
         // A test's registrations come first: each module only adds what is not registered yet.
         overrides?.Invoke(services);
@@ -133,6 +136,7 @@ public static class CliHost
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
+                SourceHistory = request.Token is { } historyToken && context.ApiUrl is { } historyApi ? github.SourceHistory(historyApi, historyToken) : null,
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
                 Registry = request.Supply.UsesRegistry ? Own(Registry(request), owned) : null,

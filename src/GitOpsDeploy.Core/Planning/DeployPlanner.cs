@@ -20,6 +20,8 @@ public sealed record TargetEdit(DeployTarget Target, OverlayEdit Edit)
 
     /// <summary>Set when override-freeze let this edit through a freeze or a closed sync window: the reason and what it overrode.</summary>
     public string? FreezeOverride { get; init; }
+    /// <summary>The promotion report of this target, set by the report step (null without it).</summary>
+    public TargetReport? Report { get; init; }
 }
 
 /// <summary>What the planner decided for a snapshot, as a value: write, nothing to do, or refused.</summary>

@@ -1,3 +1,5 @@
+using GitOpsDeploy.Changelog;
+
 namespace GitOpsDeploy.Core.Ports;
 
 /// <summary>The adapters one run needs, built for its request; the optional ones are null when the run does without.</summary>
@@ -11,6 +13,9 @@ public sealed record DeployPorts(IGitOpsRepository Repository)
 
     /// <summary>The source repository's commit graph, for out-of-order protection.</summary>
     public ISourceCommits? SourceCommits { get; init; }
+
+    /// <summary>Source repositories' histories (compare and pull requests), for the promotion report's changelog.</summary>
+    public ISourceHistory? SourceHistory { get; init; }
 
     /// <summary>This job's GitHub Actions ID tokens and the check of other jobs' (fan-in proofs); null off a runner.</summary>
     public IRunProofs? Proofs { get; init; }

@@ -42,7 +42,8 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
     public bool Enabled => deployments is not null && request.Reporting.Deployment && request.Source.Repository is not null && sha is { Length: 40 } && !request.Landing.DryRun;
 
     /// <summary>Creates the deployment (once); <paramref name="sourceSha"/> replaces the run's commit when the release says which commit it is.</summary>
-    public async Task StartAsync(string description, CancellationToken cancellationToken, string? sourceSha = null)
+    /// <param name="extra">More payload entries (the promotion report's short form).</param>
+    public async Task StartAsync(string description, CancellationToken cancellationToken, string? sourceSha = null, IReadOnlyDictionary<string, string>? extra = null)
     {
         if (started)
         {
@@ -66,6 +67,11 @@ public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest r
             // Names this invocation: a deployment whose creation answer never came (a cancellation, a lost connection) is found by it.
             [DeploymentRequest.InvocationKey] = context.InvocationId,
         };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            payload.TryAdd(key, value);
+        }
+
         creating = new DeploymentRequest(sha!, target.Environment, target.Production, Task, Truncate(description), payload);
         deployment = await deployments!.CreateAsync(creating, cancellationToken);
         if (deployment is not null)

@@ -2,6 +2,7 @@ using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
+using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging;
 
@@ -119,7 +120,9 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
 
         if (!Defers)
         {
-            await ForEach(trackers, t => t.StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {t.Target.Environment}", cancellationToken));
+            await ForEach(trackers, t => plan.Edits.FirstOrDefault(e => e.Target.Environment == t.Target.Environment) is { } edit
+                ? t.StartAsync(Described($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {t.Target.Environment}", edit), cancellationToken, null, Payload(edit))
+                : t.StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {t.Target.Environment}", cancellationToken));
             return;
         }
 
@@ -131,7 +134,7 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
     {
         if (!Defers)
         {
-            return Tracker(edit.Target).StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {edit.Target.Environment}", cancellationToken);
+            return Tracker(edit.Target).StartAsync(Described($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {edit.Target.Environment}", edit), cancellationToken, null, Payload(edit));
         }
 
         // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
@@ -140,8 +143,19 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
         var sha = sources is [{ Length: 40 } single] ? single : null;
         var what = edit.Promotion is { } p ? $"Promoting {string.Join(", ", p.Images.Select(i => i.Entry.ToString()))} from {p.From}"
             : edit.Rollback is { } r ? $"Rolling back to {string.Join(", ", r.Images.Select(i => i.ToString()))}" : "Deploying";
-        return Tracker(edit.Target).StartAsync($"{what} to {edit.Target.Environment}", cancellationToken, sha);
+        return Tracker(edit.Target).StartAsync(Described($"{what} to {edit.Target.Environment}", edit), cancellationToken, sha, Payload(edit));
     }
+
+    /// <summary>The description with the promotion report's line ("5 commits in 3 pull requests; changes Deployment production/web") where it fits.</summary>
+    private static string Described(string description, TargetEdit edit) =>
+        edit.Report is { } report && PromotionReportText.OneLine(report) is { Length: > 0 } line ? $"{description}: {line}" : description;
+
+    /// <summary>The report's short form for the deployment's payload.</summary>
+    private static IReadOnlyDictionary<string, string>? Payload(TargetEdit edit) => edit.Report is not { } report ? null : new Dictionary<string, string>
+    {
+        ["report"] = PromotionReportText.OneLine(report, 1000),
+        ["workloads"] = string.Join(", ", PromotionReportText.Workloads(report)),
+    };
 
     public Task ProgressAsync(DeployTarget target, string description, CancellationToken cancellationToken) =>
         Tracker(target).ProgressAsync(description, cancellationToken);

@@ -50,6 +50,8 @@ public sealed record DeployRequest
 
     /// <summary>The Prometheus checks after the change landed (and Argo CD is Synced and Healthy).</summary>
     public MetricAnalysisOptions Analysis { get; init; } = MetricAnalysisOptions.None;
+    /// <summary>The promotion report's checks and the plan this run is bound to.</summary>
+    public ReviewOptions Review { get; init; } = new();
 
     /// <summary>The secrets of this run, to be masked before anything is logged.</summary>
     public IEnumerable<string> Secrets => new[] { GitOpsToken, Token, Reporting.ArgoCd?.Token, Supply.RegistryPassword, Analysis.Token }.OfType<string>();

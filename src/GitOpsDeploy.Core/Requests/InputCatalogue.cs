@@ -84,6 +84,10 @@ public static class InputCatalogue
         new("attestation-signer-workflow", false, "", "Workflows allowed to sign the attestations, comma or newline separated, as owner/repo/.github/workflows/file.yml (optionally @ref). Default - any workflow of source-repository."),
         new("attestation-trusted-root", false, "", "Path to a Sigstore trusted_root.json (or the output of gh attestation trusted-root) to verify attestations with, instead of the snapshot shipped with the action."),
         new("attestation-allow-self-hosted", false, "false", "Accept attestations of builds that ran on self-hosted runners."),
+        new("allow-unused-image", false, "false", "Write an image entry even when it changes no container of the target (by default such an edit, e.g. a typo in the name, is refused with the names that exist)."),
+        new("require-render", false, "false", "Refuse unless every target renders before and after the change (kubectl kustomize, kustomize or helm template); by default a render failure is shown as 'this change does not build' and a missing renderer is noted."),
+        new("plan", false, "false", "Compute the change and its promotion report without writing anything - the report goes to the job summary and the plan and plan-report outputs."),
+        new("expected-plan", false, "", "The plan output of an earlier plan run; the change is refused, with what differs, unless the targets, the exact image references and the files that build each target are still those of that plan."),
     ];
 
     public static readonly IReadOnlyList<OutputDefinition> Outputs =
@@ -108,6 +112,8 @@ public static class InputCatalogue
         new("verified", "true when GitHub reports the gitops commit (pushed commit, pull request head or merge commit) as verified."),
         new("coalesced", "true when another run's batch commit carried this run's change (fan-in); commit-sha is that commit."),
         new("results", "A JSON array with one object per target - environment, overlay-path, operation, images and previous-images (lists of NAME=NEWNAME:TAG[@DIGEST]), deployment-id, argocd-health, commit-to-synced-seconds, commit-to-healthy-seconds. With several environments the single-valued outputs describe the first."),
+        new("plan", "The plan of this run (base commit, targets, exact image references and the files that build each target), to pass as expected-plan to the run that applies it."),
+        new("plan-report", "The promotion report as Markdown - affected workloads, the changelog per source repository and the rendered-manifest diff."),
     ];
 
     private static readonly Dictionary<string, InputDefinition> ByName = Inputs.ToDictionary(i => i.Name, StringComparer.Ordinal);

@@ -14,7 +14,7 @@ public static partial class MessageTemplate
     public static readonly string[] CommitPlaceholders = ["environment", "images", "changes", "source-repository", "source-sha", "short-sha", "overlay-path"];
 
     /// <summary>What pull-request-title and pull-request-body may name besides <see cref="CommitPlaceholders"/>.</summary>
-    public static readonly string[] PullRequestPlaceholders = [.. CommitPlaceholders, "table", "diff", "source-url", "compare-url"];
+    public static readonly string[] PullRequestPlaceholders = [.. CommitPlaceholders, "table", "diff", "source-url", "compare-url", "report"];
 
     public static string Render(string template, IReadOnlyDictionary<string, string> values, string input)
     {

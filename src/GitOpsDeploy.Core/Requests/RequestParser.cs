@@ -65,6 +65,8 @@ public static partial class RequestParser
 
         var reporting = ParseReporting(read);
         var targets = ParseTargets(read, environments, change, reporting.ArgoCd, sourceRepository);
+        var review = ParseReview(read);
+        var landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod, CoalesceTrust = ParseTrust(read, sourceRepository) };
         return new DeployRequest
         {
             GitOps = gitops,
@@ -73,12 +75,32 @@ public static partial class RequestParser
             Source = new SourceRef(sourceRepository, sourceSha) { ShaGiven = read.Given("source-sha") },
             Targets = targets,
             Change = change,
-            Landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod, CoalesceTrust = ParseTrust(read, sourceRepository) },
             Reporting = reporting,
             Policy = ParsePolicy(read),
             Supply = ParseSupply(read, change, sourceRepository, sourceSha),
             Gates = ParseGates(read, environments, sourceRepository),
             Analysis = ParseAnalysis(read, environments),
+            // A plan run writes nothing: its landing is a dry run.
+            Landing = review.PlanOnly ? landing with { DryRun = true } : landing,
+            Review = review,
+        };
+    }
+
+    /// <summary>The promotion report's inputs; a plan run writes nothing (its landing is a dry run).</summary>
+    private static ReviewOptions ParseReview(InputReader read)
+    {
+        var expected = read.Optional("expected-plan");
+        if (expected is not null && !expected.StartsWith(ReviewOptions.PlanPrefix, StringComparison.Ordinal))
+        {
+            throw DeployException.Input("expected-plan", $"is not a plan output of this action (it starts with '{ReviewOptions.PlanPrefix}'); pass the plan job's output, e.g. ${{{{ needs.plan.outputs.plan }}}}");
+        }
+
+        return new ReviewOptions
+        {
+            AllowUnusedImage = read.Bool("allow-unused-image"),
+            RequireRender = read.Bool("require-render"),
+            PlanOnly = read.Bool("plan"),
+            ExpectedPlan = expected,
         };
     }
 

@@ -106,7 +106,10 @@ public sealed record TargetResult(DeployTarget Target, OverlayEdit Edit)
     /// <summary>Set when override-freeze let this target through a freeze or a closed sync window.</summary>
     public string? FreezeOverride { get; init; }
 
-    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback, FreezeOverride = edit.FreezeOverride, Attested = edit.Attested };
+    /// <summary>The promotion report of this target (affected workloads, changelog, rendered diff), when the report step ran.</summary>
+    public TargetReport? Report { get; init; }
+
+    public static TargetResult Of(TargetEdit edit) => new(edit.Target, edit.Edit) { Promotion = edit.Promotion, Rollback = edit.Rollback, Report = edit.Report, FreezeOverride = edit.FreezeOverride, Attested = edit.Attested };
 }
 
 /// <summary>How a run ended: one outcome for the commit or pull request every target shares, and a result per target.</summary>

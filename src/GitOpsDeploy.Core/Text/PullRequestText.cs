@@ -35,12 +35,28 @@ public static partial class PullRequestText
 
     public static string Body(DeployRequest request, IReadOnlyList<TargetEdit> edits, string diff, SourceLinks links, PullRequestMarker marker)
     {
-        var values = Values(request, edits, diff, links);
-        var body = request.Landing.PullRequestBodyTemplate is { } template
-            ? MessageTemplate.Render(template, values, "pull-request-body")
-            : DefaultBody(request, edits, values, links);
         var footer = "\n\n" + marker.Render();
         var limit = MaxBody - footer.Length;
+        var values = Values(request, edits, diff, links);
+        var reports = edits.Select(e => e.Report).OfType<TargetReport>().ToList();
+        string body;
+        if (request.Landing.PullRequestBodyTemplate is { } template)
+        {
+            // {{ report }} gets what the template leaves of GitHub's limit.
+            var without = MessageTemplate.Render(template, new Dictionary<string, string>(values) { ["report"] = string.Empty }, "pull-request-body");
+            values["report"] = PromotionReportText.Markdown(reports, limit - without.Length - 64);
+            body = MessageTemplate.Render(template, values, "pull-request-body");
+        }
+        else
+        {
+            body = DefaultBody(request, edits, values, links);
+            if (reports.Count > 0)
+            {
+                // The report comes after the change and its overlay diff, within what they leave of the limit.
+                body += "\n\n" + PromotionReportText.Markdown(reports, limit - body.Length - 2).TrimEnd('\n');
+            }
+        }
+
         if (body.Length > limit)
         {
             const string cut = "\n\n… (truncated to GitHub's size limit)";
@@ -85,6 +101,7 @@ public static partial class PullRequestText
             ["diff"] = diff,
             ["source-url"] = links.CommitUrl ?? string.Empty,
             ["compare-url"] = links.CompareUrl ?? string.Empty,
+            ["report"] = string.Empty,
         };
         return values;
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Metrics;
+using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
 using GitOpsDeploy.Editing;
@@ -38,6 +39,8 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
         outputs.Add(("previous-images", string.Join('\n', result.Edit.Images.Where(i => i.Before is not null).Select(i => i.Before!.ToString()))));
         outputs.Add(("images", string.Join('\n', result.Edit.Images.Select(i => i.After.ToString()))));
         outputs.Add(("results", Results(result)));
+        outputs.Add(("plan", Plan(result)?.Encode() ?? string.Empty));
+        outputs.Add(("plan-report", PromotionReportText.Markdown(Reports(result), PromotionReportText.OutputBudget)));
         return outputs;
     }
 
@@ -63,6 +66,14 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
 
         return array.ToJsonString();
     }
+
+    /// <summary>What a plan of this result binds (null when a target has no report: the report step did not run).</summary>
+    public static PlanBinding? Plan(DeployResult result) =>
+        result.Targets.All(t => t.Report?.Binding is not null) && result.Targets.Count > 0
+            ? new PlanBinding(result.BaseSha, [.. result.Targets.Select(t => t.Report!.Binding!)])
+            : null;
+
+    private static IReadOnlyList<TargetReport> Reports(DeployResult result) => [.. result.Targets.Select(t => t.Report).OfType<TargetReport>()];
 
     /// <summary>The job summary of a run that ended with a result: each target's change, then one sentence for the outcome.</summary>
     public string Summary(DeployResult result)
@@ -110,7 +121,12 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
             sb.Append('\n');
         }
 
-        return Titled(sb.Append(Sentence(result)).ToString());
+        if (Reports(result) is { Count: > 0 } reports)
+        {
+            sb.Append(PromotionReportText.Markdown(reports, PromotionReportText.SummaryBudget).TrimEnd('\n')).Append("\n\n");
+        }
+
+        return Titled(sb.Append(request.Review.PlanOnly ? PlanSentence(result) : Sentence(result)).ToString());
     }
 
     /// <summary>The job summary of a run that failed: the reason, and whether a deployment was created.</summary>
@@ -129,6 +145,11 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
     public string CancelledError(string? landedSha) => landedSha is null
         ? "the run was cancelled; its change is not on the branch and nothing was pushed after the cancellation"
         : $"the run was cancelled after {landedSha[..7]} reached {Branch} of {request.GitOps.Display}; the change is deployed, what followed (Argo CD, metrics) was not done";
+
+    /// <summary>A plan run's last sentence: nothing was written, and how the plan is applied.</summary>
+    private string PlanSentence(DeployResult result) => Plan(result) is { } plan
+        ? $"**Plan** `{plan.Digest}` on `{result.BaseBranch}` at {CommitLink(result.BaseSha)}: nothing was written to `{request.GitOps.Display}`. The run that applies it passes `expected-plan: ${{{{ needs.plan.outputs.plan }}}}` and refuses anything else."
+        : $"**Plan:** nothing was written to `{request.GitOps.Display}`.";
 
     /// <summary>One sentence per outcome: what this run did to the gitops repository.</summary>
     private string Sentence(DeployResult result)

@@ -6,7 +6,7 @@ namespace GitOpsDeploy.Manifests.Render;
 
 /// <summary>How renders run.</summary>
 /// <param name="Timeout">Per render; the tool's process tree is killed past it.</param>
-/// <param name="Tools">Null: <see cref="RenderTools.Locate"/>.</param>
+/// <param name="Tools">Null: <see cref="RenderTools.Locate()"/>.</param>
 /// <param name="PreferKustomizeBinary">Use a <c>kustomize</c> binary over <c>kubectl kustomize</c> when both exist.</param>
 public sealed record RenderOptions(TimeSpan? Timeout = null, RenderTools? Tools = null, bool PreferKustomizeBinary = false)
 {

@@ -210,6 +210,17 @@ public sealed class DeployVerb
 
     [Option("attestation-allow-self-hosted", MetaValue = "BOOL", HelpText = "true: accept builds on self-hosted runners.")]
     public string? AttestationAllowSelfHosted { get; set; }
+    [Option("allow-unused-image", MetaValue = "BOOL", HelpText = "true: write an image entry even when it changes no container.")]
+    public string? AllowUnusedImage { get; set; }
+
+    [Option("require-render", MetaValue = "BOOL", HelpText = "true: refuse unless every target renders before and after the change.")]
+    public string? RequireRender { get; set; }
+
+    [Option("plan", MetaValue = "BOOL", HelpText = "true: compute the change and its promotion report, write nothing.")]
+    public string? Plan { get; set; }
+
+    [Option("expected-plan", MetaValue = "PLAN", HelpText = "The plan output of a plan run: refuse unless the change is still that plan.")]
+    public string? ExpectedPlan { get; set; }
 
     /// <summary>The options as an input dictionary (name -> value), the same shape the runner's INPUT_* variables give.</summary>
     public Dictionary<string, string> ToInputs()

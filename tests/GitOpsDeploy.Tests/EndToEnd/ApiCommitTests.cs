@@ -24,6 +24,7 @@ public sealed class ApiCommitTests : GitOpsFixture
     {
         GitHub.SetLogin(WriteToken, "deploy-app[bot]");
         var before = GitHub.ApiRequests.Count();
+        GitHub.RecordGraphQl = true;
 
         var result = await Run(Api(("deployment", "false")));
 
@@ -39,7 +40,10 @@ public sealed class ApiCommitTests : GitOpsFixture
         Assert.Equal("deploy-app[bot]", Repo.Git("log", "-1", "--format=%an", Repo.Head()));
         Assert.Contains("+    newTag: \"1.1.0\" # current release", result.Stdout + Repo.Git("show", Repo.Head()), StringComparison.Ordinal);
         AssertNoClone(result);
-        Assert.Equal(["POST /graphql", "POST /graphql"], GitHub.ApiRequests.Skip(before).Select(r => r.Replace("/api/graphql", "/graphql", StringComparison.Ordinal)));
+        // One read and one commit; between them the promotion report reads the overlay's base (which
+        // the first read does not hold) to know which containers the edit changes: one more read, no write.
+        Assert.Equal(["POST /graphql", "POST /graphql", "POST /graphql"], GitHub.ApiRequests.Skip(before).Select(r => r.Replace("/api/graphql", "/graphql", StringComparison.Ordinal)));
+        Assert.Equal(["ReadBranch", "Directory", "BoardWrite"], GitHub.GraphQlExchanges.Select(e => e["operationName"]?.GetValue<string>()));
 
         var again = await Run(Api(("deployment", "false")));
         Assert.Equal("none", again.Output("operation"));

@@ -32,6 +32,15 @@ public static class ActionRun
             File.WriteAllText(outputFile, string.Empty);
             File.WriteAllText(summaryFile, string.Empty);
             var environment = RunnerContext(github);
+            // The runner passes its PATH (and a CI its HELM_PATH) to the step: the report finds its renderers there.
+            foreach (var name in (string[])["PATH", "HELM_PATH"])
+            {
+                if (Environment.GetEnvironmentVariable(name) is { Length: > 0 } value)
+                {
+                    environment[name] = value;
+                }
+            }
+
             environment["GITHUB_OUTPUT"] = outputFile;
             environment["GITHUB_STEP_SUMMARY"] = summaryFile;
             // The images of the tests about everything else (ghcr.io/acme/...) exist in no registry this machine can
