@@ -95,6 +95,7 @@ public sealed class EditSafetyNetTests
     [Theory]
     [InlineData("images:\n- &web\n  name: web\n  newTag: \"1\"\n", "web:2")] // replace a field
     [InlineData("images:\n- &web\n  name: web\n  newTag: \"1\"\n", "web@" + Digest)] // remove newTag
+    [InlineData("images:\n- &web\n  name: web\n  newTag: \"1\"\n  digest: " + Digest + "\n", "web:1")] // remove the digest only
     [InlineData("images:\n- &web\n  name: web\n", "web:2")] // insert a field
     [InlineData("images: &list\n- name: web\n  newTag: \"1\"\n", "api:2")] // append to the list
     public void The_kustomize_editor_refuses_anchored_entries_and_lists(string kustomization, string image)
@@ -108,6 +109,7 @@ public sealed class EditSafetyNetTests
     [InlineData("image: &img\n  repository: ghcr.io/acme/web\n  tag: \"1\"\nother: *img\n", "web:2", "image", "&img")] // the image mapping
     [InlineData("image: &ref ghcr.io/acme/web:1\n", "web:2", "image", "&ref")] // an image reference string
     [InlineData("frontend: &fe\n  replicas: 1\n", "web:2", "frontend.image", "&fe")] // a parent a new key would go into
+    [InlineData("root: &r\n  frontend:\n    replicas: 1\n", "web:2", "root.frontend.image", "&r")] // an anchored node above that parent
     public void The_helm_editor_refuses_anchored_images_and_parents(string values, string image, string path, string anchor)
     {
         var error = Assert.Throws<DeployException>(() => Helm(values, image, path));
