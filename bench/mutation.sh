@@ -5,7 +5,8 @@
 #   bench/mutation.sh Editing/Yaml Core/Planning
 #   bench/mutation.sh --since [REF] [FOLDER...]   only the files changed since REF (default main), committed or not
 #
-# Folders are <Editing|Core>/<folder> under src/GitOpsDeploy.<project>. The run happens in a copy of
+# Folders are <Editing|Core>/<folder> under src/GitOpsDeploy.<project> (a file there works too, e.g.
+# Core/Landing/FanIn/FanInFlow.cs). The run happens in a copy of
 # the working tree (tracked and untracked files, ignored ones left out), because Stryker writes the
 # mutated assembly into the test project's build output: a test run in the tree meanwhile would
 # test mutants. Reports land in artifacts/mutation/<project>-<folder>/ (html and json); the
@@ -58,9 +59,14 @@ for folder in "${folders[@]}"; do
   project=${folder%%/*}
   sub=${folder#*/}
   src="$copy/src/GitOpsDeploy.$project/$sub"
-  if [ ! -d "$src" ]; then echo "no such folder: src/GitOpsDeploy.$project/$sub" >&2; exit 2; fi
+  if [ -d "$src" ]; then
+    mutate=(--mutate "**/$sub/**/*.cs")
+  elif [ -f "$src" ]; then
+    mutate=(--mutate "**/$sub")
+  else
+    echo "no such folder or file: src/GitOpsDeploy.$project/$sub" >&2; exit 2
+  fi
   name="$project-${sub//\//-}"
-  mutate=(--mutate "**/$sub/**/*.cs")
   if [ -n "$since" ]; then
     # Changed since the commit (committed or not), decided here: the copy has no git history.
     mapfile -t changed < <(cd "$root" && { git diff --name-only "$since" -- "src/GitOpsDeploy.$project/$sub";
