@@ -100,6 +100,22 @@ public sealed class OutOfOrderTests
     }
 
     [Fact]
+    public async Task Each_pair_of_commits_is_compared_once_per_run()
+    {
+        // A fan-in leader orders other runs' commits with the same instance on every re-plan.
+        commits.CompareAsync("a", "b", Arg.Any<CancellationToken>()).Returns((SourceOrder.Older, (string?)null));
+        commits.CompareAsync("b", "a", Arg.Any<CancellationToken>()).Returns((SourceOrder.Newer, (string?)null));
+        var order = new OutOfOrder(commits, runtime, NullLogger.Instance);
+
+        Assert.Equal(SourceOrder.Older, await order.OrderAsync("a", "b", CancellationToken.None));
+        Assert.Equal(SourceOrder.Older, await order.OrderAsync("a", "b", CancellationToken.None));
+        Assert.Equal(SourceOrder.Newer, await order.OrderAsync("b", "a", CancellationToken.None));
+
+        await commits.Received(1).CompareAsync("a", "b", Arg.Any<CancellationToken>());
+        await commits.Received(1).CompareAsync("b", "a", Arg.Any<CancellationToken>());
+    }
+
+    [Fact]
     public async Task Without_a_way_to_compare_nothing_is_read()
     {
         var snapshot = Branch();
