@@ -16,8 +16,8 @@ public sealed class FanInTests
     private const string ShaA = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string ShaB = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     private static readonly DateTimeOffset Now = DateTimeOffset.UnixEpoch.AddDays(1);
-    private static readonly DeployPlanner Planner = new(TimeProvider.System, null);
-    private static readonly IntentTarget Staging = new("staging", "environments/staging");
+    private static DeployPlanner Planner => new(TimeProvider.System, null);
+    private static IntentTarget Staging => new("staging", "environments/staging");
 
     private static string Kustomization(string tag) => $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"{tag}\"\n";
 

@@ -12,7 +12,8 @@ namespace GitOpsDeploy.Core.Tests;
 /// turns that input off) and either <c>expected.yaml</c> (compared byte for byte) or <c>expected-error.txt</c>
 /// (text the error must contain, usually <c>file:line:column</c>). An <c>expected-warning.txt</c> holds text
 /// a warning of the edit must contain; without it, the edit must warn of nothing.
-/// On a mismatch the actual output is written beside the case as <c>actual.yaml</c> for review.
+/// On a mismatch the actual output is written as <c>actual.yaml</c> beside the copy of the case in the build output
+/// (<c>bin/.../Golden/NAME/</c>, named in the failure) for review: never into the source tree.
 /// </summary>
 [Trait("Tier", "Unit")]
 public sealed class GoldenEditTests
@@ -55,7 +56,6 @@ public sealed class GoldenEditTests
             error = e;
         }
 
-        var sourceDir = SourceDirectory(name);
         if (File.Exists(errorFile))
         {
             Assert.True(error is not null, $"{name}: expected an error, got output:\n{(actual is null ? "" : Encoding.UTF8.GetString(actual))}");
@@ -64,18 +64,19 @@ public sealed class GoldenEditTests
             return;
         }
 
-        if (!File.Exists(expectedFile) && sourceDir is not null)
+        if (!File.Exists(expectedFile))
         {
+            var written = error is not null ? Path.Combine(dir, "actual-error.txt") : Path.Combine(dir, "actual.yaml");
             if (error is not null)
             {
-                File.WriteAllText(Path.Combine(sourceDir, "actual-error.txt"), error.Describe() + "\n");
+                File.WriteAllText(written, error.Describe() + "\n");
             }
             else
             {
-                File.WriteAllBytes(Path.Combine(sourceDir, "actual.yaml"), actual!);
+                File.WriteAllBytes(written, actual!);
             }
 
-            Assert.Fail($"{name}: no expected.yaml or expected-error.txt; wrote the actual result beside the case for review");
+            Assert.Fail($"{name}: no expected.yaml or expected-error.txt; wrote the actual result to {written} for review");
         }
 
         Assert.True(error is null, $"{name}: unexpected error {error?.Describe()}");
@@ -92,11 +93,8 @@ public sealed class GoldenEditTests
         var expected = File.ReadAllBytes(expectedFile);
         if (!expected.AsSpan().SequenceEqual(actual))
         {
-            if (sourceDir is not null)
-            {
-                File.WriteAllBytes(Path.Combine(sourceDir, "actual.yaml"), actual!);
-            }
-
+            // Beside the copy of the case in the build output, never in the source tree (a mutation run would litter it).
+            File.WriteAllBytes(Path.Combine(dir, "actual.yaml"), actual!);
             Assert.Equal(Encoding.UTF8.GetString(expected), Encoding.UTF8.GetString(actual!));
             Assert.Fail($"{name}: bytes differ (BOM or encoding)");
         }
@@ -123,20 +121,5 @@ public sealed class GoldenEditTests
         }
 
         return (YamlText.ToBytes(KustomizationImageEditor.Apply(file, specs).Text, file.HasBom), []);
-    }
-
-    /// <summary>The case folder in the source tree, so a mismatch can be reviewed next to the case.</summary>
-    private static string? SourceDirectory(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "Golden", name);
-            if (File.Exists(Path.Combine(dir.FullName, "GitOpsDeploy.Core.Tests.csproj")) && Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }

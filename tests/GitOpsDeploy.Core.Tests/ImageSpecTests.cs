@@ -7,8 +7,11 @@ namespace GitOpsDeploy.Core.Tests;
 public sealed class ImageSpecTests
 {
     private const string Digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
-    private static readonly ImageEntry Current = new("web", "ghcr.io/acme/web", "1.0.0", null);
-    private static readonly ImageEntry Pinned = new("web", "ghcr.io/acme/web", null, Digest);
+    private const string OldDigest = "sha256:fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
+
+    private static ImageEntry Current => new("web", "ghcr.io/acme/web", "1.0.0", null);
+
+    private static ImageEntry Pinned => new("web", "ghcr.io/acme/web", null, Digest);
 
     [Theory]
     [InlineData("web:1.1.0", "web=ghcr.io/acme/web:1.1.0")]
@@ -81,4 +84,65 @@ public sealed class ImageSpecTests
     [InlineData("web:", false)]
     public void Tells_an_image_reference_from_a_bare_tag(string text, bool reference) =>
         Assert.Equal(reference, ImageSpec.LooksLikeReference(text));
+
+    // An exact copy (promotion, rollback) is the source entry, field for field: what the source lacks goes away.
+    [Theory]
+    [InlineData(null, "2", null)] // the digest the target had is stale: it goes
+    [InlineData("ghcr.io/acme/web", "2", null)]
+    [InlineData(null, null, Digest)] // the tag goes
+    [InlineData("ghcr.io/acme/web", null, Digest)]
+    [InlineData(null, "2", Digest)] // the newName goes
+    public void An_exact_copy_removes_what_the_source_does_not_set(string? newName, string? tag, string? digest)
+    {
+        var source = new ImageEntry("web", newName, tag, digest);
+        var target = new ImageEntry("web", "registry.example.com/old/web", "1", OldDigest);
+
+        Assert.Equal(source, ImageSpec.Exactly(source).ApplyTo(target));
+        Assert.Equal(source, ImageSpec.Exactly(source).ApplyTo(null));
+    }
+
+    [Theory]
+    [InlineData("web:1.1.0")]
+    [InlineData("web@" + Digest)]
+    [InlineData("web:1.1.0@" + Digest)]
+    [InlineData("web=quay.io/acme/web")]
+    [InlineData("web=quay.io/acme/web:2@" + Digest)]
+    [InlineData("web=*:1.2.0")]
+    [InlineData("web:*@" + Digest)]
+    [InlineData("web=localhost:5000/web:3")]
+    [InlineData("localhost:5000/web:1.2")]
+    public void A_spec_survives_its_text(string text)
+    {
+        // Fan-in intents carry images as this text: what the leader parses must be what the run asked for.
+        var spec = ImageSpec.Parse(text);
+
+        Assert.Equal(text, spec.ToString());
+        Assert.Equal(spec, ImageSpec.Parse(spec.ToString()));
+    }
+
+    [Fact]
+    public void An_entry_survives_its_text()
+    {
+        var entry = new ImageEntry("web", "ghcr.io/acme/web", "2", Digest);
+
+        Assert.Equal("web=ghcr.io/acme/web:2@" + Digest, entry.ToString());
+        Assert.Equal(entry, ImageSpec.Parse(entry.ToString()).ApplyTo(null));
+    }
+
+    [Theory]
+    [InlineData("-bad", null, "tag '-bad' is not a valid OCI tag")]
+    [InlineData("1", "sha256:abc", "a sha256 digest has exactly 64 lowercase hex digits")]
+    public void An_entry_that_cannot_be_copied_is_refused_naming_the_file(string tag, string? digest, string reason)
+    {
+        var error = Assert.Throws<DeployException>(() => ImageSpec.RequireCopyable(new ImageEntry("web", "ghcr.io/acme/web", tag, digest), "environments/staging"));
+
+        Assert.Equal(ErrorKind.InvalidFile, error.Kind);
+        Assert.StartsWith("environments/staging sets image 'web' to a reference that cannot be promoted or restored: image spec 'web=ghcr.io/acme/web:", error.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        Assert.IsType<DeployException>(error.InnerException);
+    }
+
+    [Fact]
+    public void An_entry_that_can_be_copied_passes() =>
+        Assert.Null(Record.Exception(() => ImageSpec.RequireCopyable(new ImageEntry("web", "ghcr.io/acme/web", "1.2.3", Digest), "environments/staging")));
 }

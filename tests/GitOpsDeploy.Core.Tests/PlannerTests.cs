@@ -14,7 +14,7 @@ public sealed class PlannerTests
 {
     private const string Sha = "0123456789abcdef0123456789abcdef01234567";
     private const string Older = "1111111111111111111111111111111111111111";
-    private static readonly DeployPlanner Planner = new(TimeProvider.System, "https://github.example.com/acme/app/actions/runs/7");
+    private static DeployPlanner Planner => new(TimeProvider.System, "https://github.example.com/acme/app/actions/runs/7");
 
     private static string Overlay(string tag) => $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"{tag}\"\n";
 

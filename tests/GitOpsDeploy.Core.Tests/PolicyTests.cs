@@ -11,7 +11,8 @@ namespace GitOpsDeploy.Core.Tests;
 public sealed class PolicyTests
 {
     // Wednesday 2026-11-25 is in GMT (UTC+0) in London; 2026-07-01 is a BST (UTC+1) Wednesday.
-    private static readonly DeployWindow Office = DeployWindow.Parse("Mon-Fri 09:00-17:00 Europe/London; Sat 10:00-12:00 UTC");
+    // Parsed by each test that uses it: a static field would be parsed by whichever test ran first.
+    private readonly DeployWindow office = DeployWindow.Parse("Mon-Fri 09:00-17:00 Europe/London; Sat 10:00-12:00 UTC");
 
     [Theory]
     [InlineData("2026-11-25T09:00:00Z", true)]
@@ -22,15 +23,15 @@ public sealed class PolicyTests
     [InlineData("2026-11-28T11:00:00Z", true)]
     [InlineData("2026-11-29T11:00:00Z", false)]
     public void Windows_follow_their_time_zone_and_days(string utc, bool open) =>
-        Assert.Equal(open, Office.IsOpen(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(open, office.IsOpen(DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture)));
 
     [Fact]
     public void The_next_opening_is_reported_in_the_window_zone()
     {
         var friday = DateTimeOffset.Parse("2026-11-27T18:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(DateTimeOffset.Parse("2026-11-28T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture), Office.NextOpening(friday));
+        Assert.Equal(DateTimeOffset.Parse("2026-11-28T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture), office.NextOpening(friday));
         var saturdayNoon = DateTimeOffset.Parse("2026-11-28T12:30:00Z", System.Globalization.CultureInfo.InvariantCulture);
-        Assert.Equal(DateTimeOffset.Parse("2026-11-30T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture), Office.NextOpening(saturdayNoon));
+        Assert.Equal(DateTimeOffset.Parse("2026-11-30T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture), office.NextOpening(saturdayNoon));
     }
 
     [Theory]
@@ -56,7 +57,7 @@ public sealed class PolicyTests
     [Fact]
     public void Outside_the_window_is_refused_unless_forced()
     {
-        var policy = PolicyOptions.None with { Window = Office };
+        var policy = PolicyOptions.None with { Window = office };
         var sunday = DateTimeOffset.Parse("2026-11-29T11:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
         var edit = Edit(new ImageEntry("web", "ghcr.io/acme/web", "1", null));
 
@@ -106,5 +107,111 @@ public sealed class PolicyTests
 
         Assert.Equal(refused, request.Targets[0].Production);
         Assert.Equal(refused, error is DeployException { Kind: ErrorKind.Policy });
+    }
+
+    private static DateTimeOffset At(string utc) => DateTimeOffset.Parse(utc, System.Globalization.CultureInfo.InvariantCulture);
+
+    // 2026-11-29 is a Sunday (DayOfWeek 0): every day name parses to its own day and to no other.
+    [Theory]
+    [InlineData("Sun", "2026-11-29")]
+    [InlineData("Mon", "2026-11-30")]
+    [InlineData("Tue", "2026-12-01")]
+    [InlineData("Wed", "2026-12-02")]
+    [InlineData("thu", "2026-12-03")]
+    [InlineData("FRI", "2026-12-04")]
+    [InlineData("Sat", "2026-12-05")]
+    public void Every_day_name_opens_that_day_only(string day, string date)
+    {
+        var window = DeployWindow.Parse($"{day} 09:00-17:00 UTC");
+        var open = At(date + "T10:00:00Z");
+
+        Assert.True(window.IsOpen(open));
+        Assert.False(window.IsOpen(open.AddDays(1)));
+        Assert.False(window.IsOpen(open.AddDays(-1)));
+        Assert.Equal(open.AddDays(7).AddHours(-1), window.NextOpening(open));
+    }
+
+    [Fact]
+    public void A_range_wraps_around_the_week()
+    {
+        var window = DeployWindow.Parse("Fri-Mon 09:00-17:00 UTC");
+
+        Assert.Equal(
+            [true, true, true, true, false, false, false],
+            Enumerable.Range(0, 7).Select(d => window.IsOpen(At("2026-12-04T10:00:00Z").AddDays(d))));
+    }
+
+    [Theory]
+    [InlineData("daily 09:00-17:00 UTC")]
+    [InlineData("Daily 09:00-17:00 UTC")]
+    [InlineData("* 09:00-17:00 UTC")]
+    public void Daily_and_star_open_every_day(string text)
+    {
+        var window = DeployWindow.Parse(text);
+
+        Assert.All(Enumerable.Range(0, 7), d => Assert.True(window.IsOpen(At("2026-11-29T09:00:00Z").AddDays(d))));
+        Assert.All(Enumerable.Range(0, 7), d => Assert.False(window.IsOpen(At("2026-11-29T17:00:00Z").AddDays(d))));
+    }
+
+    [Theory]
+    [InlineData("", "no window given")]
+    [InlineData(" ; ;", "no window given")]
+    [InlineData("Mon-Fri 09:00-09:00 UTC", "must end after it starts")]
+    [InlineData("Mon-Fri 09:00-08:59 UTC", "must end after it starts")]
+    [InlineData("Mon-Fun 09:00-17:00 UTC", "'Fun' is not a day")]
+    public void Empty_and_empty_length_windows_are_refused(string text, string message)
+    {
+        var error = Assert.Throws<DeployException>(() => DeployWindow.Parse(text));
+
+        Assert.StartsWith("input 'deploy-window':", error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_one_minute_window_is_open_for_that_minute()
+    {
+        var window = DeployWindow.Parse("Mon 09:00-09:01 UTC");
+
+        Assert.True(window.IsOpen(At("2026-11-30T09:00:59Z")));
+        Assert.False(window.IsOpen(At("2026-11-30T09:01:00Z")));
+        Assert.False(window.IsOpen(At("2026-11-30T08:59:59Z")));
+    }
+
+    // A Helm values folder: its image changes reach the gate like a kustomization's.
+    private static OverlayEdit HelmEdit(string image)
+    {
+        var tree = new RepoPathTests.InMemoryTree(new Dictionary<string, string>
+        {
+            ["environments/production/values.yaml"] = "image:\n  repository: ghcr.io/acme/web\n  tag: \"1\"\n",
+        });
+        return OverlayEditor.Plan(tree, "environments/production", ImageSpec.ParseList(image), []);
+    }
+
+    [Fact]
+    public void A_helm_target_reports_its_image_changes()
+    {
+        var edit = HelmEdit("web=docker.io/evil/web:2");
+
+        var change = Assert.Single(edit.Images);
+        Assert.Equal(new ImageEntry("web", "ghcr.io/acme/web", "1", null), change.Before);
+        Assert.Equal(new ImageEntry("web", "docker.io/evil/web", "2", null), change.After);
+    }
+
+    [Fact]
+    public void A_helm_target_is_held_to_the_allowed_registries()
+    {
+        var options = Options("production", PolicyOptions.None with { AllowedRegistries = ["ghcr.io/acme/"] });
+
+        Check(options, HelmEdit("web:2"), DateTimeOffset.UtcNow);
+        var error = Assert.Throws<DeployException>(() => Check(options, HelmEdit("web=docker.io/evil/web:2"), DateTimeOffset.UtcNow));
+        Assert.Contains("policy allowed-registries: image 'web' would come from 'docker.io/evil/web'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_helm_target_in_production_refuses_a_mutable_tag()
+    {
+        var error = Assert.Throws<DeployException>(() => Check(Options("production", PolicyOptions.None), HelmEdit("web:latest"), DateTimeOffset.UtcNow));
+
+        Assert.Contains("policy mutable-tags: image 'web' uses the mutable tag 'latest' in production", error.Message, StringComparison.Ordinal);
     }
 }

@@ -12,7 +12,9 @@ namespace GitOpsDeploy.Core.Tests;
 [Trait("Tier", "Unit")]
 public sealed class PullRequestTextTests
 {
-    private static readonly OverlayEdit Edit = new("environments/staging", "environments/staging/kustomization.yaml",
+    // Built per use, not in static fields: a static is built by whichever test runs first, and a mutation run
+    // that maps product code to the tests covering it would credit that one test alone.
+    private static OverlayEdit Edit => new("environments/staging", "environments/staging/kustomization.yaml",
         [new FileChange("environments/staging/kustomization.yaml", [1])],
         [new ImageChange(new ImageEntry("web", "ghcr.io/acme/web", "1.0.0", null), new ImageEntry("web", "ghcr.io/acme/web", "1.1.0", null))], []);
 
@@ -22,9 +24,9 @@ public sealed class PullRequestTextTests
         return request with { Landing = request.Landing with { PullRequestTitleTemplate = title, PullRequestBodyTemplate = body } };
     }
 
-    private static readonly IReadOnlyList<TargetEdit> Edits = [new(Options().Targets[0], Edit)];
+    private static IReadOnlyList<TargetEdit> Edits => [new(Options().Targets[0], Edit)];
 
-    private static readonly PullRequestMarker Marker = new("staging", "acme/app", PullRequestMarker.ChangeSetOf(Edit), "42", "00ff00ff00ff00ff");
+    private static PullRequestMarker Marker => new("staging", "acme/app", PullRequestMarker.ChangeSetOf(Edit), "42", "00ff00ff00ff00ff");
 
     private static PullRequestInfo Pr(string head, string body, string author = "deploy-app[bot]") =>
         new(7, "https://x/pull/7", head, "abc", "main", true, false, "PR_7", "t", body, []) { Author = author };

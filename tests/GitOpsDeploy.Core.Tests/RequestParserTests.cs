@@ -7,7 +7,7 @@ namespace GitOpsDeploy.Core.Tests;
 [Trait("Tier", "Unit")]
 public sealed class RequestParserTests
 {
-    private static readonly ActionContext Context = new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
+    private static ActionContext Context => new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
 
     private static Dictionary<string, string> Inputs(params (string, string)[] extra)
     {

@@ -22,6 +22,9 @@ public sealed class MemorySnapshot(IReadOnlyList<MemoryCommit> commits, string b
 
     public IRepositoryTree Tree => new RepoPathTests.InMemoryTree(commits[0].Files);
 
+    /// <summary>The intents on the board when the snapshot was read.</summary>
+    public IReadOnlyList<DeployIntent> Pending { get; init; } = [];
+
     public bool Disposed { get; private set; }
 
     /// <summary>The most history any step asked for.</summary>
@@ -57,6 +60,9 @@ public sealed class MemoryGitOps : IGitOpsRepository
 
     public List<MemorySnapshot> Snapshots { get; } = [];
 
+    /// <summary>The head sha of the n-th read (base0, base1, ...).</summary>
+    public Func<int, string> HeadOf { get; init; } = n => $"base{n}";
+
     /// <summary>Three attempts, a millisecond apart: a lost race is retried without slowing the tests.</summary>
     public RetryPolicy Retries { get; init; } = new(3, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(1));
 
@@ -80,7 +86,10 @@ public sealed class MemoryGitOps : IGitOpsRepository
 
     public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
     {
-        var snapshot = new MemorySnapshot($"base{Snapshots.Count}", files(Snapshots.Count));
+        var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), "initial", files(Snapshots.Count))])
+        {
+            Pending = Board is MemoryBoard board ? [.. board.Pending] : [],
+        };
         Snapshots.Add(snapshot);
         return Task.FromResult<IGitOpsSnapshot>(snapshot);
     }
@@ -113,7 +122,8 @@ public sealed class MemoryGitOps : IGitOpsRepository
 /// <summary>Requests for tests, built through the real parser so they are what a run would get.</summary>
 public static class TestRequests
 {
-    public static readonly ActionContext Context = new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
+    /// <summary>A new context per use (a static field would be built by whichever test ran first).</summary>
+    public static ActionContext Context => new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
 
     public static DeployRequest Parse(params (string Name, string Value)[] inputs)
     {

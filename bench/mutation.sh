@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Mutation testing of the pure core (Stryker.NET) against its unit tests, one folder at a time.
+#
+#   bench/mutation.sh                      every folder below (slow: about an hour on 2 cores)
+#   bench/mutation.sh Editing/Yaml Core/Planning
+#   bench/mutation.sh --since [REF] [FOLDER...]   only the files changed since REF (default main), committed or not
+#
+# Folders are <Editing|Core>/<folder> under src/GitOpsDeploy.<project> (a file there works too, e.g.
+# Core/Landing/FanIn/FanInFlow.cs). The run happens in a copy of
+# the working tree (tracked and untracked files, ignored ones left out), because Stryker writes the
+# mutated assembly into the test project's build output: a test run in the tree meanwhile would
+# test mutants. Reports land in artifacts/mutation/<project>-<folder>/ (html and json); the
+# table at the end is the score per folder: killed (and timed out) over every mutant that a test
+# could have killed (survived and never-covered included, compile errors and ignored ones not).
+#
+# Stryker builds the copy itself, then runs the unit tests once per mutant that a test covers (per-test
+# coverage): a folder of a few files takes minutes, Editing/Yaml and Core/Landing the longest.
+# Environment: STRYKER_CONCURRENCY (default 1, the machine is shared), STRYKER_VERSION (5.1.0),
+# KEEP_COPY=1 to leave the copy in place.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+version=${STRYKER_VERSION:-5.1.0}
+concurrency=${STRYKER_CONCURRENCY:-1}
+since=""
+folders=()
+all_folders=(
+  Editing/Yaml Editing/Images Editing/Overlay
+  Core/Planning Core/Requests Core/Steps Core/Landing Core/Text Core/Metrics
+)
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --since) if [ $# -gt 1 ] && [[ "$2" != Editing/* && "$2" != Core/* && "$2" != -* ]]; then since=$2; shift; else since=main; fi ;;
+    --since=*) since=${1#--since=} ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
+    *) folders+=("$1") ;;
+  esac
+  shift
+done
+[ ${#folders[@]} -eq 0 ] && folders=("${all_folders[@]}")
+
+tools="$root/artifacts/tools"
+stryker="$tools/dotnet-stryker"
+if [ ! -x "$stryker" ]; then
+  dotnet tool install dotnet-stryker --version "$version" --tool-path "$tools" >/dev/null
+fi
+
+copy=$(mktemp -d "${TMPDIR:-/tmp}/gitopsdeploy-mutation.XXXXXX")
+[ "${KEEP_COPY:-0}" = 1 ] || trap 'rm -rf "$copy"' EXIT
+(cd "$root" && git ls-files -co --exclude-standard -z | xargs -0 tar -cf - 2>/dev/null) | tar -xf - -C "$copy"
+
+tests="$copy/tests/GitOpsDeploy.Core.Tests"
+
+out="$root/artifacts/mutation"
+mkdir -p "$out"
+summary=()
+for folder in "${folders[@]}"; do
+  project=${folder%%/*}
+  sub=${folder#*/}
+  src="$copy/src/GitOpsDeploy.$project/$sub"
+  if [ -d "$src" ]; then
+    mutate=(--mutate "**/$sub/**/*.cs")
+  elif [ -f "$src" ]; then
+    mutate=(--mutate "**/$sub")
+  else
+    echo "no such folder or file: src/GitOpsDeploy.$project/$sub" >&2; exit 2
+  fi
+  name="$project-${sub//\//-}"
+  if [ -n "$since" ]; then
+    # Changed since the commit (committed or not), decided here: the copy has no git history.
+    mapfile -t changed < <(cd "$root" && { git diff --name-only "$since" -- "src/GitOpsDeploy.$project/$sub";
+                                           git ls-files -o --exclude-standard -- "src/GitOpsDeploy.$project/$sub"; } | grep '\.cs$' | sort -u)
+    if [ ${#changed[@]} -eq 0 ]; then summary+=("$(printf '%-18s %s' "$folder" "nothing changed since $since")"); continue; fi
+    mutate=()
+    for f in "${changed[@]}"; do [ -f "$root/$f" ] && mutate+=(--mutate "**/$sub/${f#src/GitOpsDeploy.$project/$sub/}"); done
+    [ ${#mutate[@]} -eq 0 ] && continue
+  fi
+  args=(--project "GitOpsDeploy.$project.csproj" "${mutate[@]}"
+        --concurrency "$concurrency" --reporter Json --reporter Html --reporter Progress
+        --output "$out/$name" --skip-version-check)
+  echo "== $folder"
+  (cd "$tests" && "$stryker" "${args[@]}") > "$out/$name.log" 2>&1 || {
+    echo "stryker failed on $folder, see $out/$name.log" >&2; tail -20 "$out/$name.log" >&2; exit 1; }
+  report="$out/$name/reports/mutation-report.json"
+  if [ ! -f "$report" ]; then summary+=("$(printf '%-18s %s' "$folder" 'no mutants (nothing changed?)')"); continue; fi
+  summary+=("$(jq -r --arg f "$folder" '
+    [.files[].mutants[].status] as $s
+    | ($s | map(select(. == "Killed" or . == "Timeout")) | length) as $k
+    | ($s | map(select(. == "Survived")) | length) as $sv
+    | ($s | map(select(. == "NoCoverage")) | length) as $nc
+    | (if ($k + $sv + $nc) == 0 then "n/a" else ((100 * $k / ($k + $sv + $nc)) | floor | tostring) + "%" end) as $score
+    | "\($f | .[0:18] | . + (" " * (18 - length))) \($score | . + (" " * (6 - length))) killed \($k), survived \($sv), no coverage \($nc)"' "$report")")
+  # Per file, for the folders that have more than one.
+  jq -r '.files | to_entries[] | . as $e | [$e.value.mutants[].status] as $s
+    | ($s | map(select(. == "Killed" or . == "Timeout")) | length) as $k
+    | ($s | map(select(. == "Survived" or . == "NoCoverage")) | length) as $l
+    | select(($k + $l) > 0)
+    | "   \($e.key | split("/") | last): \((100 * $k / ($k + $l)) | floor)% (\($l) left)"' "$report"
+done
+
+echo
+echo "folder             score  mutants"
+printf '%s\n' "${summary[@]}"

@@ -1,0 +1,199 @@
+using GitOpsDeploy.Core.Landing.FanIn;
+using GitOpsDeploy.Core.Pipeline;
+using GitOpsDeploy.Core.Planning;
+using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Reporting;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Results;
+using GitOpsDeploy.Core.Tests.Doubles;
+using GitOpsDeploy.Editing;
+using Microsoft.Extensions.Logging.Abstractions;
+using NSubstitute;
+
+namespace GitOpsDeploy.Core.Tests;
+
+/// <summary>
+/// <see cref="FanInFlow"/> on a board in memory and a clock on which waiting takes no time: when a run publishes
+/// or joins, when it leads (after the quiet period) or takes over (after a silent leader), how long it waits at
+/// most, and when it takes its intent back.
+/// </summary>
+[Trait("Tier", "Unit")]
+public sealed class FanInFlowTests
+{
+    private const string Overlay = "environments/staging/kustomization.yaml";
+    private const string Mine = "000000000000";
+    private const string Base0 = "base000000000000000000000000000000000000";
+    private const string MyTrailer = "acme/app#7 (intent " + Mine + ")";
+
+    private readonly VirtualTime time = new(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+    private readonly MemoryBoard board;
+    private readonly MemoryGitOps git;
+    private readonly RunContext run;
+    private readonly DeployRequest request = TestRequests.Parse(("images", "web:2"));
+    private string branchTag = "1";
+
+    public FanInFlowTests()
+    {
+        board = new MemoryBoard(time);
+        git = new MemoryGitOps(_ => Files(branchTag)) { Board = board, HeadOf = n => $"base{n}".PadRight(40, '0') };
+        run = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time) }, Substitute.For<IActionRuntime>(), TestRequests.Context, time,
+            NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+    }
+
+    private static Dictionary<string, string> Files(string tag) =>
+        new() { [Overlay] = $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"{tag}\"\n" };
+
+    private MemorySnapshot Head() => new([new MemoryCommit("head", "initial", Files("1"))]) { Pending = [.. board.Pending] };
+
+    private Task<Attempt<DeployResult>?> Push(FanInFlow flow, int attempt = 1, CancellationToken cancellationToken = default)
+    {
+        var snapshot = Head();
+        var plan = Assert.IsType<PlanOutcome.Write>(run.Planner.Plan(snapshot, request));
+        return flow.PushAsync(request, snapshot, plan, new CommitDraft("head", "drafted", "diff"), attempt, cancellationToken);
+    }
+
+    /// <summary>Another run's intent, proven, for the api image (so it never competes with ours for web).</summary>
+    private DeployIntent Other(string id, TimeSpan age, string run = "5") =>
+        IntentCodec.Of(TestRequests.Parse(("images", "api=ghcr.io/acme/api:3")), TestRequests.Context with { RunId = run }, id, time.GetUtcNow() - age)
+            with { Branch = "main", Proof = "their-token", Key = id, Object = "o" + id };
+
+    private static BoardCommit Carrying(string sha, string trailer) => new(sha, $"deploy\n\nDeploy-Run: {trailer}\nEnvironment: staging\n", true);
+
+    [Fact]
+    public async Task An_uncontended_run_commits_alone_in_one_request()
+    {
+        Assert.True(FanInFlow.Applies(request));
+
+        var attempt = await Push(new FanInFlow(run));
+
+        var pushed = Assert.IsType<DeployOutcome.Pushed>(attempt!.Value.Result!.Outcome);
+        Assert.Equal("drafted", pushed.Sha);
+        var (write, _) = Assert.Single(board.Writes);
+        Assert.Null(write.Publish);
+        Assert.Equal("drafted", write.Commit!.Sha);
+        Assert.Empty(board.Pending);
+    }
+
+    [Fact]
+    public async Task After_a_lost_race_the_intent_rides_with_the_commit_and_its_run_leads_after_the_quiet_period()
+    {
+        var flow = new FanInFlow(run);
+        board.Answer(new PublishOutcome.LostRace("fetch first"), new PublishOutcome.LostRace("fetch first"));
+
+        var first = await Push(flow);
+        Assert.NotNull(first!.Value.RetryReason);
+        Assert.Null(board.Writes[0].Write.Publish);
+
+        var second = await Push(flow, attempt: 2);
+
+        var pushed = Assert.IsType<DeployOutcome.Pushed>(second!.Value.Result!.Outcome);
+        Assert.Equal("new0", pushed.Sha);
+        Assert.Empty(pushed.CarriedRuns);
+        Assert.Equal(3, board.Writes.Count);
+        var (publish, publishedAt) = board.Writes[1];
+        Assert.Equal((Mine, "drafted"), (publish.Publish!.Id, publish.Commit!.Sha));
+        var (lead, ledAt) = board.Writes[2];
+        Assert.Equal("new0", lead.Commit!.Sha);
+        Assert.InRange(ledAt - publishedAt, FanInFlow.Quiet, FanInFlow.MaxLinger);
+        Assert.Contains("Deploy-Run: " + MyTrailer, Assert.Single(git.Drafts).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_that_finds_intents_waiting_joins_them_and_ends_when_another_run_carries_it()
+    {
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        branchTag = "2";
+        board.OnRead = reads => board.Recent.Add(Carrying(Base0, MyTrailer));
+
+        var attempt = await Push(new FanInFlow(run));
+
+        var carried = Assert.IsType<DeployOutcome.CarriedBy>(attempt!.Value.Result!.Outcome);
+        Assert.Equal((Base0, true), (carried.Sha, carried.Verified));
+        var (join, _) = Assert.Single(board.Writes);
+        Assert.Null(join.Commit);
+        Assert.Equal(Mine, join.Publish!.Id);
+    }
+
+    [Fact]
+    public async Task A_commit_that_names_our_intent_without_our_change_sends_the_run_on_alone_and_withdraws_the_intent()
+    {
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        board.OnRead = reads => board.Recent.Add(Carrying(Base0, MyTrailer));
+        var flow = new FanInFlow(run);
+
+        var attempt = await Push(flow);
+
+        Assert.Contains("base000 names our intent without our change", attempt!.Value.RetryReason, StringComparison.Ordinal);
+        Assert.True(flow.Declined);
+        var (withdrawal, _) = board.Writes[^1];
+        Assert.Equal(Mine, Assert.Single(withdrawal.Clear).Id);
+        Assert.DoesNotContain(board.Pending, p => p.Id == Mine);
+        Assert.Null(await Push(flow, attempt: 2));
+    }
+
+    [Fact]
+    public async Task The_next_in_line_takes_over_from_a_silent_leader_after_the_take_over_time()
+    {
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        var flow = new FanInFlow(run);
+
+        var attempt = await Push(flow);
+
+        var pushed = Assert.IsType<DeployOutcome.Pushed>(attempt!.Value.Result!.Outcome);
+        Assert.Equal(["acme/app#5"], pushed.CarriedRuns);
+        var (_, joinedAt) = board.Writes[0];
+        var (lead, ledAt) = board.Writes[^1];
+        Assert.NotNull(lead.Commit);
+        Assert.InRange(ledAt - joinedAt, FanInFlow.TakeoverAfter, FanInFlow.TakeoverAfter + TimeSpan.FromSeconds(4));
+    }
+
+    [Fact]
+    public async Task A_run_never_carried_withdraws_after_the_wait_budget_and_fails()
+    {
+        // A leader that changes on every read is never silent long enough to be taken over.
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        board.OnRead = reads =>
+        {
+            board.Pending.RemoveAll(p => p.Id != Mine);
+            board.Pending.Insert(0, Other($"{reads:D12}", TimeSpan.FromSeconds(1), run: "9"));
+        };
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => Push(new FanInFlow(run)));
+
+        Assert.Equal(ErrorKind.Conflict, error.Kind);
+        Assert.Contains("was not carried within 5 minutes (1 intents ahead of it); withdrew it", error.Message, StringComparison.Ordinal);
+        Assert.InRange(time.Elapsed, FanInFlow.WaitBudget, FanInFlow.WaitBudget + TimeSpan.FromSeconds(4));
+        var (withdrawal, _) = board.Writes[^1];
+        Assert.Equal(Mine, Assert.Single(withdrawal.Clear).Id);
+        Assert.DoesNotContain(board.Pending, p => p.Id == Mine);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_takes_its_intent_back()
+    {
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        using var cancel = new CancellationTokenSource();
+        board.OnRead = reads => cancel.Cancel();
+        var flow = new FanInFlow(run);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Push(flow, cancellationToken: cancel.Token));
+
+        var (withdrawal, _) = board.Writes[^1];
+        Assert.Equal(Mine, Assert.Single(withdrawal.Clear).Id);
+        Assert.Null(withdrawal.Publish);
+        await flow.WithdrawAsync("main", CancellationToken.None);
+        Assert.Equal(2, board.Writes.Count);
+    }
+
+    [Fact]
+    public async Task A_run_that_cannot_prove_itself_stays_out_of_fan_in()
+    {
+        var unproven = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time) { Unavailable = "no id-token permission" } }, Substitute.For<IActionRuntime>(),
+            TestRequests.Context, time, NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+
+        Assert.Null(await Push(new FanInFlow(unproven)));
+        Assert.Empty(board.Writes);
+        Assert.False(FanInFlow.Applies(request with { Change = request.Change with { Force = true } }));
+        Assert.False(FanInFlow.Applies(request with { Landing = request.Landing with { Coalesce = false } }));
+    }
+}
