@@ -9,7 +9,7 @@ public sealed record OutputDefinition(string Name, string Description);
 
 /// <summary>
 /// Every input and output of the action, in one place. action.yml, the command-line flags, the
-/// INPUT_* reader and the README tables are checked against this list by tests, and
+/// INPUT_* reader and the tables of docs/reference.md are checked against this list by tests, and
 /// <see cref="InputReader"/> refuses to read a name that is not here (a misspelt input would
 /// otherwise be silently unset in Actions mode).
 /// </summary>

@@ -101,9 +101,9 @@ public sealed class ConventionTests
     [Theory]
     [InlineData("inputs", "## Inputs")]
     [InlineData("outputs", "## Outputs")]
-    public void The_readme_tables_list_exactly_the_catalogued_names(string section, string heading)
+    public void The_reference_tables_list_exactly_the_catalogued_names(string section, string heading)
     {
-        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "reference.md"));
         var table = readme[readme.IndexOf(heading, StringComparison.Ordinal)..];
         table = table[..table.IndexOf("\n## ", heading.Length, StringComparison.Ordinal)];
         var documented = table.Split('\n').Where(l => l.StartsWith("| `", StringComparison.Ordinal))

@@ -155,7 +155,7 @@ public sealed class LocalRepositoryCommandLineTests : IDisposable
     [SkippableFact]
     public async Task The_readme_walkthrough_scaffolds_deploys_pulls_and_renders()
     {
-        // README "Running as a person expects": init, a bare repository, deploy, pull, kubectl kustomize.
+        // docs/reference.md "Running as a person expects": init, a bare repository, deploy, pull, kubectl kustomize.
         var work = Path.Combine(dir, "work");
         var (initExit, _, initError) = await Run("init", work, "--app", "web", "--image", "ghcr.io/acme/web");
         Assert.True(initExit == 0, initError);
