@@ -128,14 +128,27 @@ foreach (var writers in (Environment.GetEnvironmentVariable("BENCH_WRITERS") ?? 
     var concurrencyRows = new List<string[]> { new[] { "writer", "exit 0", "landed", "commits", "verified", "content requests", "rate-limited", "coalesced", "p50 (ms)", "p95 (ms)", "makespan (ms)", "makespan ratio to the loop" } };
     // One line per service, a spacer between them, so git's own merge can rebase one loop's edit over another's.
     var loopRepo = github.CreateRepo($"acme/shared-loop-{writers}", new Dictionary<string, string> { ["environments/staging/values.yaml"] = string.Concat(Enumerable.Range(1, writers).Select(i => $"svc{i}: 0.0.0\n#\n")) });
-    var loopClock = Stopwatch.StartNew();
-    var loops = await Task.WhenAll(Enumerable.Range(1, writers).Select(i => Task.Run(() => RunRebaseLoop(github, loopRepo, $"svc{i}"))));
-    var loopMakespan = loopClock.Elapsed.TotalMilliseconds;
-    var loopLanded = Enumerable.Range(1, writers).Count(i => loopRepo.ReadFile("environments/staging/values.yaml").Contains($"svc{i}: 1.0.0\n", StringComparison.Ordinal));
-    var loopTimes = loops.Order().ToList();
-    concurrencyRows.Add(["git pull --rebase loop", $"{writers}/{writers}", $"{loopLanded}/{writers}", (loopRepo.CommitCount() - 1).ToString(inv), "0", "-", "-", "-", Percentile(loopTimes, 50).ToString("F0", inv), Percentile(loopTimes, 95).ToString("F0", inv), loopMakespan.ToString("F0", inv), "1.00"]);
+    // BENCH_LOOP=0 leaves the baseline out (its O(N^2) takes many minutes at 50 on a slow day): no ratio then.
+    var loopMakespan = double.NaN;
+    if (Environment.GetEnvironmentVariable("BENCH_LOOP") != "0")
+    {
+        var loopClock = Stopwatch.StartNew();
+        var loops = await Task.WhenAll(Enumerable.Range(1, writers).Select(i => Task.Run(() => RunRebaseLoop(github, loopRepo, $"svc{i}"))));
+        loopMakespan = loopClock.Elapsed.TotalMilliseconds;
+        var loopLanded = Enumerable.Range(1, writers).Count(i => loopRepo.ReadFile("environments/staging/values.yaml").Contains($"svc{i}: 1.0.0\n", StringComparison.Ordinal));
+        var loopTimes = loops.Order().ToList();
+        concurrencyRows.Add(["git pull --rebase loop", $"{writers}/{writers}", $"{loopLanded}/{writers}", (loopRepo.CommitCount() - 1).ToString(inv), "0", "-", "-", "-", Percentile(loopTimes, 50).ToString("F0", inv), Percentile(loopTimes, 95).ToString("F0", inv), loopMakespan.ToString("F0", inv), "1.00"]);
+    }
+
+    // BENCH_ROWS picks rows by method-coalesce[-long], e.g. api-auto,api-auto-long.
+    var rows = Environment.GetEnvironmentVariable("BENCH_ROWS")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     foreach (var (method, coalesce, longNames) in new[] { ("git", "off", false), ("api", "off", false), ("api", "auto", false), ("api", "auto", true) })
     {
+        if (rows is not null && !rows.Contains($"{method}-{coalesce}{(longNames ? "-long" : string.Empty)}"))
+        {
+            continue;
+        }
+
         if (method == "api" && coalesce == "off" && writers > 20)
         {
             // Alone, N API writers need O(N^2) attempts: beyond 20 they queue behind the 80-per-minute limit for many minutes.
@@ -161,7 +174,7 @@ foreach (var writers in (Environment.GetEnvironmentVariable("BENCH_WRITERS") ?? 
         var times = concurrent.Select(r => r.Ms).Order().ToList();
         concurrencyRows.Add([$"gitops-deploy, {method}, coalesce {coalesce}{(longNames ? ", long names" : string.Empty)}", $"{concurrent.Count(r => r.Exit == 0)}/{writers}", $"{landed}/{writers}", commits.Length.ToString(inv),
             commits.Count(github.IsVerified).ToString(inv), method == "git" ? "-" : github.ContentRequests(login).ToString(inv), method == "git" ? "-" : github.RateLimited(login).ToString(inv),
-            concurrent.Count(r => r.Coalesced).ToString(inv), Percentile(times, 50).ToString("F0", inv), Percentile(times, 95).ToString("F0", inv), makespan.ToString("F0", inv), (makespan / loopMakespan).ToString("F2", inv)]);
+            concurrent.Count(r => r.Coalesced).ToString(inv), Percentile(times, 50).ToString("F0", inv), Percentile(times, 95).ToString("F0", inv), makespan.ToString("F0", inv), double.IsNaN(loopMakespan) ? "-" : (makespan / loopMakespan).ToString("F2", inv)]);
     }
 
     Print(concurrencyRows);
