@@ -11,6 +11,8 @@ COPY src/GitOpsDeploy.Editing/GitOpsDeploy.Editing.csproj src/GitOpsDeploy.Editi
 COPY src/GitOpsDeploy.Git/GitOpsDeploy.Git.csproj src/GitOpsDeploy.Git/
 COPY src/GitOpsDeploy.GitHub/GitOpsDeploy.GitHub.csproj src/GitOpsDeploy.GitHub/
 COPY src/GitOpsDeploy.Changelog/GitOpsDeploy.Changelog.csproj src/GitOpsDeploy.Changelog/
+COPY src/GitOpsDeploy.Manifests/GitOpsDeploy.Manifests.csproj src/GitOpsDeploy.Manifests/
+COPY src/GitOpsDeploy.Calendar/GitOpsDeploy.Calendar.csproj src/GitOpsDeploy.Calendar/
 COPY src/GitOpsDeploy.ArgoCd/GitOpsDeploy.ArgoCd.csproj src/GitOpsDeploy.ArgoCd/
 COPY src/GitOpsDeploy.Prometheus/GitOpsDeploy.Prometheus.csproj src/GitOpsDeploy.Prometheus/
 COPY src/GitOpsDeploy.Analysis/GitOpsDeploy.Analysis.csproj src/GitOpsDeploy.Analysis/
