@@ -113,6 +113,19 @@ public sealed class ConventionTests
         Assert.Equal(catalogued.Order(StringComparer.Ordinal), documented);
     }
 
+    [Fact]
+    public void The_dockerfile_restores_every_product_project_before_copying_the_sources()
+    {
+        // Its restore layer copies project files one by one: a project missing there fails the image's publish.
+        var dockerfile = File.ReadAllText(Path.Combine(RepoRoot(), "Dockerfile"));
+        var projects = Directory.GetFiles(Path.Combine(RepoRoot(), "src"), "*.csproj", SearchOption.AllDirectories)
+            .Select(p => Path.GetRelativePath(RepoRoot(), p).Replace('\\', '/'))
+            .ToList();
+
+        Assert.NotEmpty(projects);
+        Assert.All(projects, p => Assert.Contains($"COPY {p} {p[..(p.LastIndexOf('/') + 1)]}\n", dockerfile, StringComparison.Ordinal));
+    }
+
     private static YamlMappingNode ActionYml()
     {
         var yaml = new YamlStream();
