@@ -29,8 +29,11 @@ public sealed class ContainerTests : GitOpsFixture
             environment["GITHUB_OUTPUT"] = "/github/file_commands/set_output";
             environment["GITHUB_STEP_SUMMARY"] = "/github/file_commands/step_summary";
             environment["GITHUB_WORKSPACE"] = "/github/workspace";
-            // ghcr.io/acme/... exists in no registry this machine reaches (as in ActionRun).
-            environment["INPUT_PIN"] = "none";
+            // ghcr.io/acme/... exists in no registry this machine reaches (as in ActionRun); a run with arguments has no inputs.
+            if (inputs.Any())
+            {
+                environment["INPUT_PIN"] = "none";
+            }
             foreach (var (name, value) in inputs)
             {
                 environment["INPUT_" + name.ToUpperInvariant()] = value;
