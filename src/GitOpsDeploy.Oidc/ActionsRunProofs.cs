@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -44,22 +45,13 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
         this.logger = logger;
         http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         http.Timeout = TimeSpan.FromSeconds(30);
-        issuer = settings.ServerUrl is { } server ? IssuerOf(server) : null;
+        issuer = settings.ServerUrl is { } server ? ActionContext.IssuerOf(server) : null;
     }
 
     public string? Unavailable =>
         settings.RequestUrl is null || settings.RequestToken is null ? "this job has no ID token: its workflow does not grant 'permissions: id-token: write'"
         : issuer is null ? "GITHUB_SERVER_URL is not set, so the token issuer is unknown"
         : null;
-
-    /// <summary>The issuer of a host's ID tokens.</summary>
-    public static string IssuerOf(string serverUrl)
-    {
-        var server = new Uri(serverUrl);
-        return server.Host.Equals("github.com", StringComparison.OrdinalIgnoreCase) ? "https://token.actions.githubusercontent.com"
-            : server.Host.EndsWith(".ghe.com", StringComparison.OrdinalIgnoreCase) ? $"https://token.actions.{server.Host.ToLowerInvariant()}"
-            : $"{serverUrl.TrimEnd('/')}/_services/token";
-    }
 
     public async Task<RunProof> ProveAsync(string audience, CancellationToken cancellationToken)
     {

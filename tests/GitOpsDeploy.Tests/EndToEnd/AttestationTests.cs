@@ -185,6 +185,24 @@ public sealed class AttestationTests(RegistryFixture registry) : GitOpsFixture, 
     }
 
     [Fact]
+    public async Task Without_GITHUB_SERVER_URL_the_signing_host_is_unknown_and_the_run_is_refused_before_any_registry()
+    {
+        // The issuer the certificates must name comes from the runner's server URL, never from a built-in host.
+        var closed = $"127.0.0.1:{RegistryFixture.FreePort()}";
+
+        var inputs = Verified($"web={closed}/acme/web:1.1.0");
+        inputs["gitops-repository"] = $"{GitHub.ServerUrl}/acme/gitops.git";
+        inputs["commit-method"] = "git";
+
+        var result = await ActionRun.RunAsync(GitHub, inputs, new Dictionary<string, string> { ["GITHUB_SERVER_URL"] = string.Empty });
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.True(result.Stdout.Contains("input 'verify-attestations': needs GITHUB_SERVER_URL", StringComparison.Ordinal), result.Stdout);
+        Assert.DoesNotContain(closed, result.Stdout, StringComparison.Ordinal);
+        Assert.Empty(App.Deployments);
+    }
+
+    [Fact]
     public async Task Without_a_token_to_read_attestations_the_run_is_refused_naming_the_input()
     {
         var closed = $"127.0.0.1:{RegistryFixture.FreePort()}";

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Oidc;
 using GitOpsDeploy.Tests.Fakes;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -126,9 +127,9 @@ public sealed class GitHubLimitsAndProofsTests : IAsyncLifetime
     [Fact]
     public void The_issuer_follows_the_host_and_a_job_without_id_token_says_so()
     {
-        Assert.Equal("https://token.actions.githubusercontent.com", ActionsRunProofs.IssuerOf("https://github.com"));
-        Assert.Equal("https://token.actions.acme.ghe.com", ActionsRunProofs.IssuerOf("https://ACME.ghe.com"));
-        Assert.Equal("https://ghes.example.com/_services/token", ActionsRunProofs.IssuerOf("https://ghes.example.com/"));
+        Assert.Equal("https://token.actions.githubusercontent.com", ActionContext.IssuerOf("https://github.com"));
+        Assert.Equal("https://token.actions.acme.ghe.com", ActionContext.IssuerOf("https://ACME.ghe.com"));
+        Assert.Equal("https://ghes.example.com/_services/token", ActionContext.IssuerOf("https://ghes.example.com/"));
         using var none = new ActionsRunProofs(new OidcSettings(null, null, "https://github.com"), NullLogger.Instance);
         Assert.Contains("permissions: id-token: write", none.Unavailable, StringComparison.Ordinal);
     }

@@ -29,7 +29,7 @@ public static partial class AttestationCheck
 
         var response = await attestations.ListAsync(repository, digest, cancellationToken)
             ?? throw new DeployException(ErrorKind.Policy, $"image '{image}' ({digest}) has no attestation in {repository} (GitHub answered 404: none was made for this digest, or token cannot read them); nothing was written");
-        var server = run.Action.ServerUrl?.TrimEnd('/') ?? "https://github.com";
+        var server = Server(run);
         var policy = new AttestationPolicy
         {
             SourceRepository = repository,
@@ -37,7 +37,7 @@ public static partial class AttestationCheck
             AllowedSignerWorkflows = supply.SignerWorkflows,
             AllowSelfHostedRunners = supply.AllowSelfHostedRunners,
             ServerUrl = server,
-            Issuer = server.Equals("https://github.com", StringComparison.OrdinalIgnoreCase) ? AttestationPolicy.GitHubActionsIssuer : $"{server}/_services/token",
+            Issuer = ActionContext.IssuerOf(server),
         };
         var result = Verifier(run, supply).VerifyGitHubAttestations(response, digest, policy);
         if (!result.IsVerified)
@@ -69,8 +69,13 @@ public static partial class AttestationCheck
             throw DeployException.Input("verify-attestations", $"needs token (read access to {request.Source.Repository}'s attestations) and GITHUB_API_URL to fetch the attestations");
         }
 
+        _ = Server(run);
         _ = Verifier(run, request.Supply);
     }
+
+    /// <summary>The GitHub host whose Actions signed the attestations (GITHUB_SERVER_URL): github.com, GHE.com or a GHES.</summary>
+    private static string Server(RunContext run) => run.Action.ServerUrl?.TrimEnd('/')
+        ?? throw DeployException.Input("verify-attestations", "needs GITHUB_SERVER_URL (the GitHub host whose Actions built and signed the images; the runner sets it)");
 
     /// <summary>The shipped trusted roots (Sigstore public-good and GitHub's), or the ones attestation-trusted-root names.</summary>
     private static AttestationVerifier Verifier(RunContext run, SupplyChainOptions supply)
