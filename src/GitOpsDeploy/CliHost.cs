@@ -136,7 +136,7 @@ public static class CliHost
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
                 SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
-                SourceHistory = request.Token is { } historyToken && context.ApiUrl is { } historyApi ? github.SourceHistory(historyApi, historyToken) : null,
+                SourceHistory = request.Token is { } historyToken && request.Source.Repository is not null && context.ApiUrl is { } historyApi ? github.SourceHistory(historyApi, historyToken) : null,
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
                 Registry = request.Supply.UsesRegistry ? Own(Registry(request), owned) : null,
@@ -145,12 +145,12 @@ public static class CliHost
             };
         }
 
-        /// <summary>The images' registries (pin, verify-attestations): registry-username/password for their registry (<see cref="RegistryImages.CredentialsHost"/>), the source token for ghcr.io.</summary>
+        /// <summary>The images' registries (pin, verify-attestations): registry-username/password for their registry (<see cref="RegistryImages.CredentialsHost"/>), the source token for the GitHub host's own registry.</summary>
         private RegistryImages Registry(DeployRequest request)
         {
             var credentials = request.Supply.RegistryPassword is { } password ? new RegistryCredentials(request.Supply.RegistryUsername, password) : null;
-            var host = credentials is null ? null : RegistryImages.CredentialsHost(request.Supply.RegistryHost, request.Change.Images.Where(i => i.Tag.Kind == SpecPartKind.Set || i.Digest.Kind == SpecPartKind.Set).Select(i => i.NewName.Kind == SpecPartKind.Set ? i.NewName.Value! : i.Name));
-            return new RegistryImages(credentials, request.Token, loggers.CreateLogger<RegistryImages>(), credentialsHost: host);
+            var host = credentials is null ? null : RegistryImages.CredentialsHost(request.Supply.RegistryHost, request.Change.Images.Where(i => i.Tag.Kind == SpecPartKind.Set || i.Digest.Kind == SpecPartKind.Set).Select(i => i.Repository));
+            return new RegistryImages(credentials, host, RegistryImages.GitHubRegistryOf(context.ServerUrl), request.Token, loggers.CreateLogger<RegistryImages>());
         }
 
         /// <summary>

@@ -30,6 +30,9 @@ public enum SpecPartKind
 /// </summary>
 public sealed partial record ImageSpec(string Name, SpecPart NewName, SpecPart Tag, SpecPart Digest)
 {
+    /// <summary>The image repository the spec points at: its new name when it sets one, else its name.</summary>
+    public string Repository => NewName.Kind == SpecPartKind.Set ? NewName.Value! : Name;
+
     /// <summary>Parses one spec; <paramref name="input"/> names the action input in errors.</summary>
     public static ImageSpec Parse(string text, string input = "images")
     {

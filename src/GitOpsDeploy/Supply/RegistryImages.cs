@@ -9,13 +9,21 @@ namespace GitOpsDeploy.Supply;
 /// <summary>
 /// The registry port over <see cref="RegistryClient"/>: one client per registry host, made when that registry is
 /// first asked, each holding only the credentials meant for it. <c>registry-username</c>/<c>registry-password</c> go
-/// to one registry (<see cref="CredentialsHost"/>: registry-host, or the images' one registry), never to another; ghcr.io without them gets the
+/// to one registry (<see cref="CredentialsHost"/>: registry-host, or the images' one registry), never to another; the GitHub host's own registry (<see cref="GitHubRegistryOf"/>) without them gets the
 /// source <c>token</c> (GitHub's registry takes a GitHub token as the password). The client's own rules then keep
 /// them on that registry and the token service its challenge names.
 /// </summary>
-public sealed class RegistryImages(RegistryCredentials? credentials, string? githubToken, ILogger logger, RegistryClientOptions? template = null, string? credentialsHost = null) : IImageRegistry, IDisposable
+public sealed class RegistryImages(RegistryCredentials? credentials, string? credentialsHost, string? githubRegistry, string? githubToken, ILogger logger) : IImageRegistry, IDisposable
 {
-    public const string GitHubRegistry = "ghcr.io";
+    /// <summary>
+    /// The container registry of the GitHub host at <paramref name="serverUrl"/> (GITHUB_SERVER_URL), the only registry
+    /// the source token may go to: ghcr.io for github.com, <c>containers.HOST</c> for GHE.com and GitHub Enterprise
+    /// Server; none without a server URL, so the token never reaches another host's registry.
+    /// </summary>
+    public static string? GitHubRegistryOf(string? serverUrl) =>
+        serverUrl is null || !Uri.TryCreate(serverUrl, UriKind.Absolute, out var server) ? null
+        : server.Host.Equals("github.com", StringComparison.OrdinalIgnoreCase) ? "ghcr.io"
+        : $"containers.{server.Host.ToLowerInvariant()}";
 
     private readonly ConcurrentDictionary<string, RegistryClient> clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock gate = new();
@@ -122,25 +130,15 @@ public sealed class RegistryImages(RegistryCredentials? credentials, string? git
             }
         }
 
-        if (!given.ContainsKey(host) && host.Equals(GitHubRegistry, StringComparison.OrdinalIgnoreCase) && githubToken is { Length: > 0 })
+        if (!given.ContainsKey(host) && githubRegistry is not null && host.Equals(githubRegistry, StringComparison.OrdinalIgnoreCase) && githubToken is { Length: > 0 })
         {
             given[host] = new RegistryCredentials(null, githubToken);
         }
 
-        var options = template ?? new RegistryClientOptions();
         return new RegistryClient(new RegistryClientOptions
         {
             Credentials = given,
-            Timeout = options.Timeout,
-            RequestTimeout = options.RequestTimeout,
-            MaxAttempts = options.MaxAttempts,
-            RetryDelay = options.RetryDelay,
-            MaxRetryDelay = options.MaxRetryDelay,
-            ConnectTimeout = options.ConnectTimeout,
-            PlainHttpForLoopback = options.PlainHttpForLoopback,
-            PlainHttpRegistries = options.PlainHttpRegistries,
             UserAgent = "gitops-deploy",
-            TimeProvider = options.TimeProvider,
             Log = line => logger.LogDebug("{Registry}: {Line}", host, line),
         });
     });

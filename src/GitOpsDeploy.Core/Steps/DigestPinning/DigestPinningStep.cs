@@ -54,7 +54,7 @@ public sealed class DigestPinningStep : IPreparationStep
                     continue;
                 }
 
-                var name = spec.NewName.Kind == SpecPartKind.Set ? spec.NewName.Value! : spec.Name;
+                var name = spec.Repository;
                 var tag = spec.Tag.Kind == SpecPartKind.Set ? spec.Tag.Value : null;
                 string digest;
                 if (spec.Digest.Kind == SpecPartKind.Set)
