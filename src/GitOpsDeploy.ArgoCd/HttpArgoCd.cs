@@ -33,7 +33,7 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
     {
         // Only the fields the refresh needs: a large installation's full list is megabytes.
         const string Path = "api/v1/applications?fields=items.metadata.name,items.spec.source,items.spec.sources";
-        var body = await SendAsync(Path, "the application list", "'applications, get' on the applications to refresh", cancellationToken);
+        var body = await SendAsync(Path, "the application list", "'applications, get' on the applications to refresh", $"Argo CD at {server} has no application list (api/v1/applications answered 404): check argocd-server", cancellationToken);
         var apps = new List<ArgoAppSources>();
         foreach (var item in JsonNode.Parse(body)?["items"]?.AsArray() ?? [])
         {
@@ -61,7 +61,7 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
     public async Task<ArgoAppStatus> GetAsync(string application, bool refresh, CancellationToken cancellationToken)
     {
         var path = $"api/v1/applications/{Uri.EscapeDataString(application)}" + (refresh ? "?refresh=normal" : string.Empty);
-        var body = await SendAsync(path, application, $"'applications, get' on {application}", cancellationToken);
+        var body = await SendAsync(path, application, $"'applications, get' on {application}", $"Argo CD has no application '{application}' (or argocd-token cannot see it); set argocd-application", cancellationToken);
         var json = JsonNode.Parse(body);
         var status = json?["status"];
         return new ArgoAppStatus(
@@ -74,7 +74,7 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
     }
 
     /// <summary>One GET, its failures translated: refused token, no such application, anything else transient.</summary>
-    private async Task<string> SendAsync(string path, string what, string permission, CancellationToken cancellationToken)
+    private async Task<string> SendAsync(string path, string what, string permission, string notFound, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
@@ -100,7 +100,7 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
                 case HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden:
                     throw new DeployException(ErrorKind.AuthenticationFailed, $"Argo CD refused argocd-token ({(int)response.StatusCode}); it needs {permission}");
                 case HttpStatusCode.NotFound:
-                    throw new DeployException(ErrorKind.NotFound, $"Argo CD has no application '{what}' (or argocd-token cannot see it); set argocd-application");
+                    throw new DeployException(ErrorKind.NotFound, notFound);
                 default:
                     throw new DeployException(ErrorKind.Transient, $"Argo CD answered {(int)response.StatusCode} for {what}");
             }

@@ -49,8 +49,4 @@ public static class CoreModule
             [.. provider.GetServices<IPreparationStep>()], [.. provider.GetServices<IPlanStep>()], [.. provider.GetServices<IVerificationStep>()], [.. provider.GetServices<IReportingStep>()]));
         return services;
     }
-
-    /// <summary>The steps <see cref="AddGitOpsCore"/> registers, for a run composed without a container (tests, benchmarks).</summary>
-    /// <param name="renderers">The renderers the report step may run (<see cref="RenderTools.None"/>: none).</param>
-    public static RunSteps BuiltInSteps(RenderTools renderers) => new([new DigestPinningStep(), new AttestationStep()], [new PinnedPlanStep(), new OutOfOrderStep(), new FreezeStep(), new AnalysisTemplateCheckStep(), new ReportStep(renderers)], [new ArgoCdRefreshStep(), new ArgoCdWaitStep(), new MetricAnalysisStep()], [new DoraStep(), new PushgatewayStep()]);
 }

@@ -11,7 +11,7 @@ namespace GitOpsDeploy.GitHub;
 /// <summary>Pull requests on the gitops repository through Octokit, mapped to our own records.</summary>
 public sealed class OctokitPullRequests(GitHubGraphQl graphQl, string repository) : IPullRequests
 {
-    private const string Token = "gitops-token";
+    private const string Token = Api.ApiRepository.TokenInput;
     private readonly IGitHubClient client = graphQl.Client;
     private readonly RateLimitGate gate = graphQl.Gate;
     private readonly string owner = repository.Split('/')[0];

@@ -11,8 +11,6 @@ namespace GitOpsDeploy.Core.Planning;
 /// </summary>
 public static class CommitMessage
 {
-    public static IReadOnlyList<string> Placeholders => MessageTemplate.CommitPlaceholders;
-
     public static string Build(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {
         var values = Values(request, edits);

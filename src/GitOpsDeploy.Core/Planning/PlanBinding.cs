@@ -39,6 +39,7 @@ public sealed record PlanBinding(string BaseSha, IReadOnlyList<TargetBinding> Ta
 {
     private const int MaxListed = 10;
 
+    /// <summary>The 16-hex-digit SHA-256 prefix this binding uses for files and for the plan itself.</summary>
     public static string FileDigest(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content))[..16];
 
     /// <summary>The <c>plan</c> output.</summary>
@@ -46,11 +47,11 @@ public sealed record PlanBinding(string BaseSha, IReadOnlyList<TargetBinding> Ta
     {
         var json = Json().ToJsonString();
         var bytes = Encoding.UTF8.GetBytes(json);
-        return ReviewOptions.PlanPrefix + Convert.ToHexStringLower(SHA256.HashData(bytes))[..16] + "." + Base64Url.EncodeToString(bytes);
+        return ReviewOptions.PlanPrefix + FileDigest(bytes) + "." + Base64Url.EncodeToString(bytes);
     }
 
     /// <summary>The short digest of the plan (what a reader compares by eye).</summary>
-    public string Digest => Encode()[ReviewOptions.PlanPrefix.Length..(ReviewOptions.PlanPrefix.Length + 16)];
+    public string Digest => FileDigest(Encoding.UTF8.GetBytes(Json().ToJsonString()));
 
     /// <summary>Reads an <c>expected-plan</c> input; a value this action did not write (or one cut or edited on the way) is refused.</summary>
     public static PlanBinding Decode(string text)
@@ -72,7 +73,7 @@ public sealed record PlanBinding(string BaseSha, IReadOnlyList<TargetBinding> Ta
             throw Broken("its payload is not base64url");
         }
 
-        if (Convert.ToHexStringLower(SHA256.HashData(bytes))[..16] != parts[0])
+        if (FileDigest(bytes) != parts[0])
         {
             throw Broken("its digest does not match its payload (cut or edited on the way)");
         }

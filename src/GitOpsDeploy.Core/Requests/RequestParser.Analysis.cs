@@ -8,22 +8,7 @@ public static partial class RequestParser
 {
     private static MetricAnalysisOptions ParseAnalysis(InputReader read, IReadOnlyList<string> environments)
     {
-        var template = read.Optional("analysis-template");
-        string? name = null;
-        if (template is not null)
-        {
-            var hash = template.IndexOf('#', StringComparison.Ordinal);
-            if (hash >= 0)
-            {
-                (template, name) = (template[..hash].Trim(), template[(hash + 1)..].Trim());
-            }
-
-            MessageTemplate.Validate(template, TargetPlaceholders, "analysis-template");
-            if (template.Length == 0 || name?.Length == 0 || template.StartsWith('/') || template.Split('/').Contains(".."))
-            {
-                throw DeployException.Input("analysis-template", $"'{read.Optional("analysis-template")}' is not PATH or PATH#NAME with PATH relative to the gitops repository's root");
-            }
-        }
+        var (template, name) = RepositoryFileAndName(read, "analysis-template", "NAME");
 
         var args = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in (read.Optional("analysis-args") ?? string.Empty).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))

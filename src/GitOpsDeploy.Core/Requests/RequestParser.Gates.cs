@@ -7,26 +7,10 @@ public static partial class RequestParser
 {
     private static GateOptions ParseGates(InputReader read, IReadOnlyList<string> environments, string? sourceRepository)
     {
-        var syncWindows = read.Optional("sync-windows");
-        string? project = null;
-        if (syncWindows is not null)
-        {
-            var hash = syncWindows.IndexOf('#', StringComparison.Ordinal);
-            if (hash >= 0)
-            {
-                project = syncWindows[(hash + 1)..].Trim();
-                syncWindows = syncWindows[..hash].Trim();
-            }
-
-            MessageTemplate.Validate(syncWindows, TargetPlaceholders, "sync-windows");
-            if (syncWindows.Length == 0 || project?.Length == 0 || syncWindows.StartsWith('/') || syncWindows.Split('/').Contains(".."))
-            {
-                throw DeployException.Input("sync-windows", $"'{read.Optional("sync-windows")}' is not PATH or PATH#PROJECT with PATH relative to the gitops repository's root");
-            }
-        }
+        var (syncWindows, project) = RepositoryFileAndName(read, "sync-windows", "PROJECT");
 
         var freezeFile = read.Optional("freeze-file") ?? GateOptions.DefaultFreezeFile;
-        if (freezeFile.StartsWith('/') || freezeFile.Split('/').Contains(".."))
+        if (!IsRelative(freezeFile))
         {
             throw DeployException.Input("freeze-file", $"'{freezeFile}' must be a path relative to the gitops repository's root");
         }
@@ -49,4 +33,26 @@ public static partial class RequestParser
             Applications = environments.ToDictionary(e => e, e => application is null ? $"{app}-{e}" : ForTarget(application, e, "argocd-application"), StringComparer.Ordinal),
         };
     }
+
+    /// <summary>
+    /// An input naming a file of the gitops repository, optionally one object in it: <c>PATH</c> or <c>PATH#NAME</c>, PATH relative
+    /// to the repository's root and possibly with <c>{{ environment }}</c>; (null, null) when not given.
+    /// </summary>
+    private static (string? Path, string? Name) RepositoryFileAndName(InputReader read, string input, string nameLabel)
+    {
+        var given = read.Optional(input);
+        if (given is null)
+        {
+            return (null, null);
+        }
+
+        var hash = given.IndexOf('#', StringComparison.Ordinal);
+        var (path, name) = hash < 0 ? (given, null) : (given[..hash].Trim(), given[(hash + 1)..].Trim());
+        MessageTemplate.Validate(path, TargetPlaceholders, input);
+        return path.Length == 0 || name?.Length == 0 || !IsRelative(path)
+            ? throw DeployException.Input(input, $"'{given}' is not PATH or PATH#{nameLabel} with PATH relative to the gitops repository's root")
+            : (path, name);
+    }
+
+    private static bool IsRelative(string path) => !path.StartsWith('/') && !path.Split('/').Contains("..");
 }

@@ -90,8 +90,8 @@ public static class PromotionReportText
             parts.Add("does not build");
         }
 
-        var line = SafeMarkdown.Plain(string.Join("; ", parts));
-        return line.Length <= maxChars ? line : line[..(maxChars - 1)] + "…";
+        // Plain cuts without splitting a surrogate pair or a URL.
+        return SafeMarkdown.Plain(string.Join("; ", parts), maxChars);
     }
 
     /// <summary>The workloads the change moves, "Deployment production/web", in render order.</summary>

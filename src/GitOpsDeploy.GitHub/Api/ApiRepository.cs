@@ -1,4 +1,5 @@
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.GitHub.GraphQl;
 using Microsoft.Extensions.Logging;
@@ -38,9 +39,6 @@ public sealed class ApiRepository : IGitOpsRepository
 
     public RetryPolicy Retries => RetryPolicy.Api;
 
-    /// <summary>The login GitHub gives the workflow's own GITHUB_TOKEN.</summary>
-    public const string WorkflowTokenLogin = "github-actions[bot]";
-
     public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken) =>
         Explained(() => snapshots.ReadAsync(branch, hint, cancellationToken), cancellationToken);
 
@@ -77,12 +75,12 @@ public sealed class ApiRepository : IGitOpsRepository
         }
         catch (DeployException e) when (e.Kind is ErrorKind.PermissionDenied or ErrorKind.NotFound)
         {
-            if (await LoginOrNullAsync(cancellationToken) != WorkflowTokenLogin)
+            if (await LoginOrNullAsync(cancellationToken) != LandingOptions.BotName)
             {
                 throw;
             }
 
-            throw new DeployException(e.Kind, $"{e.Message}. {TokenInput} is the workflow's GITHUB_TOKEN (GitHub says it acts as {WorkflowTokenLogin}), which cannot write a repository other than the workflow's own: create a GitHub App installation token in the same job with actions/create-github-app-token (or use a fine-grained PAT) and pass it as {TokenInput}", e);
+            throw new DeployException(e.Kind, $"{e.Message}. {TokenInput} is the workflow's GITHUB_TOKEN (GitHub says it acts as {LandingOptions.BotName}), which cannot write a repository other than the workflow's own: create a GitHub App installation token in the same job with actions/create-github-app-token (or use a fine-grained PAT) and pass it as {TokenInput}", e);
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
             {
                 notes.Add($"the overlay could not be built statically ({e.Message}): its workloads are not known");
                 CopyFolder(files, copy, copied, overlay.OverlayPath);
-                return new StaticView(copy, [], [.. copied], [.. overlay.Images.Select(i => Unknown(i, "the overlay could not be built statically"))], notes) { Copied = copied };
+                return new StaticView(copy, [], [.. copied], [.. overlay.Images.Select(i => Unknown(i, "the overlay could not be built statically"))], notes);
             }
 
             foreach (var path in analysis.Files)
@@ -88,7 +88,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
 
             notes.AddRange(analysis.Notes.Where(n => n.Kind != NoteKind.Warning).Select(n => n.ToString()));
             var impacts = overlay.Images.Select(i => Impact(analyzer, overlay.OverlayPath, i)).ToList();
-            return new StaticView(copy, [], [.. copied], impacts, notes) { Copied = copied };
+            return new StaticView(copy, [], [.. copied], impacts, notes);
         }
 
         // A Helm values folder: rendered by the Application that points its value files here, or by the folder's own chart.
@@ -109,7 +109,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         }
 
         notes.AddRange(search.Notes);
-        return new StaticView(copy, search.Sources, [.. copied], [], notes) { Copied = copied };
+        return new StaticView(copy, search.Sources, [.. copied], [], notes);
     }
 
     /// <summary>One kustomize image edit's containers, predicted statically from the overlay and its local bases.</summary>
@@ -143,7 +143,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         var changes = diff.WorkloadImageChanges();
         return [.. overlay.Images.Select(image =>
         {
-            var reference = Reference(image.After);
+            var reference = CommitMessage.Reference(image.After);
             var containers = changes.Where(c => c.After is { } after && SameImage(after, reference)).ToList();
             var running = render.Images;
             return new ImageImpact(image.After.Name, image.Before?.ToString(), image.After.ToString())
@@ -186,7 +186,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
             render = () => renderer.RenderHelmEditAsync(view.Files, edits, view.HelmSources[0], cancellationToken);
         }
 
-        var key = overlay.OverlayPath + "\n" + string.Join("\n", view.Copied.Select(p => p + ":" + PlanBinding.FileDigest(view.Files.Read(p))))
+        var key = overlay.OverlayPath + "\n" + string.Join("\n", view.Inputs.Select(p => p + ":" + PlanBinding.FileDigest(view.Files.Read(p))))
             + "\n--\n" + string.Join("\n", edits.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => e.Key + ":" + (e.Value is null ? "-" : PlanBinding.FileDigest(e.Value))));
         if (!cache.Renders.TryGetValue(key, out var pair))
         {
@@ -331,9 +331,6 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
     private static KustomizeImage? Kustomize(ImageEntry? entry) =>
         entry is null ? null : new KustomizeImage(entry.Name, entry.NewName, entry.NewTag, entry.Digest);
 
-    /// <summary>The reference an entry renders (NEWNAME:TAG@DIGEST).</summary>
-    private static string Reference(ImageEntry entry) => entry.ToString()[(entry.Name.Length + 1)..];
-
     /// <summary>Whether a rendered image is the reference written (a chart may prefix a registry).</summary>
     private static bool SameImage(string rendered, string reference)
     {
@@ -364,10 +361,6 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
     }
 
     /// <summary>What the tree says about a target before any tool runs.</summary>
-    /// <param name="Inputs">The files that build the target (what a plan binds).</param>
-    private sealed record StaticView(InMemoryManifestFiles Files, IReadOnlyList<HelmSource> HelmSources, IReadOnlyList<string> Inputs, IReadOnlyList<ImageImpact> Impacts, IReadOnlyList<string> Notes)
-    {
-        /// <summary>The paths copied into <see cref="Files"/>.</summary>
-        public IReadOnlyCollection<string> Copied { get; init; } = [];
-    }
+    /// <param name="Inputs">The files that build the target (what a plan binds), the paths copied into <paramref name="Files"/>.</param>
+    private sealed record StaticView(InMemoryManifestFiles Files, IReadOnlyList<HelmSource> HelmSources, IReadOnlyList<string> Inputs, IReadOnlyList<ImageImpact> Impacts, IReadOnlyList<string> Notes);
 }
