@@ -55,7 +55,8 @@ public sealed class PromotionReportTextTests
         return yaml.ToString();
     }
 
-    private static readonly TargetReport Report = Build();
+    // Built per use: a static would be built by whichever test ran first (and credited to it alone in a mutation run).
+    private static TargetReport Report => Build();
 
     private static TargetReport Build()
     {
@@ -98,8 +99,10 @@ public sealed class PromotionReportTextTests
         Assert.InRange(blocks, 1, Resources);
         Assert.Equal(0, (text.Split("```", StringSplitOptions.None).Length - 1) % 2);
         Assert.Contains("</details>", text, StringComparison.Ordinal);
-        // Resources come in a stable order: the first shown is the first by name.
-        Assert.True(text.IndexOf("app-000", StringComparison.Ordinal) < text.IndexOf("app-001", StringComparison.Ordinal));
+        // Resources come in a stable order: the first diff block shown is the first resource by name.
+        var firstBlock = text[(text.IndexOf("```diff", StringComparison.Ordinal) + "```diff".Length)..];
+        firstBlock = firstBlock[..firstBlock.IndexOf("```", StringComparison.Ordinal)];
+        Assert.Contains("app-000", firstBlock, StringComparison.Ordinal);
     }
 
     [Fact]

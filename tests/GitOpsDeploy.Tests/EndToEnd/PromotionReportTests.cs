@@ -363,7 +363,8 @@ public sealed class PromotionReportTests : GitOpsFixture
 
         Assert.True(result.ExitCode == 0, result.Stdout);
         Assert.Contains("helm template", result.Summary, StringComparison.Ordinal);
-        Assert.Contains("`ghcr.io/acme/web:1.0.0` | `ghcr.io/acme/web:1.1.0` |", result.Summary, StringComparison.Ordinal);
+        // The workloads come from the render (the values file names no workload): one container of the chart's Deployment.
+        Assert.Contains("**What changes in the cluster:** 1 container in 1 workload.", result.Summary, StringComparison.Ordinal);
         Assert.Contains("-          image: \"ghcr.io/acme/web:1.0.0\"\n", result.Summary, StringComparison.Ordinal);
         Assert.Contains("+          image: \"ghcr.io/acme/web:1.1.0\"\n", result.Summary, StringComparison.Ordinal);
     }
