@@ -1,53 +1,29 @@
 using System.Text;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Editing;
-using GitOpsDeploy.GitHub;
 using GitOpsDeploy.GitHub.Api;
-using GitOpsDeploy.Tests.Fakes;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GitOpsDeploy.Tests.GitHub;
 
 /// <summary>The API repository (snapshots, publisher) driven directly against the fake's GraphQL and REST git endpoints.</summary>
 [Trait("Tier", "Adapter")]
-public sealed class ApiRepositoryTests : IAsyncLifetime
+public sealed class ApiRepositoryTests : ApiAdapterTest
 {
-    private const string Token = "ghs_apiTOKEN0123456789";
-    private FakeGitHub github = null!;
-    private FakeRepo repo = null!;
-    private GitHubFactory factory = null!;
     private ApiRepository api = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        github = await FakeGitHub.StartAsync();
-        github.AddToken(Token, Permission.Write);
-        repo = github.CreateRepo("acme/gitops", new Dictionary<string, string>
-        {
-            ["environments/staging/kustomization.yaml"] = "images: [a]\n",
-            ["base/deployment.yaml"] = "kind: Deployment\n",
-        });
-        factory = new GitHubFactory(TimeProvider.System, NullLoggerFactory.Instance, new SecretMasker()) { RetryBaseDelay = TimeSpan.FromMilliseconds(5) };
-        api = factory.Repository(github.ServerUrl + "/api/v3", null, Token, "acme/gitops");
+        await base.InitializeAsync();
+        api = Factory.Repository(ApiUrl, null, Token, "acme/gitops");
     }
-
-    public async Task DisposeAsync()
-    {
-        factory.Dispose();
-        await github.DisposeAsync();
-    }
-
-    private static NewCommit Change(string content) =>
-        new([new FileChange("environments/staging/kustomization.yaml", Encoding.UTF8.GetBytes(content))], new CommitAuthor("b", "b@e"), "deploy\n\nEnvironment: staging\n", DateTimeOffset.UnixEpoch);
 
     [Fact]
     public async Task One_request_reads_the_head_and_the_overlay_and_the_snapshot_stays_on_that_commit()
     {
-        var tip = repo.Head();
+        var tip = Repo.Head();
         using var snapshot = await api.ReadAsync(null, new SnapshotHint(1, ["environments/staging"]), default);
         Assert.Equal(1, api.Requests);
-        repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: [later]\n", ["base/deployment.yaml"] = "kind: Changed\n" }, "later");
+        Repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "images: [later]\n", ["base/deployment.yaml"] = "kind: Changed\n" }, "later");
 
         Assert.Equal("main", snapshot.Branch);
         Assert.Equal(tip, snapshot.HeadSha);
@@ -68,7 +44,7 @@ public sealed class ApiRepositoryTests : IAsyncLifetime
     public async Task Overlays_past_the_directory_slots_of_the_one_request_are_loaded_on_demand()
     {
         var files = Enumerable.Range(0, 12).ToDictionary(i => $"environments/e{i}/kustomization.yaml", i => $"images: [e{i}]\n");
-        repo.Commit(files, "twelve environments");
+        Repo.Commit(files, "twelve environments");
         using var snapshot = await api.ReadAsync(null, new SnapshotHint(1, [.. files.Keys.Select(k => k[..k.LastIndexOf('/')])]), default);
         Assert.Equal(1, api.Requests);
 
@@ -83,7 +59,7 @@ public sealed class ApiRepositoryTests : IAsyncLifetime
     public async Task A_file_over_graphqls_512000_byte_cut_is_read_whole_over_rest()
     {
         var big = "# " + new string('x', 600_000) + "\nimages: [a]\n";
-        repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = big }, "big");
+        Repo.Commit(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = big }, "big");
         using var snapshot = await api.ReadAsync(null, new SnapshotHint(1, ["environments/staging"]), default);
 
         Assert.IsType<SnapshotNeed.Blob>(Assert.Throws<SnapshotMissException>(() => snapshot.Tree.ReadFile("environments/staging/kustomization.yaml")).Need);
@@ -99,13 +75,13 @@ public sealed class ApiRepositoryTests : IAsyncLifetime
         Assert.Contains("-images: [a]\n+images: [b]\n", draft.Diff, StringComparison.Ordinal);
 
         var published = Assert.IsType<PublishOutcome.Published>(await api.PublishAsync(snapshot, draft, "main", PublishKind.Advance, default));
-        Assert.Equal(repo.Head(), published.Sha);
+        Assert.Equal(Repo.Head(), published.Sha);
         Assert.True(published.Verified);
         Assert.Equal(2, api.Requests);
 
         // The same draft again: the head moved (it is our own commit now), so the compare-and-swap refuses it.
         Assert.IsType<PublishOutcome.LostRace>(await api.PublishAsync(snapshot, draft, "main", PublishKind.Advance, default));
-        Assert.Equal(published.Sha, repo.Head());
+        Assert.Equal(published.Sha, Repo.Head());
     }
 
     [Fact]
@@ -115,10 +91,10 @@ public sealed class ApiRepositoryTests : IAsyncLifetime
         var first = Assert.IsType<PublishOutcome.Published>(await api.PublishAsync(snapshot, await api.DraftAsync(snapshot, Change("images: [b]\n"), default), "gitops-deploy/staging/web", PublishKind.Replace, default));
         var second = Assert.IsType<PublishOutcome.Published>(await api.PublishAsync(snapshot, await api.DraftAsync(snapshot, Change("images: [c]\n"), default), "gitops-deploy/staging/web", PublishKind.Replace, default));
 
-        Assert.Equal(second.Sha, repo.Head("gitops-deploy/staging/web"));
-        Assert.Equal(snapshot.HeadSha, repo.Git("rev-parse", $"{second.Sha}~1"));
+        Assert.Equal(second.Sha, Repo.Head("gitops-deploy/staging/web"));
+        Assert.Equal(snapshot.HeadSha, Repo.Git("rev-parse", $"{second.Sha}~1"));
         Assert.NotEqual(first.Sha, second.Sha);
-        Assert.Equal(snapshot.HeadSha, repo.Head());
+        Assert.Equal(snapshot.HeadSha, Repo.Head());
     }
 
     [Fact]
@@ -126,7 +102,7 @@ public sealed class ApiRepositoryTests : IAsyncLifetime
     {
         for (var i = 0; i < 130; i++)
         {
-            repo.Commit(new Dictionary<string, string> { ["n.txt"] = $"{i}\n" }, $"commit {i}");
+            Repo.Commit(new Dictionary<string, string> { ["n.txt"] = $"{i}\n" }, $"commit {i}");
         }
 
         using var snapshot = await api.ReadAsync(null, new SnapshotHint(50, []), default);
@@ -134,7 +110,7 @@ public sealed class ApiRepositoryTests : IAsyncLifetime
         Assert.IsType<SnapshotNeed.History>(Assert.Throws<SnapshotMissException>(() => snapshot.History(125)).Need);
         var history = await snapshot.ReadingAsync(() => snapshot.History(125), default);
 
-        Assert.Equal(repo.Git("rev-list", "--first-parent", "--max-count=125", "HEAD").Split('\n'), history.Select(h => h.Sha));
+        Assert.Equal(Repo.Git("rev-list", "--first-parent", "--max-count=125", "HEAD").Split('\n'), history.Select(h => h.Sha));
         Assert.Equal("commit 129", history[0].Message.TrimEnd('\n'));
         Assert.Equal(131, (await snapshot.ReadingAsync(() => snapshot.History(1000), default)).Count);
         Assert.NotNull(await snapshot.ReadingAsync(() => snapshot.TreeAt(history[^1].Sha)!.ReadFile("n.txt"), default));
@@ -144,7 +120,7 @@ public sealed class ApiRepositoryTests : IAsyncLifetime
     public async Task A_missing_branch_and_a_missing_repository_are_not_found()
     {
         Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => api.ReadAsync("release", SnapshotHint.Tip, default))).Kind);
-        var nope = factory.Repository(github.ServerUrl + "/api/v3", null, Token, "acme/nope");
+        var nope = Factory.Repository(GitHub.ServerUrl + "/api/v3", null, Token, "acme/nope");
         Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => nope.ReadAsync(null, SnapshotHint.Tip, default))).Kind);
     }
 }

@@ -1,15 +1,9 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Text;
-using GitOpsDeploy.Editing;
-using GitOpsDeploy.GitHub;
 using GitOpsDeploy.GitHub.Api;
 using GitOpsDeploy.GitHub.GraphQl;
 using GitOpsDeploy.Tests.App;
-using GitOpsDeploy.Tests.Fakes;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GitOpsDeploy.Tests.GitHub;
 
@@ -19,31 +13,9 @@ namespace GitOpsDeploy.Tests.GitHub;
 /// with a null where GitHub never sends one, a value of the wrong kind or a variable of the wrong type fails.
 /// </summary>
 [Trait("Tier", "Adapter")]
-public sealed class GraphQlSchemaTests : IAsyncLifetime
+public sealed class GraphQlSchemaTests : ApiAdapterTest
 {
-    private const string Token = "ghs_schemaTOKEN0123456789";
     private static readonly string Folder = Path.Combine(ConventionTests.RepoRoot(), "tests", "graphql");
-    private FakeGitHub github = null!;
-    private FakeRepo repo = null!;
-    private GitHubFactory factory = null!;
-
-    public async Task InitializeAsync()
-    {
-        github = await FakeGitHub.StartAsync();
-        github.AddToken(Token, Permission.Write);
-        repo = github.CreateRepo("acme/gitops", new Dictionary<string, string>
-        {
-            ["environments/staging/kustomization.yaml"] = "images: [a]\n",
-            ["base/deployment.yaml"] = "kind: Deployment\n",
-        });
-        factory = new GitHubFactory(TimeProvider.System, NullLoggerFactory.Instance, new SecretMasker()) { RetryBaseDelay = TimeSpan.FromMilliseconds(5) };
-    }
-
-    public async Task DisposeAsync()
-    {
-        factory.Dispose();
-        await github.DisposeAsync();
-    }
 
     [SkippableFact]
     public void Every_document_the_adapter_sends_is_valid_against_githubs_schema()
@@ -67,20 +39,20 @@ public sealed class GraphQlSchemaTests : IAsyncLifetime
     public async Task The_fakes_answers_to_every_document_are_valid_against_githubs_schema()
     {
         SkipUnlessInstalled();
-        github.RecordGraphQl = true;
-        var api = factory.Repository(github.ServerUrl + "/api/v3", null, Token, "acme/gitops");
-        var prs = factory.PullRequests(github.ServerUrl + "/api/v3", null, Token, "acme/gitops");
+        GitHub.RecordGraphQl = true;
+        var api = Factory.Repository(GitHub.ServerUrl + "/api/v3", null, Token, "acme/gitops");
+        var prs = Factory.PullRequests(GitHub.ServerUrl + "/api/v3", null, Token, "acme/gitops");
 
         // More history than the first read holds (History), more than a page of intents on the board (PendingPage).
         for (var i = 0; i < 25; i++)
         {
-            repo.Commit(new Dictionary<string, string> { ["n.txt"] = $"{i}\n" }, $"commit {i}");
+            Repo.Commit(new Dictionary<string, string> { ["n.txt"] = $"{i}\n" }, $"commit {i}");
         }
 
         // More than a page of intents on the board (PendingPage), one of them for this branch.
         for (var i = 0; i < 101; i++)
         {
-            repo.Git("update-ref", $"{ApiIntentBoard.IntentPrefix}{ApiIntentBoard.BranchFolder("other")}/{i:D13}-000000000000", repo.Head());
+            Repo.Git("update-ref", $"{ApiIntentBoard.IntentPrefix}{ApiIntentBoard.BranchFolder("other")}/{i:D13}-000000000000", Repo.Head());
         }
 
         using (var snapshot = await api.ReadAsync(null, new SnapshotHint(2, ["environments/staging"]) { Pending = true }, default))
@@ -103,7 +75,7 @@ public sealed class GraphQlSchemaTests : IAsyncLifetime
 
         using (var stale = await api.ReadAsync("main", SnapshotHint.Tip, default))
         {
-            repo.Commit(new Dictionary<string, string> { ["x.txt"] = "x\n" }, "moves the head");
+            Repo.Commit(new Dictionary<string, string> { ["x.txt"] = "x\n" }, "moves the head");
             // A compare-and-swap that loses: the answer carries STALE_DATA and a null payload.
             Assert.IsType<PublishOutcome.LostRace>(await api.PublishAsync(stale, await api.DraftAsync(stale, Change("images: [c]\n"), default), "main", PublishKind.Advance, default));
         }
@@ -117,15 +89,15 @@ public sealed class GraphQlSchemaTests : IAsyncLifetime
         }
 
         Assert.NotEmpty(await prs.ViewerLoginAsync(default));
-        var sent = github.GraphQlExchanges.Select(e => e["operationName"]?.GetValue<string>()).ToHashSet();
+        var sent = GitHub.GraphQlExchanges.Select(e => e["operationName"]?.GetValue<string>()).ToHashSet();
         Assert.Equal(GitHubGraphQl.DocumentNames.Order(StringComparer.Ordinal), sent.OfType<string>().Order(StringComparer.Ordinal));
 
         var file = Path.Combine(Directory.CreateTempSubdirectory("graphql-answers").FullName, "answers.json");
-        File.WriteAllText(file, new JsonArray([.. github.GraphQlExchanges.Select(e => (JsonNode)e.DeepClone())]).ToJsonString());
+        File.WriteAllText(file, new JsonArray([.. GitHub.GraphQlExchanges.Select(e => (JsonNode)e.DeepClone())]).ToJsonString());
         var (exit, output) = Validate("--answers", file);
 
         Assert.True(exit == 0, output);
-        Assert.Equal(github.GraphQlExchanges.Count, output.Split('\n').Count(l => l.StartsWith("valid ", StringComparison.Ordinal)));
+        Assert.Equal(GitHub.GraphQlExchanges.Count, output.Split('\n').Count(l => l.StartsWith("valid ", StringComparison.Ordinal)));
     }
 
     [SkippableFact]
@@ -155,9 +127,6 @@ public sealed class GraphQlSchemaTests : IAsyncLifetime
         Assert.Contains("INVALID answer 1 (History): repository.object.history.nodes.0.oid: Cannot return null for non-nullable field Commit.oid.", output, StringComparison.Ordinal);
         Assert.Contains("INVALID answer 2 (History)", output, StringComparison.Ordinal);
     }
-
-    private static NewCommit Change(string content) =>
-        new([new FileChange("environments/staging/kustomization.yaml", Encoding.UTF8.GetBytes(content))], new CommitAuthor("b", "b@e"), "deploy\n\nEnvironment: staging\n", DateTimeOffset.UnixEpoch);
 
     private static void SkipUnlessInstalled() =>
         Skip.If(!Directory.Exists(Path.Combine(Folder, "node_modules", "@octokit", "graphql-schema")) || Which("node") is null,
