@@ -39,4 +39,6 @@ COPY --from=build /app /app
 # GitHub runs Docker actions as the image's root user (docs: "Docker actions must be run by the default
 # Docker user (root)"); chiseled images default to user 1654 but keep a root entry.
 USER root
+# No debugger or diagnostics IPC endpoints to open at start-up: nothing attaches to an action's process.
+ENV DOTNET_EnableDiagnostics=0
 ENTRYPOINT ["/app/gitops-deploy"]

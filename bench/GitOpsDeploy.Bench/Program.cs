@@ -31,13 +31,71 @@ var small = github.CreateRepo("acme/small", new Dictionary<string, string>
     ["base/kustomization.yaml"] = "resources: []\n",
     ["environments/staging/kustomization.yaml"] = kustomization,
 });
+var tag = 0;
+var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
+
+// BENCH_ONLY=startup: the small push only, both methods, against the script; BENCH_TOOL_B adds a second
+// build (e.g. before a change) interleaved with the first in the same run, so both rows share the machine's drift.
+if (only == "startup")
+{
+    var builds = new List<(string Name, string Binary)> { ("A", Environment.GetEnvironmentVariable("BENCH_TOOL") ?? tool) };
+    if (Environment.GetEnvironmentVariable("BENCH_TOOL_B") is { } b)
+    {
+        builds.Add(("B", b));
+    }
+
+    Console.WriteLine($"small push, {runs} runs each, medians; A = {builds[0].Binary}" + (builds.Count > 1 ? $", B = {builds[1].Binary}" : string.Empty));
+    // "image" runs the tool with the default image's PATH (no kubectl, kustomize or helm: no rendered diff);
+    // "renderers" with this machine's PATH (kubectl found: the report renders the overlay before and after).
+    var bare = Directory.CreateTempSubdirectory("bench-path-").FullName;
+    var cases = new[] { ("api", "image"), ("git", "image"), ("api", "renderers") };
+    var times = builds.SelectMany(build => cases.Select(v => (build.Name, v.Item1, v.Item2))).ToDictionary(k => k, _ => new List<double>());
+    // CPU time (user + system, the tool and every process it waited for) holds still on a busy machine where wall time does not.
+    var cpu = times.Keys.ToDictionary(k => k, _ => new List<double>());
+    var scriptCpu = new List<double>();
+    var script = new List<double>();
+    for (var i = 0; i < runs; i++)
+    {
+        foreach (var (name, binary) in builds)
+        {
+            foreach (var (method, path) in cases)
+            {
+                var before = ChildCpu.Milliseconds();
+                var run = RunTool(binary, github, small, "push", $"2.{++tag}.0", method: method, path: path == "image" ? bare : null);
+                if (run.Exit != 0)
+                {
+                    throw new InvalidOperationException($"{binary} ({method}, {path}) exited {run.Exit}: a failed run is no figure");
+                }
+
+                times[(name, method, path)].Add(run.Ms);
+                cpu[(name, method, path)].Add(ChildCpu.Milliseconds() - before);
+            }
+        }
+
+        var cliBefore = ChildCpu.Milliseconds();
+        script.Add(RunCli(github, small, "push", $"3.{++tag}.0"));
+        scriptCpu.Add(ChildCpu.Milliseconds() - cliBefore);
+    }
+
+    var cli = Median(script);
+    var cliCpu = Median(scriptCpu);
+    var startupRows = new List<string[]> { new[] { "build", "commit-method", "PATH", "gitops-deploy (ms)", "git CLI script (ms)", "ratio tool/cli", "tool CPU (ms)", "script CPU (ms)", "CPU ratio" } };
+    foreach (var ((name, method, path), values) in times)
+    {
+        var t = Median(values);
+        var c = Median(cpu[(name, method, path)]);
+        startupRows.Add([name, method, path, t.ToString("F0", inv), cli.ToString("F0", inv), (t / cli).ToString("F2", inv), c.ToString("F0", inv), cliCpu.ToString("F0", inv), (c / cliCpu).ToString("F2", inv)]);
+    }
+
+    Print(startupRows);
+    return 0;
+}
+
 var sw = Stopwatch.StartNew();
 var large = CreateLargeRepo(github, "acme/large", commits: 20_000, files: 2_000, kustomization);
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores; generated acme/large (20,000 commits, 2,000 files) in {sw.Elapsed.TotalSeconds:F1} s; {runs} runs per figure, medians");
-var tag = 0;
 
 // BENCH_ONLY=e runs only the concurrency figure (the slowest to settle); BENCH_ONLY=a only the wall times (a, b).
-var only = Environment.GetEnvironmentVariable("BENCH_ONLY");
 if (only != "e")
 {
 Console.WriteLine("\n(a, b) end-to-end wall time vs a minimal git CLI script");
@@ -204,13 +262,19 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     return ms;
 }
 
-(double Ms, int Exit, bool Coalesced) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web", string method = "git", string token = Token, string coalesce = "auto", int runId = 1, string source = "acme/app", string registry = "ghcr.io/acme")
+(double Ms, int Exit, bool Coalesced) RunTool(string binary, FakeGitHub server, FakeRepo repo, string mode, string version, bool deployment = false, string image = "web", string method = "git", string token = Token, string coalesce = "auto", int runId = 1, string source = "acme/app", string registry = "ghcr.io/acme", string? path = null)
 {
     var dir = Directory.CreateTempSubdirectory("bench-tool-").FullName;
     var start = Start(binary);
     const string sha = "0123456789abcdef0123456789abcdef01234567";
     // Each run is a job with permissions id-token: write, as fan-in needs: the runner's ID-token endpoint for its claims.
     foreach (var (key, value) in server.RegisterJob(new JobClaims(source, sha, runId)))
+    {
+        start.Environment[key] = value;
+    }
+
+    // The environment the image's ENV lines give the tool in the action's container.
+    foreach (var (key, value) in ImageEnvironment.Value.Value)
     {
         start.Environment[key] = value;
     }
@@ -222,6 +286,12 @@ double RunRebaseLoop(FakeGitHub server, FakeRepo repo, string service)
     start.Environment["GITHUB_REPOSITORY"] = source;
     start.Environment["GITHUB_SHA"] = sha;
     start.Environment["GITHUB_RUN_ID"] = runId.ToString(CultureInfo.InvariantCulture);
+    if (path is not null)
+    {
+        start.Environment["PATH"] = path;
+        start.Environment.Remove("HELM_PATH");
+    }
+
     start.Environment["INPUT_PIN"] = "none"; // the bench's images exist in no registry (table s measures pinning)
     start.Environment["INPUT_GITOPS-REPOSITORY"] = repo.FullName;
     start.Environment["INPUT_GITOPS-TOKEN"] = token;
@@ -392,4 +462,51 @@ static FakeRepo CreateLargeRepo(FakeGitHub github, string fullName, int commits,
 
     repo.Git("repack", "-adq");
     return repo;
+}
+
+/// <summary>User plus system CPU of this process's waited-for descendants (getrusage RUSAGE_CHILDREN), in milliseconds.</summary>
+internal static class ChildCpu
+{
+    public static double Milliseconds()
+    {
+        var usage = new long[18];
+        if (GetRusage(-1, usage) != 0)
+        {
+            throw new InvalidOperationException("getrusage failed");
+        }
+
+        // struct rusage starts with ru_utime and ru_stime, two struct timevals of (seconds, microseconds).
+        return ((usage[0] + usage[2]) * 1000.0) + ((usage[1] + usage[3]) / 1000.0);
+    }
+
+#pragma warning disable SYSLIB1054 // a bench helper: DllImport needs no unsafe code, LibraryImport would
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, [System.Runtime.InteropServices.Out] long[] usage);
+#pragma warning restore SYSLIB1054
+}
+
+/// <summary>The ENV lines of the Dockerfile's last stage (KEY=VALUE pairs): what the action's process sees in its container.</summary>
+internal static class ImageEnvironment
+{
+    public static readonly Lazy<IReadOnlyList<(string Key, string Value)>> Value = new(() =>
+    {
+        var lines = File.ReadAllLines(Path.Combine(FindRoot(), "Dockerfile"));
+        var last = Array.FindLastIndex(lines, l => l.StartsWith("FROM ", StringComparison.Ordinal));
+        return [.. lines.Skip(last).Where(l => l.StartsWith("ENV ", StringComparison.Ordinal))
+            .SelectMany(l => l[4..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Select(pair => (pair[..pair.IndexOf('=', StringComparison.Ordinal)], pair[(pair.IndexOf('=', StringComparison.Ordinal) + 1)..]))];
+    });
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Action.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Action.sln not found above the bench's folder");
+    }
 }

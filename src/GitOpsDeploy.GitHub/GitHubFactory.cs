@@ -3,6 +3,7 @@ using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.GitHub.Api;
 using GitOpsDeploy.GitHub.GraphQl;
 using Microsoft.Extensions.Logging;
+using Octokit;
 
 namespace GitOpsDeploy.GitHub;
 
@@ -10,6 +11,7 @@ namespace GitOpsDeploy.GitHub;
 public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMasker masker) : IDisposable
 {
     private readonly List<IDisposable> owned = [];
+    private readonly Dictionary<(string Api, string GraphQl, string Token), (GitHubConnection Connection, IGitHubClient Client)> clients = [];
 
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromSeconds(1);
 
@@ -26,33 +28,53 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
 
     private GitHubGraphQl GraphQl(string apiUrl, string? graphQlUrl, string token, string repository)
     {
-        var connection = Connection(apiUrl, graphQlUrl);
-        return new GitHubGraphQl(connection.Create(token, owned), connection.Gate, repository, connection.GraphQlAddress, ApiRepository.TokenInput);
+        var (connection, client) = Client(apiUrl, graphQlUrl, token);
+        return new GitHubGraphQl(client, connection.Gate, repository, connection.GraphQlAddress, ApiRepository.TokenInput);
     }
 
-    public IDeployments Deployments(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
+    public IDeployments Deployments(string apiUrl, string token, string repository, string? graphQlUrl = null) => Source(apiUrl, graphQlUrl, token, repository);
 
     /// <summary>The source repository's commit graph (out-of-order protection).</summary>
-    public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
+    public ISourceCommits SourceCommits(string apiUrl, string token, string repository, string? graphQlUrl = null) => Source(apiUrl, graphQlUrl, token, repository);
 
     /// <summary>The artifact attestations of the source repository (verify-attestations).</summary>
-    public IAttestations Attestations(string apiUrl, string token)
+    public IAttestations Attestations(string apiUrl, string token, string? graphQlUrl = null)
     {
-        var connection = Connection(apiUrl);
-        return new OctokitAttestations(connection.Create(token, owned), connection.Gate);
+        var (connection, client) = Client(apiUrl, graphQlUrl, token);
+        return new OctokitAttestations(client, connection.Gate);
     }
 
     /// <summary>The source repositories' history for the changelog (compare, and the pull requests of commits), cached for the factory's run.</summary>
-    public OctokitSourceHistory SourceHistory(string apiUrl, string token)
+    public OctokitSourceHistory SourceHistory(string apiUrl, string token, string? graphQlUrl = null)
     {
-        var connection = Connection(apiUrl);
-        return new OctokitSourceHistory(connection.Create(token, owned), connection.Gate, loggers.CreateLogger<OctokitSourceHistory>());
+        var (connection, client) = Client(apiUrl, graphQlUrl, token);
+        return new OctokitSourceHistory(client, connection.Gate, loggers.CreateLogger<OctokitSourceHistory>());
     }
 
-    private OctokitDeployments Source(string apiUrl, string token, string repository)
+    private OctokitDeployments Source(string apiUrl, string? graphQlUrl, string token, string repository)
     {
-        var connection = Connection(apiUrl);
-        return new OctokitDeployments(connection.Create(token, owned), connection.Gate, repository, loggers.CreateLogger<OctokitDeployments>());
+        var (connection, client) = Client(apiUrl, graphQlUrl, token);
+        return new OctokitDeployments(client, connection.Gate, repository, loggers.CreateLogger<OctokitDeployments>());
+    }
+
+    /// <summary>
+    /// One client and one rate-limit gate per identity on a host, shared by every adapter of the run: GitHub counts its
+    /// limits per identity, and one connection pool means one TCP (and TLS) connection instead of one per adapter.
+    /// </summary>
+    private (GitHubConnection Connection, IGitHubClient Client) Client(string apiUrl, string? graphQlUrl, string token)
+    {
+        lock (clients)
+        {
+            var key = (apiUrl, graphQlUrl ?? string.Empty, token);
+            if (!clients.TryGetValue(key, out var entry))
+            {
+                var connection = Connection(apiUrl, graphQlUrl);
+                entry = (connection, connection.Create(token, owned));
+                clients[key] = entry;
+            }
+
+            return entry;
+        }
     }
 
     public void Dispose()
@@ -63,6 +85,7 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
         }
 
         owned.Clear();
+        clients.Clear();
         GC.SuppressFinalize(this);
     }
 }

@@ -35,7 +35,8 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
     private readonly OidcSettings settings;
     private readonly HttpClient http;
     private readonly ILogger logger;
-    private readonly JsonWebTokenHandler handler = new();
+    // Built on first use: most runs never verify a token, and loading Microsoft.IdentityModel costs start-up time.
+    private JsonWebTokenHandler? tokens;
     private string? issuer;
     private ConfigurationManager<OpenIdConnectConfiguration>? keys;
 
@@ -47,6 +48,8 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
         http.Timeout = TimeSpan.FromSeconds(30);
         issuer = settings.ServerUrl is { } server ? ActionContext.IssuerOf(server) : null;
     }
+
+    private JsonWebTokenHandler Tokens => tokens ??= new JsonWebTokenHandler();
 
     public string? Unavailable =>
         settings.RequestUrl is null || settings.RequestToken is null ? "this job has no ID token: its workflow does not grant 'permissions: id-token: write'"
@@ -111,7 +114,7 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
             return new ProofCheck.Refused("the token issuer is unknown (GITHUB_SERVER_URL is not set)");
         }
 
-        if (!handler.CanReadToken(token))
+        if (!Tokens.CanReadToken(token))
         {
             return new ProofCheck.Refused("it is not a JSON web token");
         }
@@ -131,7 +134,7 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
             return new ProofCheck.Refused($"the keys of {issuer} could not be read ({e.Message})");
         }
 
-        var result = await handler.ValidateTokenAsync(token, new TokenValidationParameters
+        var result = await Tokens.ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = issuer,
             ValidAudience = audience,
@@ -144,7 +147,7 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
         });
         if (!result.IsValid)
         {
-            return new ProofCheck.Refused(Reason(result.Exception, (JsonWebToken)handler.ReadToken(token)));
+            return new ProofCheck.Refused(Reason(result.Exception, (JsonWebToken)Tokens.ReadToken(token)));
         }
 
         var jwt = (JsonWebToken)result.SecurityToken;

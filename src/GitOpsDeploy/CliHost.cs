@@ -95,7 +95,8 @@ public static class CliHost
 
     private static IHost BuildHost(IReadOnlyDictionary<string, string> environment, TextWriter stdout, TextWriter stderr, bool actions, Action<IServiceCollection>? overrides)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
+        // The empty builder: no configuration sources, content root or default logging to set up and throw away (start-up, docs/benchmarks.md).
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, Args = [] });
         var masker = new SecretMasker();
         var console = new ConsoleSink(stdout, stderr, masker);
         var debug = environment.TryGetValue("RUNNER_DEBUG", out var runnerDebug) && runnerDebug == "1";
@@ -135,12 +136,12 @@ public static class CliHost
                 Proofs = context.IsGitHubActions ? Own(proofs.Create(), owned) : null,
                 PullRequests = PullRequests(request),
                 Deployments = Deployments(request),
-                SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source) : null,
-                SourceHistory = request.Token is { } historyToken && request.Source.Repository is not null && context.ApiUrl is { } historyApi ? github.SourceHistory(historyApi, historyToken) : null,
+                SourceCommits = request.Token is { } token && request.Source.Repository is { } source && context.ApiUrl is { } api ? github.SourceCommits(api, token, source, context.GraphQlUrl) : null,
+                SourceHistory = request.Token is { } historyToken && request.Source.Repository is not null && context.ApiUrl is { } historyApi ? github.SourceHistory(historyApi, historyToken, context.GraphQlUrl) : null,
                 ArgoCd = request.Reporting.ArgoCd is { } argo ? Own(argoCd.Create(argo), owned) : null,
                 Metrics = request.Reporting.PushgatewayUrl is { } url ? Own(pushgateway.Create(url), owned) : null,
                 Registry = request.Supply.UsesRegistry ? Own(Registry(request), owned) : null,
-                Attestations = request.Supply.VerifyAttestations && request.Token is { } readToken && context.ApiUrl is { } apiUrl ? github.Attestations(apiUrl, readToken) : null,
+                Attestations = request.Supply.VerifyAttestations && request.Token is { } readToken && context.ApiUrl is { } apiUrl ? github.Attestations(apiUrl, readToken, context.GraphQlUrl) : null,
                 Analysis = request.Analysis.Enabled ? Own(prometheus.Create(request.Analysis.Token), owned) : null,
             };
         }
@@ -196,7 +197,7 @@ public static class CliHost
                 return null;
             }
 
-            return github.Deployments(context.ApiUrl, request.Token, request.Source.Repository);
+            return github.Deployments(context.ApiUrl, request.Token, request.Source.Repository, context.GraphQlUrl);
         }
 
         private static T Own<T>(T client, ICollection<IDisposable> owned)

@@ -56,6 +56,8 @@ public sealed class DeployCommand(IActionRuntime runtime, IDeployServices servic
             return 1;
         }
 
+        // While the first request is in flight, the planner's code is loaded on the idle core.
+        _ = Runtime.StartupWarmup.Start();
         var owned = new List<IDisposable>();
         var report = new RunReport(request, context);
         DeployRunner? runner = null;

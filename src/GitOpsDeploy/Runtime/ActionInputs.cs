@@ -35,7 +35,9 @@ public static class ActionInputs
             Get("GITHUB_ACTIONS") == "true")
         {
             GraphQlUrl = Get("GITHUB_GRAPHQL_URL"),
-            InvocationId = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6)),
+            // Random from the kernel (Guid v4 on Linux: getrandom), not RandomNumberGenerator: that would initialise
+            // OpenSSL before the first request, on every run's critical path (about 30 ms measured on two cores).
+            InvocationId = Guid.NewGuid().ToString("N")[..12],
         };
     }
 
