@@ -30,10 +30,11 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
         return new GitHubGraphQl(connection.Create(token, owned), connection.Gate, repository, connection.GraphQlAddress, ApiRepository.TokenInput);
     }
 
-    public IDeployments Deployments(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
+    /// <summary>The source repository's deployments (REST), their history for DORA metrics through GraphQL at <paramref name="graphQlUrl"/> (or beside <paramref name="apiUrl"/>).</summary>
+    public IDeployments Deployments(string apiUrl, string? graphQlUrl, string token, string repository) => Source(apiUrl, graphQlUrl, token, repository);
 
     /// <summary>The source repository's commit graph (out-of-order protection).</summary>
-    public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, token, repository);
+    public ISourceCommits SourceCommits(string apiUrl, string token, string repository) => Source(apiUrl, null, token, repository);
 
     /// <summary>The artifact attestations of the source repository (verify-attestations).</summary>
     public IAttestations Attestations(string apiUrl, string token)
@@ -49,10 +50,12 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
         return new OctokitSourceHistory(connection.Create(token, owned), connection.Gate, loggers.CreateLogger<OctokitSourceHistory>());
     }
 
-    private OctokitDeployments Source(string apiUrl, string token, string repository)
+    private OctokitDeployments Source(string apiUrl, string? graphQlUrl, string token, string repository)
     {
-        var connection = Connection(apiUrl);
-        return new OctokitDeployments(connection.Create(token, owned), connection.Gate, repository, loggers.CreateLogger<OctokitDeployments>());
+        var connection = Connection(apiUrl, graphQlUrl);
+        var client = connection.Create(token, owned);
+        var history = new GraphQlDeploymentHistory(new GitHubGraphQl(client, connection.Gate, repository, connection.GraphQlAddress, "token"), repository);
+        return new OctokitDeployments(client, connection.Gate, repository, history, loggers.CreateLogger<OctokitDeployments>());
     }
 
     public void Dispose()
