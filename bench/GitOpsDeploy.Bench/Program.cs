@@ -22,6 +22,12 @@ if (Environment.GetEnvironmentVariable("BENCH_ONLY") == "s")
     return await SupplyChainBench.RunAsync(Environment.GetEnvironmentVariable("BENCH_TOOL") ?? tool, runs);
 }
 
+// BENCH_ONLY=d: only what DORA metrics cost over a window of 500 deployments, the REST reads of before against the GraphQL pages of now.
+if (Environment.GetEnvironmentVariable("BENCH_ONLY") == "d")
+{
+    return await DoraBench.RunAsync(runs);
+}
+
 await using var github = await FakeGitHub.StartAsync();
 github.AddToken(Token, Permission.Write);
 github.CreateApiRepo("acme/app");

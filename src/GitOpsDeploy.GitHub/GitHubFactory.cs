@@ -32,7 +32,8 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
         return new GitHubGraphQl(client, connection.Gate, repository, connection.GraphQlAddress, ApiRepository.TokenInput);
     }
 
-    public IDeployments Deployments(string apiUrl, string token, string repository, string? graphQlUrl = null) => Source(apiUrl, graphQlUrl, token, repository);
+    /// <summary>The source repository's deployments (REST), their history for DORA metrics through GraphQL at <paramref name="graphQlUrl"/> (or beside <paramref name="apiUrl"/>).</summary>
+    public IDeployments Deployments(string apiUrl, string? graphQlUrl, string token, string repository) => Source(apiUrl, graphQlUrl, token, repository);
 
     /// <summary>The source repository's commit graph (out-of-order protection).</summary>
     public ISourceCommits SourceCommits(string apiUrl, string token, string repository, string? graphQlUrl = null) => Source(apiUrl, graphQlUrl, token, repository);
@@ -54,7 +55,8 @@ public class GitHubFactory(TimeProvider time, ILoggerFactory loggers, SecretMask
     private OctokitDeployments Source(string apiUrl, string? graphQlUrl, string token, string repository)
     {
         var (connection, client) = Client(apiUrl, graphQlUrl, token);
-        return new OctokitDeployments(client, connection.Gate, repository, loggers.CreateLogger<OctokitDeployments>());
+        var history = new GraphQlDeploymentHistory(new GitHubGraphQl(client, connection.Gate, repository, connection.GraphQlAddress, "token"), repository);
+        return new OctokitDeployments(client, connection.Gate, repository, history, loggers.CreateLogger<OctokitDeployments>());
     }
 
     /// <summary>

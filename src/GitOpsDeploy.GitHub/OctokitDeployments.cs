@@ -9,8 +9,8 @@ using DeploymentStatus = GitOpsDeploy.Core.Ports.DeploymentStatus;
 
 namespace GitOpsDeploy.GitHub;
 
-/// <summary>Deployments and their statuses on the source repository, and its commit graph, through Octokit.</summary>
-public sealed class OctokitDeployments(IGitHubClient client, RateLimitGate gate, string repository, ILogger logger) : IDeployments, ISourceCommits
+/// <summary>Deployments and their statuses on the source repository, and its commit graph, through Octokit; their history for DORA metrics through GraphQL.</summary>
+public sealed class OctokitDeployments(IGitHubClient client, RateLimitGate gate, string repository, GraphQlDeploymentHistory history, ILogger logger) : IDeployments, ISourceCommits
 {
     private const string Token = "token";
     private const string Permission = "deployments: write";
@@ -129,49 +129,9 @@ public sealed class OctokitDeployments(IGitHubClient client, RateLimitGate gate,
     public async Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken) =>
         (await RecentAsync(new() { ["environment"] = environment, ["sha"] = sha, ["per_page"] = "1" }, cancellationToken)).FirstOrDefault()?.Id;
 
-    public async Task<IReadOnlyList<DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken)
-    {
-        // Every page (Link headers), newest first, bounded by max; then statuses and commit time per deployment.
-        var api = new ApiConnection(client.Connection);
-        var parameters = new Dictionary<string, string> { ["environment"] = environment };
-        var all = await GitHubErrors.Call(gate, 
-            () => api.GetAll<Deployment>(new Uri($"repos/{owner}/{name}/deployments", UriKind.Relative), parameters, new ApiOptions { PageSize = 100, PageCount = Math.Max(1, (max + 99) / 100) }),
-            "list deployments", repository, Token, "deployments: read", cancellationToken);
-        var records = new List<DeploymentRecord>();
-        var commitTimes = new Dictionary<string, DateTimeOffset?>();
-        foreach (var deployment in all.Where(d => d.CreatedAt >= since).Take(max))
-        {
-            var statuses = await GitHubErrors.Call(gate, () => client.Repository.Deployment.Status.GetAll(owner, name, deployment.Id), "list deployment statuses", repository, Token, "deployments: read", cancellationToken);
-            if (!commitTimes.TryGetValue(deployment.Sha, out var committed))
-            {
-                committed = commitTimes[deployment.Sha] = await CommitTimeAsync(deployment.Sha, cancellationToken);
-            }
-
-            records.Add(new DeploymentRecord(
-                deployment.Id,
-                deployment.Sha,
-                deployment.CreatedAt,
-                statuses.OrderBy(s => s.CreatedAt).Select(s => (s.State.StringValue, (string?)s.Description, s.CreatedAt)).ToList())
-            {
-                CommittedAt = committed,
-            });
-        }
-
-        return records;
-    }
-
-    private async Task<DateTimeOffset?> CommitTimeAsync(string sha, CancellationToken cancellationToken)
-    {
-        try
-        {
-            return (await gate.RunAsync(() => client.Repository.Commit.Get(owner, name, sha), "read a commit", cancellationToken)).Commit.Committer.Date;
-        }
-        catch (ApiException e) when (e.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.UnprocessableEntity)
-        {
-            // The commit is gone (force-pushed away): its lead time is unknown, not an error.
-            return null;
-        }
-    }
+    /// <summary>Through GraphQL, 100 deployments with their statuses and commit times per request (<see cref="GraphQlDeploymentHistory"/>).</summary>
+    public Task<IReadOnlyList<DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
+        history.ReadAsync(environment, since, max, cancellationToken);
 
     public async Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken) =>
         (await RecentAsync(new() { ["environment"] = environment, ["task"] = task, ["per_page"] = "10" }, cancellationToken))

@@ -197,7 +197,7 @@ public static class CliHost
                 return null;
             }
 
-            return github.Deployments(context.ApiUrl, request.Token, request.Source.Repository, context.GraphQlUrl);
+            return github.Deployments(context.ApiUrl, context.GraphQlUrl, request.Token, request.Source.Repository);
         }
 
         private static T Own<T>(T client, ICollection<IDisposable> owned)

@@ -46,6 +46,18 @@ public sealed class DoraTests
     }
 
     [Fact]
+    public void A_rollback_that_succeeds_in_the_second_of_the_failure_restores_in_zero_seconds()
+    {
+        // A metric analysis fails the release, the rollback's deployment succeeds within the same (whole) second.
+        var failed = new DeploymentRecord(1, "b", T, [("in_progress", null, T), ("failure", "metric analysis failed on error-rate", T.AddSeconds(30))]);
+        var rollback = new DeploymentRecord(2, "a", T.AddSeconds(30), [("in_progress", null, T.AddSeconds(30)), ("success", null, T.AddSeconds(30))]);
+        var dora = DoraMetrics.Compute([failed, rollback], 1);
+
+        Assert.Equal(0.5, dora.ChangeFailureRate);
+        Assert.Equal(0, dora.MeanTimeToRestoreSeconds);
+    }
+
+    [Fact]
     public void No_history_gives_unknowns_not_zeros()
     {
         var dora = DoraMetrics.Compute([], 30);

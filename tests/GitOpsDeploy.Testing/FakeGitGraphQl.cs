@@ -46,7 +46,9 @@ public sealed partial class FakeGitHub
             ["repository"] = a =>
             {
                 var fullName = $"{GraphQlObject.Text(a, "owner")}/{GraphQlObject.Text(a, "name")}";
-                return Visible(fullName, grant) is { } repo ? RepositoryObject(repo) : throw new GraphQlError($"Could not resolve to a Repository with the name '{fullName}'.", "NOT_FOUND");
+                return Visible(fullName, grant) is { } repo ? RepositoryObject(repo)
+                    : VisibleApiOnly(fullName, grant) is { } api ? ApiOnlyRepositoryObject(api)
+                    : throw new GraphQlError($"Could not resolve to a Repository with the name '{fullName}'.", "NOT_FOUND");
             },
         });
         var mutationRoot = new GraphQlObject("Mutation", new Dictionary<string, Func<IReadOnlyDictionary<string, JsonNode?>, object?>>
@@ -66,6 +68,7 @@ public sealed partial class FakeGitHub
         ["nameWithOwner"] = _ => repo.FullName,
         ["id"] = _ => $"R_{Api(repo.FullName).Id}",
         ["refs"] = a => RefConnection(repo, a),
+        ["deployments"] = a => DeploymentConnection(Api(repo.FullName), a),
         ["defaultBranchRef"] = _ => RefObject(repo, repo.DefaultBranch),
         ["ref"] = a => GraphQlObject.Text(a, "qualifiedName") is { } name && name.StartsWith("refs/heads/", StringComparison.Ordinal) ? RefObject(repo, name["refs/heads/".Length..]) : null,
         ["object"] = a =>

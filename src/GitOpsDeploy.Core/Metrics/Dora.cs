@@ -19,7 +19,8 @@ public sealed record DoraMetrics(int Days, int Deployments, int Successful, doub
         var leadTimes = successes.Where(d => d.CommittedAt is not null).Select(d => (d.FirstSuccess!.Value - d.CommittedAt!.Value).TotalSeconds).Order().ToList();
         var failures = finished.Where(d => d.FailedAt is not null).ToList();
         var restores = failures
-            .Select(f => successes.Where(s => s.FirstSuccess > f.FailedAt).Select(s => s.FirstSuccess!.Value).Order().Select(t => (double?)(t - f.FailedAt!.Value).TotalSeconds).FirstOrDefault())
+            // GitHub's times are whole seconds: a restore (a metric rollback's deployment) may share the failure's second.
+            .Select(f => successes.Where(s => !ReferenceEquals(s, f) && s.FirstSuccess >= f.FailedAt).Select(s => s.FirstSuccess!.Value).Order().Select(t => (double?)(t - f.FailedAt!.Value).TotalSeconds).FirstOrDefault())
             .OfType<double>().ToList();
         return new DoraMetrics(
             days,

@@ -40,9 +40,13 @@ public sealed class GitHubGraphQl(IGitHubClient client, RateLimitGate gate, stri
         .Where(n => n.StartsWith("graphql/", StringComparison.Ordinal)).Select(n => n["graphql/".Length..^".graphql".Length]);
 
     /// <summary>A query: its data, or an error in our words (NOT_FOUND names the token; anything else is GitHub's answer).</summary>
-    public async Task<JsonObject> QueryAsync(string document, JsonObject variables, string what, CancellationToken cancellationToken)
+    public Task<JsonObject> QueryAsync(string document, JsonObject variables, string what, CancellationToken cancellationToken) =>
+        QueryAsync(document, variables, what, "contents: read", cancellationToken);
+
+    /// <summary>A query needing <paramref name="permission"/> (what a refusal names): its data, or an error in our words.</summary>
+    public async Task<JsonObject> QueryAsync(string document, JsonObject variables, string what, string permission, CancellationToken cancellationToken)
     {
-        var json = await AnswerAsync(document, variables, what, "contents: read", cancellationToken);
+        var json = await AnswerAsync(document, variables, what, permission, cancellationToken);
         if (json["errors"]?.AsArray().FirstOrDefault() is { } error)
         {
             var type = error["type"]?.GetValue<string>();

@@ -1,5 +1,9 @@
+using GitOpsDeploy.Core.Metrics;
+using GitOpsDeploy.Core.Text;
+using GitOpsDeploy.GitHub;
 using GitOpsDeploy.Prometheus;
 using GitOpsDeploy.Tests.Fakes;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GitOpsDeploy.Tests.EndToEnd;
 
@@ -104,6 +108,14 @@ public sealed class MetricAnalysisTests(PrometheusHarness harness) : GitOpsFixtu
         Assert.Equal(["in_progress", "in_progress", "in_progress", "failure", "inactive"], failed.Statuses.Select(s => s.State));
         Assert.StartsWith("metric analysis failed on error-rate: e2e_bad_error_rate = [0.2] (failureCondition: result[0] > 0.05)", failed.Statuses[3].Description, StringComparison.Ordinal);
         Assert.Equal("success", App.Deployments.Last().LastState);
+
+        // DORA, read as the next run reads it (GraphQL): the metric rollback is a change failure the rollback restored.
+        using var github = new GitHubFactory(TimeProvider.System, NullLoggerFactory.Instance, new SecretMasker());
+        var history = await github.Deployments(GitHub.ServerUrl + "/api/v3", null, SourceToken, "acme/app").HistoryAsync("staging", DateTimeOffset.UtcNow.AddDays(-1), 1000, default);
+        var dora = DoraMetrics.Compute(history, 1);
+        Assert.Equal(3, dora.Deployments);
+        Assert.Equal(0.333, dora.ChangeFailureRate);
+        Assert.NotNull(dora.MeanTimeToRestoreSeconds);
     }
 
     [SkippableFact]

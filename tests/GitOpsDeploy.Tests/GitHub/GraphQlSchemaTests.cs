@@ -89,6 +89,22 @@ public sealed class GraphQlSchemaTests : ApiAdapterTest
         }
 
         Assert.NotEmpty(await prs.ViewerLoginAsync(default));
+
+        // More than a page of deployments (DeploymentHistory), some of commits GitHub no longer has (a null commit).
+        var app = GitHub.CreateApiRepo("acme/app");
+        var now = DateTimeOffset.UtcNow;
+        for (var i = 0; i < 120; i++)
+        {
+            var sha = i.ToString("x40", System.Globalization.CultureInfo.InvariantCulture);
+            if (i % 7 != 0)
+            {
+                app.CommitTimes[sha] = now.AddHours(-i - 1);
+            }
+
+            GitHub.SeedDeployment("acme/app", "staging", "deploy", sha, now.AddHours(-i), ("in_progress", null, now.AddHours(-i)), (i % 5 == 0 ? "failure" : "success", i % 5 == 0 ? "broke" : null, now.AddHours(-i).AddMinutes(3)));
+        }
+
+        Assert.Equal(120, (await Factory.Deployments(ApiUrl, null, Token, "acme/app").HistoryAsync("staging", now.AddDays(-30), 1000, default)).Count);
         var sent = GitHub.GraphQlExchanges.Select(e => e["operationName"]?.GetValue<string>()).ToHashSet();
         Assert.Equal(GitHubGraphQl.DocumentNames.Order(StringComparer.Ordinal), sent.OfType<string>().Order(StringComparer.Ordinal));
 

@@ -10,7 +10,8 @@ namespace GitOpsDeploy.Core.Steps.Dora;
 /// <summary>DORA metrics of each environment from its deployments (this run's included; <see cref="Pushgateway.PushgatewayStep"/> pushes them); never fails the deploy.</summary>
 public sealed class DoraStep : IReportingStep
 {
-    private const int MaxDeployments = 100;
+    /// <summary>The newest deployments read (ten GraphQL pages of 100, each deployment with its statuses and commit time).</summary>
+    private const int MaxDeployments = 1000;
 
     public async Task<TargetResult> ReportAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {
@@ -27,8 +28,8 @@ public sealed class DoraStep : IReportingStep
             var history = await deployments.HistoryAsync(target.Target.Environment, since, MaxDeployments, cancellationToken);
             if (history.Count >= MaxDeployments)
             {
-                // The reads stop at the newest 100 (each costs two requests): over 100 successes in 30 days would read as
-                // 100 / 30 per day. Say so, and measure over the days those 100 cover instead.
+                // The reads stop at the newest 1000 (ten requests): over 1000 successes in the window would read as
+                // 1000 / days per day. Say so, and measure over the days those 1000 cover instead.
                 var covered = (int)Math.Clamp(Math.Ceiling((run.Time.GetUtcNow() - history.Min(d => d.CreatedAt)).TotalDays), 1, days);
                 run.Runtime.Warning($"DORA metrics for {target.Target.Environment} cover the newest {MaxDeployments} deployments only, the last {covered} of dora-window's {days} days");
                 days = covered;
