@@ -17,6 +17,12 @@ var inv = CultureInfo.InvariantCulture;
 
 // BENCH_ONLY=s: only what the supply-chain gate (pin, verify-attestations) adds, against a real registry; BENCH_TOOL runs
 // another build of the tool (e.g. a framework-dependent publish) than the Dockerfile's variant.
+// BENCH_ONLY=r: only what the promotion report costs, renderer off and on, on a small and a 2,000-file gitops repository.
+if (Environment.GetEnvironmentVariable("BENCH_ONLY") == "r")
+{
+    return await ReportBench.RunAsync(Environment.GetEnvironmentVariable("BENCH_TOOL") ?? tool, runs);
+}
+
 if (Environment.GetEnvironmentVariable("BENCH_ONLY") == "s")
 {
     return await SupplyChainBench.RunAsync(Environment.GetEnvironmentVariable("BENCH_TOOL") ?? tool, runs);

@@ -73,7 +73,34 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
             status?["operationState"]?["message"]?.GetValue<string>());
     }
 
-    /// <summary>One GET, its failures translated: refused token, no such application, anything else transient.</summary>
+    public async Task<ArgoManifests> ManifestsAsync(string application, string revision, CancellationToken cancellationToken)
+    {
+        var path = $"api/v1/applications/{Uri.EscapeDataString(application)}/manifests?revision={Uri.EscapeDataString(revision)}";
+        var body = await SendAsync(path, $"the manifests of {application} at {revision}", $"'applications, get' on {application}", $"Argo CD has no application '{application}' (or argocd-token cannot see it)", cancellationToken);
+        JsonNode? json;
+        try
+        {
+            json = JsonNode.Parse(body);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new DeployException(ErrorKind.Transient, $"Argo CD answered the manifests of {application} with something that is not JSON", e);
+        }
+
+        // repositoryManifestResponse: the API server fills only "manifests" (one JSON document per resource) when it aggregates the sources.
+        var manifests = new List<string>();
+        foreach (var item in json?["manifests"]?.AsArray() ?? [])
+        {
+            if (item?.GetValueKind() == System.Text.Json.JsonValueKind.String)
+            {
+                manifests.Add(item.GetValue<string>());
+            }
+        }
+
+        return new ArgoManifests(application, json?["revision"]?.GetValue<string>() is { Length: > 0 } resolved ? resolved : revision, manifests);
+    }
+
+    /// <summary>One GET, its failures translated: refused token, no such application, anything else transient (with Argo CD's own message, cut).</summary>
     private async Task<string> SendAsync(string path, string what, string permission, string notFound, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
@@ -102,11 +129,29 @@ public sealed class HttpArgoCd : IArgoCd, IDisposable
                 case HttpStatusCode.NotFound:
                     throw new DeployException(ErrorKind.NotFound, notFound);
                 default:
-                    throw new DeployException(ErrorKind.Transient, $"Argo CD answered {(int)response.StatusCode} for {what}");
+                    throw new DeployException(ErrorKind.Transient, $"Argo CD answered {(int)response.StatusCode} for {what}{Said(body)}");
             }
 
             return body;
         }
+    }
+
+    /// <summary>Argo CD's error message (runtimeError.message), on one line and cut: ": it said ...", or nothing.</summary>
+    private static string Said(string body)
+    {
+        try
+        {
+            if (JsonNode.Parse(body)?["message"] is { } message && message.GetValueKind() == System.Text.Json.JsonValueKind.String && message.GetValue<string>() is { Length: > 0 } text)
+            {
+                var line = text.ReplaceLineEndings(" ");
+                return ": " + (line.Length > 400 ? line[..400] + "..." : line);
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+
+        return string.Empty;
     }
 
     public void Dispose() => http.Dispose();

@@ -203,6 +203,132 @@ public static partial class GitOpsScaffold
 
         """;
 
+    /// <summary>Where <see cref="PromotionWorkflow"/> goes in the application repository.</summary>
+    public const string PromotionWorkflowPath = ".github/workflows/deploy.yaml";
+
+    /// <summary>
+    /// The application repository's promotion workflow, as examples/deploy.yaml has it: a <c>plan</c> job without an
+    /// environment (it runs at once, writes nothing, puts the promotion report in the run's summary and outputs
+    /// <c>plan</c>), then the job of the last environment (<c>environment:</c> it, so its protection rules are the
+    /// approval) promoting from the one before it with <c>expected-plan: ${{ needs.plan.outputs.plan }}</c>.
+    /// </summary>
+    /// <param name="action">The action reference the steps use (owner/name@ref).</param>
+    public static string PromotionWorkflow(ScaffoldOptions o, string action)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        if (o.Environments.Count < 2)
+        {
+            throw DeployException.Input("environments", "the promotion workflow promotes one environment to the next: give at least two (e.g. staging,production)");
+        }
+
+        if (!ActionReference().IsMatch(action))
+        {
+            throw DeployException.Input("action", $"'{action}' is not an action reference (owner/name@ref)");
+        }
+
+        var (from, to) = (o.Environments[^2], o.Environments[^1]);
+        var (owner, gitops) = GitOpsRepository(o.RepoUrl);
+        var repository = $"{owner ?? "${{ github.repository_owner }}"}/{gitops}";
+        var tokenOwner = owner is null ? string.Empty : $"\n          owner: {owner}";
+        var job = JobId().Replace(to, "-");
+        return $$$"""
+            # Application repository: {{{PromotionWorkflowPath}}} (written by gitops-deploy init).
+            # Promotes what runs in {{{from}}} to {{{to}}} behind an approval bound to what the approver was shown:
+            # - `plan` (no environment, so it runs at once) computes the promotion without writing anything and puts
+            #   its report (affected workloads, the commits and pull requests that ship, the rendered manifest diff)
+            #   in this run's summary, and its digest in the `plan` output.
+            # - `{{{job}}}` (`environment: {{{to}}}`: its protection rules are the approval) waits for the approver, who reads
+            #   that report on the same run page, then applies exactly that plan, or refuses and writes nothing if the
+            #   change is no longer the plan that was approved (`expected-plan`).
+            # Needs the variable GITOPS_APP_ID and the secret GITOPS_APP_PRIVATE_KEY (a GitHub App installed on the
+            # gitops repository with Contents and Pull requests: read and write), and the {{{to}}} environment.
+            name: deploy
+
+            on:
+              workflow_dispatch:
+
+            permissions:
+              contents: read
+              deployments: write
+
+            concurrency:
+              group: deploy-{{{to}}}
+              cancel-in-progress: false
+
+            jobs:
+              plan:
+                runs-on: ubuntu-latest
+                outputs:
+                  plan: ${{ steps.plan.outputs.plan }}
+                steps:
+                  - name: Token for the gitops repository
+                    id: app-token
+                    uses: actions/create-github-app-token@v1
+                    with:
+                      app-id: ${{ vars.GITOPS_APP_ID }}
+                      private-key: ${{ secrets.GITOPS_APP_PRIVATE_KEY }}
+                      repositories: {{{gitops}}}{{{tokenOwner}}}
+                  - name: Plan the promotion (writes nothing)
+                    id: plan
+                    uses: {{{action}}}
+                    with:
+                      gitops-repository: {{{repository}}}
+                      gitops-token: ${{ steps.app-token.outputs.token }}
+                      environment: {{{to}}}
+                      promote-from: {{{from}}}
+                      mode: merge
+                      plan: true
+
+              {{{job}}}:
+                needs: plan
+                runs-on: ubuntu-latest
+                environment: {{{to}}}
+                steps:
+                  - name: Token for the gitops repository
+                    id: app-token
+                    uses: actions/create-github-app-token@v1
+                    with:
+                      app-id: ${{ vars.GITOPS_APP_ID }}
+                      private-key: ${{ secrets.GITOPS_APP_PRIVATE_KEY }}
+                      repositories: {{{gitops}}}{{{tokenOwner}}}
+                  - name: Promote {{{from}}} to {{{to}}}
+                    uses: {{{action}}}
+                    with:
+                      gitops-repository: {{{repository}}}
+                      gitops-token: ${{ steps.app-token.outputs.token }}
+                      environment: {{{to}}}
+                      promote-from: {{{from}}}
+                      mode: merge
+                      expected-plan: ${{ needs.plan.outputs.plan }}
+
+            """;
+    }
+
+    /// <summary>
+    /// The gitops repository as owner and name from its URL (<c>https://github.com/acme/gitops.git</c>: acme, gitops);
+    /// without a URL of that shape, no owner (the workflow's own owner) and the name "gitops".
+    /// </summary>
+    private static (string? Owner, string Name) GitOpsRepository(string? repoUrl)
+    {
+        if (repoUrl is null || !Uri.TryCreate(repoUrl, UriKind.Absolute, out var uri))
+        {
+            return (null, "gitops");
+        }
+
+        var parts = uri.AbsolutePath.Trim('/').Split('/');
+        var name = parts[^1].EndsWith(".git", StringComparison.Ordinal) ? parts[^1][..^4] : parts[^1];
+        return parts.Length == 2 && RepositoryName().IsMatch(parts[0]) && RepositoryName().IsMatch(name) ? (parts[0], name) : (null, RepositoryName().IsMatch(name) ? name : "gitops");
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,100}$")]
+    private static partial Regex RepositoryName();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9_.-]+(/[^@\\s]+)?@[A-Za-z0-9_./-]+$")]
+    private static partial Regex ActionReference();
+
+    [GeneratedRegex("[^A-Za-z0-9_-]")]
+    private static partial Regex JobId();
+
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$")]
     private static partial Regex DnsLabel();
 }

@@ -279,6 +279,12 @@ public sealed class InitVerb
     [Option("tag", MetaValue = "TAG", HelpText = "Initial immutable image tag; default 0.1.0 (latest is refused).")]
     public string? Tag { get; set; }
 
+    [Option("app-repository", MetaValue = "DIR", HelpText = "Also write the application repository's promotion workflow into DIR/.github/workflows/deploy.yaml: a plan job, then the last environment's job bound to it by expected-plan.")]
+    public string? AppRepository { get; set; }
+
+    [Option("action", MetaValue = "REF", HelpText = "The action the promotion workflow uses; default acme/gitops-deploy@v1.")]
+    public string? Action { get; set; }
+
     [Option("force", HelpText = "Overwrite existing files.")]
     public bool Force { get; set; }
 }

@@ -14,20 +14,27 @@ public sealed class InitCommand(IActionRuntime runtime, ConsoleSink console)
         try
         {
             var options = GitOpsScaffold.Validate(verb.App, verb.Image, verb.Environments, verb.RepoUrl, verb.Tag);
-            var files = GitOpsScaffold.Generate(options);
             var root = Path.GetFullPath(verb.Directory);
-            var existing = files.Keys.Where(f => File.Exists(Path.Combine(root, f))).ToList();
+            // Every file with its full path: the gitops repository's, and the application repository's workflow when asked for.
+            var files = GitOpsScaffold.Generate(options).Select(f => (Shown: f.Key, Full: Path.Combine(root, f.Key), f.Value)).ToList();
+            if (verb.AppRepository is { } app)
+            {
+                var workflow = GitOpsScaffold.PromotionWorkflow(options, verb.Action ?? "acme/gitops-deploy@v1");
+                var full = Path.Combine(Path.GetFullPath(app), GitOpsScaffold.PromotionWorkflowPath);
+                files.Add((full, full, workflow));
+            }
+
+            var existing = files.Where(f => File.Exists(f.Full)).Select(f => f.Shown).ToList();
             if (existing.Count > 0 && !verb.Force)
             {
                 throw DeployException.Input("dir", $"{root} already has {string.Join(", ", existing)}; nothing was written (use --force to overwrite)");
             }
 
-            foreach (var (path, content) in files)
+            foreach (var (shown, full, content) in files)
             {
-                var target = Path.Combine(root, path);
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                File.WriteAllText(target, content);
-                console.WriteLine($"wrote {path}");
+                Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+                File.WriteAllText(full, content);
+                console.WriteLine($"wrote {shown}");
             }
 
             console.WriteLine($"Scaffolded {options.App} for {string.Join(", ", options.Environments)} in {root}");

@@ -60,6 +60,84 @@ public sealed class ScaffoldTests : GitOpsFixture, IDisposable
     }
 
     [Fact]
+    public async Task The_application_repositorys_promotion_workflow_plans_without_an_environment_then_applies_that_plan_as_the_example_does()
+    {
+        var app = Path.Combine(dir, "app");
+        var (exit, output, error) = await Cli("init", Path.Combine(dir, "gitops"), "--app", "web", "--image", "ghcr.io/acme/web", "--environments", "dev,staging,production",
+            "--repo-url", "https://github.com/acme/gitops.git", "--app-repository", app);
+        Assert.True(exit == 0, error);
+        Assert.Contains($"wrote {Path.Combine(app, ".github/workflows/deploy.yaml")}", output, StringComparison.Ordinal);
+
+        var jobs = Mapping(Yaml(File.ReadAllText(Path.Combine(app, ".github/workflows/deploy.yaml"))), "jobs");
+        var plan = Mapping(jobs, "plan");
+        Assert.False(plan.Children.ContainsKey("environment"), "the plan job must run without an environment, before any approval");
+        Assert.Equal("${{ steps.plan.outputs.plan }}", Scalar(Mapping(plan, "outputs"), "plan"));
+        var planStep = ActionStep(plan);
+        Assert.Equal("plan", Scalar(planStep.Step, "id"));
+        Assert.Equal("true", Scalar(planStep.With, "plan"));
+        var production = Mapping(jobs, "production");
+        Assert.Equal("plan", Scalar(production, "needs"));
+        Assert.Equal("production", Scalar(production, "environment"));
+        var apply = ActionStep(production);
+        Assert.Equal("${{ needs.plan.outputs.plan }}", Scalar(apply.With, "expected-plan"));
+        Assert.False(apply.With.Children.ContainsKey("plan"));
+        foreach (var step in new[] { planStep, apply })
+        {
+            // The last environment, promoted from the one before it, in the gitops repository the URL names.
+            Assert.Equal("production", Scalar(step.With, "environment"));
+            Assert.Equal("staging", Scalar(step.With, "promote-from"));
+            Assert.Equal("acme/gitops", Scalar(step.With, "gitops-repository"));
+        }
+
+        // As examples/deploy.yaml has it: the same jobs, and every input the scaffold gives, the example gives the same way.
+        var example = Mapping(Yaml(File.ReadAllText(Path.Combine(ConventionTests.RepoRoot(), "examples/deploy.yaml"))), "jobs");
+        Assert.Equal(jobs.Children.Keys.Select(k => k.ToString()).Order(), example.Children.Keys.Select(k => k.ToString()).Order());
+        foreach (var (job, scaffolded) in new[] { ("plan", planStep), ("production", apply) })
+        {
+            var shown = ActionStep(Mapping(example, job));
+            foreach (var (key, value) in scaffolded.With.Children)
+            {
+                Assert.True(shown.With.Children.ContainsKey(key), $"examples/deploy.yaml's {job} job does not give {key}");
+                if (key.ToString() is not "gitops-repository")
+                {
+                    Assert.Equal(value.ToString(), shown.With.Children[key].ToString());
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public async Task The_promotion_workflow_needs_two_environments_and_writes_nothing_without_them()
+    {
+        var (exit, _, error) = await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web", "--environments", "production", "--app-repository", Path.Combine(dir, "app"));
+
+        Assert.Equal(1, exit);
+        Assert.Contains("give at least two", error, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
+    }
+
+    private static YamlDotNet.RepresentationModel.YamlMappingNode Yaml(string text)
+    {
+        var stream = new YamlDotNet.RepresentationModel.YamlStream();
+        stream.Load(new StringReader(text));
+        return (YamlDotNet.RepresentationModel.YamlMappingNode)stream.Documents[0].RootNode;
+    }
+
+    private static YamlDotNet.RepresentationModel.YamlMappingNode Mapping(YamlDotNet.RepresentationModel.YamlMappingNode node, string key) =>
+        (YamlDotNet.RepresentationModel.YamlMappingNode)node.Children[key];
+
+    private static string? Scalar(YamlDotNet.RepresentationModel.YamlMappingNode node, string key) =>
+        node.Children.TryGetValue(key, out var value) ? ((YamlDotNet.RepresentationModel.YamlScalarNode)value).Value : null;
+
+    /// <summary>The job's step that uses the action (gitops-deploy), with its inputs.</summary>
+    private static (YamlDotNet.RepresentationModel.YamlMappingNode Step, YamlDotNet.RepresentationModel.YamlMappingNode With) ActionStep(YamlDotNet.RepresentationModel.YamlMappingNode job)
+    {
+        var step = ((YamlDotNet.RepresentationModel.YamlSequenceNode)job.Children["steps"]).Children.Cast<YamlDotNet.RepresentationModel.YamlMappingNode>()
+            .Single(s => Scalar(s, "uses")?.Contains("gitops-deploy", StringComparison.Ordinal) == true);
+        return (step, Mapping(step, "with"));
+    }
+
+    [Fact]
     public async Task Refuses_to_overwrite_unless_forced()
     {
         Assert.Equal(0, (await Cli("init", dir, "--app", "web", "--image", "ghcr.io/acme/web")).Exit);

@@ -16,7 +16,10 @@ public sealed class ContainerTests : GitOpsFixture
 
     private sealed record ContainerRun(int ExitCode, string Stdout, string Stderr, IReadOnlyDictionary<string, string> Outputs, string OutputFile, string Summary, TimeSpan Elapsed);
 
-    private async Task<ContainerRun> RunContainer(Dictionary<string, string> inputs, string[]? args = null, string? containerName = null)
+    /// <summary>The same image with the renderers (Dockerfile.renderers); .ci/run names it in GITOPS_DEPLOY_RENDERERS_IMAGE.</summary>
+    private static readonly string? RenderersImage = Environment.GetEnvironmentVariable("GITOPS_DEPLOY_RENDERERS_IMAGE") is { Length: > 0 } image ? image : null;
+
+    private async Task<ContainerRun> RunContainer(Dictionary<string, string> inputs, string[]? args = null, string? containerName = null, string? image = null)
     {
         var temp = Directory.CreateTempSubdirectory("runner-temp-").FullName;
         try
@@ -53,7 +56,7 @@ public sealed class ContainerTests : GitOpsFixture
                 start.Environment[name] = value;
             }
 
-            start.ArgumentList.Add(Image!);
+            start.ArgumentList.Add(image ?? Image!);
             foreach (var arg in args ?? [])
             {
                 start.ArgumentList.Add(arg);
@@ -86,6 +89,28 @@ public sealed class ContainerTests : GitOpsFixture
         Assert.Equal(Repo.Head(), result.Outputs["commit-sha"]);
         Assert.Equal("true", result.Outputs["verified"]);
         Assert.True(GitHub.IsVerified(Repo.Head()));
+    }
+
+    [SkippableFact]
+    public async Task The_default_image_has_no_renderer_and_says_which_image_has_them_and_the_renderers_image_renders_the_diff()
+    {
+        SkipWithoutImage();
+        Skip.If(RenderersImage is null, "GITOPS_DEPLOY_RENDERERS_IMAGE is not set: .ci/run builds Dockerfile.renderers where it can serve this machine's kubectl and helm");
+        Repo.Commit(new Dictionary<string, string>
+        {
+            ["base/kustomization.yaml"] = "resources:\n  - deployment.yaml\n",
+            ["base/deployment.yaml"] = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          image: web\n",
+        }, "a workload");
+
+        var slim = await RunContainer(Inputs(("token", SourceToken), ("images", "web=ghcr.io/acme/web:1.1.0"), ("dry-run", "true")));
+        var rendered = await RunContainer(Inputs(("token", SourceToken), ("images", "web=ghcr.io/acme/web:1.1.0"), ("dry-run", "true")), image: RenderersImage);
+
+        Assert.True(slim.ExitCode == 0, slim.Stdout + slim.Stderr);
+        Assert.Contains("no renderer: neither kubectl nor kustomize is on PATH", slim.Summary, StringComparison.Ordinal);
+        Assert.Contains("use the image tagged -renderers", slim.Summary, StringComparison.Ordinal);
+        Assert.True(rendered.ExitCode == 0, rendered.Stdout + rendered.Stderr);
+        Assert.Contains("<b>Rendered manifests</b>: 1 resource changed, 0 added, 0 removed (kubectl kustomize environments/staging)", rendered.Summary, StringComparison.Ordinal);
+        Assert.Matches(new System.Text.RegularExpressions.Regex(@"^\+ +(- )?image: ghcr\.io/acme/web:1\.1\.0$", System.Text.RegularExpressions.RegexOptions.Multiline), rendered.Summary);
     }
 
     [SkippableFact]

@@ -234,6 +234,72 @@ public sealed class PromotionReportTests : GitOpsFixture
         Assert.DoesNotContain("hunter2", images.AllBytes, StringComparison.Ordinal);
     }
 
+    /// <summary>A fake Argo CD whose application web-staging renders environments/staging of the gitops repository (its repo-server clones the real one).</summary>
+    private async Task<FakeArgoCd> ArgoRenderingStagingAsync()
+    {
+        Skip.If(ExternalTool.Kubectl.Path is null || !FakeArgoCd.CanRender, "kubectl, python3 with PyYAML or git is missing: the fake Argo CD cannot render here");
+        var argo = await FakeArgoCd.StartAsync();
+        argo.Source("web-staging", $"{GitHub.ServerUrl}/acme/gitops.git", "environments/staging", Repo.BarePath);
+        argo.Source("web-production", $"{GitHub.ServerUrl}/acme/gitops.git", "environments/production", Repo.BarePath);
+        return argo;
+    }
+
+    private Dictionary<string, string> DeployWithArgo(FakeArgoCd argo, string images) =>
+        Deploy(source.Head, images, ("argocd-server", argo.Url), ("argocd-token", argo.Token), ("argocd-timeout", "0"));
+
+    [SkippableFact]
+    public async Task Argo_CD_renders_the_commit_the_plan_is_made_on_and_the_report_names_the_renderer_of_each_side()
+    {
+        await using var argo = await ArgoRenderingStagingAsync();
+        var based = Repo.Head();
+
+        var result = await Run(DeployWithArgo(argo, "web=ghcr.io/acme/web:1.1.0"));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains($"GET /api/v1/applications/web-staging/manifests?revision={based}", argo.Requests);
+        Assert.Contains($"<details><summary><b>Rendered manifests</b>: 1 resource changed, 0 added, 0 removed (Argo CD web-staging at {based[..7]} → kubectl kustomize environments/staging)</summary>", result.Summary, StringComparison.Ordinal);
+        Assert.Contains($"render of application web-staging at {based[..7]} (the commit the plan is made on); after: kubectl kustomize environments/staging", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("kubectl kustomize environments/staging renders the base commit exactly as Argo CD does", result.Summary, StringComparison.Ordinal);
+        // Argo CD's JSON and kustomize's YAML in one form: only the image lines differ, not the tracking annotation nor the Secret.
+        Assert.Contains("-      - image: ghcr.io/acme/web:1.0.0\n+      - image: ghcr.io/acme/web:1.1.0\n", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("-        image: ghcr.io/acme/web:1.0.0\n+        image: ghcr.io/acme/web:1.1.0\n", result.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("tracking-id", result.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", result.AllBytes, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_local_renderer_that_renders_the_base_commit_differently_from_Argo_CD_is_named_with_the_resources_that_differ()
+    {
+        await using var argo = await ArgoRenderingStagingAsync();
+        // A local kubectl that renders one resource more than Argo CD's repo-server (as another kustomize version might).
+        var bin = Directory.CreateTempSubdirectory("other-kubectl-").FullName;
+        File.WriteAllText(Path.Combine(bin, "kubectl"), $"#!/bin/sh\n\"{ExternalTool.Kubectl.Path}\" \"$@\" || exit $?\nprintf -- '---\\napiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: local-only\\n'\n");
+        File.SetUnixFileMode(Path.Combine(bin, "kubectl"), UnixFileMode.UserRead | UnixFileMode.UserExecute);
+
+        var result = await ActionRun.RunAsync(GitHub, DeployWithArgo(argo, "web=ghcr.io/acme/web:1.1.0"), new Dictionary<string, string> { ["PATH"] = bin + ":/usr/bin:/bin" });
+
+        Directory.Delete(bin, recursive: true);
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains("renders the base commit differently from Argo CD in 1 resource(s) (ConfigMap local-only): their diff shows that difference too", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("1 resource changed, 1 added, 0 removed", result.Summary, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task When_Argo_CD_cannot_render_both_sides_are_rendered_locally_and_the_report_says_why()
+    {
+        await using var argo = await ArgoRenderingStagingAsync();
+        argo.ManifestsFailWith = 500;
+
+        var result = await Run(DeployWithArgo(argo, "web=ghcr.io/acme/web:1.1.0"));
+
+        Assert.True(result.ExitCode == 0, result.Stdout);
+        Assert.Contains("1 resource changed, 0 added, 0 removed (kubectl kustomize environments/staging)", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("Argo CD did not render it (application web-staging at ", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("connection refused", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("both sides are rendered locally", result.Summary, StringComparison.Ordinal);
+        Assert.Contains("-        image: ghcr.io/acme/web:1.0.0\n", result.Summary, StringComparison.Ordinal);
+    }
+
     [SkippableFact]
     public async Task A_change_that_does_not_build_is_shown_as_such_and_require_render_refuses_it()
     {

@@ -4,6 +4,7 @@ using GitOpsDeploy.Core.Pipeline;
 using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Steps.ArgoCd;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.Editing.Images;
 using GitOpsDeploy.Editing.Overlay;
@@ -24,6 +25,12 @@ public sealed class ReportCache
     public ConcurrentDictionary<(string Repository, string? Base, string Head), SourceComparison> Comparisons { get; } = new();
 
     public ConcurrentDictionary<string, RenderPair> Renders { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Argo CD's application list, read once per run.</summary>
+    public Task<IReadOnlyList<ArgoAppSources>>? ArgoApplications { get; set; }
+
+    /// <summary>Argo CD's renders by application and revision.</summary>
+    public ConcurrentDictionary<(string Application, string Revision), Task<ArgoManifests>> ArgoRenders { get; } = new();
 }
 
 /// <summary>
@@ -45,7 +52,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         var (target, overlay) = (edit.Target, edit.Edit);
         var view = await snapshot.ReadingAsync(() => Read(overlay), cancellationToken);
         var notes = new List<string>(view.Notes);
-        var render = overlay.Changed ? await RenderAsync(overlay, view, cancellationToken) : null;
+        var render = overlay.Changed ? await RenderAsync(target, overlay, view, cancellationToken) : null;
         var images = overlay.KustomizationPath is null ? HelmImpacts(overlay, render) : view.Impacts;
         var sources = await ChangelogAsync(edit, notes, cancellationToken);
         var binding = await snapshot.ReadingAsync(() => Bind(edit, view), cancellationToken);
@@ -156,8 +163,99 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         })];
     }
 
-    /// <summary>Renders the target before and after the change with the real tool (cached for the run by its inputs).</summary>
-    private async Task<RenderedChange> RenderAsync(OverlayEdit overlay, StaticView view, CancellationToken cancellationToken)
+    /// <summary>
+    /// Renders the target before and after the change. Argo CD renders first where it can: the before side is the
+    /// base commit the plan is made on, which exists in the gitops repository, so the target's Argo CD application
+    /// renders it as Argo CD applies it. The after commit does not exist while the report is made (a plan comes
+    /// before its commit in every mode, and a plan run writes nothing), so the after side is always rendered by the
+    /// local renderer (kubectl kustomize, kustomize or helm template on PATH). With both, the two sides are put in
+    /// one text form (<see cref="CanonicalResources"/>) and the local render of the base commit tells whether the local
+    /// renderer renders as Argo CD does. Without Argo CD (not configured, no application that renders exactly this
+    /// folder from the gitops repository, or a failure) both sides are local, and the report says why.
+    /// </summary>
+    private async Task<RenderedChange> RenderAsync(DeployTarget target, OverlayEdit overlay, StaticView view, CancellationToken cancellationToken)
+    {
+        var local = await RenderLocallyAsync(overlay, view, cancellationToken);
+        var folder = overlay.KustomizationPath is not null ? overlay.OverlayPath : view.HelmSources.Count > 0 ? view.HelmSources[0].ChartPath : null;
+        var (argo, why) = folder is null ? (null, null) : await RenderWithArgoCdAsync(target, folder, cancellationToken);
+        if (argo is null)
+        {
+            return why is null ? local.Change : local.Change with { Message = Join(local.Change.Message, $"Argo CD did not render it ({why}): both sides are rendered locally") };
+        }
+
+        var before = $"Argo CD {argo.Application} at {Short(argo.Revision)}";
+        if (local.Pair is not { } pair)
+        {
+            return local.Change with { Tool = $"{before} → (no local renderer)", Message = $"Argo CD rendered the running commit, but the commit after the change does not exist yet and only a local renderer can render it: {local.Change.Message}" };
+        }
+
+        if (!pair.After.Succeeded)
+        {
+            return local.Change;
+        }
+
+        var argoBefore = CanonicalResources.Normalize(CanonicalResources.FromJsonManifests(argo.Manifests), argo.Application);
+        var after = CanonicalResources.Normalize(RenderedResource.Split(pair.After.Output), argo.Application);
+        var said = $"before: Argo CD's render of application {argo.Application} at {Short(argo.Revision)} (the commit the plan is made on); after: {pair.After.Command} (the commit after the change does not exist until it lands); both in one form (keys sorted, Argo CD's tracking metadata removed, Secret values hidden as Argo CD hides them)";
+        if (pair.Before.Succeeded)
+        {
+            var fidelity = ManifestDiff.Compare(argoBefore, CanonicalResources.Normalize(RenderedResource.Split(pair.Before.Output), argo.Application));
+            said += fidelity.IsEmpty
+                ? $"; {pair.Before.Command} renders the base commit exactly as Argo CD does"
+                : $"; {pair.Before.Command} renders the base commit differently from Argo CD in {fidelity.Changes.Count} resource(s) ({string.Join(", ", fidelity.Changes.Take(5).Select(c => c.Key.ToString()))}{(fidelity.Changes.Count > 5 ? ", ..." : string.Empty)}): their diff shows that difference too";
+        }
+
+        return new RenderedChange(RenderState.Built, $"{before} → {pair.After.Command}", said) { Diff = ManifestDiff.Compare(argoBefore, after), Images = local.Change.Images };
+    }
+
+    /// <summary>
+    /// The before side from Argo CD: the target's application (argocd-application) when its one source is the gitops
+    /// repository at exactly <paramref name="folder"/>, else the one application that is; null and why when none
+    /// renders it or Argo CD fails (null and no reason when no Argo CD is configured). Cached for the run.
+    /// </summary>
+    private async Task<(ArgoManifests? Manifests, string? Why)> RenderWithArgoCdAsync(DeployTarget target, string folder, CancellationToken cancellationToken)
+    {
+        if (run.Ports.ArgoCd is not { } argo || target.ArgoCd is not { } options)
+        {
+            return (null, null);
+        }
+
+        IReadOnlyList<ArgoAppSources> apps;
+        try
+        {
+            apps = await (cache.ArgoApplications ??= argo.ListAsync(cancellationToken));
+        }
+        catch (DeployException e)
+        {
+            return (null, $"its application list could not be read: {e.Message}");
+        }
+
+        var repository = ArgoCdRefreshStep.NormalizeRepoUrl(request.GitOps.Url);
+        var rendering = apps.Where(a => a.Sources.Count == 1 && ArgoCdRefreshStep.NormalizeRepoUrl(a.Sources[0].RepoUrl) == repository && SamePath(a.Sources[0].Path, folder))
+            .Select(a => a.Name).Order(StringComparer.Ordinal).ToList();
+        var application = rendering.Contains(options.Application, StringComparer.Ordinal) ? options.Application : rendering.Count == 1 ? rendering[0] : null;
+        if (application is null)
+        {
+            return (null, rendering.Count == 0
+                ? $"no application renders exactly {folder} of {request.GitOps.Display} from one source"
+                : $"{string.Join(", ", rendering)} all render {folder}; argocd-application names none of them");
+        }
+
+        try
+        {
+            var manifests = await cache.ArgoRenders.GetOrAdd((application, snapshot.HeadSha), key => argo.ManifestsAsync(key.Application, key.Revision, cancellationToken));
+            run.Logger.LogInformation("Argo CD rendered application {Application} at {Revision}: {Count} resources", application, Short(snapshot.HeadSha), manifests.Manifests.Count);
+            return (manifests, null);
+        }
+        catch (DeployException e)
+        {
+            cache.ArgoRenders.TryRemove((application, snapshot.HeadSha), out _);
+            return (null, $"application {application} at {Short(snapshot.HeadSha)}: {e.Message}");
+        }
+    }
+
+    /// <summary>Renders the target before and after the change with the local tool (cached for the run by its inputs); the pair when a tool ran.</summary>
+    private async Task<(RenderedChange Change, RenderPair? Pair)> RenderLocallyAsync(OverlayEdit overlay, StaticView view, CancellationToken cancellationToken)
     {
         var edits = overlay.Files.ToDictionary(f => f.Path, f => f.Content, StringComparer.Ordinal);
         var renderer = new ManifestRenderer(new RenderOptions(RenderTimeout, tools));
@@ -166,7 +264,7 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         {
             if (!tools.CanRenderKustomize)
             {
-                return new RenderedChange(RenderState.Unavailable, "kubectl kustomize", "no renderer: neither kubectl nor kustomize is on PATH where the action runs (its default container image ships none)");
+                return (new RenderedChange(RenderState.Unavailable, "kubectl kustomize", $"no renderer: neither kubectl nor kustomize is on PATH where the action runs ({NoRendererHint})"), null);
             }
 
             render = () => renderer.RenderKustomizeEditAsync(view.Files, edits, overlay.OverlayPath, cancellationToken);
@@ -175,12 +273,12 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         {
             if (view.HelmSources.Count == 0)
             {
-                return new RenderedChange(RenderState.Unavailable, "helm template", $"no Argo CD Application (in {string.Join(", ", ApplicationFolders.Select(f => f + "/"))}) renders {overlay.OverlayPath} from a chart of this repository, and it holds no Chart.yaml");
+                return (new RenderedChange(RenderState.Unavailable, "helm template", $"no Argo CD Application (in {string.Join(", ", ApplicationFolders.Select(f => f + "/"))}) renders {overlay.OverlayPath} from a chart of this repository, and it holds no Chart.yaml"), null);
             }
 
             if (tools.Helm is null)
             {
-                return new RenderedChange(RenderState.Unavailable, "helm template", "no renderer: helm is neither at HELM_PATH nor on PATH where the action runs (its default container image ships none)");
+                return (new RenderedChange(RenderState.Unavailable, "helm template", $"no renderer: helm is neither at HELM_PATH nor on PATH where the action runs ({NoRendererHint})"), null);
             }
 
             render = () => renderer.RenderHelmEditAsync(view.Files, edits, view.HelmSources[0], cancellationToken);
@@ -198,16 +296,27 @@ public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, Dep
         if (!pair.After.Succeeded)
         {
             var before = pair.Before.Succeeded ? string.Empty : " (it did not build before the change either)";
-            return new RenderedChange(RenderState.DoesNotBuild, pair.After.Command, pair.After.FailureMessage + before);
+            return (new RenderedChange(RenderState.DoesNotBuild, pair.After.Command, pair.After.FailureMessage + before), pair);
         }
 
         var after = RenderedResource.Split(pair.After.Output);
         var images = after.Select(r => r.Node).OfType<YamlDotNet.RepresentationModel.YamlNode>().SelectMany(WorkloadKinds.Containers)
             .Select(c => c.Image).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-        return pair.Before.Succeeded
+        return (pair.Before.Succeeded
             ? new RenderedChange(RenderState.Built, pair.After.Command, string.Empty) { Diff = ManifestDiff.Compare(RenderedResource.Split(pair.Before.Output), after), Images = images }
-            : new RenderedChange(RenderState.Built, pair.After.Command, "it did not build before the change: every resource is shown as added") { Diff = ManifestDiff.Compare([], after), Images = images };
+            : new RenderedChange(RenderState.Built, pair.After.Command, "it did not build before the change: every resource is shown as added") { Diff = ManifestDiff.Compare([], after), Images = images }, pair);
     }
+
+    /// <summary>What the report says where no local renderer is: the image that bundles them.</summary>
+    public const string NoRendererHint = "the action's default image ships none; use the image tagged -renderers, which bundles kubectl and helm";
+
+    private static bool SamePath(string? path, string folder) => NormalizePath(path ?? string.Empty) == NormalizePath(folder);
+
+    private static string NormalizePath(string path) => string.Join('/', path.Replace('\\', '/').Split('/', StringSplitOptions.RemoveEmptyEntries).Where(p => p != "."));
+
+    private static string Join(string first, string second) => first.Length == 0 ? second : $"{first}; {second}";
+
+    private static string Short(string sha) => sha.Length > 7 ? sha[..7] : sha;
 
     /// <summary>The changelog of each source range the target's images move along, through the source-history port (cached for the run).</summary>
     private async Task<IReadOnlyList<SourceComparison>> ChangelogAsync(TargetEdit edit, List<string> notes, CancellationToken cancellationToken)
