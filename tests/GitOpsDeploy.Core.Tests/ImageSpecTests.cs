@@ -31,6 +31,10 @@ public sealed class ImageSpecTests
         Assert.Equal(new ImageEntry("web", "ghcr.io/acme/web", "2.0.0", null), ImageSpec.Parse("web:2.0.0").ApplyTo(Pinned));
 
     [Fact]
+    public void A_star_digest_keeps_the_pinned_digest_beside_a_new_tag() =>
+        Assert.Equal(new ImageEntry("web", "ghcr.io/acme/web", "2.0.0", Digest), ImageSpec.Parse("web:2.0.0@*").ApplyTo(Pinned));
+
+    [Fact]
     public void A_new_entry_gets_only_what_the_spec_sets() =>
         Assert.Equal(new ImageEntry("api", null, "1", null), ImageSpec.Parse("api:1").ApplyTo(null));
 
@@ -43,6 +47,7 @@ public sealed class ImageSpecTests
     }
 
     [Theory]
+    [InlineData("  ", "empty image spec")]
     [InlineData("web", "sets nothing")]
     [InlineData("web=", "nothing after '='")]
     [InlineData("web:-bad", "not a valid OCI tag")]
@@ -75,6 +80,8 @@ public sealed class ImageSpecTests
     [InlineData("ghcr.io/acme/web:1.4.2", true)]
     [InlineData("registry.example.com:5000/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true)]
     [InlineData("v2ray", true)]
+    [InlineData("v2:1.0", true)]
+    [InlineData("1.27.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true)]
     [InlineData("acme/1.2", true)]
     [InlineData("1.27.3", false)]
     [InlineData("v2", false)]
