@@ -4,9 +4,12 @@
 #   bench/mutation.sh                      every folder below (slow: about an hour on 2 cores)
 #   bench/mutation.sh Editing/Yaml Core/Planning
 #   bench/mutation.sh --since [REF] [FOLDER...]   only the files changed since REF (default main), committed or not
+#   bench/mutation.sh Core/Planning/Rollback.cs,Core/Planning/Promotion.cs   several of one project, one run
 #
 # Folders are <Editing|Core>/<folder> under src/GitOpsDeploy.<project> (a file there works too, e.g.
-# Core/Landing/FanIn/FanInFlow.cs). The run happens in a copy of
+# Core/Landing/FanIn/FanInFlow.cs). Folders or files of one project joined by commas are mutated in one
+# Stryker run (one build of the copy instead of one each; on a busy machine the build is most of a small
+# run). The run happens in a copy of
 # the working tree (tracked and untracked files, ignored ones left out), because Stryker writes the
 # mutated assembly into the test project's build output: a test run in the tree meanwhile would
 # test mutants. Reports land in artifacts/mutation/<project>-<folder>/ (html and json); the
@@ -57,23 +60,33 @@ mkdir -p "$out"
 summary=()
 for folder in "${folders[@]}"; do
   project=${folder%%/*}
-  sub=${folder#*/}
-  src="$copy/src/GitOpsDeploy.$project/$sub"
-  if [ -d "$src" ]; then
-    mutate=(--mutate "**/$sub/**/*.cs")
-  elif [ -f "$src" ]; then
-    mutate=(--mutate "**/$sub")
-  else
-    echo "no such folder or file: src/GitOpsDeploy.$project/$sub" >&2; exit 2
-  fi
-  name="$project-${sub//\//-}"
+  mutate=()
+  subs=()
+  IFS=, read -ra parts <<< "$folder"
+  for part in "${parts[@]}"; do
+    if [ "${part%%/*}" != "$project" ]; then
+      echo "one run mutates one project: $folder" >&2; exit 2
+    fi
+    sub=${part#*/}
+    subs+=("$sub")
+    src="$copy/src/GitOpsDeploy.$project/$sub"
+    if [ -d "$src" ]; then
+      mutate+=(--mutate "**/$sub/**/*.cs")
+    elif [ -f "$src" ]; then
+      mutate+=(--mutate "**/$sub")
+    else
+      echo "no such folder or file: src/GitOpsDeploy.$project/$sub" >&2; exit 2
+    fi
+  done
+  name="$project-$(IFS=+; echo "${subs[*]//\//-}")"
   if [ -n "$since" ]; then
     # Changed since the commit (committed or not), decided here: the copy has no git history.
-    mapfile -t changed < <(cd "$root" && { git diff --name-only "$since" -- "src/GitOpsDeploy.$project/$sub";
-                                           git ls-files -o --exclude-standard -- "src/GitOpsDeploy.$project/$sub"; } | grep '\.cs$' | sort -u)
+    paths=("${subs[@]/#/src/GitOpsDeploy.$project/}")
+    mapfile -t changed < <(cd "$root" && { git diff --name-only "$since" -- "${paths[@]}";
+                                           git ls-files -o --exclude-standard -- "${paths[@]}"; } | grep '\.cs$' | sort -u || true)
     if [ ${#changed[@]} -eq 0 ]; then summary+=("$(printf '%-18s %s' "$folder" "nothing changed since $since")"); continue; fi
     mutate=()
-    for f in "${changed[@]}"; do [ -f "$root/$f" ] && mutate+=(--mutate "**/$sub/${f#src/GitOpsDeploy.$project/$sub/}"); done
+    for f in "${changed[@]}"; do [ -f "$root/$f" ] && mutate+=(--mutate "**/${f#src/GitOpsDeploy.$project/}"); done
     [ ${#mutate[@]} -eq 0 ] && continue
   fi
   args=(--project "GitOpsDeploy.$project.csproj" "${mutate[@]}"
@@ -90,7 +103,7 @@ for folder in "${folders[@]}"; do
     | ($s | map(select(. == "Survived")) | length) as $sv
     | ($s | map(select(. == "NoCoverage")) | length) as $nc
     | (if ($k + $sv + $nc) == 0 then "n/a" else ((100 * $k / ($k + $sv + $nc)) | floor | tostring) + "%" end) as $score
-    | "\($f | .[0:18] | . + (" " * (18 - length))) \($score | . + (" " * (6 - length))) killed \($k), survived \($sv), no coverage \($nc)"' "$report")")
+    | "\($f | . + (" " * ([18 - length, 1] | max))) \($score | . + (" " * (6 - length))) killed \($k), survived \($sv), no coverage \($nc)"' "$report")")
   # Per file, for the folders that have more than one.
   jq -r '.files | to_entries[] | . as $e | [$e.value.mutants[].status] as $s
     | ($s | map(select(. == "Killed" or . == "Timeout")) | length) as $k

@@ -196,4 +196,95 @@ public sealed class FanInFlowTests
         Assert.False(FanInFlow.Applies(request with { Change = request.Change with { Force = true } }));
         Assert.False(FanInFlow.Applies(request with { Landing = request.Landing with { Coalesce = false } }));
     }
+
+    [Fact]
+    public async Task Expired_intents_and_intents_from_the_future_are_cleared_by_the_commit_and_never_joined()
+    {
+        board.Pending.Add(Other("111111111111", DeployIntent.Lifetime + TimeSpan.FromSeconds(1)));
+        board.Pending.Add(Other("222222222222", -(DeployIntent.ClockSkew + TimeSpan.FromSeconds(1))));
+
+        var attempt = await Push(new FanInFlow(run));
+
+        Assert.IsType<DeployOutcome.Pushed>(attempt!.Value.Result!.Outcome);
+        var (write, _) = Assert.Single(board.Writes);
+        Assert.Equal("drafted", write.Commit!.Sha);
+        Assert.Null(write.Publish);
+        Assert.Equal(["111111111111", "222222222222"], write.Clear.Select(c => c.Id));
+    }
+
+    [Fact]
+    public async Task An_intent_just_inside_its_lifetime_is_still_waiting_and_is_joined()
+    {
+        board.Pending.Add(Other("111111111111", DeployIntent.Lifetime - TimeSpan.FromSeconds(1)));
+        board.OnRead = reads => board.Recent.Add(Carrying(Base0, MyTrailer));
+        branchTag = "2";
+
+        var attempt = await Push(new FanInFlow(run));
+
+        Assert.IsType<DeployOutcome.CarriedBy>(attempt!.Value.Result!.Outcome);
+        var (join, _) = board.Writes[0];
+        Assert.Null(join.Commit);
+        Assert.Equal(Mine, join.Publish!.Id);
+        Assert.Empty(join.Clear);
+    }
+
+    [Fact]
+    public async Task A_rejected_commit_fails_the_run_and_a_waiting_run_takes_its_intent_back_first()
+    {
+        board.Answer(new PublishOutcome.Rejected("protected branch"));
+        var alone = await Assert.ThrowsAsync<DeployException>(() => Push(new FanInFlow(run)));
+        Assert.Equal(ErrorKind.PushRejected, alone.Kind);
+        Assert.Contains("rejected the push to 'main': protected branch", alone.Message, StringComparison.Ordinal);
+
+        // Joined behind a silent leader, it leads after the take-over time and its batch commit is refused.
+        board.Writes.Clear();
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        board.Answer(new PublishOutcome.Rejected("protected branch"));
+
+        var leading = await Assert.ThrowsAsync<DeployException>(() => Push(new FanInFlow(run)));
+
+        Assert.Equal(ErrorKind.PushRejected, leading.Kind);
+        Assert.Equal(3, board.Writes.Count);
+        Assert.NotNull(board.Writes[1].Write.Commit);
+        var (withdrawal, _) = board.Writes[2];
+        Assert.Equal(Mine, Assert.Single(withdrawal.Clear).Id);
+        Assert.DoesNotContain(board.Pending, p => p.Id == Mine);
+    }
+
+    [Fact]
+    public async Task An_intent_taken_off_the_board_unapplied_sends_the_run_on_alone()
+    {
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        board.OnRead = reads => board.Pending.RemoveAll(p => p.Id == Mine);
+        var flow = new FanInFlow(run);
+
+        var attempt = await Push(flow);
+
+        Assert.Contains("our intent was taken off the board without being applied", attempt!.Value.RetryReason, StringComparison.Ordinal);
+        Assert.True(flow.Declined);
+        Assert.Single(board.Writes);
+        Assert.Null(await Push(flow, attempt: 2));
+    }
+
+    [Fact]
+    public async Task A_waiting_run_renews_its_proof_before_it_runs_low_under_the_same_ref()
+    {
+        // The leader changes on every read, so the run waits its whole budget; its 5-minute token is renewed once under 2 minutes are left.
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        board.OnRead = reads =>
+        {
+            board.Pending.RemoveAll(p => p.Id != Mine);
+            board.Pending.Insert(0, Other($"{reads:D12}", TimeSpan.FromSeconds(1), run: "9"));
+        };
+
+        await Assert.ThrowsAsync<DeployException>(() => Push(new FanInFlow(run)));
+
+        var (join, joinedAt) = board.Writes[0];
+        var renewals = board.Writes.Where(w => w.Write.Publish is not null).Skip(1).ToList();
+        var (renewal, renewedAt) = Assert.Single(renewals);
+        Assert.Equal(("token1", "token2"), (join.Publish!.Proof, renewal.Publish!.Proof));
+        Assert.Equal((Mine, IntentCodec.Name(join.Publish), "payload1"), (renewal.Publish.Id, renewal.Publish.Key, renewal.Publish.Object));
+        Assert.Null(renewal.Commit);
+        Assert.InRange(renewedAt - joinedAt, TimeSpan.FromMinutes(5) - FanInFlow.RefreshBefore, TimeSpan.FromMinutes(5) - FanInFlow.RefreshBefore + TimeSpan.FromSeconds(4));
+    }
 }

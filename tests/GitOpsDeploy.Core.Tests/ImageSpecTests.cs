@@ -31,6 +31,10 @@ public sealed class ImageSpecTests
         Assert.Equal(new ImageEntry("web", "ghcr.io/acme/web", "2.0.0", null), ImageSpec.Parse("web:2.0.0").ApplyTo(Pinned));
 
     [Fact]
+    public void A_star_digest_keeps_the_pinned_digest_beside_a_new_tag() =>
+        Assert.Equal(new ImageEntry("web", "ghcr.io/acme/web", "2.0.0", Digest), ImageSpec.Parse("web:2.0.0@*").ApplyTo(Pinned));
+
+    [Fact]
     public void A_new_entry_gets_only_what_the_spec_sets() =>
         Assert.Equal(new ImageEntry("api", null, "1", null), ImageSpec.Parse("api:1").ApplyTo(null));
 
@@ -43,6 +47,7 @@ public sealed class ImageSpecTests
     }
 
     [Theory]
+    [InlineData("  ", "empty image spec")]
     [InlineData("web", "sets nothing")]
     [InlineData("web=", "nothing after '='")]
     [InlineData("web:-bad", "not a valid OCI tag")]
@@ -75,6 +80,8 @@ public sealed class ImageSpecTests
     [InlineData("ghcr.io/acme/web:1.4.2", true)]
     [InlineData("registry.example.com:5000/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true)]
     [InlineData("v2ray", true)]
+    [InlineData("v2:1.0", true)]
+    [InlineData("1.27.3@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", true)]
     [InlineData("acme/1.2", true)]
     [InlineData("1.27.3", false)]
     [InlineData("v2", false)]
@@ -145,4 +152,52 @@ public sealed class ImageSpecTests
     [Fact]
     public void An_entry_that_can_be_copied_passes() =>
         Assert.Null(Record.Exception(() => ImageSpec.RequireCopyable(new ImageEntry("web", "ghcr.io/acme/web", "1.2.3", Digest), "environments/staging")));
+
+    [Fact]
+    public void A_sha512_digest_has_exactly_128_lowercase_hex_digits()
+    {
+        var sha512 = "sha512:" + string.Concat(Enumerable.Repeat("0123456789abcdef", 8));
+
+        Assert.Equal(sha512, ImageSpec.Parse("web@" + sha512).Digest.Value);
+        Assert.Contains("a sha512 digest has exactly 128 lowercase hex digits", Assert.Throws<DeployException>(() => ImageSpec.Parse("web@sha512:" + Digest[7..])).Message, StringComparison.Ordinal);
+        Assert.Contains("a sha512 digest has exactly 128 lowercase hex digits", Assert.Throws<DeployException>(() => ImageSpec.Parse("web@" + sha512.ToUpperInvariant().Replace("SHA512", "sha512", StringComparison.Ordinal))).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_new_name_must_be_a_reference_a_registry_accepts()
+    {
+        // What the cluster pulls: a path over 255 characters, or with capitals, is refused (the capitals with a hint).
+        var longest = "ghcr.io/" + new string('a', 247);
+
+        Assert.Equal(longest, ImageSpec.Parse($"web={longest}:1").NewName.Value);
+        var tooLong = Assert.Throws<DeployException>(() => ImageSpec.Parse($"web={longest}a:1")).Message;
+        Assert.Contains($"newName '{longest}a' is not a valid image reference", tooLong, StringComparison.Ordinal);
+        Assert.DoesNotContain("lowercase", tooLong, StringComparison.Ordinal);
+        Assert.EndsWith("; repository paths are lowercase", Assert.Throws<DeployException>(() => ImageSpec.Parse("web=ghcr.io/Acme/web:1")).Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("lowercase", Assert.Throws<DeployException>(() => ImageSpec.Parse("web=Web:1")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_reference_name_over_255_characters_is_not_a_reference()
+    {
+        Assert.True(ImageSpec.LooksLikeReference("ghcr.io/" + new string('a', 247)));
+        Assert.False(ImageSpec.LooksLikeReference("ghcr.io/" + new string('a', 248)));
+    }
+
+    [Fact]
+    public void A_control_character_is_shown_escaped_and_the_error_names_the_input()
+    {
+        var error = Assert.Throws<DeployException>(() => ImageSpec.Parse("web:1\r\nforged", "promote-images"));
+
+        Assert.Equal("input 'promote-images': image spec 'web:1\\r\\nforged' contains whitespace or a control character", error.Message);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.StartsWith("input 'promote-images':", Assert.Throws<DeployException>(() => ImageSpec.ParseList("web:1\nweb:2", "promote-images")).Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("web:1", "web")]
+    [InlineData("web=ghcr.io/acme/web:1", "ghcr.io/acme/web")]
+    [InlineData("web=*:1", "web")]
+    public void The_repository_of_a_spec_is_its_new_name_when_it_sets_one(string text, string repository) =>
+        Assert.Equal(repository, ImageSpec.Parse(text).Repository);
 }

@@ -92,6 +92,20 @@ public sealed class PolicyTests
         Assert.Contains("policy allowed-registries: image 'web' would come from 'docker.io/evil/web'", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Only_what_an_edit_changes_is_held_to_the_allowed_registries_and_a_name_without_new_name_is_the_reference()
+    {
+        // An image the overlay already pulls from elsewhere is not this deploy's to refuse; what it writes is.
+        var options = Options("staging", PolicyOptions.None with { AllowedRegistries = ["ghcr.io/acme/"] });
+        var untouched = new ImageEntry("sidecar", "docker.io/library/envoy", "1", null);
+        var edit = new OverlayEdit("o", "o/k", [new FileChange("o/k", [1])], [new ImageChange(untouched, untouched), new ImageChange(null, new ImageEntry("web", "ghcr.io/acme/web", "2", null))], []);
+        Check(options, edit, DateTimeOffset.UtcNow);
+
+        Check(options, Edit(new ImageEntry("ghcr.io/acme/web", null, "1", null)), DateTimeOffset.UtcNow);
+        var error = Assert.Throws<DeployException>(() => Check(options, Edit(new ImageEntry("docker.io/evil/web", null, "1", null)), DateTimeOffset.UtcNow));
+        Assert.Equal("policy allowed-registries: image 'docker.io/evil/web' would come from 'docker.io/evil/web', which is not under ghcr.io/acme/", error.Message);
+    }
+
     [Theory]
     [InlineData("live", "true", true)]
     [InlineData("prod-mirror", "false", false)]

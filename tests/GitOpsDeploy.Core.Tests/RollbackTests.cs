@@ -110,4 +110,80 @@ public sealed class RollbackTests
         Assert.Equal(["Deploy-Run=a#1;Environment=prod", "Deploy-Run=a#2;Environment=qa"], groups.Select(g => string.Join(';', g.Select(t => $"{t.Key}={t.Value}"))));
         Assert.Equal(("Environment", "prod"), Assert.Single(Assert.Single(Trailers.Groups("one\n\nEnvironment: prod\n"))));
     }
+
+    [Fact]
+    public void A_release_older_than_the_first_history_step_is_found_by_reading_deeper()
+    {
+        // 60 commits (other files changing) since the current release came in: the first step (50) cannot tell, the next reads on.
+        var commits = new List<MemoryCommit>();
+        for (var i = 0; i < 60; i++)
+        {
+            commits.Add(new($"n{i}", "chore", new Dictionary<string, string> { [Path] = Kustomization("3", "1"), ["README.md"] = $"{i}" }));
+        }
+
+        commits.Add(Release("c3", Source3, "3", "1"));
+        commits.Add(Release("c2", Source2, "2", "1"));
+        var snapshot = new MemorySnapshot(commits);
+
+        var rollback = Rollback.Find(snapshot, "environments/staging", "staging", [], null);
+
+        Assert.Equal(("c2", Source2, "c3", Source3), (rollback.RestoredCommit, rollback.RestoredSource, rollback.CurrentCommit, rollback.CurrentSource));
+        Assert.Equal(Rollback.HistorySteps[1], snapshot.DeepestRead);
+    }
+
+    [Fact]
+    public void A_release_at_the_edge_of_a_history_step_has_no_source_until_its_introduction_is_read()
+    {
+        // The earlier release is the last commit the first step reads: the commit that introduced it may be older, so its source is not guessed.
+        var commits = new List<MemoryCommit>();
+        for (var i = 0; i < 48; i++)
+        {
+            commits.Add(new($"n{i}", "chore", new Dictionary<string, string> { [Path] = Kustomization("3", "1"), ["README.md"] = $"{i}" }));
+        }
+
+        commits.Add(Release("c3", Source3, "3", "1"));
+        commits.Add(Release("m1", Source1, "2", "1")); // a deploy that left the images as they were
+        commits.Add(Release("c2", Source2, "2", "1"));
+        var snapshot = new MemorySnapshot(commits);
+
+        var rollback = Rollback.Find(snapshot, "environments/staging", "staging", [], null);
+
+        Assert.Equal("m1", rollback.RestoredCommit);
+        Assert.Null(rollback.RestoredSource);
+        var whole = Rollback.Find(new MemorySnapshot(commits.Skip(40).ToList()), "environments/staging", "staging", [], null);
+        Assert.Equal(("m1", Source2), (whole.RestoredCommit, whole.RestoredSource));
+    }
+
+    [Fact]
+    public void Nothing_to_roll_back_to_is_refused_naming_the_overlay()
+    {
+        var one = new MemorySnapshot([Release("c2", Source2, "2", "1"), Release("c1", Source1, "2", "1")]);
+        Assert.Equal("environments/staging has no earlier release to roll back to in the history of the base branch",
+            Assert.Throws<DeployException>(() => Rollback.Find(one, "environments/staging", "staging", [], null)).Message);
+
+        var error = Assert.Throws<DeployException>(() => Rollback.Find(one, "environments/prod", "prod", [], null));
+        Assert.StartsWith("input 'overlay-path': 'environments/prod' has no images to roll back", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("input 'overlay-path': 'environments/staging' has no images to roll back",
+            Assert.Throws<DeployException>(() => Rollback.Find(one, "environments/staging", "staging", ["worker"], null)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_release_before_the_overlay_existed_ends_the_history()
+    {
+        // c1 had no overlay: the release of c2 is the first there was, nothing older to restore.
+        var snapshot = new MemorySnapshot([Release("c3", Source3, "3", "1"), Release("c2", Source2, "2", "1"), new MemoryCommit("c1", "init", new Dictionary<string, string> { ["README.md"] = "x" })]);
+
+        Assert.Equal("c2", Rollback.Find(snapshot, "environments/staging", "staging", [], null).RestoredCommit);
+        var first = new MemorySnapshot([Release("c2", Source2, "2", "1"), new MemoryCommit("c1", "init", new Dictionary<string, string> { ["README.md"] = "x" })]);
+        Assert.Contains("has no earlier release", Assert.Throws<DeployException>(() => Rollback.Find(first, "environments/staging", "staging", [], null)).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Rollback_to_a_commit_without_the_overlay_is_refused()
+    {
+        var snapshot = new MemorySnapshot([Release("c2", Source2, "2", "1"), new MemoryCommit("c1", "init", new Dictionary<string, string> { ["README.md"] = "x" })]);
+
+        Assert.StartsWith("input 'rollback-to': environments/staging sets no images at c1",
+            Assert.Throws<DeployException>(() => Rollback.Find(snapshot, "environments/staging", "staging", [], "c1")).Message, StringComparison.Ordinal);
+    }
 }
