@@ -14,18 +14,17 @@ namespace GitOpsDeploy.Oidc;
 
 /// <summary>
 /// What the runner gives a job with <c>permissions: id-token: write</c> (ACTIONS_ID_TOKEN_REQUEST_URL and
-/// ACTIONS_ID_TOKEN_REQUEST_TOKEN), and the GitHub host (GITHUB_SERVER_URL) whose issuer signs the tokens.
+/// ACTIONS_ID_TOKEN_REQUEST_TOKEN), and the GitHub (GITHUB_SERVER_URL and GITHUB_API_URL) whose issuer signs the tokens.
 /// </summary>
-public sealed record OidcSettings(string? RequestUrl, string? RequestToken, string? ServerUrl);
+public sealed record OidcSettings(string? RequestUrl, string? RequestToken, GitHubHost? GitHub);
 
 /// <summary>
 /// GitHub Actions OIDC over HTTP: asks the runner for this job's ID token (GET the request URL with
 /// <c>&amp;audience=</c> and the request token as bearer: <c>{"value": "&lt;JWT&gt;"}</c>), and checks
 /// another job's token with IdentityModel against the issuer's published keys
 /// (<c>&lt;issuer&gt;/.well-known/openid-configuration</c> -&gt; <c>jwks_uri</c>): RS256 signature,
-/// issuer, audience, expiry. The issuer is derived from the host: github.com's is
-/// <c>https://token.actions.githubusercontent.com</c> (or its enterprise-slug form, learnt from this
-/// job's own token), GHE.com's <c>https://token.actions.&lt;host&gt;</c>, GHES's <c>https://HOST/_services/token</c>.
+/// issuer, audience, expiry. The issuer is the GitHub's (<see cref="GitHubHost.ActionsIssuer"/>: the cloud's token
+/// service or its enterprise-slug form, learnt from this job's own token; a GHE.com tenant's; a GHES's <c>/_services/token</c>).
 /// </summary>
 public sealed class ActionsRunProofs : IRunProofs, IDisposable
 {
@@ -46,14 +45,14 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
         this.logger = logger;
         http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
         http.Timeout = TimeSpan.FromSeconds(30);
-        issuer = settings.ServerUrl is { } server ? ActionContext.IssuerOf(server) : null;
+        issuer = settings.GitHub?.ActionsIssuer;
     }
 
     private JsonWebTokenHandler Tokens => tokens ??= new JsonWebTokenHandler();
 
     public string? Unavailable =>
         settings.RequestUrl is null || settings.RequestToken is null ? "this job has no ID token: its workflow does not grant 'permissions: id-token: write'"
-        : issuer is null ? "GITHUB_SERVER_URL is not set, so the token issuer is unknown"
+        : issuer is null ? "which GitHub this is cannot be told from GITHUB_SERVER_URL and GITHUB_API_URL, so the token issuer is unknown"
         : null;
 
     public async Task<RunProof> ProveAsync(string audience, CancellationToken cancellationToken)
@@ -111,7 +110,7 @@ public sealed class ActionsRunProofs : IRunProofs, IDisposable
     {
         if (issuer is null)
         {
-            return new ProofCheck.Refused("the token issuer is unknown (GITHUB_SERVER_URL is not set)");
+            return new ProofCheck.Refused("the token issuer is unknown (GITHUB_SERVER_URL and GITHUB_API_URL do not tell which GitHub this is)");
         }
 
         if (!Tokens.CanReadToken(token))

@@ -1,14 +1,12 @@
 namespace GitOpsDeploy.Sigstore;
 
 /// <summary>
-/// What an attestation must say about where the image came from. Only <see cref="SourceRepository"/>
-/// is required; every other check has the strict default.
+/// What an attestation must say about where the image came from. The repository and the GitHub that built it
+/// (its server and its Actions issuer) are required, nothing defaults to one GitHub; every other check has the
+/// strict default.
 /// </summary>
 public sealed record AttestationPolicy
 {
-    /// <summary>The OIDC issuer of GitHub Actions on github.com.</summary>
-    public const string GitHubActionsIssuer = "https://token.actions.githubusercontent.com";
-
     /// <summary>SLSA provenance v1.</summary>
     public const string SlsaProvenanceV1 = "https://slsa.dev/provenance/v1";
 
@@ -35,11 +33,11 @@ public sealed record AttestationPolicy
     /// <summary>Accept builds on self-hosted runners (default: GitHub-hosted runners only).</summary>
     public bool AllowSelfHostedRunners { get; init; }
 
-    /// <summary>The OIDC issuer the certificate must name: github.com's by default, <c>https://HOST/_services/token</c> for GHES.</summary>
-    public string Issuer { get; init; } = GitHubActionsIssuer;
+    /// <summary>The OIDC issuer the certificate must name: the GitHub's Actions token issuer (GHES: <c>https://HOST/_services/token</c>).</summary>
+    public required string Issuer { get; init; }
 
-    /// <summary>The GitHub server the repositories are on (GHES: <c>https://HOST</c>).</summary>
-    public string ServerUrl { get; init; } = "https://github.com";
+    /// <summary>The GitHub server the repositories are on, <c>https://HOST</c> (GITHUB_SERVER_URL).</summary>
+    public required string ServerUrl { get; init; }
 
     /// <summary>The predicate types accepted (default: SLSA provenance v1 and v0.2).</summary>
     public IReadOnlyList<string> PredicateTypes { get; init; } = [SlsaProvenanceV1, SlsaProvenanceV02];

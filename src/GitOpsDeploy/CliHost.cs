@@ -151,7 +151,7 @@ public static class CliHost
         {
             var credentials = request.Supply.RegistryPassword is { } password ? new RegistryCredentials(request.Supply.RegistryUsername, password) : null;
             var host = credentials is null ? null : RegistryImages.CredentialsHost(request.Supply.RegistryHost, request.Change.Images.Where(i => i.Tag.Kind == SpecPartKind.Set || i.Digest.Kind == SpecPartKind.Set).Select(i => i.Repository));
-            return new RegistryImages(credentials, host, RegistryImages.GitHubRegistryOf(context.ServerUrl), request.Token, loggers.CreateLogger<RegistryImages>());
+            return new RegistryImages(credentials, host, context.GitHub?.ContainerRegistry, request.Token, loggers.CreateLogger<RegistryImages>());
         }
 
         /// <summary>

@@ -83,9 +83,9 @@ public sealed class EncodingTests
     {
         var verifier = new AttestationVerifier();
 
-        Assert.Throws<ArgumentException>(() => verifier.VerifyBundle("{}", "latest", new AttestationPolicy { SourceRepository = "a/b" }));
-        Assert.Throws<ArgumentException>(() => verifier.VerifyBundle("{}", new string('a', 64), new AttestationPolicy { SourceRepository = "a" }));
-        Assert.Throws<ArgumentException>(() => verifier.VerifyGitHubAttestations("{}", new string('a', 64), new AttestationPolicy { SourceRepository = "a/b", ServerUrl = "github.com" }));
+        Assert.Throws<ArgumentException>(() => verifier.VerifyBundle("{}", "latest", Fixture.Cloud("a/b")));
+        Assert.Throws<ArgumentException>(() => verifier.VerifyBundle("{}", new string('a', 64), Fixture.Cloud("a")));
+        Assert.Throws<ArgumentException>(() => verifier.VerifyGitHubAttestations("{}", new string('a', 64), Fixture.Cloud("a/b") with { ServerUrl = "github.com" }));
     }
 
     [Theory]

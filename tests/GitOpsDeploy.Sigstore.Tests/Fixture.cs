@@ -5,6 +5,14 @@ namespace GitOpsDeploy.Sigstore.Tests;
 /// <summary>Test data shipped next to the test assembly.</summary>
 internal static class Fixture
 {
+    /// <summary>GitHub's public cloud, where the real bundles and sigstore-js's minted ones were signed.</summary>
+    public const string CloudServer = "https://github.com";
+
+    public const string CloudIssuer = "https://token.actions.githubusercontent.com";
+
+    /// <summary>The default policy for a repository on GitHub's public cloud.</summary>
+    public static AttestationPolicy Cloud(string repository) => new() { SourceRepository = repository, ServerUrl = CloudServer, Issuer = CloudIssuer };
+
     public static string Path(params string[] parts) => System.IO.Path.Combine([AppContext.BaseDirectory, "Fixtures", .. parts]);
 
     public static string Read(params string[] parts) => File.ReadAllText(Path(parts));

@@ -8,7 +8,7 @@ namespace GitOpsDeploy.Sigstore.Tests;
 public sealed class LocalSigstoreTests : IDisposable
 {
     private static readonly string Digest = new('a', 64);
-    private static readonly AttestationPolicy Policy = new() { SourceRepository = "acme/web" };
+    private static readonly AttestationPolicy Policy = Fixture.Cloud("acme/web");
     private readonly LocalSigstore _sigstore = new();
 
     public void Dispose() => _sigstore.Dispose();

@@ -147,6 +147,8 @@ public sealed class MintedCase(JsonElement json)
             SourceRef = Text("sourceRef"),
             AllowedSignerWorkflows = List("allowedSignerWorkflows"),
             AllowSelfHostedRunners = p.TryGetProperty("allowSelfHostedRunners", out var s) && s.GetBoolean(),
+            ServerUrl = Fixture.CloudServer,
+            Issuer = Fixture.CloudIssuer,
         };
         return Text("issuer") is { } issuer ? policy with { Issuer = issuer } : policy;
     }

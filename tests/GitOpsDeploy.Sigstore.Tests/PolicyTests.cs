@@ -8,7 +8,7 @@ public sealed class PolicyTests
     {
         SubjectAlternativeName = "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main",
         BuildSignerUri = "https://github.com/acme/web/.github/workflows/release.yml@refs/heads/main",
-        Issuer = AttestationPolicy.GitHubActionsIssuer,
+        Issuer = Fixture.CloudIssuer,
         RunnerEnvironment = "github-hosted",
         SourceRepositoryUri = "https://github.com/acme/web",
         SourceRepositoryOwnerUri = "https://github.com/acme",
@@ -16,7 +16,7 @@ public sealed class PolicyTests
         SourceRepositoryRef = "refs/heads/main",
     };
 
-    private static readonly AttestationPolicy Policy = new() { SourceRepository = "acme/web" };
+    private static readonly AttestationPolicy Policy = Fixture.Cloud("acme/web");
 
     private static VerificationCheck? Check(SignerIdentity identity, AttestationPolicy policy)
     {

@@ -15,9 +15,8 @@ public sealed class RealBundleTests
 
     private static readonly AttestationVerifier Verifier = new();
 
-    private static AttestationPolicy ReusablePolicy => new()
+    private static AttestationPolicy ReusablePolicy => Fixture.Cloud("malancas/attest-demo") with
     {
-        SourceRepository = "malancas/attest-demo",
         SourceCommit = "95baf27389e83e6a5c48f42e190d48d7abcea19e",
         SourceRef = "refs/heads/main",
         AllowedSignerWorkflows = [ReusableWorkflow],
@@ -108,7 +107,7 @@ public sealed class RealBundleTests
     public void A_custom_oidc_issuer_is_refused_unless_the_policy_names_it()
     {
         const string digest = "afa27b44d43b02a9fea41d13cedc2e4016cfcf87c5dbf990e593669aa8ce286d";
-        var policy = new AttestationPolicy { SourceRepository = "too-legit/attest" };
+        var policy = Fixture.Cloud("too-legit/attest");
 
         var refused = Verifier.VerifyBundle(Fixture.Real("cli-custom-issuer.sigstore.json"), digest, policy);
         var accepted = Verifier.VerifyBundle(Fixture.Real("cli-custom-issuer.sigstore.json"), digest,
@@ -125,7 +124,7 @@ public sealed class RealBundleTests
         var result = Verifier.VerifyBundle(
             Fixture.Real("cli-github-private-provenance.sigstore.json"),
             "sha256:ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b",
-            new AttestationPolicy { SourceRepository = "actions/attest-demo" });
+            Fixture.Cloud("actions/attest-demo"));
 
         Assert.True(result.IsVerified, result.ToString());
         Assert.Equal(TimeProof.TimestampAuthority, result.TimeProof);
@@ -143,7 +142,7 @@ public sealed class RealBundleTests
         var result = verifier.VerifyBundle(
             Fixture.Real("cli-github-private-provenance.sigstore.json"),
             "sha256:ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b",
-            new AttestationPolicy { SourceRepository = "actions/attest-demo" });
+            Fixture.Cloud("actions/attest-demo"));
 
         Assert.Equal(VerificationCheck.CertificateChain, result.FailedCheck);
         Assert.Contains("Fulcio Intermediate l2", result.Reason, StringComparison.Ordinal);
@@ -155,7 +154,7 @@ public sealed class RealBundleTests
         var result = Verifier.VerifyBundle(
             Fixture.Real("rust-happy-path.sigstore.json"),
             "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf",
-            new AttestationPolicy { SourceRepository = "sigstore-conformance/extremely-dangerous-public-oidc-beacon" });
+            Fixture.Cloud("sigstore-conformance/extremely-dangerous-public-oidc-beacon"));
 
         Assert.True(result.IsVerified, result.ToString());
         Assert.Equal(155690850, result.LogIndex);
@@ -165,7 +164,7 @@ public sealed class RealBundleTests
     public void A_non_provenance_predicate_is_refused_unless_the_policy_accepts_it()
     {
         const string digest = "54303491a8418fbed24344b513546182c29b43bf282ceb433af65e2299f9271f";
-        var policy = new AttestationPolicy { SourceRepository = "prefix-dev/sigstore-example" };
+        var policy = Fixture.Cloud("prefix-dev/sigstore-example");
 
         var refused = Verifier.VerifyBundle(Fixture.Real("rust-conda-attestation.sigstore.json"), digest, policy);
         var accepted = Verifier.VerifyBundle(Fixture.Real("rust-conda-attestation.sigstore.json"), digest,
@@ -181,7 +180,7 @@ public sealed class RealBundleTests
     [InlineData("cli-sigstore-js-2.1.0-v0.1.sigstore.json")]
     public void Npm_provenance_bundles_pass_every_cryptographic_check_and_stop_at_their_sha512_subject(string name)
     {
-        var result = Verifier.VerifyBundle(Fixture.Real(name), new string('0', 64), new AttestationPolicy { SourceRepository = "sigstore/sigstore-js" });
+        var result = Verifier.VerifyBundle(Fixture.Real(name), new string('0', 64), Fixture.Cloud("sigstore/sigstore-js"));
 
         // The subject is checked after the log, time, chain, SCT and signature: reaching it means those verified.
         Assert.True(result.FailedCheck == VerificationCheck.Subject, result.ToString());
@@ -194,7 +193,7 @@ public sealed class RealBundleTests
         var result = Verifier.VerifyBundle(
             Fixture.Real("rust-github-release-tsa.sigstore.json"),
             "76f1fe8593bf227cca2c089e3c16dc95014a8d3e89c5dd220530469ca043c428",
-            new AttestationPolicy { SourceRepository = "jdx/communique", PredicateTypes = ["https://in-toto.io/attestation/release/v0.2"] });
+            Fixture.Cloud("jdx/communique") with { PredicateTypes = ["https://in-toto.io/attestation/release/v0.2"] });
 
         Assert.True(result.FailedCheck == VerificationCheck.Issuer, result.ToString());
         Assert.Equal("GitHub", result.TrustedRoot);
@@ -207,7 +206,7 @@ public sealed class RealBundleTests
     [InlineData("rust-conda-attestation-rekor2.sigstore.json", VerificationCheck.TransparencyLog, "hashedrekord 0.0.2")]
     public void Bundles_that_are_no_single_signature_rekor_v1_attestation_are_refused(string name, VerificationCheck check, string reason)
     {
-        var result = Verifier.VerifyBundle(Fixture.Real(name), new string('0', 64), new AttestationPolicy { SourceRepository = "a/b" });
+        var result = Verifier.VerifyBundle(Fixture.Real(name), new string('0', 64), Fixture.Cloud("a/b"));
 
         Assert.Equal(check, result.FailedCheck);
         Assert.Contains(reason, result.Reason, StringComparison.Ordinal);

@@ -12,8 +12,8 @@ public sealed class TamperedRealBundleTests
 {
     private const string PublicDigest = "a0cfc71271d6e278e57cd332ff957c3f7043fdda354c4cbb190a30d56efa01bf";
     private const string PrivateDigest = "ae57936def59bc4c75edd3a837d89bcefc6d3a5e31d55a6fa7a71624f92c3c3b";
-    private static readonly AttestationPolicy PublicPolicy = new() { SourceRepository = "sigstore-conformance/extremely-dangerous-public-oidc-beacon" };
-    private static readonly AttestationPolicy PrivatePolicy = new() { SourceRepository = "actions/attest-demo" };
+    private static readonly AttestationPolicy PublicPolicy = Fixture.Cloud("sigstore-conformance/extremely-dangerous-public-oidc-beacon");
+    private static readonly AttestationPolicy PrivatePolicy = Fixture.Cloud("actions/attest-demo");
     private static readonly AttestationVerifier Verifier = new();
 
     private static AttestationVerificationResult Public(Action<JsonObject> edit) =>

@@ -21,18 +21,8 @@ public sealed record ActionContext(
     /// <summary>GITHUB_GRAPHQL_URL, when the runner provides it.</summary>
     public string? GraphQlUrl { get; init; }
 
-    /// <summary>
-    /// The issuer of the Actions ID tokens (and of the certificates of artifact attestations) of the host at
-    /// <paramref name="serverUrl"/> (GITHUB_SERVER_URL): github.com's own token service, a GHE.com tenant's, or a
-    /// GitHub Enterprise Server's <c>/_services/token</c>.
-    /// </summary>
-    public static string IssuerOf(string serverUrl)
-    {
-        var server = new Uri(serverUrl);
-        return server.Host.Equals("github.com", StringComparison.OrdinalIgnoreCase) ? "https://token.actions.githubusercontent.com"
-            : server.Host.EndsWith(".ghe.com", StringComparison.OrdinalIgnoreCase) ? $"https://token.actions.{server.Host.ToLowerInvariant()}"
-            : $"{serverUrl.TrimEnd('/')}/_services/token";
-    }
+    /// <summary>Which GitHub this is (GITHUB_SERVER_URL and GITHUB_API_URL), or null when they are missing or fit no GitHub layout.</summary>
+    public GitHubHost? GitHub => GitHubHost.Of(ServerUrl, ApiUrl);
 
     /// <summary>The workflow run's page, used as a deployment's log URL.</summary>
     public string? RunUrl => ServerUrl is null || Repository is null || RunId is null

@@ -305,7 +305,7 @@ public static partial class GitOpsScaffold
     }
 
     /// <summary>
-    /// The gitops repository as owner and name from its URL (<c>https://github.com/acme/gitops.git</c>: acme, gitops);
+    /// The gitops repository as owner and name from its URL (<c>https://HOST/acme/gitops.git</c>: acme, gitops);
     /// without a URL of that shape, no owner (the workflow's own owner) and the name "gitops".
     /// </summary>
     private static (string? Owner, string Name) GitOpsRepository(string? repoUrl)

@@ -41,10 +41,10 @@ public static class ActionInputs
         };
     }
 
-    /// <summary>The runner's ID-token endpoint (jobs with permissions id-token: write) and the host whose issuer signs the tokens.</summary>
+    /// <summary>The runner's ID-token endpoint (jobs with permissions id-token: write) and the GitHub whose issuer signs the tokens.</summary>
     public static OidcSettings Oidc(IReadOnlyDictionary<string, string> environment)
     {
         string? Get(string name) => environment.TryGetValue(name, out var v) && v.Length > 0 ? v : null;
-        return new OidcSettings(Get("ACTIONS_ID_TOKEN_REQUEST_URL"), Get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), Get("GITHUB_SERVER_URL"));
+        return new OidcSettings(Get("ACTIONS_ID_TOKEN_REQUEST_URL"), Get("ACTIONS_ID_TOKEN_REQUEST_TOKEN"), GitHubHost.Of(Get("GITHUB_SERVER_URL"), Get("GITHUB_API_URL")));
     }
 }

@@ -9,22 +9,12 @@ namespace GitOpsDeploy.Supply;
 /// <summary>
 /// The registry port over <see cref="RegistryClient"/>: one client per registry host, made when that registry is
 /// first asked, each holding only the credentials meant for it. <c>registry-username</c>/<c>registry-password</c> go
-/// to one registry (<see cref="CredentialsHost"/>: registry-host, or the images' one registry), never to another; the GitHub host's own registry (<see cref="GitHubRegistryOf"/>) without them gets the
+/// to one registry (<see cref="CredentialsHost"/>: registry-host, or the images' one registry), never to another; the GitHub host's own registry (<see cref="GitOpsDeploy.Core.Requests.GitHubHost.ContainerRegistry"/>) without them gets the
 /// source <c>token</c> (GitHub's registry takes a GitHub token as the password). The client's own rules then keep
 /// them on that registry and the token service its challenge names.
 /// </summary>
 public sealed class RegistryImages(RegistryCredentials? credentials, string? credentialsHost, string? githubRegistry, string? githubToken, ILogger logger) : IImageRegistry, IDisposable
 {
-    /// <summary>
-    /// The container registry of the GitHub host at <paramref name="serverUrl"/> (GITHUB_SERVER_URL), the only registry
-    /// the source token may go to: ghcr.io for github.com, <c>containers.HOST</c> for GHE.com and GitHub Enterprise
-    /// Server; none without a server URL, so the token never reaches another host's registry.
-    /// </summary>
-    public static string? GitHubRegistryOf(string? serverUrl) =>
-        serverUrl is null || !Uri.TryCreate(serverUrl, UriKind.Absolute, out var server) ? null
-        : server.Host.Equals("github.com", StringComparison.OrdinalIgnoreCase) ? "ghcr.io"
-        : $"containers.{server.Host.ToLowerInvariant()}";
-
     private readonly ConcurrentDictionary<string, RegistryClient> clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock gate = new();
 

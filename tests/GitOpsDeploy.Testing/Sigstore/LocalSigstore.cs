@@ -25,7 +25,7 @@ public sealed record BuildClaims(
 {
     public string WorkflowUri => $"{Server}/{WorkflowRepository ?? Repository}/{Workflow}@{Ref}";
 
-    public string Issuer => Server == "https://github.com" ? AttestationPolicy.GitHubActionsIssuer : $"{Server}/_services/token";
+    public string Issuer => Server == "https://github.com" ? "https://token.actions.githubusercontent.com" : $"{Server}/_services/token";
 }
 
 /// <summary>

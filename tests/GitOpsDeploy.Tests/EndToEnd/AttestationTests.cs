@@ -187,7 +187,7 @@ public sealed class AttestationTests(RegistryFixture registry) : GitOpsFixture, 
     [Fact]
     public async Task Without_GITHUB_SERVER_URL_the_signing_host_is_unknown_and_the_run_is_refused_before_any_registry()
     {
-        // The issuer the certificates must name comes from the runner's server URL, never from a built-in host.
+        // The issuer the certificates must name comes from the runner's server and API URLs, never from a built-in host.
         var closed = $"127.0.0.1:{RegistryFixture.FreePort()}";
 
         var inputs = Verified($"web={closed}/acme/web:1.1.0");
@@ -197,7 +197,8 @@ public sealed class AttestationTests(RegistryFixture registry) : GitOpsFixture, 
         var result = await ActionRun.RunAsync(GitHub, inputs, new Dictionary<string, string> { ["GITHUB_SERVER_URL"] = string.Empty });
 
         Assert.Equal(1, result.ExitCode);
-        Assert.True(result.Stdout.Contains("input 'verify-attestations': needs GITHUB_SERVER_URL", StringComparison.Ordinal), result.Stdout);
+        Assert.True(result.Stdout.Contains("input 'verify-attestations': needs to know the GitHub", StringComparison.Ordinal), result.Stdout);
+        Assert.True(result.Stdout.Contains("GITHUB_SERVER_URL is not set", StringComparison.Ordinal), result.Stdout);
         Assert.DoesNotContain(closed, result.Stdout, StringComparison.Ordinal);
         Assert.Empty(App.Deployments);
     }

@@ -133,15 +133,6 @@ public sealed class RegistryCredentialsTests(TokenRegistryFixture registry) : Gi
 public sealed class CredentialsHostTests
 {
     [Theory]
-    [InlineData("https://github.com", "ghcr.io")]
-    [InlineData("https://GitHub.com/", "ghcr.io")]
-    [InlineData("https://acme.ghe.com", "containers.acme.ghe.com")]
-    [InlineData("https://ghes.example.com", "containers.ghes.example.com")]
-    [InlineData(null, null)]
-    public void The_source_token_goes_only_to_the_registry_of_the_runs_own_GitHub_host(string? serverUrl, string? expected) =>
-        Assert.Equal(expected, RegistryImages.GitHubRegistryOf(serverUrl));
-
-    [Theory]
     [InlineData(null, new[] { "registry.example.com:5000/acme/web", "registry.example.com:5000/acme/worker" }, "registry.example.com:5000")]
     [InlineData(null, new[] { "nginx", "library/redis" }, "registry-1.docker.io")]
     [InlineData("docker.io", new[] { "ghcr.io/acme/web", "nginx" }, "registry-1.docker.io")]

@@ -110,7 +110,7 @@ public sealed class GitHubLimitsAndProofsTests : IAsyncLifetime
     {
         var job = new JobClaims("acme/app", new string('a', 40), 4242) { Environment = "production" };
         var variables = github.RegisterJob(job);
-        using var proofs = new ActionsRunProofs(new OidcSettings(variables["ACTIONS_ID_TOKEN_REQUEST_URL"], variables["ACTIONS_ID_TOKEN_REQUEST_TOKEN"], github.ServerUrl), NullLogger.Instance);
+        using var proofs = new ActionsRunProofs(new OidcSettings(variables["ACTIONS_ID_TOKEN_REQUEST_URL"], variables["ACTIONS_ID_TOKEN_REQUEST_TOKEN"], GitHubHost.Of(github.ServerUrl, github.ServerUrl + "/api/v3")), NullLogger.Instance);
         Assert.Null(proofs.Unavailable);
 
         var proof = await proofs.ProveAsync("gitops-deploy:abc", default);
@@ -125,12 +125,12 @@ public sealed class GitHubLimitsAndProofsTests : IAsyncLifetime
     }
 
     [Fact]
-    public void The_issuer_follows_the_host_and_a_job_without_id_token_says_so()
+    public void A_job_without_id_token_or_without_a_known_GitHub_says_so()
     {
-        Assert.Equal("https://token.actions.githubusercontent.com", ActionContext.IssuerOf("https://github.com"));
-        Assert.Equal("https://token.actions.acme.ghe.com", ActionContext.IssuerOf("https://ACME.ghe.com"));
-        Assert.Equal("https://ghes.example.com/_services/token", ActionContext.IssuerOf("https://ghes.example.com/"));
-        using var none = new ActionsRunProofs(new OidcSettings(null, null, "https://github.com"), NullLogger.Instance);
+        var cloud = GitHubHost.Of("https://github.com", "https://api.github.com");
+        using var none = new ActionsRunProofs(new OidcSettings(null, null, cloud), NullLogger.Instance);
         Assert.Contains("permissions: id-token: write", none.Unavailable, StringComparison.Ordinal);
+        using var unknown = new ActionsRunProofs(new OidcSettings("https://runner.example/token", "t", GitHubHost.Of("https://github.com", null)), NullLogger.Instance);
+        Assert.Contains("GITHUB_API_URL", unknown.Unavailable, StringComparison.Ordinal);
     }
 }

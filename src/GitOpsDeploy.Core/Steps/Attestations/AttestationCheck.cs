@@ -29,7 +29,8 @@ public static partial class AttestationCheck
 
         var response = await attestations.ListAsync(repository, digest, cancellationToken)
             ?? throw new DeployException(ErrorKind.Policy, $"image '{image}' ({digest}) has no attestation in {repository} (GitHub answered 404: none was made for this digest, or token cannot read them); nothing was written");
-        var server = Server(run);
+        var github = GitHub(run);
+        var server = github.ServerUrl;
         var policy = new AttestationPolicy
         {
             SourceRepository = repository,
@@ -37,7 +38,7 @@ public static partial class AttestationCheck
             AllowedSignerWorkflows = supply.SignerWorkflows,
             AllowSelfHostedRunners = supply.AllowSelfHostedRunners,
             ServerUrl = server,
-            Issuer = ActionContext.IssuerOf(server),
+            Issuer = github.ActionsIssuer,
         };
         var result = Verifier(run, supply).VerifyGitHubAttestations(response, digest, policy);
         if (!result.IsVerified)
@@ -69,13 +70,13 @@ public static partial class AttestationCheck
             throw DeployException.Input("verify-attestations", $"needs token (read access to {request.Source.Repository}'s attestations) and GITHUB_API_URL to fetch the attestations");
         }
 
-        _ = Server(run);
+        _ = GitHub(run);
         _ = Verifier(run, request.Supply);
     }
 
-    /// <summary>The GitHub host whose Actions signed the attestations (GITHUB_SERVER_URL): github.com, GHE.com or a GHES.</summary>
-    private static string Server(RunContext run) => run.Action.ServerUrl?.TrimEnd('/')
-        ?? throw DeployException.Input("verify-attestations", "needs GITHUB_SERVER_URL (the GitHub host whose Actions built and signed the images; the runner sets it)");
+    /// <summary>The GitHub whose Actions signed the attestations (GITHUB_SERVER_URL and GITHUB_API_URL): the cloud, a GHE.com tenant or a GHES.</summary>
+    private static GitHubHost GitHub(RunContext run) => run.Action.GitHub
+        ?? throw DeployException.Input("verify-attestations", $"needs to know the GitHub whose Actions built and signed the images (the runner sets both variables): {GitHubHost.Unknown(run.Action.ServerUrl, run.Action.ApiUrl)}");
 
     /// <summary>The shipped trusted roots (Sigstore public-good and GitHub's), or the ones attestation-trusted-root names.</summary>
     private static AttestationVerifier Verifier(RunContext run, SupplyChainOptions supply)
