@@ -40,8 +40,11 @@ public sealed class FanInFlowTests
             NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
     }
 
-    private static Dictionary<string, string> Files(string tag) =>
-        new() { [Overlay] = $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"{tag}\"\n" };
+    /// <summary>Files besides the staging overlay, on every read.</summary>
+    private readonly Dictionary<string, string> extra = [];
+
+    private Dictionary<string, string> Files(string tag) =>
+        new(extra) { [Overlay] = $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"{tag}\"\n" };
 
     private MemorySnapshot Head() => new([new MemoryCommit("head", "initial", Files("1"))]) { Pending = [.. board.Pending] };
 
@@ -286,5 +289,135 @@ public sealed class FanInFlowTests
         Assert.Equal((Mine, IntentCodec.Name(join.Publish), "payload1"), (renewal.Publish.Id, renewal.Publish.Key, renewal.Publish.Object));
         Assert.Null(renewal.Commit);
         Assert.InRange(renewedAt - joinedAt, TimeSpan.FromMinutes(5) - FanInFlow.RefreshBefore, TimeSpan.FromMinutes(5) - FanInFlow.RefreshBefore + TimeSpan.FromSeconds(4));
+    }
+
+    /// <summary>
+    /// The batch's out-of-order rule: two waiting intents for the same image (api) in the same environment, from
+    /// <paramref name="first"/> (tag 3, run 5) and <paramref name="second"/> (tag 4, run 6), the graph answering how two
+    /// source commits relate. This run (web) leads after taking over from the silent first. Returns what it committed.
+    /// </summary>
+    private async Task<(DeployOutcome.Pushed Pushed, string Overlay, IReadOnlyList<string> Cleared, SourceGraph Graph)> LeadTwoApiIntents(
+        string first, string second, Func<string, string, SourceOrder> relation, string secondRepository = "acme/app")
+    {
+        var graph = new SourceGraph(relation);
+        var leader = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time), SourceCommits = graph }, Substitute.For<IActionRuntime>(),
+            TestRequests.Context, time, NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+        board.Pending.Add(Api("111111111111", "3", first, "5", "acme/app", TimeSpan.FromSeconds(2)));
+        board.Pending.Add(Api("222222222222", "4", second, "6", secondRepository, TimeSpan.FromSeconds(1)));
+
+        var attempt = await Push(new FanInFlow(leader));
+
+        var pushed = Assert.IsType<DeployOutcome.Pushed>(attempt!.Value.Result!.Outcome);
+        var file = Assert.Single(git.Drafts[^1].Files);
+        var (lead, _) = board.Writes[^1];
+        return (pushed, System.Text.Encoding.UTF8.GetString(file.Content!), lead.Clear.Select(c => c.Id).ToList(), graph);
+    }
+
+    private DeployIntent Api(string id, string tag, string sourceSha, string runId, string repository, TimeSpan age) =>
+        IntentCodec.Of(
+                TestRequests.Parse(("images", $"api=ghcr.io/acme/api:{tag}"), ("source-sha", sourceSha), ("source-repository", repository)),
+                TestRequests.Context with { RunId = runId, Repository = repository },
+                id,
+                time.GetUtcNow() - age)
+            with { Branch = "main", Proof = "their-token", Key = id, Object = "o" + id };
+
+    private const string OlderSource = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    private const string NewerSource = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+    /// <summary>A line of history: <see cref="OlderSource"/> then <see cref="NewerSource"/>; any other commit cannot be placed.</summary>
+    private static SourceOrder Line(string ours, string theirs) =>
+        ours == theirs ? SourceOrder.Same
+        : (ours, theirs) == (NewerSource, OlderSource) ? SourceOrder.Newer
+        : (ours, theirs) == (OlderSource, NewerSource) ? SourceOrder.Older
+        : SourceOrder.Unknown;
+
+    [Fact]
+    public async Task Of_two_waiting_intents_for_one_image_the_batch_keeps_the_newer_source_when_it_came_second()
+    {
+        var (pushed, overlay, cleared, graph) = await LeadTwoApiIntents(OlderSource, NewerSource, Line);
+
+        Assert.Equal(["acme/app#6"], pushed.CarriedRuns);
+        Assert.Contains("newName: ghcr.io/acme/api\n  newTag: \"4\"", overlay, StringComparison.Ordinal);
+        Assert.Equal(["111111111111"], cleared);
+        Assert.Equal((NewerSource, OlderSource), Assert.Single(graph.Asked));
+    }
+
+    [Fact]
+    public async Task Of_two_waiting_intents_for_one_image_the_batch_keeps_the_newer_source_when_it_came_first()
+    {
+        var (pushed, overlay, cleared, _) = await LeadTwoApiIntents(NewerSource, OlderSource, Line);
+
+        Assert.Equal(["acme/app#5"], pushed.CarriedRuns);
+        Assert.Contains("newTag: \"3\"", overlay, StringComparison.Ordinal);
+        Assert.DoesNotContain("newTag: \"4\"", overlay, StringComparison.Ordinal);
+        Assert.Equal(["222222222222"], cleared);
+    }
+
+    [Theory]
+    [InlineData(SourceOrder.Diverged)]
+    [InlineData(SourceOrder.Unknown)]
+    public async Task Two_waiting_intents_for_one_image_whose_sources_cannot_be_ordered_are_both_left_out(SourceOrder relation)
+    {
+        var (pushed, overlay, cleared, graph) = await LeadTwoApiIntents(OlderSource, NewerSource, (_, _) => relation);
+
+        Assert.Empty(pushed.CarriedRuns);
+        Assert.DoesNotContain("acme/api", overlay, StringComparison.Ordinal);
+        Assert.Contains("newTag: \"2\"", overlay, StringComparison.Ordinal);
+        Assert.Equal(["111111111111", "222222222222"], cleared);
+        Assert.Single(graph.Asked);
+    }
+
+    [Fact]
+    public async Task Intents_from_a_source_repository_this_run_cannot_compare_in_are_never_ordered_by_guess()
+    {
+        // acme/tools is trusted (same owner) but this run's token is for acme/app: its commits are not compared, both wait alone.
+        var (pushed, overlay, cleared, graph) = await LeadTwoApiIntents(OlderSource, NewerSource, Line, secondRepository: "acme/tools");
+
+        Assert.Empty(pushed.CarriedRuns);
+        Assert.DoesNotContain("acme/api", overlay, StringComparison.Ordinal);
+        Assert.Equal(["111111111111", "222222222222"], cleared);
+        Assert.Empty(graph.Asked);
+    }
+
+    [Fact]
+    public async Task Two_waiting_intents_from_the_same_commit_are_not_compared_and_the_batch_keeps_one()
+    {
+        // Same source commit, two tags for one entry: no order to ask for; the batch's same-entry rule keeps one of them.
+        var (pushed, _, cleared, graph) = await LeadTwoApiIntents(OlderSource, OlderSource, Line);
+
+        Assert.Empty(graph.Asked);
+        Assert.Single(pushed.CarriedRuns);
+        Assert.Single(cleared);
+        Assert.DoesNotContain(cleared, id => pushed.CarriedRuns.Contains(id == "111111111111" ? "acme/app#5" : "acme/app#6"));
+    }
+
+    [Fact]
+    public async Task Intents_for_the_same_image_in_different_environments_are_not_ordered()
+    {
+        var graph = new SourceGraph(Line);
+        var leader = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time), SourceCommits = graph }, Substitute.For<IActionRuntime>(),
+            TestRequests.Context, time, NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+        board.Pending.Add(Api("111111111111", "3", NewerSource, "5", "acme/app", TimeSpan.FromSeconds(2)));
+        board.Pending.Add(Api("222222222222", "4", OlderSource, "6", "acme/app", TimeSpan.FromSeconds(1)) with { Targets = [new IntentTarget("qa", "environments/qa")] });
+        extra["environments/qa/kustomization.yaml"] = "images:\n- name: api\n  newName: ghcr.io/acme/api\n  newTag: \"1\"\n";
+
+        var attempt = await Push(new FanInFlow(leader));
+
+        var pushed = Assert.IsType<DeployOutcome.Pushed>(attempt!.Value.Result!.Outcome);
+        Assert.Equal(["acme/app#5", "acme/app#6"], pushed.CarriedRuns);
+        Assert.Empty(graph.Asked);
+    }
+
+    /// <summary>The source repository's commit graph as a function of two commits; remembers what it was asked.</summary>
+    private sealed class SourceGraph(Func<string, string, SourceOrder> relation) : ISourceCommits
+    {
+        public List<(string Ours, string Theirs)> Asked { get; } = [];
+
+        public Task<(SourceOrder Order, string? Reason)> CompareAsync(string ours, string theirs, CancellationToken cancellationToken)
+        {
+            Asked.Add((ours, theirs));
+            var order = relation(ours, theirs);
+            return Task.FromResult<(SourceOrder, string?)>((order, order == SourceOrder.Unknown ? "not in the history" : null));
+        }
     }
 }
