@@ -12,7 +12,7 @@ namespace GitOpsDeploy.Core.Landing;
 /// Push mode: one commit for every target, compare-and-swapped onto the branch tip it was planned on. A lost
 /// race is another attempt; a refusal by the server (a hook, protection) is final.
 /// </summary>
-public sealed class DirectPush : ILanding
+internal sealed class DirectPush : ILanding
 {
     public async Task<Attempt<DeployResult>> LandAsync(RunContext run, DeployRequest request, IGitOpsSnapshot snapshot, PlanOutcome plan, int attempt, CancellationToken cancellationToken)
     {

@@ -14,7 +14,7 @@ namespace GitOpsDeploy.Core.Landing;
 /// open, update, merge or auto-merge one pull request. A base that moved or a head another run pushed means
 /// another attempt.
 /// </summary>
-public sealed class PullRequestLanding : ILanding
+internal sealed class PullRequestLanding : ILanding
 {
     /// <summary>How often a run writes its text again when another run keeps overwriting it under our head.</summary>
     private const int MaxTextChecks = 3;

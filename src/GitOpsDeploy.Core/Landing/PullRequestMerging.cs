@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Core.Landing;
 
 /// <summary>How a pull request was landed: left open, merged, auto-merge enabled, or to be rebuilt and retried.</summary>
-public enum LandingKind
+internal enum LandingKind
 {
     Open,
     Merged,
@@ -16,14 +16,14 @@ public enum LandingKind
     Retry,
 }
 
-public sealed record Landed(LandingKind Kind, string? Sha);
+internal sealed record Landed(LandingKind Kind, string? Sha);
 
 /// <summary>
 /// Opening or updating the one deploy pull request, then merging it, enabling auto-merge, or waiting
 /// for a person. The host's answers arrive already decided (<see cref="MergeOutcomeKind"/>); this
 /// class decides what the run does about each.
 /// </summary>
-public sealed class PullRequestMerging(IPullRequests prs, string viewer, IActionRuntime runtime, TimeProvider time, ILogger logger, TimeSpan pause)
+internal sealed class PullRequestMerging(IPullRequests prs, string viewer, IActionRuntime runtime, TimeProvider time, ILogger logger, TimeSpan pause)
 {
     private const int MergeabilityChecks = 4;
 

@@ -5,7 +5,7 @@ using GitOpsDeploy.Core.Ports;
 namespace GitOpsDeploy.Core.Pipeline;
 
 /// <summary>One attempt of a write: done, or lost to another writer and worth another go.</summary>
-public readonly record struct Attempt<T>(T? Result, string? RetryReason)
+internal readonly record struct Attempt<T>(T? Result, string? RetryReason)
     where T : class
 {
     public static Attempt<T> Done(T result) => new(result, null);
@@ -18,7 +18,7 @@ public readonly record struct Attempt<T>(T? Result, string? RetryReason)
 /// re-plans on the new tip and publishes again; bounded, with fully jittered exponential backoff so
 /// concurrent pipelines spread out without waiting long.
 /// </summary>
-public sealed class LostRaceLoop(RetryPolicy policy, TimeProvider time, ILogger logger)
+internal sealed class LostRaceLoop(RetryPolicy policy, TimeProvider time, ILogger logger)
 {
     /// <param name="attempt">One attempt, numbered from 1.</param>
     /// <param name="giveUp">What kept failing, for the error after the last attempt.</param>

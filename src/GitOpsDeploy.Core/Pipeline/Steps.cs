@@ -45,7 +45,7 @@ public interface IReportingStep
 /// How one attempt's plan reaches the base branch: a direct push, a pull request, or fan-in around a direct push.
 /// The attempt loop reads and plans; the landing writes (or finds it need not) and says whether the attempt is done.
 /// </summary>
-public interface ILanding
+internal interface ILanding
 {
     /// <summary>What the snapshot should also hold for this landing (fan-in reads the board with the branch).</summary>
     SnapshotHint Hint(DeployRequest request, SnapshotHint hint) => hint;

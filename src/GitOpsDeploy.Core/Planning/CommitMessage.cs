@@ -9,7 +9,7 @@ namespace GitOpsDeploy.Core.Planning;
 /// The commit message: a template (or our default) followed by trailers that later runs (and
 /// people with <c>git log --grep</c>) use to tell which source commit put which image where.
 /// </summary>
-public static class CommitMessage
+internal static class CommitMessage
 {
     public static string Build(DeployRequest request, IReadOnlyList<TargetEdit> edits)
     {

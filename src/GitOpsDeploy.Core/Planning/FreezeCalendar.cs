@@ -11,7 +11,7 @@ namespace GitOpsDeploy.Core.Planning;
 /// Why a plan was refused by the freeze calendar: each blocked environment's answer, so the deployment of each can
 /// say "Blocked until ..." (carried as the inner exception of the refusal).
 /// </summary>
-public sealed class CalendarBlock(IReadOnlyList<(TargetEdit Edit, CalendarAnswer Answer)> blocked)
+internal sealed class CalendarBlock(IReadOnlyList<(TargetEdit Edit, CalendarAnswer Answer)> blocked)
     : Exception(string.Join("; ", blocked.Select(b => $"{b.Edit.Target.Environment}: {b.Answer.Summary}")))
 {
     public IReadOnlyList<(TargetEdit Edit, CalendarAnswer Answer)> Blocked => blocked;
@@ -22,7 +22,7 @@ public sealed class CalendarBlock(IReadOnlyList<(TargetEdit Edit, CalendarAnswer
 }
 
 /// <summary>What the freeze calendar says for one target, and what looked wrong in the files it read.</summary>
-public sealed record FreezeCheck(CalendarAnswer Answer, IReadOnlyList<string> Warnings);
+internal sealed record FreezeCheck(CalendarAnswer Answer, IReadOnlyList<string> Warnings);
 
 /// <summary>
 /// One freeze calendar, read from the gitops repository at the commit being planned on: the Argo CD AppProject's
@@ -30,7 +30,7 @@ public sealed record FreezeCheck(CalendarAnswer Answer, IReadOnlyList<string> Wa
 /// describes it) and the stop-the-line freeze file. Pure: the caller passes the tree and the instant; a read the
 /// snapshot has not loaded throws <see cref="Ports.SnapshotMissException"/> for the caller to load.
 /// </summary>
-public static class FreezeCalendar
+internal static class FreezeCalendar
 {
     public static FreezeCheck Check(IRepositoryTree tree, GateOptions gates, DeployTarget target, DateTimeOffset now)
     {

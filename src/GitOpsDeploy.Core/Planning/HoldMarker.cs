@@ -11,7 +11,7 @@ namespace GitOpsDeploy.Core.Planning;
 /// release that was just rolled back: later deploys refuse until <c>release-hold: true</c> (which
 /// deletes the file in the same commit) or <c>force: true</c>.
 /// </summary>
-public static class HoldMarker
+internal static class HoldMarker
 {
     public static OverlayEdit Apply(DeployTarget target, Change change, IGitOpsSnapshot checkout, OverlayEdit edit, Rollback? rolledBack, string? runUrl)
     {

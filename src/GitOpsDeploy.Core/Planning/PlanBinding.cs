@@ -175,7 +175,7 @@ public sealed record PlanBinding(string BaseSha, IReadOnlyList<TargetBinding> Ta
 }
 
 /// <summary>The tree after a change: the snapshot's tree with the planned files written (a null content removes one).</summary>
-public sealed class EditedTree(IRepositoryTree inner, IReadOnlyList<FileChange> changes) : IRepositoryTree
+internal sealed class EditedTree(IRepositoryTree inner, IReadOnlyList<FileChange> changes) : IRepositoryTree
 {
     private readonly Dictionary<string, byte[]?> edited = changes.ToDictionary(c => c.Path, c => c.Content, StringComparer.Ordinal);
 

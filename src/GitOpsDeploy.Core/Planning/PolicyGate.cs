@@ -6,7 +6,7 @@ using GitOpsDeploy.Editing.Overlay;
 namespace GitOpsDeploy.Core.Planning;
 
 /// <summary>Rules checked after planning and before anything is written. Every refusal names its policy.</summary>
-public static class PolicyGate
+internal static class PolicyGate
 {
     public static void Check(PolicyOptions policy, DeployTarget target, bool force, OverlayEdit edit, DateTimeOffset now)
     {

@@ -60,7 +60,7 @@ public sealed record Promotion(string From, string FromSha, IReadOnlyList<Promot
 }
 
 /// <summary>Git trailers ("Key: value" lines in the last paragraph of a commit message).</summary>
-public static class Trailers
+internal static class Trailers
 {
     public static IReadOnlyList<(string Key, string Value)> Parse(string message)
     {

@@ -13,7 +13,7 @@ namespace GitOpsDeploy.Core.Reporting;
 /// inactive on cancellation. A run never leaves a deployment it created in_progress.
 /// </summary>
 /// <remarks>One tracker per target: a run to several environments creates one deployment each.</remarks>
-public sealed class DeploymentTracker(IDeployments? deployments, DeployRequest request, DeployTarget target, ActionContext context, TimeProvider time, ILogger logger)
+internal sealed class DeploymentTracker(IDeployments? deployments, DeployRequest request, DeployTarget target, ActionContext context, TimeProvider time, ILogger logger)
 {
     public const int MaxDescription = 140;
 

@@ -58,7 +58,7 @@ public interface IDeploymentLedger
 /// Promotions and rollbacks without a given source-sha start theirs once the plan says which commit
 /// built the images.
 /// </summary>
-public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest request, ActionContext context, TimeProvider time, ILogger logger) : IRunObserver, IDeploymentLedger
+internal sealed class DeploymentReporter(IDeployments? deployments, DeployRequest request, ActionContext context, TimeProvider time, ILogger logger) : IRunObserver, IDeploymentLedger
 {
     private readonly IReadOnlyList<DeploymentTracker> trackers =
         request.Targets.Select(t => new DeploymentTracker(deployments, request, t, context, time, logger)).ToList();
@@ -213,7 +213,7 @@ public sealed class DeploymentReporter(IDeployments? deployments, DeployRequest 
 }
 
 /// <summary>Several observers heard in order; each hears every event.</summary>
-public sealed class RunObservers(IReadOnlyList<IRunObserver> observers) : IRunObserver
+internal sealed class RunObservers(IReadOnlyList<IRunObserver> observers) : IRunObserver
 {
     public async Task StartedAsync(CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace GitOpsDeploy.Core.Requests;
 /// <c>{{ name }}</c> placeholders, filled from a fixed set of values. An unknown placeholder is an
 /// input error (naming the input), not silently left in a commit message or PR title.
 /// </summary>
-public static partial class MessageTemplate
+internal static partial class MessageTemplate
 {
     /// <summary>What commit-message (and a pull request's title and body) may name.</summary>
     public static readonly string[] CommitPlaceholders = ["environment", "images", "changes", "source-repository", "source-sha", "short-sha", "overlay-path"];

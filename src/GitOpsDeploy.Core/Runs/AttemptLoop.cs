@@ -13,7 +13,7 @@ namespace GitOpsDeploy.Core.Runs;
 /// steps, tell the observers, and hand the plan to the landing. A lost race is another attempt, on the
 /// transport's retry policy.
 /// </summary>
-public sealed class AttemptLoop(RunContext run, IReadOnlyList<IPlanStep> planSteps)
+internal sealed class AttemptLoop(RunContext run, IReadOnlyList<IPlanStep> planSteps)
 {
     /// <summary>The edit warnings already shown: a retried attempt plans the same edits again.</summary>
     private readonly HashSet<string> warned = new(StringComparer.Ordinal);

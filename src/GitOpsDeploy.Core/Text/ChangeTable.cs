@@ -6,7 +6,7 @@ using GitOpsDeploy.Editing.Overlay;
 namespace GitOpsDeploy.Core.Text;
 
 /// <summary>One overlay's change as Markdown: a table of images (from, to) and a line per Helm value. The pull request body and the run summary both show it.</summary>
-public static class ChangeTable
+internal static class ChangeTable
 {
     public static string Of(OverlayEdit edit)
     {

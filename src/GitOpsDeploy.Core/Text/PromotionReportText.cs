@@ -13,7 +13,7 @@ namespace GitOpsDeploy.Core.Text;
 /// each source repository, then the rendered-manifest diff in a collapsed section. Text from repositories and
 /// source hosts goes through <see cref="SafeMarkdown"/> or into code spans: nothing in it mentions, links or renders.
 /// </summary>
-public static class PromotionReportText
+internal static class PromotionReportText
 {
     /// <summary>What the job summary gives the report: a job summary holds 1 MiB, and a character may take 3 bytes.</summary>
     public const int SummaryBudget = 300_000;

@@ -11,13 +11,13 @@ using GitOpsDeploy.Editing.Overlay;
 namespace GitOpsDeploy.Core.Text;
 
 /// <summary>Links a run can put in a pull request (all built from GITHUB_SERVER_URL, never a literal host).</summary>
-public sealed record SourceLinks(string? CommitUrl, string? CompareUrl);
+internal sealed record SourceLinks(string? CommitUrl, string? CompareUrl);
 
 /// <summary>
 /// Title and body of the deploy pull request, and the hidden marker in the body that lets a later
 /// run recognise its own pull requests (which environment, which app, which exact change).
 /// </summary>
-public static partial class PullRequestText
+internal static partial class PullRequestText
 {
     public const int MaxTitle = 255;
     public const int MaxBody = 65_536;
@@ -155,7 +155,7 @@ public static partial class PullRequestText
 /// Only a marker on the body's last line counts: text quoted from a deploy PR (or a look-alike inside a
 /// value shown in the body) never makes a pull request ours.
 /// </summary>
-public sealed partial record PullRequestMarker(string Environment, string Source, string ChangeSet, string Deployments, string Digest)
+internal sealed partial record PullRequestMarker(string Environment, string Source, string ChangeSet, string Deployments, string Digest)
 {
     /// <summary>The head commit this text describes (empty before the head is pushed, and in markers of older versions).</summary>
     public string Head { get; init; } = string.Empty;
@@ -198,7 +198,7 @@ public sealed partial record PullRequestMarker(string Environment, string Source
 }
 
 /// <summary>Which pull requests the action may update, supersede or close: only those it provably opened.</summary>
-public static class PullRequestOwnership
+internal static class PullRequestOwnership
 {
     public const string BranchPrefix = "gitops-deploy/";
 

@@ -7,7 +7,7 @@ namespace GitOpsDeploy.Core.Transport;
 /// commit, a merge). A cancelled run looks for its commit on the branch only then: the runner's SIGTERM comes
 /// 7.5 s after SIGINT, and a read that cannot find anything would only spend that time.
 /// </summary>
-public sealed class WriteWatch
+internal sealed class WriteWatch
 {
     private int sent;
 

@@ -20,7 +20,7 @@ public sealed record ArgoOutcome(bool Healthy, string Reason, ArgoAppStatus? Las
 /// Healthy. Degraded or a failed sync operation at our revision fail at once; the timeout fails with
 /// the last state seen. Network errors are retried until the deadline; refused credentials are not.
 /// </summary>
-public sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger)
+internal sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger)
 {
     public async Task<ArgoOutcome> WaitAsync(ArgoCdOptions options, string commit, Func<string, Task<bool>> descendsFrom, CancellationToken cancellationToken)
     {

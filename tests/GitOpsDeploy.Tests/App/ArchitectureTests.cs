@@ -31,7 +31,9 @@ public sealed partial class ArchitectureTests
         ("System.Net.Http.HttpClient", null), ("System.Threading.Tasks.Task", "Delay"),
     ];
 
-    public static TheoryData<string> Projects() => [.. Directory.GetDirectories(Path.Combine(ConventionTests.RepoRoot(), "src")).Select(Path.GetFileName).OfType<string>()];
+    public static TheoryData<string> Projects() => [.. ProjectNames()];
+
+    private static IEnumerable<string> ProjectNames() => Directory.GetDirectories(Path.Combine(ConventionTests.RepoRoot(), "src")).Select(Path.GetFileName).OfType<string>();
 
     [Theory]
     [MemberData(nameof(Projects))]
@@ -115,6 +117,62 @@ public sealed partial class ArchitectureTests
         }
 
         Assert.True(offences.Count == 0, string.Join("\n", offences.Distinct()));
+    }
+
+    [Fact]
+    public void The_cores_types_are_internal_unless_another_product_assembly_needs_them()
+    {
+        // Needed: used by an adapter or the app (in a method body or a signature), or part of the public face of a needed type.
+        var core = typeof(Core.Runs.DeployRunner).Assembly;
+        static Type Definition(Type t) => t.IsGenericType ? t.GetGenericTypeDefinition() : t;
+        var needed = ProductAssemblies().Where(a => a != core).SelectMany(a => a.GetTypes())
+            .SelectMany(t => Uses(t).Select(u => u.Member as Type ?? u.Member.DeclaringType).Concat(Signatures(t)))
+            .OfType<Type>().Select(Definition).Where(t => t.Assembly == core).ToHashSet();
+        var queue = new Queue<Type>(needed);
+        while (queue.TryDequeue(out var type))
+        {
+            foreach (var exposed in PublicFace(type).Select(Definition).Where(t => t.Assembly == core && needed.Add(t)))
+            {
+                queue.Enqueue(exposed);
+            }
+        }
+
+        var needless = core.GetTypes().Where(t => t.IsPublic && !needed.Contains(t)).Select(t => t.FullName).Order(StringComparer.Ordinal).ToList();
+        Assert.True(needless.Count == 0, "public, but no other product assembly needs them (make them internal):\n" + string.Join("\n", needless));
+        // The check sees real uses: the app runs the runner, an adapter implements a port, and some types stay internal.
+        Assert.Contains(typeof(Core.Runs.DeployRunner), needed);
+        Assert.Contains(typeof(Core.Ports.IGitOpsRepository), needed);
+        Assert.Contains(core.GetTypes(), t => !t.IsPublic && !t.IsNested && t.Namespace?.StartsWith("GitOpsDeploy.Core.", StringComparison.Ordinal) == true && !t.Name.StartsWith('<'));
+    }
+
+    /// <summary>The product's assemblies: one per project under src/ (the console app's is gitops-deploy).</summary>
+    private static IEnumerable<Assembly> ProductAssemblies() =>
+        ProjectNames().Select(project => Assembly.Load(new AssemblyName(project == "GitOpsDeploy" ? "gitops-deploy" : project)));
+
+    /// <summary>The types a type shows to other assemblies: base, interfaces, and its public or protected members' signatures.</summary>
+    private static IEnumerable<Type> PublicFace(Type type)
+    {
+        const BindingFlags visible = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        static bool Shown(MethodBase? m) => m is not null && (m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly);
+        IEnumerable<Type> Expand(Type t) => t.IsGenericType ? [t, .. t.GetGenericArguments().SelectMany(Expand)] : t.HasElementType ? Expand(t.GetElementType()!) : [t];
+        var direct = new List<Type>(type.GetInterfaces());
+        if (type.BaseType is { } baseType)
+        {
+            direct.Add(baseType);
+        }
+
+        direct.AddRange(type.GetFields(visible).Where(f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly).Select(f => f.FieldType));
+        direct.AddRange(type.GetProperties(visible).Where(p => Shown(p.GetMethod) || Shown(p.SetMethod)).Select(p => p.PropertyType));
+        foreach (var method in type.GetMethods(visible).Cast<MethodBase>().Concat(type.GetConstructors(visible)).Where(Shown))
+        {
+            direct.AddRange(method.GetParameters().Select(p => p.ParameterType));
+            if (method is MethodInfo info)
+            {
+                direct.Add(info.ReturnType);
+            }
+        }
+
+        return direct.SelectMany(Expand).Concat(type.GetNestedTypes(BindingFlags.Public).SelectMany(PublicFace));
     }
 
     [Fact]

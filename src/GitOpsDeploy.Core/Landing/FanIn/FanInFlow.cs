@@ -19,7 +19,7 @@ namespace GitOpsDeploy.Core.Landing.FanIn;
 /// deleted by the next write. If the leader dies, the next in line takes over after
 /// <see cref="TakeoverAfter"/> per place; an intent nobody applies expires (<see cref="DeployIntent.Lifetime"/>).
 /// </summary>
-public sealed class FanInFlow(RunContext run)
+internal sealed class FanInFlow(RunContext run)
 {
     private readonly DeployPlanner planner = run.Planner;
     private readonly OutOfOrder order = run.Order;

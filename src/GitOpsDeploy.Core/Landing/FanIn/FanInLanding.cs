@@ -11,7 +11,7 @@ namespace GitOpsDeploy.Core.Landing.FanIn;
 /// <see cref="FanInFlow"/> (publish under contention, wait, lead); everything else, and a run fan-in cannot
 /// carry (no proof, too large, declined), lands as a plain direct push.
 /// </summary>
-public sealed class FanInLanding(DirectPush inner) : ILanding
+internal sealed class FanInLanding(DirectPush inner) : ILanding
 {
     private FanInFlow? flow;
 

@@ -8,7 +8,7 @@ using GitOpsDeploy.Editing.Yaml;
 namespace GitOpsDeploy.Core.Landing.FanIn;
 
 /// <summary>Whether a leader may apply an intent: the request it would apply, or why not.</summary>
-public sealed record Admission(DeployRequest? Request, string? Refusal)
+internal sealed record Admission(DeployRequest? Request, string? Refusal)
 {
     public static Admission Refuse(string reason) => new(null, reason);
 }
@@ -22,7 +22,7 @@ public sealed record Admission(DeployRequest? Request, string? Refusal)
 /// repository. <c>force</c> is never carried; policy, windows, holds and mutable-tag rules are the
 /// leader's (its request is the template).
 /// </summary>
-public static partial class IntentAdmission
+internal static partial class IntentAdmission
 {
     private const int MaxTargets = 20;
     private const int MaxLines = 100;

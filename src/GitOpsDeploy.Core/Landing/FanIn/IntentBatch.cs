@@ -7,7 +7,7 @@ using GitOpsDeploy.Editing;
 namespace GitOpsDeploy.Core.Landing.FanIn;
 
 /// <summary>What happened to one intent in a batch, and why.</summary>
-public enum IntentFate
+internal enum IntentFate
 {
     /// <summary>Carried by the batch commit.</summary>
     Applied,
@@ -25,7 +25,7 @@ public enum IntentFate
     Expired,
 }
 
-public sealed record IntentOutcome(DeployIntent Intent, IntentFate Fate, string Reason)
+internal sealed record IntentOutcome(DeployIntent Intent, IntentFate Fate, string Reason)
 {
     public IReadOnlyList<TargetEdit> Edits { get; init; } = [];
 
@@ -37,7 +37,7 @@ public sealed record IntentOutcome(DeployIntent Intent, IntentFate Fate, string 
 }
 
 /// <summary>The batch: every pending intent's fate, and the one commit that carries the applied ones (null when none applies).</summary>
-public sealed record BatchPlan(string BaseSha, IReadOnlyList<IntentOutcome> Outcomes, IReadOnlyList<FileChange> Files, string? Message)
+internal sealed record BatchPlan(string BaseSha, IReadOnlyList<IntentOutcome> Outcomes, IReadOnlyList<FileChange> Files, string? Message)
 {
     public IReadOnlyList<IntentOutcome> Applied => Outcomes.Where(o => o.Fate == IntentFate.Applied).ToList();
 
@@ -56,7 +56,7 @@ public sealed record BatchPlan(string BaseSha, IReadOnlyList<IntentOutcome> Outc
 /// intent it carries (a <c>Deploy-Run</c> line opens each intent's group). An intent a commit on the
 /// branch already names is never applied again; one the branch already satisfies is cleared.
 /// </summary>
-public static class IntentBatch
+internal static class IntentBatch
 {
     /// <summary>How far back the history is searched for commits that already carry an intent.</summary>
     private const int MaxHistory = 250;

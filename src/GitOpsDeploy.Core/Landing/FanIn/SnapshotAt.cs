@@ -9,7 +9,7 @@ namespace GitOpsDeploy.Core.Landing.FanIn;
 /// how a waiting run checks that the commit naming its intent really carries its change.
 /// <see cref="Tree"/> is null when the commit is not one the snapshot can read.
 /// </summary>
-public sealed class SnapshotAt(IGitOpsSnapshot head, string sha) : IGitOpsSnapshot
+internal sealed class SnapshotAt(IGitOpsSnapshot head, string sha) : IGitOpsSnapshot
 {
     private readonly IRepositoryTree? tree = sha == head.HeadSha ? head.Tree : head.TreeAt(sha);
 

@@ -7,7 +7,7 @@ namespace GitOpsDeploy.Core.Landing.FanIn;
 /// A snapshot with files staged on top of it in memory: a batch plans each intent on the branch as
 /// the intents before it left it. History is the underlying snapshot's.
 /// </summary>
-public sealed class StagedSnapshot(IGitOpsSnapshot inner) : IGitOpsSnapshot
+internal sealed class StagedSnapshot(IGitOpsSnapshot inner) : IGitOpsSnapshot
 {
     private readonly StagedTree tree = new(inner.Tree);
 

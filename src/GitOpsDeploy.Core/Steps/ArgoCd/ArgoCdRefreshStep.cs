@@ -14,7 +14,7 @@ namespace GitOpsDeploy.Core.Steps.ArgoCd;
 /// Argo CD looks at git now instead of at its next poll (three minutes by default). Once per run, for every target
 /// at once. A refresh that fails is a warning: Argo CD still finds the commit at its next poll.
 /// </summary>
-public sealed class ArgoCdRefreshStep : IVerificationStep
+internal sealed class ArgoCdRefreshStep : IVerificationStep
 {
     private readonly ConditionalWeakTable<RunContext, object> refreshed = [];
 

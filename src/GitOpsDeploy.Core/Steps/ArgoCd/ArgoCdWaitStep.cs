@@ -14,7 +14,7 @@ namespace GitOpsDeploy.Core.Steps.ArgoCd;
 /// After the change landed: waits until the target's Argo CD application runs the gitops commit (or a later
 /// one), Synced and Healthy; Degraded, a failed sync or the timeout fail the target as unhealthy.
 /// </summary>
-public sealed class ArgoCdWaitStep : IVerificationStep
+internal sealed class ArgoCdWaitStep : IVerificationStep
 {
     public async Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {

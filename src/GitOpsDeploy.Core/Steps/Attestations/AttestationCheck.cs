@@ -14,7 +14,7 @@ namespace GitOpsDeploy.Core.Steps.Attestations;
 /// given commit, by an allowed workflow, on a GitHub-hosted runner unless allowed otherwise. Any refusal is a
 /// <see cref="ErrorKind.Policy"/> error naming the image, the digest and the check that failed.
 /// </summary>
-public static partial class AttestationCheck
+internal static partial class AttestationCheck
 {
     public static async Task<AttestedImage> VerifyAsync(RunContext run, DeployRequest request, string image, string digest, string? sourceCommit, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace GitOpsDeploy.Core.Steps.Attestations;
 /// deployment is created; what verified becomes the <c>Attested-By</c> trailers and a line of the summary.
 /// </summary>
 /// <remarks>Promotions are verified again once the source environment's digests are read (<c>PinnedPlan</c> plan step); rollbacks restore what ran before.</remarks>
-public sealed class AttestationStep : IPreparationStep
+internal sealed class AttestationStep : IPreparationStep
 {
     public async Task<DeployRequest> PrepareAsync(RunContext run, DeployRequest request, CancellationToken cancellationToken)
     {

@@ -18,7 +18,7 @@ namespace GitOpsDeploy.Core.Steps.DigestPinning;
 /// Promotion copies the digest the source environment runs, known only once the branch is read: it is checked
 /// again by the <c>PinnedPlan</c> plan step. A rollback restores what ran before, exactly as it was written.
 /// </remarks>
-public sealed class DigestPinningStep : IPreparationStep
+internal sealed class DigestPinningStep : IPreparationStep
 {
     public async Task<DeployRequest> PrepareAsync(RunContext run, DeployRequest request, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Core.Steps.Dora;
 
 /// <summary>DORA metrics of each environment from its deployments (this run's included; <see cref="Pushgateway.PushgatewayStep"/> pushes them); never fails the deploy.</summary>
-public sealed class DoraStep : IReportingStep
+internal sealed class DoraStep : IReportingStep
 {
     /// <summary>The newest deployments read (ten GraphQL pages of 100, each deployment with its statuses and commit time).</summary>
     private const int MaxDeployments = 1000;

@@ -19,7 +19,7 @@ namespace GitOpsDeploy.Core.Steps.Freeze;
 /// is the production target; the reason goes into a <c>Freeze-Override</c> trailer and the summary.
 /// Rollbacks are never held: they restore the known-good release.
 /// </summary>
-public sealed class FreezeStep : IPlanStep
+internal sealed class FreezeStep : IPlanStep
 {
     /// <summary>The audience of the ID token that proves the job's environment.</summary>
     public const string OverrideAudience = "gitops-deploy:override-freeze";

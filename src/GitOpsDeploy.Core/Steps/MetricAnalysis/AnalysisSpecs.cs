@@ -6,7 +6,7 @@ using GitOpsDeploy.Editing;
 namespace GitOpsDeploy.Core.Steps.MetricAnalysis;
 
 /// <summary>The analysis of one target: the AnalysisTemplate read from a gitops tree, with the inline metrics after its own.</summary>
-public static class AnalysisSpecs
+internal static class AnalysisSpecs
 {
     /// <summary>
     /// Reads and parses the target's template from <paramref name="tree"/> (a snapshot's, inside its reading section).

@@ -11,7 +11,7 @@ namespace GitOpsDeploy.Core.Steps.MetricAnalysis;
 /// no Prometheus address) refuses the deploy with the input or file:line, instead of failing it after it landed.
 /// The verification step reads it again from the tip once the change runs.
 /// </summary>
-public sealed class AnalysisTemplateCheckStep : IPlanStep
+internal sealed class AnalysisTemplateCheckStep : IPlanStep
 {
     public async Task<PlanOutcome> ApplyAsync(RunContext run, IGitOpsSnapshot snapshot, Requests.DeployRequest request, PlanOutcome plan, CancellationToken cancellationToken)
     {

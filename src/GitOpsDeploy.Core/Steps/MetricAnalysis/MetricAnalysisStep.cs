@@ -16,7 +16,7 @@ namespace GitOpsDeploy.Core.Steps.MetricAnalysis;
 /// fails the target as unhealthy, which rollback-on-failure then rolls back; the error carries the deciding query, the
 /// value it measured and the condition it broke.
 /// </summary>
-public sealed class MetricAnalysisStep : IVerificationStep
+internal sealed class MetricAnalysisStep : IVerificationStep
 {
     public async Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {

@@ -10,7 +10,7 @@ namespace GitOpsDeploy.Core.Steps.OutOfOrder;
 /// would replace (by the source commits in the trailers, compared in the source repository), the plan is made
 /// again without that image, or superseded when nothing is left.
 /// </summary>
-public sealed class OutOfOrderStep : IPlanStep
+internal sealed class OutOfOrderStep : IPlanStep
 {
     public async Task<PlanOutcome> ApplyAsync(RunContext run, IGitOpsSnapshot snapshot, DeployRequest request, PlanOutcome plan, CancellationToken cancellationToken)
     {

@@ -20,7 +20,7 @@ namespace GitOpsDeploy.Core.Steps.PinnedPlan;
 /// environment's trailers), so production only receives what was attested and ran in staging.</item>
 /// </list>
 /// </summary>
-public sealed class PinnedPlanStep : IPlanStep
+internal sealed class PinnedPlanStep : IPlanStep
 {
     public async Task<PlanOutcome> ApplyAsync(RunContext run, IGitOpsSnapshot snapshot, DeployRequest request, PlanOutcome plan, CancellationToken cancellationToken)
     {

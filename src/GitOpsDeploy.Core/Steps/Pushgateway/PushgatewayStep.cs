@@ -10,7 +10,7 @@ namespace GitOpsDeploy.Core.Steps.Pushgateway;
 /// Pushes what the run measured of each environment (DORA metrics, commit to synced and healthy) to the Pushgateway,
 /// in one body per environment: the push replaces the group, so two pushes would erase each other. Never fails the deploy.
 /// </summary>
-public sealed class PushgatewayStep : IReportingStep
+internal sealed class PushgatewayStep : IReportingStep
 {
     public async Task<TargetResult> ReportAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
     {

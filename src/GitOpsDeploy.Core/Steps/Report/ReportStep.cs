@@ -16,7 +16,7 @@ namespace GitOpsDeploy.Core.Steps.Report;
 /// a target that does not render when require-render asks, and a change that is not the plan expected-plan names.
 /// </summary>
 /// <param name="renderers">The renderers found by the composition root in the run's environment (PATH, HELM_PATH).</param>
-public sealed class ReportStep(RenderTools renderers) : IPlanStep
+internal sealed class ReportStep(RenderTools renderers) : IPlanStep
 {
     /// <summary>One cache per run: a retried attempt does not compare or render the same inputs again.</summary>
     private readonly ConditionalWeakTable<RunContext, ReportCache> caches = [];

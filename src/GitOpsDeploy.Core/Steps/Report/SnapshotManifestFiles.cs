@@ -9,7 +9,7 @@ namespace GitOpsDeploy.Core.Steps.Report;
 /// repository (as the editor resolves them); a link that leaves it, or a missing path, is no file. A read the
 /// snapshot has not loaded throws its <see cref="Ports.SnapshotMissException"/> through, for the caller to load.
 /// </summary>
-public sealed class SnapshotManifestFiles(IRepositoryTree tree) : IManifestFiles
+internal sealed class SnapshotManifestFiles(IRepositoryTree tree) : IManifestFiles
 {
     public bool IsFile(string path) => Resolve(path) is { } resolved && tree.KindOf(resolved) == TreeEntryKind.File;
 

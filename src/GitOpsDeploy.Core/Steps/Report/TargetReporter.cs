@@ -20,7 +20,7 @@ using Microsoft.Extensions.Logging;
 namespace GitOpsDeploy.Core.Steps.Report;
 
 /// <summary>What one run's reports keep between attempts: comparisons and renders of the same inputs are not asked twice.</summary>
-public sealed class ReportCache
+internal sealed class ReportCache
 {
     public ConcurrentDictionary<(string Repository, string? Base, string Head), SourceComparison> Comparisons { get; } = new();
 
@@ -39,7 +39,7 @@ public sealed class ReportCache
 /// the rendered-manifest diff with the real tools, and the plan binding. Refuses (by throwing) an image edit that
 /// changes no container, and, with require-render, a target that does not render.
 /// </summary>
-public sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, DeployRequest request, ReportCache cache, RenderTools tools)
+internal sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, DeployRequest request, ReportCache cache, RenderTools tools)
 {
     /// <summary>Folders searched for the Argo CD Applications that render a Helm values folder (besides the folder itself).</summary>
     public static readonly string[] ApplicationFolders = ["argocd", "apps", "applications"];
