@@ -120,6 +120,14 @@ public sealed class YamlText
             {
                 throw new DeployException(ErrorKind.InvalidFile, "malformed YAML: " + Describe(e), new SourceLocation(path, (int)e.Start.Line, (int)e.Start.Column), e);
             }
+            catch (InvalidOperationException e) when (e.Source == typeof(Parser).Assembly.GetName().Name)
+            {
+                // YamlDotNet's scanner gives up on some malformed input (a flow list left open across lines) with a
+                // bare InvalidOperationException and no position: name the last place it did read.
+                var at = parser.Current?.Start;
+                throw new DeployException(ErrorKind.InvalidFile, "malformed YAML: the parser cannot read on after this point (is a '[' or '{' left open?)",
+                    new SourceLocation(path, (int)(at?.Line ?? 1), (int)(at?.Column ?? 1)), e);
+            }
         }
 
         private static string Describe(YamlException e)
