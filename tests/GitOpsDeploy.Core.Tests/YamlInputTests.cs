@@ -151,4 +151,60 @@ public sealed class YamlInputTests
         Assert.Equal("!custom", root.Pairs[1].Value.Tag);
         Assert.Null(root.Pairs[2].Value.Tag);
     }
+
+    [Fact]
+    public void Helm_image_keys_name_a_file_and_a_path_each_separated_by_commas_or_lines()
+    {
+        var keys = HelmImageKey.ParseList("web=frontend.image, worker=values-worker.yaml:image\napi = api.containers[name=api].image");
+
+        Assert.Equal(("values.yaml", "frontend.image"), (keys["web"].File, keys["web"].PathText));
+        Assert.Equal(("values-worker.yaml", "image"), (keys["worker"].File, keys["worker"].PathText));
+        Assert.Equal(("values.yaml", "api.containers[name=api].image"), (keys["api"].File, keys["api"].PathText));
+        Assert.Empty(HelmImageKey.ParseList(null));
+    }
+
+    [Theory]
+    [InlineData("=frontend.image", "is not NAME=[FILE:]KEY.PATH")]
+    [InlineData("web=", "is not NAME=[FILE:]KEY.PATH")]
+    [InlineData("web", "is not NAME=[FILE:]KEY.PATH")]
+    [InlineData("web=front\u0001end.image", "is not NAME=[FILE:]KEY.PATH")]
+    [InlineData("web=a.image, web=b.image", "image 'web' is mapped twice")]
+    [InlineData("web=a..image", "has an empty key in its path")]
+    public void A_bad_helm_image_key_is_refused_naming_the_input(string text, string problem)
+    {
+        var error = Assert.Throws<DeployException>(() => HelmImageKey.ParseList(text));
+
+        Assert.StartsWith("input 'helm-image-keys': ", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("ghcr.io/acme/web:1.2.0", "ghcr.io/acme/web", "1.2.0", null)]
+    [InlineData("ghcr.io/acme/web", "ghcr.io/acme/web", null, null)]
+    [InlineData("localhost:5000/web", "localhost:5000/web", null, null)]
+    [InlineData("localhost:5000/web:1.2", "localhost:5000/web", "1.2", null)]
+    [InlineData("web@sha256:0123", "web", null, "sha256:0123")]
+    [InlineData("localhost:5000/web:1.2@sha256:0123", "localhost:5000/web", "1.2", "sha256:0123")]
+    public void A_helm_image_written_as_one_reference_is_read_as_name_tag_and_digest(string reference, string name, string? tag, string? digest)
+    {
+        var file = YamlText.Parse("values.yaml", $"image: \"{reference}\"\n");
+
+        var entry = HelmImageEditor.Read(file, HelmImageKey.Default, "web");
+
+        Assert.Equal((name, tag, digest), (entry?.NewName, entry?.NewTag, entry?.Digest));
+    }
+
+    [Fact]
+    public void A_helm_image_mapping_joins_registry_and_repository_and_reads_empty_fields_as_absent()
+    {
+        var full = HelmImageEditor.Read(YamlText.Parse("values.yaml", "image:\n  registry: ghcr.io\n  repository: acme/web\n  tag: \"1.10\"\n  digest: \"\"\n"), HelmImageKey.Default, "web");
+        var bare = HelmImageEditor.Read(YamlText.Parse("values.yaml", "image:\n  repository: acme/web\n  tag: ~\n"), HelmImageKey.Default, "web");
+
+        Assert.Equal(("ghcr.io/acme/web", "1.10", null), (full?.NewName, full?.NewTag, full?.Digest));
+        Assert.Equal(("acme/web", null), (bare?.NewName, bare?.NewTag));
+        Assert.Null(HelmImageEditor.Read(YamlText.Parse("values.yaml", "other: 1\n"), HelmImageKey.Default, "web"));
+        Assert.Contains("neither an image mapping", Assert.Throws<DeployException>(() => HelmImageEditor.Read(YamlText.Parse("values.yaml", "image: [a]\n"), HelmImageKey.Default, "web")).Message, StringComparison.Ordinal);
+        // An empty reference names no image to replace: refused rather than read as one with an empty name.
+        Assert.Contains("neither an image mapping", Assert.Throws<DeployException>(() => HelmImageEditor.Read(YamlText.Parse("values.yaml", "image: \"\"\n"), HelmImageKey.Default, "web")).Message, StringComparison.Ordinal);
+    }
 }
