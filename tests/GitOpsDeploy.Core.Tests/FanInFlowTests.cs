@@ -7,6 +7,7 @@ using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
 using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Yaml;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
@@ -301,7 +302,7 @@ public sealed class FanInFlowTests
     {
         var graph = new SourceGraph(relation);
         var leader = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time), SourceCommits = graph }, Substitute.For<IActionRuntime>(),
-            TestRequests.Context, time, NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+            TestRequests.Context, time, log, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
         board.Pending.Add(Api("111111111111", "3", first, "5", "acme/app", TimeSpan.FromSeconds(2)));
         board.Pending.Add(Api("222222222222", "4", second, "6", secondRepository, TimeSpan.FromSeconds(1)));
 
@@ -320,6 +321,8 @@ public sealed class FanInFlowTests
                 id,
                 time.GetUtcNow() - age)
             with { Branch = "main", Proof = "their-token", Key = id, Object = "o" + id };
+
+    private readonly RecordingLogger log = new();
 
     private const string OlderSource = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     private const string NewerSource = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
@@ -340,6 +343,8 @@ public sealed class FanInFlowTests
         Assert.Contains("newName: ghcr.io/acme/api\n  newTag: \"4\"", overlay, StringComparison.Ordinal);
         Assert.Equal(["111111111111"], cleared);
         Assert.Equal((NewerSource, OlderSource), Assert.Single(graph.Asked));
+        // Dropped by the order, not by the batch's same-entry rule (which would also leave one of the two).
+        Assert.Contains("Intent 111111111111 of acme/app#5: Dropped (acme/app#6 deploys the same image from bbbbbbb, a newer commit than aaaaaaa)", log.Lines);
     }
 
     [Fact]
@@ -351,6 +356,7 @@ public sealed class FanInFlowTests
         Assert.Contains("newTag: \"3\"", overlay, StringComparison.Ordinal);
         Assert.DoesNotContain("newTag: \"4\"", overlay, StringComparison.Ordinal);
         Assert.Equal(["222222222222"], cleared);
+        Assert.Contains("Intent 222222222222 of acme/app#6: Dropped (acme/app#5 deploys the same image from bbbbbbb, a newer commit than aaaaaaa)", log.Lines);
     }
 
     [Theory]
@@ -365,6 +371,8 @@ public sealed class FanInFlowTests
         Assert.Contains("newTag: \"2\"", overlay, StringComparison.Ordinal);
         Assert.Equal(["111111111111", "222222222222"], cleared);
         Assert.Single(graph.Asked);
+        Assert.Contains("Intent 111111111111 of acme/app#5: Dropped (acme/app#6 deploys the same image to the same environment and the two source commits cannot be ordered)", log.Lines);
+        Assert.Contains("Intent 222222222222 of acme/app#6: Dropped (acme/app#5 deploys the same image to the same environment and the two source commits cannot be ordered)", log.Lines);
     }
 
     [Fact]
@@ -419,5 +427,85 @@ public sealed class FanInFlowTests
             var order = relation(ours, theirs);
             return Task.FromResult<(SourceOrder, string?)>((order, order == SourceOrder.Unknown ? "not in the history" : null));
         }
+    }
+
+    private RunContext Run(IRunProofs? proofs) =>
+        new(new DeployPorts(git) { Proofs = proofs }, Substitute.For<IActionRuntime>(), TestRequests.Context, time, log, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+
+    /// <summary>Our request with a <c>set</c> value of <paramref name="length"/> characters: only its intent grows, the plan stays the small one.</summary>
+    private DeployRequest WithValueOf(int length) =>
+        request with { Change = request.Change with { Settings = [ValueSetting.Parse("values.yaml:note=" + new string('x', length))] } };
+
+    private int CanonicalLength(DeployRequest big) => IntentCodec.Canonical(IntentCodec.Of(big, TestRequests.Context, Mine, time.GetUtcNow()) with { Branch = "main" }).Length;
+
+    [Fact]
+    public async Task A_change_too_large_to_publish_stays_out_of_fan_in_and_one_at_the_limit_is_published()
+    {
+        // Sized so the intent is exactly the largest payload published.
+        var atLimit = WithValueOf(1000 + IntentCodec.MaxPayload - CanonicalLength(WithValueOf(1000)));
+        Assert.Equal(IntentCodec.MaxPayload, CanonicalLength(atLimit));
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        var snapshot = Head();
+        var plan = Assert.IsType<PlanOutcome.Write>(run.Planner.Plan(snapshot, request));
+        using var cancel = new CancellationTokenSource();
+        board.OnRead = _ => cancel.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new FanInFlow(run).PushAsync(atLimit, snapshot, plan, new CommitDraft("head", "drafted", "diff"), 1, cancel.Token));
+        Assert.Equal(Mine, board.Writes[0].Write.Publish?.Id);
+
+        board.Writes.Clear();
+        var tooLarge = new FanInFlow(Run(new MemoryProofs(board, time)));
+        var over = WithValueOf(1001 + IntentCodec.MaxPayload - CanonicalLength(WithValueOf(1000)));
+        Assert.Null(await tooLarge.PushAsync(over, Head(), plan, new CommitDraft("head", "drafted", "diff"), 1, CancellationToken.None));
+        Assert.True(tooLarge.Declined);
+        Assert.Empty(board.Writes);
+        Assert.Contains(log.Lines, l => l.StartsWith("The change is too large to publish as an intent", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_run_whose_ID_token_cannot_be_had_retries_on_its_own_and_says_why()
+    {
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        var flow = new FanInFlow(Run(new MemoryProofs(board, time) { ProveFails = "the runner refused the token request (403)" }));
+
+        Assert.Null(await Push(flow));
+
+        Assert.True(flow.Declined);
+        Assert.Empty(board.Writes);
+        Assert.Contains(log.Lines, l => l.StartsWith("Could not get this job's ID token (the runner refused the token request (403))", StringComparison.Ordinal));
+        Assert.Null(await Push(flow, attempt: 2));
+    }
+
+    [Fact]
+    public async Task A_run_that_cannot_prove_itself_says_why_once_however_often_it_retries()
+    {
+        var onRunner = new FanInFlow(Run(new MemoryProofs(board, time) { Unavailable = "no id-token permission" }));
+        var offRunner = new FanInFlow(Run(null));
+
+        Assert.Null(await Push(onRunner));
+        Assert.Null(await Push(onRunner, attempt: 2));
+        Assert.Null(await Push(offRunner));
+
+        var said = log.Lines.Where(l => l.StartsWith("Not taking part in fan-in", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, said.Count);
+        Assert.Contains("(no id-token permission)", said[0], StringComparison.Ordinal);
+        Assert.Contains("(the run is not on a GitHub Actions runner)", said[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_withdrawal_that_fails_is_said_and_never_fails_the_run_in_its_place()
+    {
+        board.Pending.Add(Other("111111111111", TimeSpan.FromSeconds(1)));
+        using var cancel = new CancellationTokenSource();
+        board.OnRead = _ => cancel.Cancel();
+        board.FailWrite = write => write.Publish is null && write.Commit is null ? new DeployException(ErrorKind.Conflict, "GitHub answered 502") : null;
+        var flow = new FanInFlow(Run(new MemoryProofs(board, time)));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Push(flow, cancellationToken: cancel.Token));
+
+        Assert.Contains(log.Lines, l => l.StartsWith($"Could not withdraw intent {Mine} (GitHub answered 502); it expires unapplied after {(int)DeployIntent.Lifetime.TotalMinutes} minutes", StringComparison.Ordinal));
+        board.FailWrite = null;
+        await flow.WithdrawAsync("main", CancellationToken.None);
+        Assert.Single(board.Writes);
     }
 }

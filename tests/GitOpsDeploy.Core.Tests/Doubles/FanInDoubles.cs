@@ -1,5 +1,7 @@
 using GitOpsDeploy.Core.Landing.FanIn;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Editing;
+using Microsoft.Extensions.Logging;
 
 namespace GitOpsDeploy.Core.Tests.Doubles;
 
@@ -74,6 +76,9 @@ public sealed class MemoryBoard(TimeProvider time) : IIntentBoard
 
     public Action<int>? OnRead { get; set; }
 
+    /// <summary>An error a write throws instead of being made (null: the write is made).</summary>
+    public Func<BoardWrite, Exception?>? FailWrite { get; set; }
+
     public void Answer(params PublishOutcome[] outcomes)
     {
         foreach (var outcome in outcomes)
@@ -90,6 +95,11 @@ public sealed class MemoryBoard(TimeProvider time) : IIntentBoard
 
     public Task<BoardWriteOutcome> WriteAsync(string branch, string atSha, BoardWrite write, CancellationToken cancellationToken)
     {
+        if (FailWrite?.Invoke(write) is { } error)
+        {
+            return Task.FromException<BoardWriteOutcome>(error);
+        }
+
         Writes.Add((write, time.GetUtcNow()));
         Pending.RemoveAll(p => write.Clear.Any(c => c.Id == p.Id));
         PublishOutcome? commit = write.Commit is null ? null : answers.Count > 0 ? answers.Dequeue() : new PublishOutcome.Published(write.Commit.Sha);
@@ -110,10 +120,18 @@ public sealed class MemoryProofs(MemoryBoard board, TimeProvider time) : IRunPro
 {
     public string? Unavailable { get; init; }
 
+    /// <summary>Why asking for a token fails (the runner's endpoint refused), or null.</summary>
+    public string? ProveFails { get; init; }
+
     public int Proven { get; private set; }
 
     public Task<RunProof> ProveAsync(string audience, CancellationToken cancellationToken)
     {
+        if (ProveFails is { } why)
+        {
+            return Task.FromException<RunProof>(new DeployException(ErrorKind.AuthenticationFailed, why));
+        }
+
         Proven++;
         return Task.FromResult(new RunProof($"token{Proven}", time.GetUtcNow().AddMinutes(5)));
     }
@@ -122,4 +140,34 @@ public sealed class MemoryProofs(MemoryBoard board, TimeProvider time) : IRunPro
         Task.FromResult<ProofCheck>(board.Pending.FirstOrDefault(p => IntentCodec.Audience(p) == audience) is { } intent
             ? new ProofCheck.Verified(new RunClaims(intent.SourceRepository, intent.SourceRepository.Split('/')[0], intent.SourceSha, intent.RunId ?? 0, time.GetUtcNow(), time.GetUtcNow().AddMinutes(5)))
             : new ProofCheck.Refused("unknown token"));
+}
+
+/// <summary>A logger that keeps every line it is given, formatted, for tests that check what a run said and why.</summary>
+public sealed class RecordingLogger : ILogger
+{
+    private readonly Lock gate = new();
+    private readonly List<string> lines = [];
+
+    public IReadOnlyList<string> Lines
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. lines];
+            }
+        }
+    }
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+    {
+        lock (gate)
+        {
+            lines.Add(formatter(state, exception));
+        }
+    }
 }
