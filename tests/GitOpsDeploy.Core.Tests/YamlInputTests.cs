@@ -207,4 +207,40 @@ public sealed class YamlInputTests
         // An empty reference names no image to replace: refused rather than read as one with an empty name.
         Assert.Contains("neither an image mapping", Assert.Throws<DeployException>(() => HelmImageEditor.Read(YamlText.Parse("values.yaml", "image: \"\"\n"), HelmImageKey.Default, "web")).Message, StringComparison.Ordinal);
     }
+
+    private static string Set(string values, string setting, bool create) =>
+        YamlValueEditor.Apply(YamlText.Parse("values.yaml", values), [ValueSetting.Parse("values.yaml:" + setting)], create).Text;
+
+    [Theory]
+    [InlineData("a:\n  k: 1\n", "a.key=2", false, "a:\n  k: 1\n  key: 2\n")]
+    [InlineData("a: {}\n", "a.key=2", false, "a:\n  key: 2\n")]
+    [InlineData("{}\n", "key=1", false, "key: 1\n")]
+    [InlineData("a:\n", "a.key=2", true, "a:\n  key: 2\n")]
+    [InlineData("a:\n  k: 1\n", "a.b.c=2", true, "a:\n  k: 1\n  b:\n    c: 2\n")]
+    [InlineData("a: ~ # none yet\n", "a.key=2", true, "a: # none yet\n  key: 2\n")]
+    [InlineData("a:\n  k: 1\n", "a.n=2", false, "a:\n  k: 1\n  \"n\": 2\n")] // YAML 1.1 reads a plain n as false
+    public void A_missing_key_is_added_where_the_rules_allow(string values, string setting, bool create, string expected)
+    {
+        Assert.Equal(expected, Set(values, setting, create));
+    }
+
+    [Theory]
+    [InlineData("a:\n  k: 1\n", "a.b.c=2", false, "'a.b' does not exist (create-missing-keys is false: only a missing last key is added)")]
+    [InlineData("a:\n", "a.n=2", false, "'a' has no value (create-missing-keys is false: no mapping is added there)")]
+    [InlineData("", "a=1", false, "the file is empty (create-missing-keys is false")]
+    [InlineData("a: [1]\n", "a.n=1", true, "'a.n' expects a mapping here")]
+    [InlineData("a: 1\n", "a.n=1", true, "'a' is a single value, not a mapping")]
+    [InlineData("a: {b: 1}\n", "a.n=1", true, "'a' is a flow mapping {...}, which is never extended")]
+    [InlineData("a:\n  k: 1\n", "a.list[0]=1", true, "'a.list' does not exist, and lists are never created")]
+    [InlineData("a: &x\n  k: 1\nb: *x\n", "a.n=2", true, "cannot edit the anchored node &x")]
+    [InlineData("a: &x\nb: *x\n", "a.n=2", true, "cannot edit the anchored node &x")]
+    [InlineData("a: &x\n  k: 1\nb: *x\n", "b.n=2", true, "cannot edit through the alias *x")]
+    public void A_missing_key_is_refused_where_adding_it_would_guess_or_change_more(string values, string setting, bool create, string problem)
+    {
+        var error = Assert.Throws<DeployException>(() => Set(values, setting, create));
+
+        Assert.Equal(ErrorKind.InvalidFile, error.Kind);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+        Assert.Equal("values.yaml", error.Location?.File);
+    }
 }
