@@ -231,6 +231,16 @@ public static partial class GitOpsScaffold
         var repository = $"{owner ?? "${{ github.repository_owner }}"}/{gitops}";
         var tokenOwner = owner is null ? string.Empty : $"\n          owner: {owner}";
         var job = JobId().Replace(to, "-");
+        // GitHub jobs cannot share steps: both jobs need the App token, written once here (indented as the jobs' steps).
+        var appToken = $$$"""
+            - name: Token for the gitops repository
+                    id: app-token
+                    uses: actions/create-github-app-token@v1
+                    with:
+                      app-id: ${{ vars.GITOPS_APP_ID }}
+                      private-key: ${{ secrets.GITOPS_APP_PRIVATE_KEY }}
+                      repositories: {{{gitops}}}{{{tokenOwner}}}
+            """;
         return $$$"""
             # Application repository: {{{PromotionWorkflowPath}}} (written by gitops-deploy init).
             # Promotes what runs in {{{from}}} to {{{to}}} behind an approval bound to what the approver was shown:
@@ -261,13 +271,7 @@ public static partial class GitOpsScaffold
                 outputs:
                   plan: ${{ steps.plan.outputs.plan }}
                 steps:
-                  - name: Token for the gitops repository
-                    id: app-token
-                    uses: actions/create-github-app-token@v1
-                    with:
-                      app-id: ${{ vars.GITOPS_APP_ID }}
-                      private-key: ${{ secrets.GITOPS_APP_PRIVATE_KEY }}
-                      repositories: {{{gitops}}}{{{tokenOwner}}}
+                  {{{appToken}}}
                   - name: Plan the promotion (writes nothing)
                     id: plan
                     uses: {{{action}}}
@@ -284,13 +288,7 @@ public static partial class GitOpsScaffold
                 runs-on: ubuntu-latest
                 environment: {{{to}}}
                 steps:
-                  - name: Token for the gitops repository
-                    id: app-token
-                    uses: actions/create-github-app-token@v1
-                    with:
-                      app-id: ${{ vars.GITOPS_APP_ID }}
-                      private-key: ${{ secrets.GITOPS_APP_PRIVATE_KEY }}
-                      repositories: {{{gitops}}}{{{tokenOwner}}}
+                  {{{appToken}}}
                   - name: Promote {{{from}}} to {{{to}}}
                     uses: {{{action}}}
                     with:
