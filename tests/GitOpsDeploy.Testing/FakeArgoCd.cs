@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -133,23 +132,23 @@ public sealed class FakeArgoCd : IAsyncDisposable
         Requests.Enqueue($"GET {context.Request.Path}{context.Request.QueryString}");
         if (context.Request.Headers.Authorization.ToString() != $"Bearer {Token}")
         {
-            return Results.Json(new { error = "invalid session: token is invalid", code = 16, message = "invalid session: token is invalid" }, statusCode: 401);
+            return Error(context, "invalid session: token is invalid", 16, 401);
         }
 
         if (!apps.ContainsKey(name))
         {
-            return Results.Json(new { error = $"applications.argoproj.io \"{name}\" not found", code = 5, message = $"applications.argoproj.io \"{name}\" not found" }, statusCode: 404);
+            return Error(context, $"applications.argoproj.io \"{name}\" not found", 5, 404);
         }
 
         if (ManifestsFailWith is { } failure)
         {
-            return Error("error generating manifests: rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: dial tcp 10.96.0.12:8081: connect: connection refused\"", 14, failure);
+            return Error(context, "error generating manifests: rpc error: code = Unavailable desc = connection error: desc = \"transport: Error while dialing: dial tcp 10.96.0.12:8081: connect: connection refused\"", 14, failure);
         }
 
         var revision = context.Request.Query["revision"].FirstOrDefault() is { Length: > 0 } asked ? asked : "HEAD";
         if (!clonable.TryGetValue(name, out var repository) || !sources.TryGetValue(name, out var source))
         {
-            return Error("error generating manifests: rpc error: code = Unknown desc = failed to list refs: repository not found", 2, 500);
+            return Error(context, "error generating manifests: rpc error: code = Unknown desc = failed to list refs: repository not found", 2, 500);
         }
 
         var checkout = Directory.CreateTempSubdirectory("fake-argocd-repo-server-").FullName;
@@ -159,13 +158,13 @@ public sealed class FakeArgoCd : IAsyncDisposable
             var (checkedOut, _, checkoutError) = cloned == 0 ? await RunAsync("git", checkout, null, "checkout", "--quiet", "--detach", revision) : (cloned, string.Empty, cloneError);
             if (checkedOut != 0)
             {
-                return Error($"error generating manifests: rpc error: code = Internal desc = Failed to checkout revision {revision}: {checkoutError.Trim()}", 13, 500);
+                return Error(context, $"error generating manifests: rpc error: code = Internal desc = Failed to checkout revision {revision}: {checkoutError.Trim()}", 13, 500);
             }
 
             var (built, yaml, buildError) = await RunAsync("kubectl", checkout, null, "kustomize", source.Path);
             if (built != 0)
             {
-                return Error($"error generating manifests: rpc error: code = Unknown desc = Manifest generation error (cached): `kustomize build <path to cached source>/{source.Path}` failed exit status 1: {buildError.Trim()}", 2, 500);
+                return Error(context, $"error generating manifests: rpc error: code = Unknown desc = Manifest generation error (cached): `kustomize build <path to cached source>/{source.Path}` failed exit status 1: {buildError.Trim()}", 2, 500);
             }
 
             var (converted, json, convertError) = await RunAsync("python3", checkout, yaml, "-c", RepoServerScript, name);
@@ -174,8 +173,8 @@ public sealed class FakeArgoCd : IAsyncDisposable
                 throw new InvalidOperationException("the fake's YAML to JSON conversion failed: " + convertError);
             }
 
-            var manifests = json.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            return Results.Text(new JsonObject { ["manifests"] = new JsonArray([.. manifests.Select(m => (JsonNode?)JsonValue.Create(m))]) }.ToJsonString(), "application/json");
+            // Only what the API server aggregates (repositoryManifestResponse): the manifests, one JSON document each.
+            return Answer(context, 200, new { manifests = json.Split('\n', StringSplitOptions.RemoveEmptyEntries) });
         }
         finally
         {
@@ -208,7 +207,8 @@ public sealed class FakeArgoCd : IAsyncDisposable
             print(json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str))
         """;
 
-    private static IResult Error(string message, int code, int status) => Results.Json(new { error = message, code, message }, statusCode: status);
+    /// <summary>Argo CD's error body (runtimeError: error, code, message), recorded like every other answer.</summary>
+    private IResult Error(HttpContext context, string message, int code, int status) => Answer(context, status, new { error = message, code, message });
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string executable, string directory, string? stdin, params string[] arguments)
     {

@@ -64,13 +64,79 @@ public sealed class ArgoCdSwaggerTests
     }
 
     [Fact]
+    public async Task The_manifests_call_and_each_of_its_answers_are_in_argo_cds_api_description()
+    {
+        var repository = Directory.CreateTempSubdirectory("argocd-swagger-repo-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(repository, "environments", "staging"));
+            File.WriteAllText(Path.Combine(repository, "environments", "staging", "kustomization.yaml"), "resources:\n- config.yaml\n");
+            File.WriteAllText(Path.Combine(repository, "environments", "staging", "config.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  level: info\n");
+            var revision = Git(repository, "init", "--quiet") + Git(repository, "add", ".") + Git(repository, "-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "--quiet", "-m", "one") + Git(repository, "rev-parse", "HEAD");
+
+            await using var argo = await FakeArgoCd.StartAsync();
+            argo.Source("app-staging", "https://github.com/acme/gitops.git", "environments/staging", repository);
+            argo.Script("app-staging", _ => new ArgoState("Synced", revision.Trim(), "Healthy"));
+            argo.Script("app-elsewhere", _ => new ArgoState("Synced", revision.Trim(), "Healthy"));
+            using (var adapter = new HttpArgoCd(argo.Url, argo.Token, insecure: false))
+            {
+                var rendered = await adapter.ManifestsAsync("app-staging", revision.Trim(), default);
+                Assert.Contains("\"kind\":\"ConfigMap\"", Assert.Single(rendered.Manifests), StringComparison.Ordinal);
+                Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<DeployException>(() => adapter.ManifestsAsync("app-unknown", "HEAD", default))).Kind);
+                await Assert.ThrowsAsync<DeployException>(() => adapter.ManifestsAsync("app-elsewhere", "HEAD", default));
+                argo.ManifestsFailWith = 503;
+                Assert.Equal(ErrorKind.Transient, (await Assert.ThrowsAsync<DeployException>(() => adapter.ManifestsAsync("app-staging", "HEAD", default))).Kind);
+            }
+
+            using (var refused = new HttpArgoCd(argo.Url, "not-the-token", insecure: false))
+            {
+                Assert.Equal(ErrorKind.AuthenticationFailed, (await Assert.ThrowsAsync<DeployException>(() => refused.ManifestsAsync("app-staging", "HEAD", default))).Kind);
+            }
+
+            var exchanges = argo.Exchanges.Where(e => e.Path.EndsWith("/manifests", StringComparison.Ordinal)).ToList();
+            var problems = exchanges.SelectMany(Problems).ToList();
+
+            Assert.True(problems.Count == 0, string.Join('\n', problems));
+            Assert.Equal(5, exchanges.Count);
+            Assert.Equal([200, 401, 404, 500, 503], exchanges.Select(e => e.Status).Distinct().Order());
+        }
+        finally
+        {
+            foreach (var file in Directory.EnumerateFiles(repository, "*", SearchOption.AllDirectories))
+            {
+                File.SetAttributes(file, FileAttributes.Normal);
+            }
+
+            Directory.Delete(repository, recursive: true);
+        }
+    }
+
+    private static string Git(string directory, params string[] arguments)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("git") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        Assert.True(process.ExitCode == 0, $"git {string.Join(' ', arguments)}: {process.StandardError.ReadToEnd()}");
+        return output;
+    }
+
+    [Fact]
     public void Every_field_the_adapter_reads_is_in_argo_cds_api_description()
     {
         // What HttpArgoCd reads from each answer (keep in step with it): a field Argo CD does not have would always read as null.
         string[] list = ["items.metadata.name", "items.spec.source.repoURL", "items.spec.source.path", "items.spec.sources.repoURL", "items.spec.sources.path"];
         string[] application = ["status.sync.status", "status.sync.revision", "status.health.status", "status.health.message", "status.operationState.phase", "status.operationState.message"];
 
-        Assert.Empty(list.Where(p => !HasPath("v1alpha1ApplicationList", p)).Concat(application.Where(p => !HasPath("v1alpha1Application", p))));
+        string[] manifests = ["manifests", "revision"];
+
+        Assert.Empty(list.Where(p => !HasPath("v1alpha1ApplicationList", p)).Concat(application.Where(p => !HasPath("v1alpha1Application", p)))
+            .Concat(manifests.Where(p => !HasPath("repositoryManifestResponse", p))));
     }
 
     [Fact]
