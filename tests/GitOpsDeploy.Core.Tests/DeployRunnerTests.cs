@@ -1,4 +1,8 @@
+using GitOpsDeploy.Core.Pipeline;
+using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Reporting;
+using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
 using GitOpsDeploy.Core.Runs;
 using GitOpsDeploy.Core.Tests.Doubles;
@@ -187,5 +191,64 @@ public sealed class DeployRunnerTests
 
         Assert.Equal(DeployOperation.None, result.Operation);
         await deployments.DidNotReceiveWithAnyArgs().CreateAsync(default!, default);
+    }
+
+    /// <summary>Records when it is called, in one list shared by every step and observer of a run.</summary>
+    private sealed class Recording(List<string> calls, string name) : IPreparationStep, IPlanStep, IVerificationStep, IReportingStep, IRunObserver
+    {
+        public Task<DeployRequest> PrepareAsync(RunContext run, DeployRequest request, CancellationToken cancellationToken) => Say(request);
+
+        public Task<PlanOutcome> ApplyAsync(RunContext run, IGitOpsSnapshot snapshot, DeployRequest request, PlanOutcome plan, CancellationToken cancellationToken) => Say(plan, $"on {snapshot.HeadSha}");
+
+        public Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken) => Say(target, result.CommitSha);
+
+        public Task<TargetResult> ReportAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken) => Say(target, result.CommitSha);
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Say(0);
+
+        public Task PlannedAsync(PlanOutcome plan, CancellationToken cancellationToken) => Say(0);
+
+        public Task ProgressAsync(DeployTarget target, string description, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task FinishedAsync(DeployResult result, IReadOnlyList<TargetResult> healthy, CancellationToken cancellationToken) => Say(0, result.CommitSha);
+
+        public Task FailedAsync(DeployException error, IReadOnlyList<DeployTarget> targets, CancellationToken cancellationToken) => Say(0);
+
+        public Task CancelledAsync(string? landedSha) => Say(0);
+
+        private Task<T> Say<T>(T value, string? detail = null, [System.Runtime.CompilerServices.CallerMemberName] string method = "")
+        {
+            lock (calls)
+            {
+                calls.Add($"{name}.{method.Replace("Async", string.Empty, StringComparison.Ordinal)}{(detail is null ? string.Empty : " " + detail)}");
+            }
+
+            return Task.FromResult(value);
+        }
+    }
+
+    [Fact]
+    public async Task Each_kind_of_step_runs_in_its_order_around_the_attempts_and_observers_hear_each_phase()
+    {
+        var calls = new List<string>();
+        var git = Remote(One);
+        git.Answer(MemoryGitOps.LostRace, MemoryGitOps.Pushed);
+        Recording Step(string name) => new(calls, name);
+        var steps = new RunSteps([Step("prepare1"), Step("prepare2")], [Step("plan1"), Step("plan2")], [Step("verify1"), Step("verify2")], [Step("report1")]);
+        var runner = new DeployRunner(new DeployPorts(git), runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance, steps, [Step("observer")]);
+
+        var result = await runner.RunAsync(TestRequests.Parse(), default);
+
+        Assert.Equal(DeployOperation.Pushed, result.Operation);
+        Assert.Equal(
+        [
+            "observer.Started",
+            "prepare1.Prepare", "prepare2.Prepare",
+            "plan1.Apply on base0", "plan2.Apply on base0", "observer.Planned",
+            "plan1.Apply on base1", "plan2.Apply on base1", "observer.Planned",
+            "verify1.Verify new1", "verify2.Verify new1",
+            "observer.Finished new1",
+            "report1.Report new1",
+        ], calls);
     }
 }
