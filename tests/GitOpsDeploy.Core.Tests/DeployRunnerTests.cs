@@ -251,4 +251,26 @@ public sealed class DeployRunnerTests
             "report1.Report new1",
         ], calls);
     }
+
+    /// <summary>A verification step that finds every landed target unhealthy.</summary>
+    private sealed class Unhealthy : IVerificationStep
+    {
+        public Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken) =>
+            Task.FromException<TargetResult>(new DeployException(ErrorKind.Unhealthy, $"{target.Target.Environment} is Degraded"));
+    }
+
+    [Fact]
+    public async Task An_unhealthy_deploy_whose_rollback_is_refused_fails_with_both_reasons_and_writes_nothing_more()
+    {
+        var git = Remote(One);
+        var runner = new DeployRunner(new DeployPorts(git), runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance, new RunSteps([], [], [new Unhealthy()], []));
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => runner.RunAsync(TestRequests.Parse(("argocd-server", "https://argo.example.com"), ("rollback-on-failure", "true")), default));
+
+        Assert.Equal(ErrorKind.Unhealthy, error.Kind);
+        Assert.Equal("staging is Degraded; the rollback was refused: environments/staging has no earlier release to roll back to in the history of the base branch", error.Message);
+        Assert.NotNull(error.InnerException);
+        runtime.Received(1).Warning("staging is Degraded; rolling back (rollback-on-failure)");
+        Assert.Single(git.Published);
+    }
 }
