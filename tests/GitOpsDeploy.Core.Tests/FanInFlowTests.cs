@@ -68,10 +68,11 @@ public sealed class FanInFlowTests
     {
         Assert.True(FanInFlow.Applies(request));
 
-        var attempt = await Push(new FanInFlow(run));
+        var attempt = await Push(new FanInFlow(run), attempt: 3);
 
         var pushed = Assert.IsType<DeployOutcome.Pushed>(attempt!.Value.Result!.Outcome);
         Assert.Equal("drafted", pushed.Sha);
+        Assert.Equal(3, attempt.Value.Result.Attempts);
         var (write, _) = Assert.Single(board.Writes);
         Assert.Null(write.Publish);
         Assert.Equal("drafted", write.Commit!.Sha);
@@ -109,10 +110,11 @@ public sealed class FanInFlowTests
         branchTag = "2";
         board.OnRead = reads => board.Recent.Add(Carrying(Base0, MyTrailer));
 
-        var attempt = await Push(new FanInFlow(run));
+        var attempt = await Push(new FanInFlow(run), attempt: 4);
 
         var carried = Assert.IsType<DeployOutcome.CarriedBy>(attempt!.Value.Result!.Outcome);
         Assert.Equal((Base0, true), (carried.Sha, carried.Verified));
+        Assert.Equal(4, attempt.Value.Result.Attempts);
         var (join, _) = Assert.Single(board.Writes);
         Assert.Null(join.Commit);
         Assert.Equal(Mine, join.Publish!.Id);
