@@ -6,7 +6,7 @@ namespace GitOpsDeploy.Changelog;
 /// <summary>Whether links to pull requests may put a "mentioned this" entry into their timelines.</summary>
 public enum Backlinks
 {
-    /// <summary>github.com links go through the redirect host; on other hosts pull requests are named, not linked (commit links remain).</summary>
+    /// <summary>Links to the server's pull requests go through its redirect host; where there is none (or the server is unknown) pull requests are named, not linked (commit links remain).</summary>
     Avoid,
 
     /// <summary>Direct links: every pull request listed gets a backlink to the page the report is on.</summary>
@@ -32,8 +32,11 @@ public sealed record MarkdownOptions
 
     public Backlinks Backlinks { get; init; } = Backlinks.Avoid;
 
-    /// <summary>GitHub's host for links without backlinks.</summary>
-    public string RedirectHost { get; init; } = "redirect.github.com";
+    /// <summary>
+    /// The GitHub the report is written for (its host and redirect host). Null when unknown: then every link shaped
+    /// like an issue or pull request link is treated as one on a GitHub without a redirect host.
+    /// </summary>
+    public GitHubLinks? GitHub { get; init; }
 }
 
 /// <summary>
@@ -57,7 +60,7 @@ public static class ChangelogMarkdown
     public static string Render(ChangeReport report, MarkdownOptions? options = null)
     {
         options ??= new MarkdownOptions();
-        var hosts = EnterpriseHosts(report, options.RedirectHost);
+        var hosts = new LinkContext(EnterpriseHosts(report, options.GitHub), options.GitHub);
         var sections = report.Sections.Select(s => Layout(s, options, hosts)).ToList();
         var budget = options.MaxChars;
 
@@ -188,10 +191,10 @@ public static class ChangelogMarkdown
         _ => "changes unknown",
     };
 
-    private static SectionLayout Layout(ChangeSection section, MarkdownOptions options, IReadOnlyCollection<string> hosts)
+    private static SectionLayout Layout(ChangeSection section, MarkdownOptions options, LinkContext hosts)
     {
-        var heading = new string('#', Math.Clamp(options.HeadingLevel, 1, 6)) + " " + SafeMarkdown.Text(section.Repository, 100, hosts)
-            + (section.Label is { Length: > 0 } label ? $" ({SafeMarkdown.Text(label, 60, hosts)})" : string.Empty)
+        var heading = new string('#', Math.Clamp(options.HeadingLevel, 1, 6)) + " " + Safe(section.Repository, 100, hosts)
+            + (section.Label is { Length: > 0 } label ? $" ({Safe(label, 60, hosts)})" : string.Empty)
             + ": " + Title(section) + "\n";
         var compare = LinkOrEmpty(" ([compare]({0}))", section.CompareUrl);
         var removedCompare = LinkOrEmpty(" ([compare]({0}))", section.RemovedCompareUrl ?? section.CompareUrl);
@@ -204,13 +207,13 @@ public static class ChangelogMarkdown
             ChangeDirection.Diverged => $"{from} runs but is not in the history of {to} (a force-push, or another branch){compare}",
             ChangeDirection.Unchanged => $"{to} already runs.",
             ChangeDirection.FirstDeploy => $"{to}: nothing runs yet to compare with.",
-            _ => $"{from} → {to}: could not compare: {SafeMarkdown.Text(section.Reason ?? "no reason given", 300, hosts)}",
+            _ => $"{from} → {to}: could not compare: {Safe(section.Reason ?? "no reason given", 300, hosts)}",
         };
 
         var head = new StringBuilder(heading).Append('\n').Append(summary).Append('\n');
         foreach (var note in section.Notes)
         {
-            head.Append('\n').Append("Note: ").Append(SafeMarkdown.Text(note, 300, hosts)).Append('\n');
+            head.Append('\n').Append("Note: ").Append(Safe(note, 300, hosts)).Append('\n');
         }
 
         var lists = new List<ListLayout>();
@@ -247,15 +250,15 @@ public static class ChangelogMarkdown
         _ => "changes unknown",
     };
 
-    private static string Item(ChangeGroup group, MarkdownOptions options, IReadOnlyCollection<string> hosts)
+    private static string Item(ChangeGroup group, MarkdownOptions options, LinkContext hosts)
     {
         var line = new StringBuilder("- ");
         string? author;
         if (group.PullRequest is { } pr)
         {
-            line.Append(SafeMarkdown.Text(pr.Title, options.MaxTitleChars, hosts));
+            line.Append(Safe(pr.Title, options.MaxTitleChars, hosts));
             var number = $"#{ZeroWidth}{pr.Number.ToString(CultureInfo.InvariantCulture)}";
-            var url = options.Backlinks == Backlinks.Allow ? pr.HtmlUrl : SafeMarkdown.WithoutBacklink(pr.HtmlUrl, options.RedirectHost);
+            var url = options.Backlinks == Backlinks.Allow ? pr.HtmlUrl : SafeMarkdown.WithoutBacklink(pr.HtmlUrl, options.GitHub);
             line.Append(SafeMarkdown.LinkTarget(url) is { } target ? $" ([{number}]({target}))" : $" ({number})");
             if (!pr.Merged)
             {
@@ -267,7 +270,7 @@ public static class ChangelogMarkdown
         else
         {
             var commit = group.Newest;
-            line.Append(commit.Subject.Length > 0 ? SafeMarkdown.Text(commit.Subject, options.MaxTitleChars, hosts) : NoMessage);
+            line.Append(commit.Subject.Length > 0 ? Safe(commit.Subject, options.MaxTitleChars, hosts) : NoMessage);
             var sha = SafeMarkdown.ShortSha(commit.Sha);
             line.Append(SafeMarkdown.LinkTarget(commit.HtmlUrl) is { } target ? $" ([{sha}]({target}))" : $" ({sha})");
             author = Person(commit.AuthorLogin, commit.AuthorName, hosts);
@@ -288,9 +291,9 @@ public static class ChangelogMarkdown
 
     private const string ZeroWidth = "&#8203;";
 
-    private static string? Person(string? login, string? name, IReadOnlyCollection<string> hosts) =>
-        login is { Length: > 0 } ? "@" + ZeroWidth + SafeMarkdown.Text(login, 60, hosts)
-        : name is { Length: > 0 } ? SafeMarkdown.Text(name, 60, hosts)
+    private static string? Person(string? login, string? name, LinkContext hosts) =>
+        login is { Length: > 0 } ? "@" + ZeroWidth + Safe(login, 60, hosts)
+        : name is { Length: > 0 } ? Safe(name, 60, hosts)
         : null;
 
     private static string Count(int n, string noun) => n.ToString(CultureInfo.InvariantCulture) + " " + noun + (n == 1 ? string.Empty : "s");
@@ -298,14 +301,16 @@ public static class ChangelogMarkdown
     private static string LinkOrEmpty(string format, string? url) =>
         SafeMarkdown.LinkTarget(url) is { } target ? string.Format(CultureInfo.InvariantCulture, format, target) : string.Empty;
 
-    /// <summary>Hosts of GitHub's own answers that are not github.com: links to their issues must not be followed either.</summary>
-    private static List<string> EnterpriseHosts(ChangeReport report, string redirectHost)
+    private static string Safe(string? text, int maxLength, LinkContext links) => SafeMarkdown.Text(text, maxLength, links.OtherHosts, links.GitHub);
+
+    /// <summary>Hosts of GitHub's own answers other than the server's and its redirect host: links to their issues must not be followed either.</summary>
+    private static List<string> EnterpriseHosts(ChangeReport report, GitHubLinks? github)
     {
         var urls = report.Sections.SelectMany(s => new[] { s.CompareUrl, s.RemovedCompareUrl }
             .Concat(s.Added.Groups.Concat(s.Removed.Groups).SelectMany(g => g.Commits.Select(c => c.HtmlUrl).Append(g.PullRequest?.HtmlUrl))));
         return [.. urls.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri.Host : null)
             .OfType<string>()
-            .Where(h => h.Length > 0 && !h.Equals("github.com", StringComparison.OrdinalIgnoreCase) && !h.Equals(redirectHost, StringComparison.OrdinalIgnoreCase))
+            .Where(h => h.Length > 0 && github?.IsServer(h) != true && github?.IsRedirect(h) != true)
             .Distinct(StringComparer.OrdinalIgnoreCase)];
     }
 
@@ -373,3 +378,6 @@ public static class ChangelogMarkdown
         }
     }
 }
+
+/// <summary>What decides how a link in a report's text is made inert: the run's GitHub and the other GitHub hosts its answers name.</summary>
+internal sealed record LinkContext(IReadOnlyCollection<string> OtherHosts, GitHubLinks? GitHub);

@@ -13,8 +13,9 @@ namespace GitOpsDeploy.Changelog;
 /// e-mail replies parse, which is what Dependabot and Renovate write into their pull requests;</item>
 /// <item>no cross-references (backlinks in another issue's timeline): <c>#123</c>, <c>owner/repo#123</c> and
 /// <c>GH-123</c> get the same zero-width space before the number; links to issues, pull requests and
-/// discussions on github.com go through <c>redirect.github.com</c> (GitHub's documented way to link without
-/// a backlink), and on another GitHub host (Enterprise Server) lose their scheme's link instead;</item>
+/// discussions on the run's GitHub go through its redirect host (GitHub's documented way to link without a
+/// backlink; see <see cref="GitHubLinks"/>), and on a GitHub without one (Enterprise Server, another GitHub host
+/// its answers name, or any host when which GitHub is unknown) lose their scheme's link instead;</item>
 /// <item>no Markdown, HTML or math from the text: one line (line breaks and control characters become
 /// spaces, bidirectional overrides are dropped), and every character Markdown gives a meaning inline is
 /// backslash-escaped (<c>\ ` * _ [ ] &lt; &gt; | ~ &amp; $</c>), so no tag, link, image, emphasis,
@@ -37,9 +38,10 @@ public static partial class SafeMarkdown
     /// <summary>
     /// <paramref name="text"/> as one line of inline Markdown, at most <paramref name="maxLength"/>
     /// characters of the original (cut with "…", never inside a URL). <paramref name="enterpriseHosts"/>
-    /// are other GitHub hosts whose issue links must not be followed (github.com's always count).
+    /// are other GitHub hosts whose issue links must not be followed; <paramref name="github"/> the run's GitHub
+    /// (null: unknown, and an issue-shaped link on any host loses its link).
     /// </summary>
-    public static string Text(string? text, int maxLength = int.MaxValue, IReadOnlyCollection<string>? enterpriseHosts = null, string redirectHost = "redirect.github.com")
+    public static string Text(string? text, int maxLength = int.MaxValue, IReadOnlyCollection<string>? enterpriseHosts = null, GitHubLinks? github = null)
     {
         var clean = Truncate(OneLine(text), maxLength);
         var output = new StringBuilder(clean.Length + 16);
@@ -50,7 +52,7 @@ public static partial class SafeMarkdown
             if (next < urls.Count && urls[next].Index == i)
             {
                 var (start, length) = urls[next++];
-                AppendUrl(output, clean.Substring(start, length), enterpriseHosts, redirectHost);
+                AppendUrl(output, clean.Substring(start, length), enterpriseHosts, github);
                 i = start + length;
                 continue;
             }
@@ -118,20 +120,25 @@ public static partial class SafeMarkdown
         Uri.TryCreate(url.StartsWith("www.", StringComparison.OrdinalIgnoreCase) ? "https://" + url : url, UriKind.Absolute, out var uri)
         && BacklinkPath().IsMatch(uri.AbsolutePath);
 
-    /// <summary>A github.com link moved to <paramref name="redirectHost"/> (no backlink); null for other hosts, whose links cannot avoid one.</summary>
-    public static string? WithoutBacklink(string url, string redirectHost = "redirect.github.com")
+    /// <summary>
+    /// A link to <paramref name="github"/>'s server moved to its redirect host (no backlink); the link itself when it
+    /// already is on the redirect host; null for other hosts and a GitHub without a redirect host, whose links cannot avoid one.
+    /// </summary>
+    public static string? WithoutBacklink(string url, GitHubLinks? github)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || github is null)
         {
             return null;
         }
 
-        if (!IsGitHubCom(uri.Host))
+        if (github.IsRedirect(uri.Host))
         {
-            return uri.Host.Equals(redirectHost, StringComparison.OrdinalIgnoreCase) ? url : null;
+            return url;
         }
 
-        return new UriBuilder(uri) { Host = redirectHost, Scheme = "https", Port = -1 }.Uri.AbsoluteUri;
+        return github.IsServer(uri.Host) && github.RedirectHost is { } redirect
+            ? new UriBuilder(uri) { Host = redirect, Scheme = "https", Port = -1 }.Uri.AbsoluteUri
+            : null;
     }
 
     /// <summary>Line breaks, tabs and other control characters become spaces; bidirectional embeddings, overrides and isolates go.</summary>
@@ -188,22 +195,25 @@ public static partial class SafeMarkdown
         return text[..cut].TrimEnd() + Ellipsis;
     }
 
-    private static void AppendUrl(StringBuilder output, string url, IReadOnlyCollection<string>? enterpriseHosts, string redirectHost)
+    private static void AppendUrl(StringBuilder output, string url, IReadOnlyCollection<string>? enterpriseHosts, GitHubLinks? github)
     {
         var absolute = url.StartsWith("www.", StringComparison.OrdinalIgnoreCase) ? "https://" + url : url;
         var host = Uri.TryCreate(absolute, UriKind.Absolute, out var uri) ? uri.Host : string.Empty;
-        if (CreatesBacklink(absolute) && IsGitHubCom(host))
+        var backlink = CreatesBacklink(absolute);
+        if (backlink && github?.IsServer(host) == true && WithoutBacklink(absolute, github) is { } redirected)
         {
-            output.Append('<').Append(WithoutBacklink(absolute, redirectHost)).Append('>');
+            output.Append('<').Append(redirected).Append('>');
             return;
         }
 
         var scheme = url.IndexOf("://", StringComparison.Ordinal);
-        if (CreatesBacklink(absolute) && enterpriseHosts?.Contains(host, StringComparer.OrdinalIgnoreCase) == true && scheme > 0)
+        var gitHubHost = github is null || github.IsServer(host) || enterpriseHosts?.Contains(host, StringComparer.OrdinalIgnoreCase) == true;
+        if (backlink && gitHubHost && github?.IsRedirect(host) != true)
         {
-            // No redirect service there: break the scheme so neither GFM nor GitHub's filters see a URL.
-            output.Append(url, 0, scheme).Append(ZeroWidthEntity);
-            AppendEscaped(output, url[scheme..]);
+            // No redirect service there: break the scheme (or the www. of a bare link) so neither GFM nor GitHub's filters see a URL.
+            var cut = scheme > 0 ? scheme : "www".Length;
+            output.Append(url, 0, cut).Append(ZeroWidthEntity);
+            AppendEscaped(output, url[cut..]);
             return;
         }
 
@@ -284,9 +294,6 @@ public static partial class SafeMarkdown
         && (text[i] is 'G' or 'g') && (text[i + 1] is 'H' or 'h') && text[i + 2] == '-'
         && char.IsAsciiDigit(text[i + 3])
         && (i == 0 || !char.IsLetterOrDigit(text[i - 1]));
-
-    private static bool IsGitHubCom(string host) =>
-        host.Equals("github.com", StringComparison.OrdinalIgnoreCase) || host.Equals("www.github.com", StringComparison.OrdinalIgnoreCase);
 
     [GeneratedRegex(@"(?:https?://|(?<![A-Za-z0-9])www\.)[^\s<>""'`\\]+", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Urls();

@@ -8,18 +8,22 @@ namespace GitOpsDeploy.Changelog.Tests;
 /// <summary>
 /// A golden case's <c>input.json</c>: options and comparisons, with commits named by short words that
 /// stand for 40-hex shas (the SHA-1 of the word) so the inputs stay readable. Commit and pull-request
-/// URLs default to the repository's <c>server</c> (github.com unless given).
+/// URLs default to the repository's <c>server</c> (github.com unless given). The report is written for GitHub's
+/// cloud unless <c>options.github</c> names a host (and <c>redirect</c>), or is null for an unknown GitHub.
 /// </summary>
 internal static class GoldenCase
 {
     public static (MarkdownOptions Options, int OneLineMax, IReadOnlyList<SourceComparison> Comparisons) Load(string json)
     {
         var root = JsonNode.Parse(json)!.AsObject();
-        var options = new MarkdownOptions();
+        var options = new MarkdownOptions { GitHub = SafeMarkdownTests.Cloud };
         if (root["options"] is JsonObject o)
         {
             options = options with
             {
+                GitHub = !o.ContainsKey("github") ? options.GitHub
+                    : o["github"] is JsonObject g ? new GitHubLinks(g["host"]!.GetValue<string>(), g["redirect"]?.GetValue<string>())
+                    : null,
                 MaxChars = o["maxChars"]?.GetValue<int>() ?? options.MaxChars,
                 MaxItems = o["maxItems"]?.GetValue<int>() ?? options.MaxItems,
                 MaxTitleChars = o["maxTitleChars"]?.GetValue<int>() ?? options.MaxTitleChars,

@@ -7,6 +7,12 @@ public sealed partial class SafeMarkdownTests
 {
     private const string Z = "&#8203;";
 
+    /// <summary>GitHub's cloud as the run would tell it (the host and its redirect host come from the server URL).</summary>
+    internal static GitHubLinks Cloud => new("github.com", "redirect.github.com");
+
+    /// <summary>An Enterprise Server: no redirect host.</summary>
+    private static GitHubLinks Server => new("ghe.example.com", null);
+
     [Theory]
     [InlineData("@alice", "@" + Z + "alice")]
     [InlineData("cc @acme/platform-team", "cc @" + Z + "acme/platform-team")]
@@ -34,16 +40,44 @@ public sealed partial class SafeMarkdownTests
     [InlineData("https://example.com/wiki/Foo_(bar)", "<https://example.com/wiki/Foo_(bar)>")]
     [InlineData("www.example.com/a_b", "www.example.com/a\\_b")]
     public void Links_that_would_backlink_go_through_the_redirect_host_and_others_stay_whole(string text, string expected) =>
+        Assert.Equal(expected, SafeMarkdown.Text(text, github: Cloud));
+
+    [Theory]
+    [InlineData("https://ghe.example.com/acme/app/issues/1", "https" + Z + "://ghe.example.com/acme/app/issues/1")]
+    [InlineData("www.ghe.example.com/acme/app/pull/2", "www" + Z + ".ghe.example.com/acme/app/pull/2")]
+    [InlineData("https://ghe.example.com/acme/app/commit/abc", "<https://ghe.example.com/acme/app/commit/abc>")]
+    [InlineData("https://github.com/acme/app/issues/1", "<https://github.com/acme/app/issues/1>")]
+    public void On_a_server_without_a_redirect_host_its_issue_links_lose_their_link_and_other_hosts_are_not_its_concern(string text, string expected) =>
+        Assert.Equal(expected, SafeMarkdown.Text(text, github: Server));
+
+    [Theory]
+    [InlineData("https://github.com/acme/app/issues/1", "https" + Z + "://github.com/acme/app/issues/1")]
+    [InlineData("https://redirect.github.com/acme/app/issues/1", "https" + Z + "://redirect.github.com/acme/app/issues/1")]
+    [InlineData("https://code.example/acme/app/pull/2/files", "https" + Z + "://code.example/acme/app/pull/2/files")]
+    [InlineData("www.github.com/acme/app/discussions/3", "www" + Z + ".github.com/acme/app/discussions/3")]
+    [InlineData("https://github.com/acme/app/commit/abc", "<https://github.com/acme/app/commit/abc>")]
+    public void When_the_GitHub_is_unknown_every_issue_shaped_link_loses_its_link(string text, string expected) =>
         Assert.Equal(expected, SafeMarkdown.Text(text));
+
+    [Fact]
+    public void Only_the_servers_links_move_to_its_redirect_host()
+    {
+        Assert.Equal("https://redirect.github.com/o/r/pull/1", SafeMarkdown.WithoutBacklink("https://github.com/o/r/pull/1", Cloud));
+        Assert.Equal("https://redirect.github.com/o/r/pull/1", SafeMarkdown.WithoutBacklink("https://redirect.github.com/o/r/pull/1", Cloud));
+        Assert.Null(SafeMarkdown.WithoutBacklink("https://ghe.example.com/o/r/pull/1", Cloud));
+        Assert.Null(SafeMarkdown.WithoutBacklink("https://ghe.example.com/o/r/pull/1", Server));
+        Assert.Null(SafeMarkdown.WithoutBacklink("https://github.com/o/r/pull/1", null));
+        Assert.Null(SafeMarkdown.WithoutBacklink("not a url", Cloud));
+    }
 
     [Fact]
     public void On_an_enterprise_host_an_issue_link_loses_its_scheme_and_other_links_stay()
     {
         var hosts = new[] { "ghe.example.com" };
 
-        Assert.Equal("https" + Z + "://ghe.example.com/acme/app/issues/3", SafeMarkdown.Text("https://ghe.example.com/acme/app/issues/3", enterpriseHosts: hosts));
-        Assert.Equal("<https://ghe.example.com/acme/app/blob/main/a.md>", SafeMarkdown.Text("https://ghe.example.com/acme/app/blob/main/a.md", enterpriseHosts: hosts));
-        Assert.Equal("<https://redirect.github.com/o/r/pull/1>", SafeMarkdown.Text("https://github.com/o/r/pull/1", enterpriseHosts: hosts));
+        Assert.Equal("https" + Z + "://ghe.example.com/acme/app/issues/3", SafeMarkdown.Text("https://ghe.example.com/acme/app/issues/3", enterpriseHosts: hosts, github: Cloud));
+        Assert.Equal("<https://ghe.example.com/acme/app/blob/main/a.md>", SafeMarkdown.Text("https://ghe.example.com/acme/app/blob/main/a.md", enterpriseHosts: hosts, github: Cloud));
+        Assert.Equal("<https://redirect.github.com/o/r/pull/1>", SafeMarkdown.Text("https://github.com/o/r/pull/1", enterpriseHosts: hosts, github: Cloud));
     }
 
     [Theory]
@@ -120,13 +154,15 @@ public sealed partial class SafeMarkdownTests
         {
             var text = string.Concat(Enumerable.Range(0, random.Next(1, 25)).Select(_ => pieces[random.Next(pieces.Length)]));
 
-            var safe = SafeMarkdown.Text(text, random.Next(2) == 0 ? int.MaxValue : random.Next(1, 60));
+            var github = random.Next(2) == 0 ? Cloud : null;
 
-            AssertInert(text, safe);
+            var safe = SafeMarkdown.Text(text, random.Next(2) == 0 ? int.MaxValue : random.Next(1, 60), github: github);
+
+            AssertInert(text, safe, github);
         }
     }
 
-    internal static void AssertInert(string input, string safe)
+    internal static void AssertInert(string input, string safe, GitHubLinks? github)
     {
         Assert.DoesNotContain('\n', safe);
         Assert.DoesNotContain('\r', safe);
@@ -148,7 +184,7 @@ public sealed partial class SafeMarkdownTests
             {
                 var url = link.Groups["url"].Value;
                 var uri = new Uri(url);
-                Assert.False(SafeMarkdown.CreatesBacklink(url) && uri.Host != "redirect.github.com", $"{link.Value} from «{input}»");
+                Assert.False(SafeMarkdown.CreatesBacklink(url) && github?.IsRedirect(uri.Host) != true, $"{link.Value} from «{input}»");
                 text.Append(' ');
                 i += link.Length - 1;
                 continue;
@@ -169,12 +205,13 @@ public sealed partial class SafeMarkdownTests
         Assert.DoesNotMatch(Mention(), plain);
         Assert.DoesNotMatch(Reference(), plain);
 
-        // What is left as text and could still be autolinked never points at a github.com issue, pull request or discussion.
+        // What is left as text and could still be autolinked never points at the server's issue, pull request or
+        // discussion (at any host's when the server is unknown).
         foreach (Match url in TextUrl().Matches(plain))
         {
             var absolute = url.Value.StartsWith("www.", StringComparison.OrdinalIgnoreCase) ? "https://" + url.Value : url.Value;
-            var github = Uri.TryCreate(absolute, UriKind.Absolute, out var uri) && uri.Host is "github.com" or "www.github.com";
-            Assert.False(github && SafeMarkdown.CreatesBacklink(absolute), $"{url.Value} left as text in «{safe}» from «{input}»");
+            var server = Uri.TryCreate(absolute, UriKind.Absolute, out var uri) && (github is null || github.IsServer(uri.Host));
+            Assert.False(server && SafeMarkdown.CreatesBacklink(absolute), $"{url.Value} left as text in «{safe}» from «{input}»");
         }
     }
 

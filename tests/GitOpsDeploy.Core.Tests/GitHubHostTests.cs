@@ -40,6 +40,18 @@ public sealed class GitHubHostTests
         Assert.Contains(server is null ? "GITHUB_SERVER_URL" : "GITHUB_API_URL", GitHubHost.Unknown(server, api), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("https://github.com", "https://api.github.com", "41898282+github-actions[bot]@users.noreply.github.com", "github.com", "redirect.github.com")]
+    [InlineData("https://acme.ghe.com", "https://api.acme.ghe.com", "github-actions[bot]@users.noreply.ghe.com", "acme.ghe.com", null)]
+    [InlineData("https://ghes.example.com", "https://ghes.example.com/api/v3", "github-actions[bot]@users.noreply.ghes.example.com", "ghes.example.com", null)]
+    public void The_bots_address_and_the_links_without_backlinks_follow_the_kind(string server, string api, string email, string linkHost, string? redirect)
+    {
+        var host = GitHubHost.Of(server, api)!;
+
+        Assert.Equal(email, host.ActionsBotEmail);
+        Assert.Equal(new Changelog.GitHubLinks(linkHost, redirect), host.Links);
+    }
+
     [Fact]
     public void The_run_context_classifies_its_own_variables()
     {

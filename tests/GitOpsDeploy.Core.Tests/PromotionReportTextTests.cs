@@ -71,6 +71,32 @@ public sealed class PromotionReportTextTests
     }
 
     [Theory]
+    [InlineData("github.com", "redirect.github.com", "<https://redirect.github.com/acme/app/issues/7>")]
+    [InlineData("ghes.example.com", null, "<https://github.com/acme/app/issues/7>")]
+    [InlineData(null, null, "https&#8203;://github.com/acme/app/issues/7")]
+    public void The_changelog_links_as_the_runs_GitHub_allows(string? host, string? redirect, string expected)
+    {
+        var head = new string('b', 40);
+        var report = new TargetReport("production", "environments/production")
+        {
+            Sources =
+            [
+                new Changelog.SourceComparison
+                {
+                    Repository = "acme/app",
+                    Base = new string('a', 40),
+                    Head = head,
+                    AheadBy = 1,
+                    Added = [new Changelog.SourceCommit(head, [new string('a', 40)], "Fix https://github.com/acme/app/issues/7")],
+                },
+            ],
+            Links = host is null ? null : new Changelog.GitHubLinks(host, redirect),
+        };
+
+        Assert.Contains("Fix " + expected, PromotionReportText.Target(report, 4_000), StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(600)]
     [InlineData(4_000)]
     [InlineData(65_536)]

@@ -40,8 +40,44 @@ public sealed class RequestParserTests
         Assert.False(target.Production);
         Assert.Equal("acme/app", request.Source.Repository);
         Assert.Equal(Context.Sha, request.Source.Sha);
-        Assert.Equal(new Ports.CommitAuthor(LandingOptions.BotName, LandingOptions.BotEmail), request.Landing.Author);
+        Assert.Equal(new Ports.CommitAuthor("github-actions[bot]", "github-actions[bot]@users.noreply.git.example.com"), request.Landing.Author);
         Assert.False(request.Landing.DryRun);
+    }
+
+    [Theory]
+    [InlineData("https://github.com", "https://api.github.com", "41898282+github-actions[bot]@users.noreply.github.com")]
+    [InlineData("https://acme.ghe.com", "https://api.acme.ghe.com", "github-actions[bot]@users.noreply.ghe.com")]
+    [InlineData("https://git.example.com", "https://git.example.com/api/v3", "github-actions[bot]@users.noreply.git.example.com")]
+    [InlineData(null, null, "github-actions[bot]@localhost")]
+    public void The_default_author_is_the_actions_bot_at_the_runs_own_GitHub(string? server, string? api, string email)
+    {
+        // Without a GitHub (a local run) the gitops repository is a local path, pushed to directly.
+        var inputs = server is null ? Inputs(("gitops-repository", "./gitops"), ("mode", "push")) : Inputs();
+        var request = RequestParser.Parse(inputs, Context with { ServerUrl = server, ApiUrl = api });
+
+        Assert.Equal(new Ports.CommitAuthor("github-actions[bot]", email), request.Landing.Author);
+        Assert.False(request.Landing.Author.Chosen);
+    }
+
+    [Theory]
+    [InlineData("Release Bot", "release@acme.example", true)]
+    [InlineData(null, "release@acme.example", true)]
+    [InlineData("Release Bot", null, true)]
+    [InlineData("github-actions[bot]", "github-actions[bot]@users.noreply.git.example.com", false)]
+    public void An_author_is_chosen_only_when_the_inputs_differ_from_the_default(string? name, string? email, bool chosen)
+    {
+        var inputs = Inputs();
+        if (name is not null)
+        {
+            inputs["author-name"] = name;
+        }
+
+        if (email is not null)
+        {
+            inputs["author-email"] = email;
+        }
+
+        Assert.Equal(chosen, RequestParser.Parse(inputs, Context).Landing.Author.Chosen);
     }
 
     [Theory]

@@ -75,6 +75,9 @@ public sealed record TargetReport(string Environment, string OverlayPath)
     /// <summary>What a plan binds for this target (its exact images and the files that build it).</summary>
     public TargetBinding? Binding { get; init; }
 
+    /// <summary>The run's GitHub as its links need it (null when unknown: then no issue-shaped link in the changelog is followed).</summary>
+    public GitHubLinks? Links { get; init; }
+
     /// <summary>The changelog of <see cref="Sources"/>.</summary>
     public ChangeReport Changelog => ChangeReport.Build(Sources);
 }

@@ -2,7 +2,11 @@ using GitOpsDeploy.Editing;
 
 namespace GitOpsDeploy.Core.Ports;
 
-public sealed record CommitAuthor(string Name, string Email);
+public sealed record CommitAuthor(string Name, string Email)
+{
+    /// <summary>Chosen by the author-name/author-email inputs rather than the default bot (an API commit, authored by the token's identity, credits it as co-author).</summary>
+    public bool Chosen { get; init; }
+}
 
 /// <summary>A commit on the first-parent history of the branch.</summary>
 public sealed record HistoryEntry(string Sha, string Message, DateTimeOffset When);

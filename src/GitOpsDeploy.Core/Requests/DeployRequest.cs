@@ -164,8 +164,7 @@ public enum CommitMethod
 /// <summary>How the change gets onto the gitops branch.</summary>
 public sealed record LandingOptions
 {
-    public const string BotName = "github-actions[bot]";
-    public const string BotEmail = "41898282+github-actions[bot]@users.noreply.github.com";
+    public const string BotName = GitHubHost.ActionsBot;
 
     public DeployMode Mode { get; init; } = DeployMode.Push;
 
@@ -186,7 +185,8 @@ public sealed record LandingOptions
 
     public string? PullRequestBodyTemplate { get; init; }
 
-    public CommitAuthor Author { get; init; } = new(BotName, BotEmail);
+    /// <summary>The commit author: the author-name/author-email inputs, or the Actions bot with its no-reply address on the run's GitHub.</summary>
+    public CommitAuthor Author { get; init; } = new(BotName, GitHubHost.LocalActionsBotEmail);
 
     public IReadOnlyList<string> Labels { get; init; } = [];
 

@@ -1,3 +1,5 @@
+using GitOpsDeploy.Changelog;
+
 namespace GitOpsDeploy.Core.Requests;
 
 /// <summary>Which kind of GitHub a run talks to: each signs its Actions tokens and serves containers somewhere else.</summary>
@@ -18,13 +20,18 @@ public enum GitHubKind
 /// the API sits, never from a host name written into the code: the API on <c>api.HOST</c> is GitHub's cloud (a
 /// <c>*.ghe.com</c> HOST its data-residency tenants), the API under <c>HOST/api/</c> a GitHub Enterprise Server. What
 /// differs between them and no variable names is here and nowhere else: the issuer of the Actions ID tokens (and of
-/// the certificates of artifact attestations) and the container registry the run's own token belongs to.
+/// the certificates of artifact attestations), the container registry the run's own token belongs to, the Actions
+/// bot's no-reply address and the host that links without backlinks.
 /// </summary>
 public sealed record GitHubHost
 {
-    // GitHub's public cloud keeps both outside its server's host; these two facts cannot be derived from a URL.
+    /// <summary>The login of the bot that acts for a workflow's GITHUB_TOKEN.</summary>
+    public const string ActionsBot = "github-actions[bot]";
+
+    // GitHub's public cloud keeps these outside its server's host or numbers them; they cannot be derived from a URL.
     private const string CloudIssuer = "https://token.actions.githubusercontent.com";
     private const string CloudRegistry = "ghcr.io";
+    private const string CloudActionsBotId = "41898282";
     private const string DataResidencySuffix = ".ghe.com";
 
     private GitHubHost(GitHubKind kind, Uri server)
@@ -59,6 +66,27 @@ public sealed record GitHubHost
     /// own, or <c>containers.HOST</c> for a data-residency tenant and an Enterprise Server.
     /// </summary>
     public string ContainerRegistry => Kind == GitHubKind.Cloud ? CloudRegistry : $"containers.{Host}";
+
+    /// <summary>
+    /// The no-reply address of <see cref="ActionsBot"/> (the default commit author): on the cloud with the bot's user
+    /// id, so commits show its avatar; GitHub's data-residency tenants share one no-reply domain; an Enterprise Server
+    /// uses <c>users.noreply.HOST</c> unless its administrator chose another (then set author-email).
+    /// </summary>
+    public string ActionsBotEmail => Kind switch
+    {
+        GitHubKind.Cloud => $"{CloudActionsBotId}+{ActionsBot}@users.noreply.{Host}",
+        GitHubKind.DataResidency => $"{ActionsBot}@users.noreply{DataResidencySuffix}",
+        _ => $"{ActionsBot}@users.noreply.{Host}",
+    };
+
+    /// <summary>The bot's address when no GitHub is known (a local run): a local address, claiming no GitHub's domain.</summary>
+    public static string LocalActionsBotEmail => $"{ActionsBot}@localhost";
+
+    /// <summary>
+    /// How reports link to this GitHub without backlinks: the cloud serves its pages without them on its
+    /// <c>redirect.</c> host; no other kind has one, so its issue links are shown as text.
+    /// </summary>
+    public GitHubLinks Links => new(Host, Kind == GitHubKind.Cloud ? "redirect." + Host : null);
 
     /// <summary>
     /// The GitHub at <paramref name="serverUrl"/> whose API is <paramref name="apiUrl"/>, or null when either is missing

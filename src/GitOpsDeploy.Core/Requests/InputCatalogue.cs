@@ -42,7 +42,7 @@ public static class InputCatalogue
         new("production-environment", false, "auto", "Whether the environments are production - auto (names containing prod), true or false. Decides the deployment's production_environment and the mutable-tags policy."),
         new("commit-message", false, "", "Commit message template with {{ environment }}, {{ images }}, {{ changes }}, {{ source-repository }}, {{ source-sha }}, {{ short-sha }}, {{ overlay-path }}. Trailers are always appended."),
         new("author-name", false, "github-actions[bot]", "Commit author name."),
-        new("author-email", false, "41898282+github-actions[bot]@users.noreply.github.com", "Commit author email."),
+        new("author-email", false, "", "Commit author email. Default the github-actions[bot] no-reply address on this GitHub (users.noreply.HOST, with the bot's user id on GitHub's cloud)."),
         new("commit-method", false, "auto", "How commits are made - api (GitHub's createCommitOnBranch - signed and Verified, no clone, compare-and-swap), git (clone and push), or auto (api for owner/name on a GitHub host, git for a URL or a local path)."),
         new("coalesce", false, "auto", "What a push-mode run does when other pipelines write the same branch at once - auto (with commit-method api, it publishes its change as an intent that whichever run commits next carries, many pipelines in one commit) or off (it retries alone)."),
         new("coalesce-trust", false, "", "Owners (or owner/name repositories), comma or newline separated, whose runs' intents this run applies when it leads a fan-in batch. Default - the source repository's owner. Each intent must carry its job's GitHub Actions ID token (permissions id-token write)."),

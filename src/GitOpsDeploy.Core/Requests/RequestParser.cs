@@ -66,7 +66,7 @@ public static partial class RequestParser
         var reporting = ParseReporting(read);
         var targets = ParseTargets(read, environments, change, reporting.ArgoCd, sourceRepository);
         var review = ParseReview(read);
-        var landing = ParseLanding(read, mode, targets, change) with { CommitMethod = commitMethod, CoalesceTrust = ParseTrust(read, sourceRepository) };
+        var landing = ParseLanding(read, mode, targets, change, context.GitHub) with { CommitMethod = commitMethod, CoalesceTrust = ParseTrust(read, sourceRepository) };
         return new DeployRequest
         {
             GitOps = gitops,
@@ -323,7 +323,7 @@ public static partial class RequestParser
         }).ToList();
     }
 
-    private static LandingOptions ParseLanding(InputReader read, DeployMode mode, IReadOnlyList<DeployTarget> targets, Change change)
+    private static LandingOptions ParseLanding(InputReader read, DeployMode mode, IReadOnlyList<DeployTarget> targets, Change change, GitHubHost? github)
     {
         var baseBranch = read.Optional("base-branch");
         if (baseBranch is not null && !IsValidBranch(baseBranch))
@@ -333,8 +333,9 @@ public static partial class RequestParser
 
         var template = read.Optional("commit-message");
         MessageTemplate.Validate(template, MessageTemplate.CommitPlaceholders, "commit-message");
+        var botEmail = github?.ActionsBotEmail ?? GitHubHost.LocalActionsBotEmail;
         var authorName = read.Optional("author-name") ?? LandingOptions.BotName;
-        var authorEmail = read.Optional("author-email") ?? LandingOptions.BotEmail;
+        var authorEmail = read.Optional("author-email") ?? botEmail;
         if (authorName.Any(char.IsControl) || authorEmail.Any(char.IsControl) || authorEmail.Contains('<', StringComparison.Ordinal) || authorEmail.Contains('>', StringComparison.Ordinal))
         {
             throw DeployException.Input("author-email", "author name and email may not contain control characters or angle brackets");
@@ -365,7 +366,7 @@ public static partial class RequestParser
             CommitMessageTemplate = template,
             PullRequestTitleTemplate = titleTemplate,
             PullRequestBodyTemplate = bodyTemplate,
-            Author = new CommitAuthor(authorName, authorEmail),
+            Author = new CommitAuthor(authorName, authorEmail) { Chosen = (authorName, authorEmail) != (LandingOptions.BotName, botEmail) },
             Labels = read.List("labels"),
             Reviewers = read.List("reviewers"),
             TeamReviewers = read.List("team-reviewers"),

@@ -60,7 +60,7 @@ internal static class PromotionReportText
         {
             // The changelog takes up to half (all when there is no diff to show); what it leaves goes to the diff.
             var share = render?.Diff is null ? room : Math.Max(room / 2, Math.Min(room, 2000));
-            changelog = ChangelogMarkdown.Render(report.Changelog, new MarkdownOptions { MaxChars = Math.Max(0, share - 2), HeadingLevel = 4 });
+            changelog = ChangelogMarkdown.Render(report.Changelog, new MarkdownOptions { MaxChars = Math.Max(0, share - 2), HeadingLevel = 4, GitHub = report.Links });
             changelog = changelog.Length == 0 ? string.Empty : changelog.TrimEnd('\n') + "\n\n";
             room -= changelog.Length;
         }

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Text;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.GitHub.GraphQl;
@@ -90,7 +89,7 @@ public sealed class ApiPublisher(GitHubGraphQl graphQl, string repository, ILogg
     {
         var commit = draft.Commit ?? throw new InvalidOperationException("the API publisher sends the draft's files");
         var message = commit.Message.ReplaceLineEndings("\n");
-        if (commit.Author.Name != LandingOptions.BotName || commit.Author.Email != LandingOptions.BotEmail)
+        if (commit.Author.Chosen)
         {
             // GitHub makes the token's identity the author of an API commit: a chosen author is credited as a co-author.
             message = message.TrimEnd('\n') + $"\nCo-authored-by: {commit.Author.Name} <{commit.Author.Email}>\n";

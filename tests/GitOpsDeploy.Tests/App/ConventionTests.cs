@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Core.Requests;
 using YamlDotNet.RepresentationModel;
@@ -6,7 +7,7 @@ namespace GitOpsDeploy.Tests.App;
 
 /// <summary>Guards the architecture and the documented contract.</summary>
 [Trait("Tier", "App")]
-public sealed class ConventionTests
+public sealed partial class ConventionTests
 {
     internal static string RepoRoot()
     {
@@ -125,6 +126,60 @@ public sealed class ConventionTests
         Assert.NotEmpty(projects);
         Assert.All(projects, p => Assert.Contains($"COPY {p} {p[..(p.LastIndexOf('/') + 1)]}\n", dockerfile, StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void No_product_code_names_github_com_the_runs_GitHub_comes_from_its_variables()
+    {
+        // Which GitHub a run talks to is told by GITHUB_SERVER_URL/GITHUB_API_URL (Core/Requests/GitHubHost); a host
+        // written into the code would be wrong on an Enterprise Server or a GHE.com tenant. Comments may name it.
+        var allowed = new[]
+        {
+            // kustomize's own remote-reference syntax (github.com/owner/repo//path), not a host the run talks to.
+            ("src/GitOpsDeploy.Manifests/Kustomize/KustomizeAnalyzer.cs", "\"github.com/\""),
+        };
+        var root = RepoRoot();
+        var found = new List<string>();
+        foreach (var file in Directory.GetFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
+            if (relative.Contains("/bin/", StringComparison.Ordinal) || relative.Contains("/obj/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var lines = File.ReadAllLines(file);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                var code = lines[i].TrimStart();
+                if (code.StartsWith("//", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                found.AddRange(StringLiteral().Matches(code)
+                    .Select(m => m.Value)
+                    .Where(literal => GitHubCom().IsMatch(literal) && !allowed.Contains((relative, literal)))
+                    .Select(literal => $"{relative}:{i + 1}: {literal}"));
+            }
+        }
+
+        Assert.True(found.Count == 0, "github.com written into product code:\n" + string.Join("\n", found));
+    }
+
+    [Fact]
+    public void The_github_com_check_sees_literals_and_skips_comments()
+    {
+        Assert.Matches(GitHubCom(), StringLiteral().Match("var x = $\"https://{a}.GitHub.com/\" + y;").Value);
+        Assert.Matches(GitHubCom(), StringLiteral().Match("var x = \"users.noreply.github.com\";").Value);
+        Assert.DoesNotMatch(GitHubCom(), StringLiteral().Match("var x = \"token.actions.githubusercontent.com\";").Value);
+        Assert.DoesNotMatch(GitHubCom(), StringLiteral().Match("var x = \"notgithub.community\";").Value);
+    }
+
+    [GeneratedRegex(@"""(?:[^""\\]|\\.)*""")]
+    private static partial Regex StringLiteral();
+
+    [GeneratedRegex(@"(?<![a-z0-9-])github\.com(?![a-z0-9-])", RegexOptions.IgnoreCase)]
+    private static partial Regex GitHubCom();
 
     private static YamlMappingNode ActionYml()
     {

@@ -179,7 +179,7 @@ public sealed class PromotionReportTests : GitOpsFixture
         source.Commit("Login form @carol #12");
         source.Commit("Login validation", "Bob", "bob@example.com");
         source.Push("feature/login");
-        var login = GitHub.OpenPull("acme/web", "feature/login", "Add login page", "", author: "alice");
+        var login = GitHub.OpenPull("acme/web", "feature/login", $"Add login page for {GitHub.ServerUrl}/acme/web/issues/3 and https://github.com/acme/web/issues/4", "", author: "alice");
         GitHub.MergeByHand("acme/web", login.Number, "merge");
         source.Pull();
         source.Commit("Bump version", "Release Bot", "release@example.com");
@@ -192,6 +192,11 @@ public sealed class PromotionReportTests : GitOpsFixture
         Assert.Contains($"#### acme/web (web): 4 commits", forward.Summary, StringComparison.Ordinal);
         Assert.Contains("Add login page", forward.Summary, StringComparison.Ordinal);
         Assert.Contains("by @&#8203;alice", forward.Summary, StringComparison.Ordinal);
+
+        // The run's GitHub is an Enterprise Server (no redirect host): its own issue links are shown as text; another
+        // GitHub's are not its concern (a page here cannot backlink there).
+        var server = new Uri(GitHub.ServerUrl);
+        Assert.Contains($"Add login page for {server.Scheme}&#8203;://{server.Authority}/acme/web/issues/3 and <https://github.com/acme/web/issues/4>", forward.Summary, StringComparison.Ordinal);
         Assert.Contains("Bump version", forward.Summary, StringComparison.Ordinal);
         Assert.DoesNotContain("@carol", forward.Summary, StringComparison.Ordinal);
         var deployment = GitHub.Api("acme/web").Deployments.Single(d => d.Sha == second);

@@ -24,7 +24,7 @@ public sealed class PushModeTests : GitOpsFixture
         var message = Repo.Message(Repo.Head());
         Assert.StartsWith("deploy(staging): web 1.0.0 -> 1.1.0", message, StringComparison.Ordinal);
         Assert.Contains("\nSource-Repository: acme/app\nSource-Commit: 0123456789abcdef0123456789abcdef01234567\nEnvironment: staging\nImage: web=ghcr.io/acme/web:1.1.0", message, StringComparison.Ordinal);
-        Assert.Contains("github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>", Repo.Git("log", "-1", "--format=%an <%ae>"), StringComparison.Ordinal);
+        Assert.Contains("github-actions[bot] <github-actions[bot]@users.noreply.127.0.0.1>", Repo.Git("log", "-1", "--format=%an <%ae>"), StringComparison.Ordinal);
 
         Assert.Contains("| `web` | `ghcr.io/acme/web:1.0.0` | `ghcr.io/acme/web:1.1.0` |", result.Summary, StringComparison.Ordinal);
         Assert.Contains($"/acme/gitops/commit/{Repo.Head()})", result.Summary, StringComparison.Ordinal);

@@ -56,7 +56,7 @@ internal sealed class TargetReporter(RunContext run, IGitOpsSnapshot snapshot, D
         var images = overlay.KustomizationPath is null ? HelmImpacts(overlay, render) : view.Impacts;
         var sources = await ChangelogAsync(edit, notes, cancellationToken);
         var binding = await snapshot.ReadingAsync(() => Bind(edit, view), cancellationToken);
-        var report = new TargetReport(target.Environment, overlay.OverlayPath) { Images = images, Sources = sources, Render = render, Notes = notes, Binding = binding };
+        var report = new TargetReport(target.Environment, overlay.OverlayPath) { Images = images, Sources = sources, Render = render, Notes = notes, Binding = binding, Links = run.Action.GitHub?.Links };
         Refuse(edit, report);
         return report;
     }
