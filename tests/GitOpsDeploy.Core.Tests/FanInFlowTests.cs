@@ -8,7 +8,6 @@ using GitOpsDeploy.Core.Results;
 using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.Editing.Yaml;
-using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
@@ -37,8 +36,7 @@ public sealed class FanInFlowTests
     {
         board = new MemoryBoard(time);
         git = new MemoryGitOps(_ => Files(branchTag)) { Board = board, HeadOf = n => $"base{n}".PadRight(40, '0') };
-        run = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time) }, Substitute.For<IActionRuntime>(), TestRequests.Context, time,
-            NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+        run = TestRequests.Run(new DeployPorts(git) { Proofs = new MemoryProofs(board, time) }, time);
     }
 
     /// <summary>Files besides the staging overlay, on every read.</summary>
@@ -194,8 +192,7 @@ public sealed class FanInFlowTests
     [Fact]
     public async Task A_run_that_cannot_prove_itself_stays_out_of_fan_in()
     {
-        var unproven = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time) { Unavailable = "no id-token permission" } }, Substitute.For<IActionRuntime>(),
-            TestRequests.Context, time, NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+        var unproven = TestRequests.Run(new DeployPorts(git) { Proofs = new MemoryProofs(board, time) { Unavailable = "no id-token permission" } }, time);
 
         Assert.Null(await Push(new FanInFlow(unproven)));
         Assert.Empty(board.Writes);
@@ -303,8 +300,7 @@ public sealed class FanInFlowTests
         string first, string second, Func<string, string, SourceOrder> relation, string secondRepository = "acme/app")
     {
         var graph = new SourceGraph(relation);
-        var leader = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time), SourceCommits = graph }, Substitute.For<IActionRuntime>(),
-            TestRequests.Context, time, log, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+        var leader = TestRequests.Run(new DeployPorts(git) { Proofs = new MemoryProofs(board, time), SourceCommits = graph }, time, log);
         board.Pending.Add(Api("111111111111", "3", first, "5", "acme/app", TimeSpan.FromSeconds(2)));
         board.Pending.Add(Api("222222222222", "4", second, "6", secondRepository, TimeSpan.FromSeconds(1)));
 
@@ -405,8 +401,7 @@ public sealed class FanInFlowTests
     public async Task Intents_for_the_same_image_in_different_environments_are_not_ordered()
     {
         var graph = new SourceGraph(Line);
-        var leader = new RunContext(new DeployPorts(git) { Proofs = new MemoryProofs(board, time), SourceCommits = graph }, Substitute.For<IActionRuntime>(),
-            TestRequests.Context, time, NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+        var leader = TestRequests.Run(new DeployPorts(git) { Proofs = new MemoryProofs(board, time), SourceCommits = graph }, time);
         board.Pending.Add(Api("111111111111", "3", NewerSource, "5", "acme/app", TimeSpan.FromSeconds(2)));
         board.Pending.Add(Api("222222222222", "4", OlderSource, "6", "acme/app", TimeSpan.FromSeconds(1)) with { Targets = [new IntentTarget("qa", "environments/qa")] });
         extra["environments/qa/kustomization.yaml"] = "images:\n- name: api\n  newName: ghcr.io/acme/api\n  newTag: \"1\"\n";

@@ -227,7 +227,7 @@ public sealed class FreezeStepTests
         using var snapshot = await git.ReadAsync(null, SnapshotHint.Tip, default);
         var plan = new PlanOutcome.Write("sha", [], [], "m");
 
-        var context = new RunContext(new DeployPorts(git), runtime, TestRequests.Context, new FixedTime(At("2025-03-11T09:00:00Z")), NullLogger.Instance, Substitute.For<Reporting.IRunObserver>(), Substitute.For<Reporting.IDeploymentLedger>());
+        var context = TestRequests.Run(new DeployPorts(git), new FixedTime(At("2025-03-11T09:00:00Z")), runtime: runtime);
         Assert.Same(plan, await step.ApplyAsync(context, snapshot, request, plan, default));
     }
 

@@ -1,12 +1,9 @@
-using GitOpsDeploy.Core.Pipeline;
 using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
-using GitOpsDeploy.Core.Reporting;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Steps.PinnedPlan;
 using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Editing;
-using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
@@ -34,8 +31,7 @@ public sealed class PinnedPlanStepTests
 
     private async Task<(PlanOutcome Before, PlanOutcome After)> Check(string staging, DeployRequest request)
     {
-        var run = new RunContext(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { Registry = registry }, runtime, TestRequests.Context, TimeProvider.System,
-            NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { Registry = registry }, runtime: runtime);
         var snapshot = Branch(staging);
         var plan = run.Planner.Plan(snapshot, request);
         Assert.IsType<PlanOutcome.Write>(plan);

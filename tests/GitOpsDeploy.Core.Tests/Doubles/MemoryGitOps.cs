@@ -1,4 +1,9 @@
 using System.Text;
+using GitOpsDeploy.Core.Pipeline;
+using GitOpsDeploy.Core.Reporting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NSubstitute;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
@@ -124,6 +129,11 @@ public static class TestRequests
 {
     /// <summary>A new context per use (a static field would be built by whichever test ran first).</summary>
     public static ActionContext Context => new("https://git.example.com", "https://git.example.com/api/v3", "acme/app", "0123456789abcdef0123456789abcdef01234567", "7", true);
+
+    /// <summary>A run over <paramref name="ports"/> with the test context; runtime, observer and ledger are substitutes unless given.</summary>
+    public static RunContext Run(DeployPorts ports, TimeProvider? time = null, ILogger? logger = null, IActionRuntime? runtime = null) =>
+        new(ports, runtime ?? Substitute.For<IActionRuntime>(), Context, time ?? TimeProvider.System, logger ?? NullLogger.Instance,
+            Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
 
     public static DeployRequest Parse(params (string Name, string Value)[] inputs)
     {
