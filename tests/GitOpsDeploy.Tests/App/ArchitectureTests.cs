@@ -150,30 +150,7 @@ public sealed partial class ArchitectureTests
         ProjectNames().Select(project => Assembly.Load(new AssemblyName(project == "GitOpsDeploy" ? "gitops-deploy" : project)));
 
     /// <summary>The types a type shows to other assemblies: base, interfaces, and its public or protected members' signatures.</summary>
-    private static IEnumerable<Type> PublicFace(Type type)
-    {
-        const BindingFlags visible = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        static bool Shown(MethodBase? m) => m is not null && (m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly);
-        IEnumerable<Type> Expand(Type t) => t.IsGenericType ? [t, .. t.GetGenericArguments().SelectMany(Expand)] : t.HasElementType ? Expand(t.GetElementType()!) : [t];
-        var direct = new List<Type>(type.GetInterfaces());
-        if (type.BaseType is { } baseType)
-        {
-            direct.Add(baseType);
-        }
-
-        direct.AddRange(type.GetFields(visible).Where(f => f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly).Select(f => f.FieldType));
-        direct.AddRange(type.GetProperties(visible).Where(p => Shown(p.GetMethod) || Shown(p.SetMethod)).Select(p => p.PropertyType));
-        foreach (var method in type.GetMethods(visible).Cast<MethodBase>().Concat(type.GetConstructors(visible)).Where(Shown))
-        {
-            direct.AddRange(method.GetParameters().Select(p => p.ParameterType));
-            if (method is MethodInfo info)
-            {
-                direct.Add(info.ReturnType);
-            }
-        }
-
-        return direct.SelectMany(Expand).Concat(type.GetNestedTypes(BindingFlags.Public).SelectMany(PublicFace));
-    }
+    private static IEnumerable<Type> PublicFace(Type type) => SignatureTypes(type, visibleOnly: true);
 
     [Fact]
     public void The_impurity_check_sees_a_clock_read_inside_a_method_body()
@@ -204,20 +181,23 @@ public sealed partial class ArchitectureTests
     }
 
     /// <summary>The types in a type's signatures: base, interfaces, fields, properties, parameters and returns.</summary>
-    private static IEnumerable<Type> Signatures(Type type)
+    private static IEnumerable<Type> Signatures(Type type) => SignatureTypes(type, visibleOnly: false);
+
+    /// <summary>The types in a type's signatures (and its nested types'), generic arguments and element types included; only what other assemblies see with <paramref name="visibleOnly"/>.</summary>
+    private static IEnumerable<Type> SignatureTypes(Type type, bool visibleOnly)
     {
         const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
+        bool Shown(MethodBase? m) => m is not null && (!visibleOnly || m.IsPublic || m.IsFamily || m.IsFamilyOrAssembly);
         IEnumerable<Type> Expand(Type t) => t.IsGenericType ? [t, .. t.GetGenericArguments().SelectMany(Expand)] : t.HasElementType ? Expand(t.GetElementType()!) : [t];
-        var direct = new List<Type>();
+        var direct = new List<Type>(type.GetInterfaces());
         if (type.BaseType is { } baseType)
         {
             direct.Add(baseType);
         }
 
-        direct.AddRange(type.GetInterfaces());
-        direct.AddRange(type.GetFields(all).Select(f => f.FieldType));
-        direct.AddRange(type.GetProperties(all).Select(p => p.PropertyType));
-        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
+        direct.AddRange(type.GetFields(all).Where(f => !visibleOnly || f.IsPublic || f.IsFamily || f.IsFamilyOrAssembly).Select(f => f.FieldType));
+        direct.AddRange(type.GetProperties(all).Where(p => Shown(p.GetMethod) || Shown(p.SetMethod)).Select(p => p.PropertyType));
+        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)).Where(Shown))
         {
             direct.AddRange(method.GetParameters().Select(p => p.ParameterType));
             if (method is MethodInfo info)
@@ -226,7 +206,8 @@ public sealed partial class ArchitectureTests
             }
         }
 
-        return direct.SelectMany(Expand).Concat(type.GetNestedTypes(all).SelectMany(Signatures));
+        var nested = type.GetNestedTypes(visibleOnly ? BindingFlags.Public : all);
+        return direct.SelectMany(Expand).Concat(nested.SelectMany(n => SignatureTypes(n, visibleOnly)));
     }
 
     /// <summary>Every member and type a type's method bodies (and its nested types', lambdas and state machines included) refer to.</summary>
