@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using GitOpsDeploy.Core.Pipeline;
+using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
 using GitOpsDeploy.Sigstore;
@@ -14,14 +15,37 @@ namespace GitOpsDeploy.Core.Steps.Attestations;
 /// given commit, by an allowed workflow, on a GitHub-hosted runner unless allowed otherwise. Any refusal is a
 /// <see cref="ErrorKind.Policy"/> error naming the image, the digest and the check that failed.
 /// </summary>
-internal static partial class AttestationCheck
+internal sealed partial class AttestationCheck
 {
-    public static async Task<AttestedImage> VerifyAsync(RunContext run, DeployRequest request, string image, string digest, string? sourceCommit, CancellationToken cancellationToken)
+    private readonly RunContext run;
+    private readonly DeployRequest request;
+    private readonly string repository;
+    private readonly IAttestations attestations;
+    private readonly GitHubHost github;
+    private readonly AttestationVerifier verifier;
+
+    private AttestationCheck(RunContext run, DeployRequest request)
+    {
+        this.run = run;
+        this.request = request;
+        repository = request.Source.Repository ?? throw DeployException.Input("verify-attestations", "needs source-repository");
+        attestations = run.Ports.Attestations
+            ?? throw DeployException.Input("verify-attestations", $"needs token (read access to {repository}'s attestations) and GITHUB_API_URL to fetch the attestations");
+        github = run.Action.GitHub
+            ?? throw DeployException.Input("verify-attestations", $"needs to know the GitHub whose Actions built and signed the images (the runner sets both variables): {GitHubHost.Unknown(run.Action.ServerUrl, run.Action.ApiUrl)}");
+        verifier = Verifier(run, request.Supply);
+    }
+
+    /// <summary>
+    /// The check for one step's images: what verify-attestations needs is had here, before the first network request
+    /// (the attestations port, the GitHub that signed, a readable trusted root, read once for all the images), so a bad
+    /// attestation-trusted-root is refused as an input, not after the registries have been asked.
+    /// </summary>
+    public static AttestationCheck For(RunContext run, DeployRequest request) => new(run, request);
+
+    public async Task<AttestedImage> VerifyAsync(string image, string digest, string? sourceCommit, CancellationToken cancellationToken)
     {
         var supply = request.Supply;
-        var repository = request.Source.Repository ?? throw DeployException.Input("verify-attestations", "needs source-repository");
-        var attestations = run.Ports.Attestations
-            ?? throw DeployException.Input("verify-attestations", $"needs token (read access to {repository}'s attestations) and GITHUB_API_URL to fetch the attestations");
         if (!digest.StartsWith("sha256:", StringComparison.Ordinal))
         {
             throw new DeployException(ErrorKind.Policy, $"image '{image}' ({digest}): GitHub attests sha256 digests only; nothing was written");
@@ -29,7 +53,6 @@ internal static partial class AttestationCheck
 
         var response = await attestations.ListAsync(repository, digest, cancellationToken)
             ?? throw new DeployException(ErrorKind.Policy, $"image '{image}' ({digest}) has no attestation in {repository} (GitHub answered 404: none was made for this digest, or token cannot read them); nothing was written");
-        var github = GitHub(run);
         var server = github.ServerUrl;
         var policy = new AttestationPolicy
         {
@@ -40,7 +63,7 @@ internal static partial class AttestationCheck
             ServerUrl = server,
             Issuer = github.ActionsIssuer,
         };
-        var result = Verifier(run, supply).VerifyGitHubAttestations(response, digest, policy);
+        var result = verifier.VerifyGitHubAttestations(response, digest, policy);
         if (!result.IsVerified)
         {
             throw new DeployException(ErrorKind.Policy, $"image '{image}' ({digest}): no attestation in {repository} verifies: {result.FailedCheck}: {result.Reason}; nothing was written");
@@ -57,26 +80,6 @@ internal static partial class AttestationCheck
         run.Logger.LogInformation("{Image}: {Digest} attested by {Signer} ({Result})", image, digest, attested.Trailer, result.ToString());
         return attested;
     }
-
-    /// <summary>
-    /// What verify-attestations needs before the first network request of the run: the attestations port (a token and
-    /// the API URL) and a readable trusted root, so a bad attestation-trusted-root is refused as an input, not after the
-    /// registries have been asked.
-    /// </summary>
-    public static void Preflight(RunContext run, DeployRequest request)
-    {
-        if (run.Ports.Attestations is null)
-        {
-            throw DeployException.Input("verify-attestations", $"needs token (read access to {request.Source.Repository}'s attestations) and GITHUB_API_URL to fetch the attestations");
-        }
-
-        _ = GitHub(run);
-        _ = Verifier(run, request.Supply);
-    }
-
-    /// <summary>The GitHub whose Actions signed the attestations (GITHUB_SERVER_URL and GITHUB_API_URL): the cloud, a GHE.com tenant or a GHES.</summary>
-    private static GitHubHost GitHub(RunContext run) => run.Action.GitHub
-        ?? throw DeployException.Input("verify-attestations", $"needs to know the GitHub whose Actions built and signed the images (the runner sets both variables): {GitHubHost.Unknown(run.Action.ServerUrl, run.Action.ApiUrl)}");
 
     /// <summary>The shipped trusted roots (Sigstore public-good and GitHub's), or the ones attestation-trusted-root names.</summary>
     private static AttestationVerifier Verifier(RunContext run, SupplyChainOptions supply)

@@ -20,6 +20,7 @@ internal sealed class AttestationStep : IPreparationStep
         }
 
         var attested = new List<AttestedImage>();
+        var check = AttestationCheck.For(run, request);
         using (run.Runtime.Group("Verify attestations"))
         {
             foreach (var spec in request.Change.Images)
@@ -28,7 +29,7 @@ internal sealed class AttestationStep : IPreparationStep
                 var digest = request.Supply.Resolved.TryGetValue(spec.Name, out var resolved)
                     ? resolved.Digest
                     : throw new InvalidOperationException($"image '{spec.Name}' reached the attestation check without a resolved digest");
-                attested.Add(await AttestationCheck.VerifyAsync(run, request, spec.Name, digest, request.Source.Sha, cancellationToken));
+                attested.Add(await check.VerifyAsync(spec.Name, digest, request.Source.Sha, cancellationToken));
             }
         }
 

@@ -27,7 +27,7 @@ internal sealed class DigestPinningStep : IPreparationStep
         {
             // Inputs first: the attestation check's own (trusted root, token) are refused before any registry is asked.
             // A rollback verifies nothing (it restores what ran before), so it never needs them.
-            AttestationCheck.Preflight(run, request);
+            _ = AttestationCheck.For(run, request);
         }
 
         if (request.Change.Kind != ChangeKind.Deploy || !supply.UsesRegistry || request.Change.Images.Count == 0)

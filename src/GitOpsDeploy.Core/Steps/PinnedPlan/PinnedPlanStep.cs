@@ -64,6 +64,7 @@ internal sealed class PinnedPlanStep : IPlanStep
     {
         var registry = run.Ports.Registry ?? throw new InvalidOperationException("pin or verify-attestations is set but no registry adapter was composed for the run");
         var attested = new List<AttestedImage>();
+        AttestationCheck? check = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var edit in plan.Edits)
         {
@@ -109,7 +110,7 @@ internal sealed class PinnedPlanStep : IPlanStep
                         run.Runtime.Warning($"image '{entry.Name}': {promotion.From}'s history does not say which commit built {reference}; its attestation is verified for any commit of {request.Source.Repository}");
                     }
 
-                    attested.Add(await AttestationCheck.VerifyAsync(run, request, entry.Name, digest, promoted.SourceCommit, cancellationToken));
+                    attested.Add(await (check ??= AttestationCheck.For(run, request)).VerifyAsync(entry.Name, digest, promoted.SourceCommit, cancellationToken));
                 }
             }
         }
