@@ -60,6 +60,23 @@ public sealed class RequestParserTests
     }
 
     [Theory]
+    [InlineData(null, "app-staging", "app-production")]
+    [InlineData("{{ environment }}-web", "staging-web", "production-web")]
+    public void The_sync_windows_and_the_argo_cd_wait_name_the_same_application(string? application, string staging, string production)
+    {
+        var inputs = Inputs(("environment", "staging\nproduction"), ("overlay-path", "environments/{{ environment }}"), ("argocd-server", "https://argocd.example.com"));
+        if (application is not null)
+        {
+            inputs["argocd-application"] = application;
+        }
+
+        var request = RequestParser.Parse(inputs, Context);
+
+        Assert.Equal([staging, production], request.Targets.Select(t => t.ArgoCd!.Application));
+        Assert.Equal([staging, production], request.Targets.Select(t => request.Gates.Applications[t.Environment]));
+    }
+
+    [Theory]
     [InlineData("Release Bot", "release@acme.example", true)]
     [InlineData(null, "release@acme.example", true)]
     [InlineData("Release Bot", null, true)]

@@ -23,16 +23,19 @@ public static partial class RequestParser
 
         // The application names the sync windows match: the same ones the Argo CD wait uses, with or without a server.
         var application = read.Optional("argocd-application");
-        var app = sourceRepository?.Split('/')[1] ?? "app";
         return new GateOptions
         {
             SyncWindows = syncWindows is null ? new Dictionary<string, string>() : environments.ToDictionary(e => e, e => ForTarget(syncWindows, e, "sync-windows"), StringComparer.Ordinal),
             Project = project,
             FreezeFile = freezeFile,
             OverrideReason = reason,
-            Applications = environments.ToDictionary(e => e, e => application is null ? $"{app}-{e}" : ForTarget(application, e, "argocd-application"), StringComparer.Ordinal),
+            Applications = environments.ToDictionary(e => e, e => ApplicationName(application, sourceRepository, e), StringComparer.Ordinal),
         };
     }
+
+    /// <summary>A target's Argo CD application: argocd-application for it, or SOURCE-NAME-ENVIRONMENT ("app-ENVIRONMENT" without a source repository).</summary>
+    private static string ApplicationName(string? application, string? sourceRepository, string environment) =>
+        application is null ? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}" : ForTarget(application, environment, "argocd-application");
 
     /// <summary>
     /// An input naming a file of the gitops repository, optionally one object in it: <c>PATH</c> or <c>PATH#NAME</c>, PATH relative

@@ -317,7 +317,7 @@ public static partial class RequestParser
             {
                 OverlayInput = overlayPath is null ? "environment" : "overlay-path",
                 PromoteFromOverlay = change.PromoteFrom is { } from ? SourceOverlay(overlayPath, environment, from) : null,
-                ArgoCd = argo is null ? null : argo with { Application = application is null ? $"{sourceRepository?.Split('/')[1] ?? "app"}-{environment}" : ForTarget(application, environment, "argocd-application") },
+                ArgoCd = argo is null ? null : argo with { Application = ApplicationName(application, sourceRepository, environment) },
                 EnvironmentUrl = environmentUrl is null ? null : InputReader.CheckUrl("environment-url", ForTarget(environmentUrl, environment, "environment-url")),
             };
         }).ToList();
