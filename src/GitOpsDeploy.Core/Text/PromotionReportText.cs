@@ -43,14 +43,14 @@ internal static class PromotionReportText
         var head = Head(report);
         if (head.Length >= budget)
         {
-            return Cut(head, budget);
+            return MarkdownText.Cut(head, budget);
         }
 
         var room = budget - head.Length;
         var notes = Notes(report);
         if (notes.Length > room / 4)
         {
-            notes = Cut(notes, room / 4);
+            notes = MarkdownText.Cut(notes, room / 4);
         }
 
         room -= notes.Length;
@@ -67,7 +67,7 @@ internal static class PromotionReportText
 
         var rendered = render is null ? string.Empty : Render(render, room);
         var text = head + changelog + rendered + notes;
-        return Cut(text.TrimEnd('\n') + "\n", budget);
+        return MarkdownText.Cut(text.TrimEnd('\n') + "\n", budget);
     }
 
     /// <summary>The deployment's description and payload: what ships and what moves, as one plain line.</summary>
@@ -141,7 +141,7 @@ internal static class PromotionReportText
             sb.Append(CultureInfo.InvariantCulture, $"> [!CAUTION]\n> **{SafeMarkdown.Text(what)}**\n\n");
             if (details.Length > 0)
             {
-                sb.Append(Fence(Cut(details, 3000), "text")).Append("\n\n");
+                sb.Append(MarkdownText.Fenced(MarkdownText.Cut(details, 3000), "text")).Append("\n\n");
             }
         }
 
@@ -161,12 +161,12 @@ internal static class PromotionReportText
                 var budget = room - summary.Length - end.Length - note.Length;
                 if (budget < MarkdownDiff.MinimumBudget)
                 {
-                    return Cut($"_Rendered manifests ({render.Tool}): {Count(diff.Changes.Count, "resource")} change; not shown (over the budget)._\n\n", Math.Max(0, room));
+                    return MarkdownText.Cut($"_Rendered manifests ({render.Tool}): {Count(diff.Changes.Count, "resource")} change; not shown (over the budget)._\n\n", Math.Max(0, room));
                 }
 
                 return summary + note + diff.ToMarkdown(budget).TrimEnd('\n') + end;
             case RenderState.Unavailable:
-                return Cut($"_Rendered manifests: not shown: {SafeMarkdown.Text(render.Message)}._\n\n", Math.Max(0, room));
+                return MarkdownText.Cut($"_Rendered manifests: not shown: {SafeMarkdown.Text(render.Message)}._\n\n", Math.Max(0, room));
             default:
                 return string.Empty;
         }
@@ -202,37 +202,5 @@ internal static class PromotionReportText
         return fence + pad + line + pad + fence;
     }
 
-    private static string Fence(string text, string language)
-    {
-        var fence = "```";
-        while (text.Contains(fence, StringComparison.Ordinal))
-        {
-            fence += "`";
-        }
-
-        return $"{fence}{language}\n{text.TrimEnd('\n')}\n{fence}";
-    }
-
     private static string Html(string text) => System.Net.WebUtility.HtmlEncode(text);
-
-    private static string Cut(string text, int budget)
-    {
-        if (text.Length <= budget)
-        {
-            return text;
-        }
-
-        if (budget <= 1)
-        {
-            return string.Empty;
-        }
-
-        var end = budget - 1;
-        if (char.IsHighSurrogate(text[end - 1]))
-        {
-            end--;
-        }
-
-        return text[..end] + "…";
-    }
 }

@@ -26,7 +26,7 @@ public static class MarkdownDiff
             : string.Create(CultureInfo.InvariantCulture, $"**{changed.Count} changed, {added.Count} added, {removed.Count} removed** of {diff.Total} rendered resources.\n");
         if (budget < MinimumBudget || summary.Length >= budget)
         {
-            return Cut(summary, budget);
+            return MarkdownText.Cut(summary, budget);
         }
 
         var lists = new StringBuilder();
@@ -76,7 +76,7 @@ public static class MarkdownDiff
         }
 
         var text = summary + blocks + listText + note;
-        return text.Length <= budget ? text : Cut(text, budget);
+        return text.Length <= budget ? text : MarkdownText.Cut(text, budget);
     }
 
     private static void AppendList(StringBuilder sb, string title, List<ResourceChange> changes)
@@ -128,13 +128,13 @@ public static class MarkdownDiff
 
     private static string Block(ResourceChange change)
     {
-        var fence = Fence(change.Diff);
+        var fence = MarkdownText.FenceFor(change.Diff);
         return $"\n#### {Code(change.Key.ToString())}\n\n{fence}diff\n{change.Diff}{fence}\n";
     }
 
     private static string CutBlock(ResourceChange change, int room)
     {
-        var fence = Fence(change.Diff);
+        var fence = MarkdownText.FenceFor(change.Diff);
         var head = $"\n#### {Code(change.Key.ToString())}\n\n{fence}diff\n";
         var tail = $"{fence}\n";
         var lines = change.Diff.Split('\n');
@@ -155,19 +155,5 @@ public static class MarkdownDiff
         return head + body + tail + cut;
     }
 
-    private static string Fence(string content)
-    {
-        var fence = "```";
-        while (content.Contains(fence, StringComparison.Ordinal))
-        {
-            fence += "`";
-        }
-
-        return fence;
-    }
-
     private static string Code(string text) => "`" + text.Replace("`", "'", StringComparison.Ordinal) + "`";
-
-    private static string Cut(string text, int budget) =>
-        budget <= 0 ? string.Empty : text.Length <= budget ? text : text[..Math.Max(0, budget - 1)] + "…";
 }
