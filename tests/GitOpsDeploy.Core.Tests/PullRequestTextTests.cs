@@ -120,4 +120,151 @@ public sealed class PullRequestTextTests
         Assert.False(PullRequestOwnership.IsOurs(Pr("gitops-deploy/staging/web", body + "\nedited by hand"), "deploy-app[bot]", "gitops-deploy/staging/web"));
         Assert.Contains("opened by alice", PullRequestOwnership.WhyNotOurs(Pr("gitops-deploy/staging/web", body, author: "alice"), "deploy-app[bot]"), StringComparison.Ordinal);
     }
+
+    private const string Sha = "1234567890123456789012345678901234567890";
+
+    private static OverlayEdit HelmEdit => new("helm/staging", null, [new FileChange("helm/staging/values.yaml", [1])], [],
+        [new ValueChange("values.yaml", "image.tag", null, "1.2"), new ValueChange("values.yaml", "replicas", "2", "3")]);
+
+    [Fact]
+    public void The_default_body_of_a_plain_deploy_is_its_target_table_and_source()
+    {
+        var body = PullRequestText.Body(Options(), Edits, string.Empty, new SourceLinks("https://git.example.com/acme/app/commit/0123", null), Marker);
+
+        Assert.Equal(
+            "Deploys to **staging** (`environments/staging`).\n\n| Image | From | To |\n|---|---|---|\n| `web` | `ghcr.io/acme/web:1.0.0` | `ghcr.io/acme/web:1.1.0` |\n\n"
+            + "Source commit: [acme/app@0123456](https://git.example.com/acme/app/commit/0123)\n\n" + Marker.Render(),
+            body);
+    }
+
+    [Fact]
+    public void Without_links_the_source_commit_is_named_not_linked()
+    {
+        var body = PullRequestText.Body(Options(), Edits, string.Empty, new SourceLinks(null, null), Marker);
+
+        Assert.Contains("\nSource commit: acme/app@0123456\n", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("Changes since", body, StringComparison.Ordinal);
+        Assert.DoesNotContain("<details>", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_promotion_names_where_it_came_from_and_each_images_build()
+    {
+        var promotion = new Promotion("staging", "abcdef0123456789", [new PromotedImage(new ImageEntry("web", null, "1.1.0", null), Sha), new PromotedImage(new ImageEntry("api", null, "2.0.0", null), null)]);
+        var edits = new List<TargetEdit> { new(Options().Targets[0], Edit) { Promotion = promotion } };
+
+        var linked = PullRequestText.Body(Options(), edits, string.Empty, new SourceLinks("https://git.example.com/acme/app/commit/0123", null), Marker);
+        var unlinked = PullRequestText.Body(Options(), edits, string.Empty, new SourceLinks(null, null), Marker);
+
+        Assert.Contains("Promoted from **staging** at gitops commit `abcdef0`: exactly the references verified there.\n- `web`: built from [acme/app@1234567](https://git.example.com/acme/app/commit/" + Sha + ")\n- `api`: built from source commit unknown\n", linked, StringComparison.Ordinal);
+        Assert.Contains("- `web`: built from acme/app@1234567\n", unlinked, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_template_gets_the_report_within_what_it_leaves_of_the_limit()
+    {
+        var report = new TargetReport("staging", "environments/staging") { Notes = [new string('n', 300)] };
+        var edits = new List<TargetEdit> { new(Options().Targets[0], Edit) { Report = report } };
+
+        var body = PullRequestText.Body(Options(body: "before {{ report }} after"), edits, string.Empty, new SourceLinks(null, null), Marker);
+        var plain = PullRequestText.Body(Options(), edits, string.Empty, new SourceLinks(null, null), Marker);
+
+        Assert.StartsWith("before ### Promotion report: staging (`environments/staging`)\n", body, StringComparison.Ordinal);
+        Assert.Contains("<sub>" + new string('n', 300) + "</sub>", body, StringComparison.Ordinal);
+        Assert.Contains(" after\n\n" + Marker.Render(), body, StringComparison.Ordinal);
+        Assert.Contains("Source commit: acme/app@0123456\n\n### Promotion report: staging", plain, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_body_at_the_limit_is_not_cut_and_one_over_it_is()
+    {
+        var footer = "\n\n" + Marker.Render();
+        var fits = new string('x', PullRequestText.MaxBody - footer.Length);
+
+        var body = PullRequestText.Body(Options(body: "{{ diff }}"), Edits, fits, new SourceLinks(null, null), Marker);
+        var over = PullRequestText.Body(Options(body: "{{ diff }}"), Edits, fits + "y", new SourceLinks(null, null), Marker);
+
+        Assert.Equal(fits + footer, body);
+        Assert.Equal(PullRequestText.MaxBody, over.Length);
+        Assert.Contains("truncated to GitHub's size limit", over, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_title_of_exactly_the_limit_stays_and_line_breaks_become_spaces()
+    {
+        Assert.Equal(new string('t', 255), PullRequestText.Title(Options(title: new string('t', 255)), Edits));
+        Assert.EndsWith("…", PullRequestText.Title(Options(title: new string('t', 256)), Edits), StringComparison.Ordinal);
+        Assert.Equal("a b", PullRequestText.Title(Options(title: " a\nb "), Edits));
+        Assert.Equal("Deploy web 1.1.0 to staging", PullRequestText.Title(Options(title: null), Edits));
+    }
+
+    [Fact]
+    public void Versions_name_images_and_values_or_say_there_are_none()
+    {
+        Assert.Equal("image.tag=1.2, replicas=3", PullRequestText.Versions(HelmEdit));
+        Assert.Equal("web 1.1.0", PullRequestText.Versions(Edit));
+        Assert.Equal("no changes", PullRequestText.Versions(new OverlayEdit("environments/staging", null, [], [], [])));
+    }
+
+    [Fact]
+    public void A_helm_change_is_a_line_per_value_and_no_image_table()
+    {
+        Assert.Equal("`values.yaml` `image.tag`: `(unset)` → `1.2`\n\n`values.yaml` `replicas`: `2` → `3`", ChangeTable.Of(HelmEdit).TrimStart('\n'));
+        Assert.DoesNotContain("| Image |", ChangeTable.Of(HelmEdit), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_digest_does_not_depend_on_the_files_order_and_tells_a_deletion_from_an_empty_file()
+    {
+        FileChange a = new("a.yaml", [1]), b = new("b.yaml", [2]);
+
+        Assert.Equal(PullRequestText.Digest("base", [a, b]), PullRequestText.Digest("base", [b, a]));
+        Assert.NotEqual(PullRequestText.Digest("base", [new FileChange("a.yaml", null)]), PullRequestText.Digest("base", [new FileChange("a.yaml", [])]));
+        Assert.Equal(16, PullRequestText.Digest("base", [a]).Length);
+    }
+
+    [Fact]
+    public void A_marker_describes_a_change_only_on_the_head_it_was_written_for()
+    {
+        var written = Marker with { Head = Sha };
+
+        Assert.True(written.Describes(Marker, Sha));
+        Assert.False(written.Describes(Marker, "other"));
+        Assert.False(Marker.Describes(Marker, string.Empty));
+        Assert.False(written.Describes(Marker with { Digest = "1111111111111111" }, Sha));
+        Assert.DoesNotContain("head=", Marker.Render(), StringComparison.Ordinal);
+        Assert.EndsWith($" head=\"{Sha}\" -->", written.Render(), StringComparison.Ordinal);
+        Assert.Equal(written, PullRequestMarker.Find("text\n" + written.Render()));
+        Assert.Null(PullRequestMarker.Find(null));
+    }
+
+    [Fact]
+    public void Markers_without_a_change_set_never_supersede()
+    {
+        var empty = Marker with { ChangeSet = string.Empty };
+
+        Assert.False(empty.SameTarget(empty));
+        Assert.True(Marker.SameTarget(Marker with { Digest = "other", Deployments = "9" }));
+        Assert.False(Marker.SameTarget(null));
+    }
+
+    [Fact]
+    public void The_change_set_names_the_images_and_values_not_their_order_or_versions()
+    {
+        var one = new OverlayEdit("o", null, [], [new ImageChange(null, new ImageEntry("a", null, "1", null)), new ImageChange(null, new ImageEntry("b", null, "1", null))], []);
+        var swapped = one with { Images = [one.Images[1], one.Images[0] with { After = new ImageEntry("a", null, "2", null) }] };
+        var values = new OverlayEdit("o", null, [], [], [new ValueChange("values.yaml", "a", null, "1")]);
+
+        Assert.Equal(PullRequestMarker.ChangeSetOf(one), PullRequestMarker.ChangeSetOf(swapped));
+        Assert.NotEqual(PullRequestMarker.ChangeSetOf(one), PullRequestMarker.ChangeSetOf(one with { Images = [one.Images[0]] }));
+        Assert.NotEqual(PullRequestMarker.ChangeSetOf(values), PullRequestMarker.ChangeSetOf(new OverlayEdit("o", null, [], [], [])));
+        Assert.NotEqual(PullRequestMarker.ChangeSetOf(one), PullRequestMarker.ChangeSetOf(one with { OverlayPath = "p" }));
+    }
+
+    [Fact]
+    public void Why_a_pull_request_is_not_ours_names_the_reason()
+    {
+        Assert.Equal("it was opened by someone, not by the gitops-token's identity deploy-app[bot]", PullRequestOwnership.WhyNotOurs(Pr("gitops-deploy/x", "b", "someone"), "deploy-app[bot]"));
+        Assert.Equal("its description does not end with this action's marker", PullRequestOwnership.WhyNotOurs(Pr("gitops-deploy/x", "b"), "DEPLOY-APP[bot]"));
+    }
 }
