@@ -89,9 +89,13 @@ public sealed class MemoryGitOps : IGitOpsRepository
 
     public static Func<string, PublishOutcome> Pushed => sha => new PublishOutcome.Published(sha);
 
+    /// <summary>The first-parent commits below each read's head, newest first (none unless given).</summary>
+    public IReadOnlyList<string> Below { get; init; } = [];
+
     public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
     {
-        var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), "initial", files(Snapshots.Count))])
+        var files = this.files(Snapshots.Count);
+        var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), "initial", files), .. Below.Select(sha => new MemoryCommit(sha, "older", files))])
         {
             Pending = Board is MemoryBoard board ? [.. board.Pending] : [],
         };
