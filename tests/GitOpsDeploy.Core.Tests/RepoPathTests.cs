@@ -62,8 +62,10 @@ public sealed class RepoPathTests
 
         public byte[] ReadFile(string path) => Encoding.UTF8.GetBytes(files[path]);
 
-        public IReadOnlyList<string> List(string directory) =>
-            files.Keys.Where(k => k.StartsWith(directory + "/", StringComparison.Ordinal))
-                .Select(k => k[(directory.Length + 1)..].Split('/')[0]).Distinct().ToList();
+        public IReadOnlyList<string> List(string directory)
+        {
+            var prefix = directory.Length == 0 ? string.Empty : directory + "/";
+            return files.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).Select(k => k[prefix.Length..].Split('/')[0]).Distinct().ToList();
+        }
     }
 }
