@@ -1,0 +1,159 @@
+using GitOpsDeploy.Changelog;
+using GitOpsDeploy.Core.Planning;
+using GitOpsDeploy.Core.Ports;
+using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Steps.Report;
+using GitOpsDeploy.Core.Tests.Doubles;
+using GitOpsDeploy.Editing;
+using GitOpsDeploy.Manifests.Render;
+using NSubstitute;
+
+namespace GitOpsDeploy.Core.Tests;
+
+/// <summary>
+/// One target's report without a local renderer: the workloads predicted from the overlay, the changelog through the
+/// source-history port (cached for the run), Argo CD's render chosen by its application's one source, the plan
+/// binding, and the refusals (an image no container uses, require-render).
+/// </summary>
+[Trait("Tier", "Unit")]
+public sealed class TargetReporterTests
+{
+    private const string Head = "base000000000000000000000000000000000000";
+    private const string Sha = "0123456789abcdef0123456789abcdef01234567";
+    private const string Running = "1111111111111111111111111111111111111111";
+    private const string Overlay = "resources:\n- deployment.yaml\nimages:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"1\"\n";
+    private const string Deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: staging\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web\n";
+
+    private readonly ISourceHistory history = Substitute.For<ISourceHistory>();
+    private readonly IArgoCd argo = Substitute.For<IArgoCd>();
+    private readonly ReportCache cache = new();
+
+    private static MemorySnapshot Snapshot(string headMessage = $"deploy\n\nSource-Repository: acme/app\nSource-Commit: {Running}\nEnvironment: staging\nImage: web=ghcr.io/acme/web:1\n") =>
+        new([new MemoryCommit(Head, headMessage, new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = Overlay,
+            ["environments/staging/deployment.yaml"] = Deployment,
+        })]);
+
+    private async Task<TargetReport> Build(DeployRequest request, MemorySnapshot? snapshot = null, bool sourceHistory = false, bool argoCd = false)
+    {
+        snapshot ??= Snapshot();
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { SourceHistory = sourceHistory ? history : null, ArgoCd = argoCd ? argo : null });
+        var plan = Assert.IsType<PlanOutcome.Write>(run.Planner.Plan(snapshot, request));
+        return await new TargetReporter(run, snapshot, request, cache, RenderTools.None).BuildAsync(plan.Edits[0], default);
+    }
+
+    private static SourceComparison Comparison(string? from, string to) => new() { Repository = "acme/app", Base = from, Head = to, AheadBy = 1 };
+
+    [Fact]
+    public async Task Without_a_renderer_the_workloads_come_from_the_overlay_and_the_plan_is_bound()
+    {
+        var report = await Build(TestRequests.Parse(("images", "web:2")));
+
+        var image = Assert.Single(report.Images);
+        Assert.Equal(ImpactCertainty.Known, image.Certainty);
+        var container = Assert.Single(image.Containers);
+        Assert.Equal(("Deployment staging/web", "web", "ghcr.io/acme/web:1", "ghcr.io/acme/web:2"), (container.Workload.ToString(), container.Container, container.Before, container.After));
+        Assert.Equal(RenderState.Unavailable, report.Render!.State);
+        Assert.EndsWith(TargetReporter.NoRendererHint + ")", report.Render.Message, StringComparison.Ordinal);
+        Assert.Contains("no token for acme/app on a GitHub host: no changelog", report.Notes);
+        Assert.Equal(["web=ghcr.io/acme/web:2"], report.Binding!.Images);
+        Assert.Equal(new GitHubLinks("git.example.com", null), report.Links);
+    }
+
+    [Fact]
+    public async Task Require_render_refuses_a_target_that_cannot_be_rendered()
+    {
+        var error = await Assert.ThrowsAsync<DeployException>(() => Build(TestRequests.Parse(("images", "web:2"), ("require-render", "true"))));
+
+        Assert.StartsWith("input 'require-render': staging: the change could not be rendered: no renderer:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_image_no_container_uses_is_refused_unless_allowed()
+    {
+        var error = await Assert.ThrowsAsync<DeployException>(() => Build(TestRequests.Parse(("images", "api:2"))));
+        var allowed = await Build(TestRequests.Parse(("images", "api:2"), ("allow-unused-image", "true")));
+
+        Assert.StartsWith("input 'images': staging: ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("would change nothing in the cluster, so nothing was written", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(Assert.Single(allowed.Images).Unused);
+    }
+
+    [Fact]
+    public async Task The_changelog_runs_from_the_running_builds_commit_to_this_one_and_is_asked_once_per_run()
+    {
+        history.CompareAsync(new SourceRange("acme/app", Running, Sha), Arg.Any<HistoryBudget>(), Arg.Any<CancellationToken>()).Returns(Comparison(Running, Sha));
+
+        var first = await Build(TestRequests.Parse(("images", "web:2")), sourceHistory: true);
+        var second = await Build(TestRequests.Parse(("images", "web:2")), sourceHistory: true);
+
+        var source = Assert.Single(first.Sources);
+        Assert.Equal(("web", Running, Sha), (source.Label, source.Base, source.Head));
+        Assert.Equal(source, Assert.Single(second.Sources));
+        await history.ReceivedWithAnyArgs(1).CompareAsync(default!, default!, default);
+        Assert.DoesNotContain(first.Notes, n => n.Contains("changelog", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task An_unknown_running_build_or_a_failed_comparison_is_a_note_not_a_failure()
+    {
+        history.CompareAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException<SourceComparison>(new DeployException(ErrorKind.Transient, "GitHub answered 502")));
+
+        var unknown = await Build(TestRequests.Parse(("images", "web:2")), Snapshot("a commit a person wrote"), sourceHistory: true);
+        var failed = await Build(TestRequests.Parse(("images", "web:2")), sourceHistory: true);
+
+        Assert.Contains(unknown.Notes, n => n.EndsWith("is unknown (no commit of the last 50 set it with a Source-Commit trailer): no changelog for web", StringComparison.Ordinal));
+        Assert.Empty(unknown.Sources);
+        Assert.Contains("the changelog of acme/app could not be read: GitHub answered 502", failed.Notes);
+        Assert.Empty(failed.Sources);
+    }
+
+    [Fact]
+    public async Task Argo_cd_renders_the_before_side_with_the_one_application_whose_one_source_is_the_overlay()
+    {
+        argo.ListAsync(default).ReturnsForAnyArgs(
+        [
+            new ArgoAppSources("multi", [new ArgoSource("https://git.example.com/acme/gitops.git", "environments/staging"), new ArgoSource("https://charts.example.com/x", null)]),
+            new ArgoAppSources("other-repo", [new ArgoSource("https://git.example.com/acme/other.git", "environments/staging")]),
+            new ArgoAppSources("web", [new ArgoSource("https://git.example.com/acme/gitops", "./environments/staging/")]),
+        ]);
+        argo.ManifestsAsync("web", Head, Arg.Any<CancellationToken>()).Returns(new ArgoManifests("web", Head, []));
+
+        var report = await Build(TestRequests.Parse(("images", "web:2"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0")), argoCd: true);
+
+        Assert.Equal("Argo CD web at base000 → (no local renderer)", report.Render!.Tool);
+        Assert.StartsWith("Argo CD rendered the running commit, but the commit after the change does not exist yet", report.Render.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("multi-only", "no application renders exactly environments/staging of acme/gitops from one source")]
+    [InlineData("two", "a, b all render environments/staging; argocd-application names none of them")]
+    [InlineData("list-fails", "its application list could not be read: Argo CD answered 503")]
+    [InlineData("render-fails", "application b at base000: Argo CD answered 500")]
+    public async Task When_argo_cd_cannot_render_it_the_report_says_why(string setup, string why)
+    {
+        var one = new ArgoSource("https://git.example.com/acme/gitops.git", "environments/staging");
+        switch (setup)
+        {
+            case "multi-only":
+                argo.ListAsync(default).ReturnsForAnyArgs([new ArgoAppSources("app-staging", [one, one with { Path = "base" }])]);
+                break;
+            case "two":
+                argo.ListAsync(default).ReturnsForAnyArgs([new ArgoAppSources("b", [one]), new ArgoAppSources("a", [one])]);
+                break;
+            case "list-fails":
+                argo.ListAsync(default).ReturnsForAnyArgs(Task.FromException<IReadOnlyList<ArgoAppSources>>(new DeployException(ErrorKind.Transient, "Argo CD answered 503")));
+                break;
+            default:
+                argo.ListAsync(default).ReturnsForAnyArgs([new ArgoAppSources("b", [one])]);
+                argo.ManifestsAsync(default!, default!, default).ReturnsForAnyArgs(Task.FromException<ArgoManifests>(new DeployException(ErrorKind.Transient, "Argo CD answered 500")));
+                break;
+        }
+
+        var report = await Build(TestRequests.Parse(("images", "web:2"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0")), argoCd: true);
+
+        Assert.EndsWith($"; Argo CD did not render it ({why}): both sides are rendered locally", report.Render!.Message, StringComparison.Ordinal);
+        Assert.Empty(cache.ArgoRenders);
+    }
+}
