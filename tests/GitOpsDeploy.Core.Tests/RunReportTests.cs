@@ -71,8 +71,9 @@ public sealed class RunReportTests
     {
         var names = new RunReport(Request(), Doubles.TestRequests.Context).Outputs(Result(new DeployOutcome.Pushed(Sha, true))).Select(o => o.Name).ToList();
 
-        Assert.Equal(names.Distinct(StringComparer.Ordinal), names);
-        Assert.Equal(InputCatalogue.Outputs.Select(o => o.Name).Where(names.Contains), names);
+        // Every catalogued output but the DORA ones (written only when the metrics were measured), in its order.
+        string[] dora = ["deployment-frequency", "lead-time-seconds", "change-failure-rate", "mean-time-to-restore-seconds"];
+        Assert.Equal(InputCatalogue.Outputs.Select(o => o.Name).Except(dora), names);
     }
 
     [Fact]
@@ -170,5 +171,78 @@ public sealed class RunReportTests
         Assert.Equal(("qa", "none", System.Text.Json.JsonValueKind.Null), (json[1].GetProperty("environment").GetString(), json[1].GetProperty("operation").GetString(), json[1].GetProperty("deployment-id").ValueKind));
         Assert.Equal("web=ghcr.io/acme/web:1.1.0", json[0].GetProperty("images")[0].GetString());
         Assert.Equal("web=ghcr.io/acme/web:1.0.0", json[0].GetProperty("previous-images")[0].GetString());
+    }
+
+    [Fact]
+    public void What_the_steps_found_goes_into_outputs_and_summary()
+    {
+        var landed = new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
+        var dora = Metrics.DoraMetrics.Compute([new DeploymentRecord(1, "a", landed, [("success", null, landed)])], 30);
+        var request = Request();
+        var target = new TargetResult(request.Targets[0], Edit())
+        {
+            DeploymentId = 42,
+            Argo = new Verification.ArgoOutcome(true, "app-staging is Synced and Healthy at 1111111", new ArgoAppStatus("Synced", Sha, "Healthy", null, null, null)),
+            Latency = Metrics.DeployLatency.Between(landed, landed.AddSeconds(10), landed.AddSeconds(25)),
+            Dora = dora,
+            Promotion = new Promotion("qa", Base, []),
+            Attested = [new AttestedImage("web", "sha256:" + new string('a', 64), "acme/app/.github/workflows/build.yml@refs/heads/main", "99", Sha)],
+            FreezeOverride = "hotfix for INC-7",
+        };
+        var result = new DeployResult(new DeployOutcome.Pushed(Sha, true), [target], "main", Base);
+
+        var outputs = new RunReport(request, Doubles.TestRequests.Context).Outputs(result).ToDictionary(o => o.Name, o => o.Value);
+        var summary = new RunReport(request, Doubles.TestRequests.Context).Summary(result);
+
+        Assert.Equal(("42", "Healthy", "10", "25", "true"), (outputs["deployment-id"], outputs["argocd-health"], outputs["commit-to-synced-seconds"], outputs["commit-to-healthy-seconds"], outputs["promoted"]));
+        Assert.Equal(dora.Outputs()["deployment-frequency"], outputs["deployment-frequency"]);
+        Assert.Equal(string.Empty, outputs["plan"]);
+        Assert.Contains("\nAttested: `web` `sha256:" + new string('a', 64) + "` was built and signed by `acme/app/.github/workflows/build.yml@refs/heads/main, run 99` from `111111111111` (GitHub artifact attestation, verified).\n", summary, StringComparison.Ordinal);
+        Assert.Contains("\n**Freeze overridden** (override-freeze): hotfix for INC-7.\n", summary, StringComparison.Ordinal);
+        Assert.Contains("\nArgo CD: app-staging is Synced and Healthy at 1111111 (commit to synced 10 s, to healthy 25 s).\n", summary, StringComparison.Ordinal);
+        Assert.Contains("\nDeployment [42](https://git.example.com/acme/app/deployments) on `acme/app@0123456`: success.\n", summary, StringComparison.Ordinal);
+        Assert.Contains(dora.Markdown("staging"), summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_deployment_of_a_change_that_has_not_landed_is_queued_and_an_empty_run_is_not_promoted()
+    {
+        var request = Request();
+        var target = new TargetResult(request.Targets[0], Edit()) { DeploymentId = 42, Promotion = new Promotion("qa", Base, []) };
+
+        var summary = new RunReport(request, Doubles.TestRequests.Context).Summary(new DeployResult(new DeployOutcome.DryRun("", null), [target], "main", Base));
+        var outputs = new RunReport(request, Doubles.TestRequests.Context).Outputs(new DeployResult(new DeployOutcome.AlreadyThere(), [target], "main", Base)).ToDictionary(o => o.Name, o => o.Value);
+
+        Assert.Contains("`acme/app@0123456`: queued.", summary, StringComparison.Ordinal);
+        Assert.Equal("false", outputs["promoted"]);
+        Assert.Equal(string.Empty, outputs["argocd-health"]);
+        Assert.Equal(string.Empty, outputs["commit-to-synced-seconds"]);
+    }
+
+    [Fact]
+    public void A_plan_run_ends_with_its_digest_and_how_to_apply_it()
+    {
+        var request = Request(("plan", "true"));
+        var binding = new TargetBinding("staging", "environments/staging", ["web=ghcr.io/acme/web:1.1.0"], new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = "d1" });
+        var target = new TargetResult(request.Targets[0], Edit()) { Report = new TargetReport("staging", "environments/staging") { Binding = binding } };
+        var result = new DeployResult(new DeployOutcome.DryRun("", null), [target], "main", Base);
+        var plan = RunReport.Plan(result)!;
+
+        var summary = new RunReport(request, Doubles.TestRequests.Context).Summary(result);
+
+        Assert.Equal(plan.Encode(), new RunReport(request, Doubles.TestRequests.Context).Outputs(result).Single(o => o.Name == "plan").Value);
+        Assert.Contains($"**Plan** `{plan.Digest}` on `main` at [`2222222`](https://git.example.com/acme/gitops/commit/{Base}): nothing was written to `acme/gitops`. The run that applies it passes `expected-plan: ${{{{ needs.plan.outputs.plan }}}}` and refuses anything else.", summary, StringComparison.Ordinal);
+        Assert.Null(RunReport.Plan(result with { Targets = [target, new TargetResult(request.Targets[0], Edit())] }));
+        Assert.Null(RunReport.Plan(result with { Targets = [] }));
+        Assert.EndsWith("**Plan:** nothing was written to `acme/gitops`.\n", new RunReport(request, Doubles.TestRequests.Context).Summary(result with { Targets = [new TargetResult(request.Targets[0], Edit())] }), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_failed_run_without_deployments_or_a_source_says_nothing_about_deployments()
+    {
+        var error = DeployException.Input("images", "bad");
+
+        Assert.DoesNotContain("No deployment", new RunReport(Request(("deployment", "false")), Doubles.TestRequests.Context).Failed(error, 0), StringComparison.Ordinal);
+        Assert.DoesNotContain("No deployment", new RunReport(Request() with { Source = Request().Source with { Repository = null } }, Doubles.TestRequests.Context).Failed(error, 0), StringComparison.Ordinal);
     }
 }
