@@ -267,4 +267,57 @@ public sealed class PullRequestTextTests
         Assert.Equal("it was opened by someone, not by the gitops-token's identity deploy-app[bot]", PullRequestOwnership.WhyNotOurs(Pr("gitops-deploy/x", "b", "someone"), "deploy-app[bot]"));
         Assert.Equal("its description does not end with this action's marker", PullRequestOwnership.WhyNotOurs(Pr("gitops-deploy/x", "b"), "DEPLOY-APP[bot]"));
     }
+
+    [Fact]
+    public void Every_placeholder_of_the_body_and_the_title_is_filled()
+    {
+        var links = new SourceLinks("https://x/commit/0123", "https://x/compare/a...b");
+        var body = PullRequestText.Body(Options(body: "[{{ images }}][{{ source-url }}][{{ compare-url }}][{{ diff }}][{{ report }}]\n{{ table }}"), Edits, "-a", links, Marker);
+
+        Assert.StartsWith("[web 1.1.0][https://x/commit/0123][https://x/compare/a...b][-a][]\n| Image | From | To |", body, StringComparison.Ordinal);
+        Assert.Equal("web 1.1.0 [] []", PullRequestText.Title(Options(title: "{{ images }} [{{ source-url }}] [{{ diff }}]"), Edits));
+    }
+
+    /// <summary>A report too big for what is left: 300 containers, far past any budget.</summary>
+    private static TargetReport BigReport => new("staging", "environments/staging")
+    {
+        Images =
+        [
+            new ImageImpact("web", "web=a:1", "web=a:2")
+            {
+                Certainty = ImpactCertainty.Known,
+                Containers = [.. Enumerable.Range(0, 300).Select(i => new Manifests.ContainerImageChange(new Manifests.ResourceRef("apps/v1", "Deployment", "staging", $"web-{i:D3}-{new string('x', 150)}"), "web", false, "a:1", "a:2"))],
+            },
+        ],
+    };
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("{{ diff }}\n{{ report }}")]
+    public void The_report_gets_only_what_the_rest_of_the_body_leaves_so_nothing_is_truncated(string? template)
+    {
+        var edits = new List<TargetEdit> { new(Options().Targets[0], Edit) { Report = BigReport } };
+
+        var body = PullRequestText.Body(Options(body: template), edits, new string('+', 58_000), new SourceLinks(null, null), Marker);
+
+        Assert.True(body.Length <= PullRequestText.MaxBody, $"{body.Length}");
+        Assert.True(body.Length > PullRequestText.MaxBody - 2_000, $"{body.Length}: the report did not fill the room left");
+        Assert.DoesNotContain("truncated to GitHub's size limit", body, StringComparison.Ordinal);
+        Assert.Contains("### Promotion report: staging", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_digest_and_the_change_set_keep_their_values_across_versions()
+    {
+        // Both are written into open pull requests' markers: a new version must compute what the last one wrote.
+        Assert.Equal("2a1e3019c1ce9e6d", PullRequestText.Digest("base", [new FileChange("b.yaml", [2]), new FileChange("a.yaml", [1])]));
+        Assert.Equal("e0011d2a70e0", PullRequestMarker.ChangeSetOf(new OverlayEdit("o", null, [],
+            [new ImageChange(null, new ImageEntry("b", null, "1", null)), new ImageChange(null, new ImageEntry("a", null, "1", null))], [new ValueChange("values.yaml", "x", null, "1")])));
+    }
+
+    [Fact]
+    public void The_digest_covers_each_files_path()
+    {
+        Assert.NotEqual(PullRequestText.Digest("base", [new FileChange("a.yaml", [1])]), PullRequestText.Digest("base", [new FileChange("b.yaml", [1])]));
+    }
 }
