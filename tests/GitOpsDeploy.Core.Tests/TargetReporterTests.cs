@@ -35,12 +35,12 @@ public sealed class TargetReporterTests
             ["environments/staging/deployment.yaml"] = Deployment,
         })]);
 
-    private async Task<TargetReport> Build(DeployRequest request, MemorySnapshot? snapshot = null, bool sourceHistory = false, bool argoCd = false)
+    private async Task<TargetReport> Build(DeployRequest request, MemorySnapshot? snapshot = null, bool sourceHistory = false, bool argoCd = false, RenderTools? tools = null)
     {
         snapshot ??= Snapshot();
         var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { SourceHistory = sourceHistory ? history : null, ArgoCd = argoCd ? argo : null });
         var plan = Assert.IsType<PlanOutcome.Write>(run.Planner.Plan(snapshot, request));
-        return await new TargetReporter(run, snapshot, request, cache, RenderTools.None).BuildAsync(plan.Edits[0], default);
+        return await new TargetReporter(run, snapshot, request, cache, tools ?? RenderTools.None).BuildAsync(plan.Edits[0], default);
     }
 
     private static SourceComparison Comparison(string? from, string to) => new() { Repository = "acme/app", Base = from, Head = to, AheadBy = 1 };
@@ -155,5 +155,47 @@ public sealed class TargetReporterTests
 
         Assert.EndsWith($"; Argo CD did not render it ({why}): both sides are rendered locally", report.Render!.Message, StringComparison.Ordinal);
         Assert.Empty(cache.ArgoRenders);
+    }
+
+    /// <summary>The real kubectl (its kustomize) where the machine has it: the render is the one part no double may stand in for.</summary>
+    private static RenderTools Kubectl()
+    {
+        var tools = RenderTools.Locate();
+        Skip.If(tools.Kubectl is null, "kubectl is not installed: render test skipped");
+        return tools with { Helm = null };
+    }
+
+    [SkippableFact]
+    public async Task With_kubectl_the_change_is_rendered_before_and_after_once_per_run()
+    {
+        var tools = Kubectl();
+
+        var report = await Build(TestRequests.Parse(("images", "web:2")), tools: tools);
+        var again = await Build(TestRequests.Parse(("images", "web:2")), tools: tools);
+
+        Assert.Equal(RenderState.Built, report.Render!.State);
+        Assert.Equal("kubectl kustomize environments/staging", report.Render.Tool);
+        var change = Assert.Single(report.Render.Diff!.Changes);
+        Assert.Equal("Deployment staging/web", change.Key.ToString());
+        Assert.Equal(["ghcr.io/acme/web:2"], report.Render.Images);
+        Assert.Equal(report.Render.Diff.Changes.Count, again.Render!.Diff!.Changes.Count);
+        Assert.Single(cache.Renders);
+    }
+
+    [SkippableFact]
+    public async Task A_target_that_did_not_build_before_either_says_so()
+    {
+        var tools = Kubectl();
+        var snapshot = new MemorySnapshot([new MemoryCommit(Head, "x", new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = Overlay.Replace("deployment.yaml", "missing.yaml", StringComparison.Ordinal),
+        })]);
+
+        var report = await Build(TestRequests.Parse(("images", "web:2")), snapshot, tools: tools);
+
+        Assert.Equal(RenderState.DoesNotBuild, report.Render!.State);
+        Assert.EndsWith(" (it did not build before the change either)", report.Render.Message, StringComparison.Ordinal);
+        Assert.Contains(report.Notes, n => n.StartsWith("the overlay could not be built statically", StringComparison.Ordinal));
+        Assert.Equal(ImpactCertainty.Unknown, Assert.Single(report.Images).Certainty);
     }
 }
