@@ -2,6 +2,7 @@ using GitOpsDeploy.Core.Planning;
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Tests.Doubles;
+using GitOpsDeploy.Editing;
 using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
@@ -124,5 +125,34 @@ public sealed class OutOfOrderTests
         Assert.Empty(await order.CheckAsync(snapshot, Plain, CancellationToken.None));
         Assert.Equal(SourceOrder.Unknown, await order.OrderAsync("a", "b", CancellationToken.None));
         Assert.Equal(0, snapshot.DeepestRead);
+    }
+
+    [Fact]
+    public async Task As_a_plan_step_an_older_build_makes_the_plan_again_without_the_image()
+    {
+        commits.CompareAsync(default!, default!, default).ReturnsForAnyArgs((SourceOrder.Older, (string?)null));
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { SourceCommits = commits }, runtime: runtime);
+        var branch = Branch();
+        var plan = run.Planner.Plan(branch, Plain);
+
+        var outcome = await new Steps.OutOfOrder.OutOfOrderStep().ApplyAsync(run, branch, Plain, plan, default);
+
+        Assert.IsType<PlanOutcome.Write>(plan);
+        var superseded = Assert.IsType<PlanOutcome.Superseded>(outcome);
+        Assert.Equal(Theirs, Assert.Single(superseded.By).NewerSource);
+    }
+
+    [Fact]
+    public async Task As_a_plan_step_it_leaves_a_newer_build_and_a_refused_plan_alone()
+    {
+        commits.CompareAsync(default!, default!, default).ReturnsForAnyArgs((SourceOrder.Newer, (string?)null));
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { SourceCommits = commits }, runtime: runtime);
+        var branch = Branch();
+        var plan = run.Planner.Plan(branch, Plain);
+        var refused = new PlanOutcome.Refused(DeployException.Input("images", "x"), "staging");
+
+        Assert.Same(plan, await new Steps.OutOfOrder.OutOfOrderStep().ApplyAsync(run, branch, Plain, plan, default));
+        Assert.Same(refused, await new Steps.OutOfOrder.OutOfOrderStep().ApplyAsync(run, branch, Plain, refused, default));
+        await commits.ReceivedWithAnyArgs(1).CompareAsync(default!, default!, default);
     }
 }
