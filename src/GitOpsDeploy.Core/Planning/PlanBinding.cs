@@ -173,36 +173,3 @@ public sealed record PlanBinding(string BaseSha, IReadOnlyList<TargetBinding> Ta
     private static DeployException Broken(string why) =>
         DeployException.Input("expected-plan", $"is not a plan output of this action: {why}; pass the plan job's output unchanged, e.g. ${{{{ needs.plan.outputs.plan }}}}");
 }
-
-/// <summary>The tree after a change: the snapshot's tree with the planned files written (a null content removes one).</summary>
-internal sealed class EditedTree(IRepositoryTree inner, IReadOnlyList<FileChange> changes) : IRepositoryTree
-{
-    private readonly Dictionary<string, byte[]?> edited = changes.ToDictionary(c => c.Path, c => c.Content, StringComparer.Ordinal);
-
-    public TreeEntryKind KindOf(string path) =>
-        edited.TryGetValue(path, out var content) ? content is null ? TreeEntryKind.Missing : TreeEntryKind.File : inner.KindOf(path);
-
-    public string ReadSymlink(string path) => inner.ReadSymlink(path);
-
-    public byte[] ReadFile(string path) =>
-        edited.TryGetValue(path, out var content) ? content ?? throw new FileNotFoundException($"{path} is removed by the change") : inner.ReadFile(path);
-
-    public IReadOnlyList<string> List(string directory)
-    {
-        var prefix = directory.Length == 0 ? string.Empty : directory + "/";
-        var names = new SortedSet<string>(inner.KindOf(directory) == TreeEntryKind.Directory || directory.Length == 0 ? inner.List(directory) : [], StringComparer.Ordinal);
-        foreach (var (path, content) in edited.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal) && !e.Key[prefix.Length..].Contains('/', StringComparison.Ordinal)))
-        {
-            if (content is null)
-            {
-                names.Remove(path[prefix.Length..]);
-            }
-            else
-            {
-                names.Add(path[prefix.Length..]);
-            }
-        }
-
-        return names.ToList();
-    }
-}
