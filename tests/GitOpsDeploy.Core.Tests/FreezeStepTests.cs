@@ -98,6 +98,7 @@ public sealed class FreezeStepTests
         Assert.Contains("blocked until 2025-03-12T18:00:00Z", refused.Reason.Message, StringComparison.Ordinal);
         Assert.Contains("@alice", refused.Reason.Message, StringComparison.Ordinal);
         Assert.Contains("INC-4711", refused.Reason.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; nothing was written (override-freeze: <reason> deploys anyway, only in a job with environment: production)", refused.Reason.Message, StringComparison.Ordinal);
         Assert.Equal(DeployOperation.Pushed, other.Operation);
         Assert.Single(git.Drafts);
     }
@@ -124,6 +125,32 @@ public sealed class FreezeStepTests
         Assert.EndsWith("\nFreeze-Override: hotfix for INC-4711, approved by @bob\n", Assert.Single(git.Drafts).Message, StringComparison.Ordinal);
         Assert.StartsWith("hotfix for INC-4711, approved by @bob (overrode: blocked until 2025-03-12T18:00:00Z", result.Targets[0].FreezeOverride, StringComparison.Ordinal);
         runtime.Received(1).Warning(Arg.Is<string>(w => w.StartsWith("override-freeze:", StringComparison.Ordinal)), Arg.Any<Editing.SourceLocation?>());
+    }
+
+    [Fact]
+    public async Task Of_several_targets_only_the_frozen_one_carries_the_override()
+    {
+        var git = Remote((".gitops-deploy/freeze.yaml", Freeze));
+        var request = Production(("environment", "staging\nproduction"), ("overlay-path", "environments/{{ environment }}"), ("override-freeze", "hotfix"));
+
+        var result = await Runner(git, At("2025-03-11T09:00:00Z"), Proofs("production")).RunAsync(request, default);
+
+        Assert.Equal(DeployOperation.Pushed, result.Operation);
+        Assert.Null(result.Targets.Single(t => t.Target.Environment == "staging").FreezeOverride);
+        Assert.StartsWith("hotfix (overrode: blocked until", result.Targets.Single(t => t.Target.Environment == "production").FreezeOverride, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Two_frozen_targets_are_named_in_one_refusal()
+    {
+        var freeze = Freeze.Replace("environments: [production]", "environments: [production, staging]", StringComparison.Ordinal);
+        var git = Remote((".gitops-deploy/freeze.yaml", freeze));
+        var request = Production(("environment", "staging\nproduction"), ("overlay-path", "environments/{{ environment }}"));
+
+        var result = await Runner(git, At("2025-03-11T09:00:00Z")).RunAsync(request, default);
+
+        var message = Assert.IsType<DeployOutcome.Refused>(result.Outcome).Reason.Message;
+        Assert.Matches("^policy freeze: staging blocked until [^;]+; production blocked until [^;]+; nothing was written \\(staging is not a production environment, so override-freeze cannot deploy through its freeze\\)$", message);
     }
 
     [Theory]

@@ -73,8 +73,11 @@ internal sealed class FreezeStep : IPlanStep
         var what = string.Join("; ", blocked.Select(b => $"{b.Edit.Target.Environment} {b.Answer.Summary}"));
         if (request.Gates.OverrideReason is not { } reason)
         {
-            var production = blocked.Select(b => b.Edit.Target.Environment).First();
-            return Refuse(blocked, $"freeze: {what}; nothing was written (override-freeze: <reason> deploys anyway, only in a job with environment: {production})");
+            // Only an approved production job may override, so the hint names what would (or says nothing can).
+            var hint = blocked.Select(b => b.Edit.Target).FirstOrDefault(t => !t.Production) is { } notProduction
+                ? $"{notProduction.Environment} is not a production environment, so override-freeze cannot deploy through its freeze"
+                : $"override-freeze: <reason> deploys anyway, only in a job with environment: {blocked[0].Edit.Target.Environment}";
+            return Refuse(blocked, $"freeze: {what}; nothing was written ({hint})");
         }
 
         if (await OverrideRefusalAsync(run, blocked.Select(b => b.Edit.Target).ToList(), cancellationToken) is { } refusal)
