@@ -1,6 +1,10 @@
 using GitOpsDeploy.Core.Ports;
 using GitOpsDeploy.Core.Requests;
+using GitOpsDeploy.Core.Results;
 using GitOpsDeploy.Core.Steps.ArgoCd;
+using GitOpsDeploy.Editing;
+using GitOpsDeploy.Editing.Overlay;
+using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
 
@@ -35,5 +39,54 @@ public sealed class ArgoCdRefreshTests
         var covering = ArgoCdRefreshStep.Covering(apps, gitops, ["./clusters/eu/web/"]);
 
         Assert.Equal(["exact", "multi-source", "parent", "root"], covering);
+    }
+
+    [Theory]
+    [InlineData("https://git.example.com/acme/gitops@v1", "git.example.com/acme/gitops@v1")]
+    [InlineData("deploy@git.example.com", "git.example.com")]
+    [InlineData("./gitops", "./gitops")]
+    public void Only_a_user_before_the_host_is_dropped(string url, string normalized) =>
+        Assert.Equal(normalized, ArgoCdRefreshStep.NormalizeRepoUrl(url));
+
+    [Fact]
+    public async Task Every_covering_application_is_refreshed_once_per_run_whatever_the_targets()
+    {
+        var argo = Substitute.For<IArgoCd>();
+        argo.ListAsync(default).ReturnsForAnyArgs([
+            new ArgoAppSources("web-staging", [new ArgoSource("https://git.example.com/acme/gitops.git", "environments/staging")]),
+            new ArgoAppSources("web-qa", [new ArgoSource("https://git.example.com/acme/gitops.git", "environments/qa")]),
+            new ArgoAppSources("other", [new ArgoSource("https://git.example.com/acme/gitops.git", "environments/prod")]),
+        ]);
+        var request = Doubles.TestRequests.Parse(("environment", "staging\nqa"), ("overlay-path", "environments/{{ environment }}"));
+        var run = Doubles.TestRequests.Run(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { ArgoCd = argo });
+        var changed = new[] { new FileChange("x", [1]) };
+        var targets = request.Targets.Select(t => new TargetResult(t, new OverlayEdit(t.OverlayPath, null, changed, [], []))).ToList();
+        var result = new DeployResult(new DeployOutcome.Pushed(new string('1', 40), true), targets, "main", new string('0', 40));
+        var step = new ArgoCdRefreshStep();
+
+        foreach (var target in targets)
+        {
+            Assert.Same(target, await step.VerifyAsync(run, request, result, target, default));
+        }
+
+        await argo.Received(1).GetAsync("web-staging", true, Arg.Any<CancellationToken>());
+        await argo.Received(1).GetAsync("web-qa", true, Arg.Any<CancellationToken>());
+        await argo.DidNotReceive().GetAsync("other", Arg.Any<bool>(), Arg.Any<CancellationToken>());
+        await argo.ReceivedWithAnyArgs(1).ListAsync(default);
+    }
+
+    [Fact]
+    public async Task A_refresh_that_fails_is_a_warning()
+    {
+        var argo = Substitute.For<IArgoCd>();
+        argo.ListAsync(default).ReturnsForAnyArgs(Task.FromException<IReadOnlyList<ArgoAppSources>>(new DeployException(ErrorKind.Transient, "Argo CD answered 503")));
+        var runtime = Substitute.For<IActionRuntime>();
+        var request = Doubles.TestRequests.Parse();
+        var run = Doubles.TestRequests.Run(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { ArgoCd = argo }, runtime: runtime);
+        var target = new TargetResult(request.Targets[0], new OverlayEdit("environments/staging", null, [new FileChange("x", [1])], [], []));
+
+        await new ArgoCdRefreshStep().VerifyAsync(run, request, new DeployResult(new DeployOutcome.Pushed(new string('1', 40), true), [target], "main", new string('0', 40)), target, default);
+
+        runtime.Received(1).Warning("Argo CD applications were not refreshed (Argo CD finds the commit at its next poll): Argo CD answered 503", Arg.Any<SourceLocation?>());
     }
 }
