@@ -90,4 +90,18 @@ public sealed class PinnedPlanStepTests
         Assert.Equal(ErrorKind.Transient, error.Kind);
         Assert.Contains($"image 'web' (ghcr.io/acme/web:2@{Digest}, promoted from staging): ghcr.io answered 503; nothing was written", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task With_pin_none_or_a_plan_that_writes_nothing_the_registry_is_not_asked()
+    {
+        var digest = $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"2\"\n  digest: {Digest}\n";
+
+        var (before, after) = await Check(digest, Promotion(("pin", "none")));
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { Registry = registry }, runtime: runtime);
+        var refused = new PlanOutcome.Refused(DeployException.Input("images", "x"), "production");
+
+        Assert.Same(before, after);
+        Assert.Same(refused, await new PinnedPlanStep().ApplyAsync(run, Branch(digest), Promotion(), refused, default));
+        await registry.DidNotReceiveWithAnyArgs().ExistsAsync(default!, default);
+    }
 }
