@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using GitOpsDeploy.Cli;
 using GitOpsDeploy.Core.Requests;
-using YamlDotNet.RepresentationModel;
 
 namespace GitOpsDeploy.Tests.App;
 
@@ -36,30 +35,6 @@ public sealed partial class ConventionTests
         var app = typeof(CliHost).Assembly.GetReferencedAssemblies().Select(a => a.Name).ToList();
         Assert.DoesNotContain("LibGit2Sharp", app);
         Assert.DoesNotContain("Octokit", app);
-    }
-
-    [Fact]
-    public void Action_yml_declares_exactly_the_catalogued_inputs_with_their_defaults_and_descriptions()
-    {
-        var inputs = (YamlMappingNode)ActionYml()["inputs"];
-        var declared = inputs.Children.Select(kv => new InputDefinition(
-            ((YamlScalarNode)kv.Key).Value!,
-            Scalar(kv.Value, "required") == "true",
-            Scalar(kv.Value, "default") ?? string.Empty,
-            Scalar(kv.Value, "description") ?? string.Empty)).ToList();
-
-        Assert.Equal(InputCatalogue.Inputs.Select(i => i with { Secret = false }), declared);
-        Assert.All(declared, i => Assert.False(string.IsNullOrWhiteSpace(i.Description)));
-        Assert.Equal("docker", ((YamlScalarNode)((YamlMappingNode)ActionYml()["runs"])["using"]).Value);
-    }
-
-    [Fact]
-    public void Action_yml_declares_exactly_the_catalogued_outputs()
-    {
-        var outputs = (YamlMappingNode)ActionYml()["outputs"];
-        var declared = outputs.Children.Select(kv => new OutputDefinition(((YamlScalarNode)kv.Key).Value!, Scalar(kv.Value, "description") ?? string.Empty)).ToList();
-
-        Assert.Equal(InputCatalogue.Outputs, declared);
     }
 
     [Fact]
@@ -180,14 +155,4 @@ public sealed partial class ConventionTests
 
     [GeneratedRegex(@"(?<![a-z0-9-])github\.com(?![a-z0-9-])", RegexOptions.IgnoreCase)]
     private static partial Regex GitHubCom();
-
-    private static YamlMappingNode ActionYml()
-    {
-        var yaml = new YamlStream();
-        yaml.Load(new StringReader(File.ReadAllText(Path.Combine(RepoRoot(), "action.yml"))));
-        return (YamlMappingNode)yaml.Documents[0].RootNode;
-    }
-
-    private static string? Scalar(YamlNode node, string key) =>
-        ((YamlMappingNode)node).Children.TryGetValue(new YamlScalarNode(key), out var value) ? ((YamlScalarNode)value).Value : null;
 }
