@@ -329,11 +329,14 @@ public sealed class OctokitSourceHistoryTests : IAsyncLifetime
         clone.Push();
 
         var markdown = ChangelogMarkdown.Render(ChangeReport.Build(await CompareAsync(running, sha)));
+        var cloud = ChangelogMarkdown.Render(ChangeReport.Build(await CompareAsync(running, sha)), new MarkdownOptions { GitHub = new GitHubLinks("github.com", "redirect.github.com") });
 
+        // Rendered for no known GitHub, every issue-shaped link loses its link; for GitHub's cloud it goes through the redirect host.
         Assert.Contains(
-            "- Thanks @&#8203;bob: fixes #&#8203;1 and acme/other#&#8203;2, see <https://redirect.github.com/acme/other/issues/3> \\<b\\>x\\</b\\> (",
+            "- Thanks @&#8203;bob: fixes #&#8203;1 and acme/other#&#8203;2, see https&#8203;://github.com/acme/other/issues/3 \\<b\\>x\\</b\\> (",
             markdown,
             StringComparison.Ordinal);
+        Assert.Contains("see <https://redirect.github.com/acme/other/issues/3> \\<b\\>x\\</b\\> (", cloud, StringComparison.Ordinal);
         Assert.DoesNotContain("carol", markdown, StringComparison.Ordinal);
     }
 
