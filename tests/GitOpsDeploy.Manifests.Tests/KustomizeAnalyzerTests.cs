@@ -165,4 +165,16 @@ public sealed class ManifestFilesTests
             Directory.Delete(outside, recursive: true);
         }
     }
+
+    [Theory]
+    [InlineData("github.com/acme/gitops//base?ref=v1", true)]
+    [InlineData("ghes.example.com/acme/gitops//base", true)]
+    [InlineData("https://ghes.example.com/acme/gitops.git", true)]
+    [InlineData("git@ghes.example.com:acme/gitops.git", true)]
+    [InlineData("../base", false)]
+    [InlineData("base/deployment.yaml", false)]
+    [InlineData("config.d/web", false)]
+    [InlineData("deployment.yaml", false)]
+    public void A_reference_on_any_host_is_remote_and_a_local_path_is_not(string reference, bool remote) =>
+        Assert.Equal(remote, KustomizeAnalyzer.IsRemote(reference));
 }

@@ -10,7 +10,7 @@ namespace GitOpsDeploy.Manifests.Kustomize;
 /// repository), applies each level's patches to containers, <c>namespace</c>, <c>namePrefix</c>,
 /// <c>nameSuffix</c> and <c>images</c> in kustomize's order, inner levels first. No renderer runs.
 /// </summary>
-public sealed class KustomizeAnalyzer
+public sealed partial class KustomizeAnalyzer
 {
     private const int MaxDepth = 64;
 
@@ -379,15 +379,21 @@ public sealed class KustomizeAnalyzer
         }
     }
 
-    /// <summary>A git or HTTP(S) reference kustomize would fetch: not followed.</summary>
+    /// <summary>
+    /// A git or HTTP(S) reference kustomize would fetch: not followed. Besides URLs and scp-like <c>git@</c>, kustomize
+    /// reads <c>HOST/OWNER/REPO...</c> as a remote when its first segment is a host name (any forge, an Enterprise
+    /// Server's included), so no host is named here.
+    /// </summary>
     internal static bool IsRemote(string reference) =>
         reference.Contains("://", StringComparison.Ordinal)
         || reference.StartsWith("git@", StringComparison.Ordinal)
-        || reference.StartsWith("github.com/", StringComparison.Ordinal)
-        || reference.StartsWith("gitlab.com/", StringComparison.Ordinal)
-        || reference.StartsWith("bitbucket.org/", StringComparison.Ordinal)
+        || HostPath().IsMatch(reference)
         || reference.Contains("?ref=", StringComparison.Ordinal)
         || reference.Contains(".git//", StringComparison.Ordinal);
+
+    /// <summary>A first segment with a dot in it and a letter top-level label (a host name), then at least OWNER/REPO.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}/[^/]+/[^/]+", System.Text.RegularExpressions.RegexOptions.CultureInvariant)]
+    private static partial System.Text.RegularExpressions.Regex HostPath();
 
     private sealed class Run(string overlay, IReadOnlyList<KustomizeImage>? topImages)
     {
