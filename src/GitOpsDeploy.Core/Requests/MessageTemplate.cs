@@ -22,13 +22,7 @@ internal static partial class MessageTemplate
         var last = 0;
         foreach (Match m in Placeholder().Matches(template))
         {
-            var key = m.Groups["key"].Value;
-            if (!values.TryGetValue(key, out var value))
-            {
-                throw DeployException.Input(input, $"unknown placeholder {{{{ {key} }}}}; known: {string.Join(", ", values.Keys.Order(StringComparer.Ordinal))}");
-            }
-
-            sb.Append(template, last, m.Index - last).Append(value);
+            sb.Append(template, last, m.Index - last).Append(values.TryGetValue(m.Groups["key"].Value, out var value) ? value : throw Unknown(m, values.Keys, input));
             last = m.Index + m.Length;
         }
 
@@ -36,13 +30,19 @@ internal static partial class MessageTemplate
     }
 
     /// <summary>Checks placeholders without rendering, so a bad template fails before any work.</summary>
-    public static void Validate(string? template, IEnumerable<string> known, string input)
+    public static void Validate(string? template, IReadOnlyCollection<string> known, string input)
     {
-        if (template is not null)
+        foreach (Match m in Placeholder().Matches(template ?? string.Empty))
         {
-            Render(template, known.ToDictionary(k => k, _ => string.Empty), input);
+            if (!known.Contains(m.Groups["key"].Value))
+            {
+                throw Unknown(m, known, input);
+            }
         }
     }
+
+    private static DeployException Unknown(Match placeholder, IEnumerable<string> known, string input) =>
+        DeployException.Input(input, $"unknown placeholder {{{{ {placeholder.Groups["key"].Value} }}}}; known: {string.Join(", ", known.Order(StringComparer.Ordinal))}");
 
     [GeneratedRegex(@"\{\{\s*(?<key>[A-Za-z0-9_.-]+)\s*\}\}")]
     private static partial Regex Placeholder();

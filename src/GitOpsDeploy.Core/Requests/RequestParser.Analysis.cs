@@ -42,9 +42,5 @@ public static partial class RequestParser
         {
             throw DeployException.Input("analysis-metrics", e.Line > 0 ? $"line {e.Line}: {e.Reason}" : e.Reason);
         }
-        catch (ArgumentException e)
-        {
-            throw DeployException.Input("analysis-metrics", e.Message);
-        }
     }
 }
