@@ -50,6 +50,15 @@ public sealed class AttestationCheckTests
     }
 
     [Fact]
+    public void A_run_builds_its_check_once_so_the_trusted_root_is_read_once()
+    {
+        var run = Run();
+
+        Assert.Same(AttestationCheck.For(run, Request()), AttestationCheck.For(run, Resolved(Request())));
+        Assert.NotSame(AttestationCheck.For(run, Request()), AttestationCheck.For(Run(), Request()));
+    }
+
+    [Fact]
     public async Task The_step_verifies_each_pinned_digest_and_keeps_what_verified()
     {
         var request = await new AttestationStep().PrepareAsync(Run(), Resolved(Request()), default);

@@ -17,6 +17,9 @@ namespace GitOpsDeploy.Core.Steps.Attestations;
 /// </summary>
 internal sealed partial class AttestationCheck
 {
+    /// <summary>One check per run: the preflight, the deploy's step and each promotion attempt share its trusted root.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RunContext, AttestationCheck> PerRun = [];
+
     private readonly RunContext run;
     private readonly DeployRequest request;
     private readonly string repository;
@@ -39,9 +42,10 @@ internal sealed partial class AttestationCheck
     /// <summary>
     /// The check for one step's images: what verify-attestations needs is had here, before the first network request
     /// (the attestations port, the GitHub that signed, a readable trusted root, read once for all the images), so a bad
-    /// attestation-trusted-root is refused as an input, not after the registries have been asked.
+    /// attestation-trusted-root is refused as an input, not after the registries have been asked. Built once per run
+    /// (the request's supply-chain inputs do not change within a run), so the trusted root is read once.
     /// </summary>
-    public static AttestationCheck For(RunContext run, DeployRequest request) => new(run, request);
+    public static AttestationCheck For(RunContext run, DeployRequest request) => PerRun.GetValue(run, r => new(r, request));
 
     public async Task<AttestedImage> VerifyAsync(string image, string digest, string? sourceCommit, CancellationToken cancellationToken)
     {

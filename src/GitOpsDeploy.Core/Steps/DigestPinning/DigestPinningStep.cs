@@ -27,6 +27,7 @@ internal sealed class DigestPinningStep : IPreparationStep
         {
             // Inputs first: the attestation check's own (trusted root, token) are refused before any registry is asked.
             // A rollback verifies nothing (it restores what ran before), so it never needs them.
+            // The check is kept for the run: the attestation step and each promotion attempt use the same one.
             _ = AttestationCheck.For(run, request);
         }
 
