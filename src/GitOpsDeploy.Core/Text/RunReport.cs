@@ -41,8 +41,8 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
         outputs.Add(("results", Results(result)));
         outputs.Add(("plan", Plan(result)?.Encode() ?? string.Empty));
         outputs.Add(("plan-report", PromotionReportText.Markdown(Reports(result), PromotionReportText.OutputBudget)));
-        var order = InputCatalogue.Outputs.Select((o, i) => (o.Name, i)).ToDictionary(x => x.Name, x => x.i, StringComparer.Ordinal);
-        return [.. outputs.OrderBy(o => order[o.Item1])];
+        var values = outputs.ToDictionary(o => o.Item1, o => o.Item2, StringComparer.Ordinal);
+        return [.. InputCatalogue.Outputs.Where(o => values.ContainsKey(o.Name)).Select(o => (o.Name, values[o.Name]))];
     }
 
     /// <summary>The <c>results</c> output: one JSON object per target, in the order the environments were given (built from nodes: no reflection, so it survives trimming).</summary>
