@@ -16,13 +16,16 @@ public sealed class ArgoCdWaitStepTests
 
     private readonly IArgoCd argo = Substitute.For<IArgoCd>();
     private readonly Doubles.VirtualTime time = new(Landed);
+    private readonly Doubles.RecordingLogger logger = new();
+    private readonly IActionRuntime runtime = Substitute.For<IActionRuntime>();
+    private Pipeline.RunContext? run;
 
-    private Task<TargetResult> Verify(Doubles.MemoryGitOps git, string timeout = "30")
+    private Task<TargetResult> Verify(Doubles.MemoryGitOps git, string timeout = "30", DateTimeOffset? landedAt = null, bool landed = true)
     {
         var request = Doubles.TestRequests.Parse(("argocd-server", "https://argocd.example.com"), ("argocd-timeout", timeout));
-        var run = Doubles.TestRequests.Run(new DeployPorts(git) { ArgoCd = argo }, time);
+        run = Doubles.TestRequests.Run(new DeployPorts(git) { ArgoCd = argo }, time, logger, runtime);
         var target = new TargetResult(request.Targets[0], new OverlayEdit("environments/staging", null, [], [], []));
-        var result = new DeployResult(new DeployOutcome.Pushed(Ours, true), [target], "main", new string('0', 40)) { LandedAt = Landed };
+        var result = new DeployResult(new DeployOutcome.Pushed(Ours, true), [target], "main", new string('0', 40)) { LandedAt = landed ? landedAt ?? Landed : null };
         return new ArgoCdWaitStep().VerifyAsync(run, request, result, target, default);
     }
 
@@ -42,6 +45,22 @@ public sealed class ArgoCdWaitStepTests
 
         Assert.True(target.Argo!.Healthy);
         Assert.Equal(12, target.Latency!.CommitToHealthySeconds);
+        await run!.Observer.Received(1).ProgressAsync(target.Target, "Waiting for Argo CD application app-staging to sync base000", Arg.Any<CancellationToken>());
+        runtime.Received(1).Group("Wait for Argo CD application app-staging (up to 30 s)");
+        Assert.Contains("Argo CD: " + target.Argo.Reason, logger.Lines);
+        Assert.Contains("Argo CD app-staging: " + target.Latency.Text(), logger.Lines);
+    }
+
+    [Fact]
+    public async Task Without_a_landing_time_there_is_no_latency_to_say()
+    {
+        argo.GetAsync(default!, default, default).ReturnsForAnyArgs(new ArgoAppStatus("Synced", Ours, "Healthy", null, null, null));
+
+        var target = await Verify(Branch(Ours), landed: false);
+
+        Assert.True(target.Argo!.Healthy);
+        Assert.Null(target.Latency);
+        Assert.Equal(["Argo CD: " + target.Argo.Reason], logger.Lines.Where(l => !l.StartsWith("Argo CD app-staging: sync ", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -17,6 +17,7 @@ public sealed class ReportStepTests
     private const string Deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      containers:\n      - name: web\n        image: web\n";
 
     private readonly IActionRuntime runtime = Substitute.For<IActionRuntime>();
+    private readonly RecordingLogger logger = new();
 
     private static MemorySnapshot Snapshot(string head, string overlay = Overlay) => new(head, new Dictionary<string, string>
     {
@@ -27,7 +28,7 @@ public sealed class ReportStepTests
 
     private async Task<PlanOutcome> Report(MemorySnapshot snapshot, DeployRequest request)
     {
-        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())), runtime: runtime);
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())), logger: logger, runtime: runtime);
         return await new ReportStep(RenderTools.None).ApplyAsync(run, snapshot, request, run.Planner.Plan(snapshot, request), default);
     }
 
@@ -101,5 +102,55 @@ public sealed class ReportStepTests
         await Report(Snapshot("aaaaaaa000000000000000000000000000000000"), TestRequests.Parse(("images", "api:2"), ("allow-unused-image", "true")));
 
         runtime.Received(1).Warning(Arg.Is<string>(w => w.StartsWith("staging: image 'api'", StringComparison.Ordinal)), Arg.Any<SourceLocation?>());
+    }
+
+    [Fact]
+    public async Task An_unused_image_the_analysis_could_not_fully_see_is_warned_as_such()
+    {
+        await Report(Snapshot("aaaaaaa000000000000000000000000000000000", Overlay.Replace("- deployment.yaml\n", "- deployment.yaml\n- https://git.example.com/acme/base//web?ref=v1\n", StringComparison.Ordinal)),
+            TestRequests.Parse(("images", "api:2"), ("allow-unused-image", "true")));
+
+        runtime.Received(1).Warning(Arg.Is<string>(w => w.StartsWith("staging: image 'api'", StringComparison.Ordinal) && w.EndsWith(" (the analysis could not see every workload)", StringComparison.Ordinal)), Arg.Any<SourceLocation?>());
+    }
+
+    [Fact]
+    public async Task An_unused_image_the_analysis_saw_completely_is_warned_without_doubt()
+    {
+        await Report(Snapshot("aaaaaaa000000000000000000000000000000000"), TestRequests.Parse(("images", "api:2"), ("allow-unused-image", "true")));
+
+        runtime.Received(1).Warning(Arg.Is<string>(w => w.StartsWith("staging: image 'api'", StringComparison.Ordinal) && !w.Contains("could not see", StringComparison.Ordinal)), Arg.Any<SourceLocation?>());
+    }
+
+    [Fact]
+    public async Task The_log_says_each_container_change_note_and_render_in_a_group()
+    {
+        var plan = Assert.IsType<PlanOutcome.Write>(await Report(Snapshot("aaaaaaa000000000000000000000000000000000"), TestRequests.Parse(("images", "web:2"))));
+        var report = plan.Edits[0].Report!;
+
+        runtime.Received(1).Group("Promotion report");
+        var container = Assert.Single(Assert.Single(report.Images).Containers);
+        Assert.Contains("staging: " + container, logger.Lines);
+        Assert.All(report.Notes, n => Assert.Contains("staging: " + n, logger.Lines));
+        Assert.Contains($"staging: render {report.Render!.State}: {report.Render.Message}", logger.Lines);
+    }
+
+    [Fact]
+    public async Task The_binding_is_logged_as_a_sentence()
+    {
+        var expected = await Plan();
+
+        await Report(Snapshot("aaaaaaa000000000000000000000000000000000"), TestRequests.Parse(("images", "web:2"), ("expected-plan", expected)));
+
+        Assert.Contains(logger.Lines, l => l.StartsWith("The change is the approved plan ", StringComparison.Ordinal) && l.EndsWith(", on the commit it was made on (aaaaaaa)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_plan_made_on_a_short_base_is_named_by_it_whole()
+    {
+        var expected = await Plan("abc");
+
+        var refused = Assert.IsType<PlanOutcome.Refused>(await Report(Snapshot("abcdefa000000000000000000000000000000000"), TestRequests.Parse(("images", "web:3"), ("expected-plan", expected))));
+
+        Assert.Contains(", made on abc): ", refused.Reason.Message, StringComparison.Ordinal);
     }
 }
