@@ -139,8 +139,13 @@ public sealed class PlannerTests
         Assert.Equal(Sha, rollback.CurrentSource);
         Assert.Equal(Overlay("2"), Encoding.UTF8.GetString(plan.Files.Single(f => f.Path.EndsWith("kustomization.yaml", StringComparison.Ordinal)).Content!));
         var hold = Encoding.UTF8.GetString(plan.Files.Single(f => f.Path == "environments/staging/.gitops-deploy-hold").Content!);
-        Assert.Contains("restored-commit: c2\n", hold, StringComparison.Ordinal);
-        Assert.Contains("run: https://github.example.com/acme/app/actions/runs/7\n", hold, StringComparison.Ordinal);
+        Assert.Equal(
+            "# GitOpsDeploy hold: automated deploys to staging are refused while this file exists.\n"
+            + "# Lift it with a deploy that sets release-hold: true (or deploy once with force: true).\n"
+            + "reason: rollback to web=ghcr.io/acme/web:2\n"
+            + "restored-commit: c2\n"
+            + "rolled-back-commit: c3\n"
+            + "run: https://github.example.com/acme/app/actions/runs/7\n", hold);
         // The restored release's trailers point at the build that made it.
         Assert.Contains($"\nSource-Commit: {Older}\n", plan.Message, StringComparison.Ordinal);
         Assert.Contains("\nRollback-Of: c3\n", plan.Message, StringComparison.Ordinal);
@@ -183,6 +188,23 @@ public sealed class PlannerTests
 
         var forced = Write(Planner.Plan(snapshot, TestRequests.Parse(("force", "true"))));
         Assert.DoesNotContain(forced.Files, f => f.Path.EndsWith(".gitops-deploy-hold", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("# a comment first\nreason:   rollback to web 1  \nrestored-commit: c1\n", "(rollback to web 1)")]
+    [InlineData("held by hand\n", "(environments/staging/.gitops-deploy-hold)")]
+    [InlineData("", "(environments/staging/.gitops-deploy-hold)")]
+    public void A_hold_is_explained_by_its_reason_line_or_else_by_its_path(string content, string said)
+    {
+        var snapshot = new MemorySnapshot("base", new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = Overlay("1"),
+            ["environments/staging/.gitops-deploy-hold"] = content,
+        });
+
+        var refused = Assert.IsType<PlanOutcome.Refused>(Planner.Plan(snapshot, TestRequests.Parse()));
+
+        Assert.Equal($"policy hold: staging is on hold after a rollback {said}; deploy with release-hold: true to lift it, or force: true to deploy once anyway", refused.Reason.Message);
     }
 
     [Fact]

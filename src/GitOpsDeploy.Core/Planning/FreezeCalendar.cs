@@ -1,4 +1,3 @@
-using System.Text;
 using GitOpsDeploy.Calendar;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
@@ -48,7 +47,7 @@ internal static class FreezeCalendar
 
     /// <summary>The freeze file at <paramref name="path"/>; a missing file freezes nothing.</summary>
     public static FreezeFile Freezes(IRepositoryTree tree, string path) =>
-        tree.KindOf(path) == TreeEntryKind.File ? Read(() => FreezeFile.Parse(Text(tree, path), path)) : FreezeFile.Empty;
+        tree.KindOf(path) == TreeEntryKind.File ? Read(() => FreezeFile.Parse(tree.ReadText(path), path)) : FreezeFile.Empty;
 
     /// <summary>
     /// The sync windows that govern <paramref name="application"/>: its manifest (when the file or folder holds it) gives
@@ -72,7 +71,7 @@ internal static class FreezeCalendar
         ApplicationManifest? manifest = null;
         foreach (var file in files)
         {
-            var text = Text(tree, file);
+            var text = tree.ReadText(file);
             projects.AddRange(Read(() => ArgoCdProject.ParseAll(text, file)));
             manifest ??= FindApplication(text, file, application);
         }
@@ -139,8 +138,6 @@ internal static class FreezeCalendar
 
     private static string? Scalar(YamlMappingNode? node, string key) =>
         node is not null && node.Children.TryGetValue(new YamlScalarNode(key), out var value) && value is YamlScalarNode scalar ? scalar.Value : null;
-
-    private static string Text(IRepositoryTree tree, string path) => new UTF8Encoding(false, false).GetString(tree.ReadFile(path));
 
     /// <summary>A calendar file that does not parse refuses the deploy, at its file and line.</summary>
     private static T Read<T>(Func<T> parse)

@@ -61,17 +61,7 @@ public sealed class YamlText
         }
 
         var hasBom = bytes.Length >= 3 && bytes[0] == 0xEF && bytes[1] == 0xBB && bytes[2] == 0xBF;
-        string text;
-        try
-        {
-            text = Utf8NoBom.GetString(bytes, hasBom ? 3 : 0, bytes.Length - (hasBom ? 3 : 0));
-        }
-        catch (DecoderFallbackException)
-        {
-            throw DeployException.File(new SourceLocation(path, 0, 0), "file is not valid UTF-8");
-        }
-
-        return Parse(path, text, hasBom);
+        return Parse(path, RepositoryText.Decode(path, bytes, hasBom ? 3 : 0), hasBom);
     }
 
     public static YamlText Parse(string path, string text, bool hasBom = false)

@@ -1,4 +1,3 @@
-using System.Text;
 using GitOpsDeploy.Analysis;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Editing;
@@ -25,15 +24,7 @@ internal static class AnalysisSpecs
             throw DeployException.Input("analysis-template", $"'{path}' is not a file on {branch} of {request.GitOps.Display}");
         }
 
-        string text;
-        try
-        {
-            text = new UTF8Encoding(false, true).GetString(tree.ReadFile(path));
-        }
-        catch (DecoderFallbackException)
-        {
-            throw DeployException.File(new SourceLocation(path, 1, 1), "not UTF-8 text");
-        }
+        var text = tree.ReadText(path);
 
         try
         {
