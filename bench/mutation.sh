@@ -79,6 +79,8 @@ for folder in "${folders[@]}"; do
     fi
   done
   name="$project-$(IFS=+; echo "${subs[*]//\//-}")"
+  # A long list of files would make a file name over the file system's 255 bytes: name it by its first part and a hash.
+  if [ ${#name} -gt 120 ]; then name="$project-${subs[0]//\//-}+$((${#subs[@]} - 1))-more-$(printf '%s' "$folder" | sha256sum | cut -c1-8)"; fi
   if [ -n "$since" ]; then
     # Changed since the commit (committed or not), decided here: the copy has no git history.
     paths=("${subs[@]/#/src/GitOpsDeploy.$project/}")
