@@ -149,6 +149,7 @@ public sealed class PlannerTests
         // The restored release's trailers point at the build that made it.
         Assert.Contains($"\nSource-Commit: {Older}\n", plan.Message, StringComparison.Ordinal);
         Assert.Contains("\nRollback-Of: c3\n", plan.Message, StringComparison.Ordinal);
+        Assert.StartsWith("rollback(staging): web 3 -> 2\n\n", plan.Message, StringComparison.Ordinal);
         Assert.Equal(Rollback.HistorySteps[0], snapshot.DeepestRead);
     }
 
