@@ -130,4 +130,44 @@ public sealed class PlanBindingTests
 
         public IReadOnlyList<string> List(string directory) => [];
     }
+
+    [Fact]
+    public void Exactly_ten_differing_files_are_all_listed()
+    {
+        var ten = Enumerable.Range(0, 10).ToDictionary(i => $"base/f{i:00}.yaml", _ => "6666666666666666", StringComparer.Ordinal);
+        var plan = new PlanBinding(Base, [Staging(files: new Dictionary<string, string>(StringComparer.Ordinal))]);
+
+        var difference = Assert.Single(plan.Differences(new PlanBinding(Base, [Staging(files: ten)])));
+
+        Assert.EndsWith("base/f08.yaml (new), base/f09.yaml (new)", difference);
+    }
+
+    [Fact]
+    public void The_plan_is_the_same_whatever_order_its_files_were_read_in()
+    {
+        var forward = new Dictionary<string, string>(StringComparer.Ordinal) { ["a.yaml"] = "1111111111111111", ["b.yaml"] = "2222222222222222" };
+        var backward = new Dictionary<string, string>(StringComparer.Ordinal) { ["b.yaml"] = "2222222222222222", ["a.yaml"] = "1111111111111111" };
+
+        Assert.Equal(new PlanBinding(Base, [Staging(files: forward)]).Encode(), new PlanBinding(Base, [Staging(files: backward)]).Encode());
+        Assert.Equal(new PlanBinding(Base, [Staging(files: forward)]).Digest, new PlanBinding(Base, [Staging(files: backward)]).Digest);
+    }
+
+    [Fact]
+    public void A_value_without_the_plan_prefix_is_refused_even_when_it_has_two_parts()
+    {
+        var encoded = new PlanBinding(Base, [Staging()]).Encode();
+        var withoutPrefix = encoded[Requests.ReviewOptions.PlanPrefix.Length..];
+
+        Assert.Equal(2, withoutPrefix.Split('.').Length);
+        Assert.Contains("not DIGEST.PAYLOAD", Refusal(withoutPrefix));
+    }
+
+    [Fact]
+    public void An_image_without_a_name_prefix_is_compared_by_its_whole_text()
+    {
+        var plan = new PlanBinding(Base, [Staging(image: "web")]);
+        var run = new PlanBinding(Base, [Staging(image: "web=ghcr.io/acme/web:2")]);
+
+        Assert.Equal(["staging: image web is ghcr.io/acme/web:2, the plan had web"], plan.Differences(run));
+    }
 }
