@@ -154,6 +154,31 @@ public sealed class PlannerTests
     }
 
     [Fact]
+    public void A_rollback_to_a_release_whose_reference_cannot_be_copied_is_refused_naming_the_commit()
+    {
+        var snapshot = new MemorySnapshot([
+            Commit("c3000000", Trailers("staging", Sha, "web=ghcr.io/acme/web:3"), ("environments/staging/kustomization.yaml", Overlay("3"))),
+            Commit("c2000000", Trailers("staging", Older, "web=ghcr.io/acme/web:-bad"), ("environments/staging/kustomization.yaml", Overlay("-bad"))),
+        ]);
+
+        var refused = Assert.IsType<PlanOutcome.Refused>(Planner.Plan(snapshot, TestRequests.Parse(("rollback", "true"), ("images", "web"))));
+
+        Assert.StartsWith("environments/staging at c200000 sets image 'web' to a reference that cannot be promoted or restored: ", refused.Reason.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_trailer_opens_the_trailers_of_the_planned_commit_and_none_is_written_without_one()
+    {
+        var snapshot = new MemorySnapshot("base", new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = Overlay("1") });
+
+        var with = Write(new DeployPlanner(TimeProvider.System, null, "acme/app#7 (intent 0123456789ab)").Plan(snapshot, TestRequests.Parse(("images", "web:2"))));
+        var without = Write(Planner.Plan(snapshot, TestRequests.Parse(("images", "web:2"))));
+
+        Assert.Contains("\n\nDeploy-Run: acme/app#7 (intent 0123456789ab)\nSource-Repository: acme/app\n", with.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Deploy-Run:", without.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Rollback_reads_deeper_history_only_when_the_release_is_older()
     {
         var commits = new List<MemoryCommit> { Commit("tip", "current", ("environments/staging/kustomization.yaml", Overlay("3"))) };
