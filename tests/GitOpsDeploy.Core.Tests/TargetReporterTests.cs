@@ -198,4 +198,56 @@ public sealed class TargetReporterTests
         Assert.Contains(report.Notes, n => n.StartsWith("the overlay could not be built statically", StringComparison.Ordinal));
         Assert.Equal(ImpactCertainty.Unknown, Assert.Single(report.Images).Certainty);
     }
+
+    /// <summary>The real helm where the machine has it (HELM_PATH or PATH; `.ci/run` installs one).</summary>
+    private static RenderTools Helm()
+    {
+        var tools = RenderTools.Locate();
+        Skip.If(tools.Helm is null, "helm is not installed (neither at HELM_PATH nor on PATH): helm render test skipped");
+        return tools;
+    }
+
+    private static MemorySnapshot Chart(string template = "image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"") =>
+        new([new MemoryCommit(Head, "chart", new Dictionary<string, string>
+        {
+            ["helm/web/Chart.yaml"] = "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            ["helm/web/values.yaml"] = "image:\n  repository: ghcr.io/acme/web\n  tag: \"1.0.0\"\n",
+            ["helm/web/templates/deployment.yaml"] = $"apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: staging\nspec:\n  template:\n    spec:\n      containers:\n        - name: web\n          {template}\n",
+        })]);
+
+    [SkippableFact]
+    public async Task A_helm_chart_folder_is_rendered_with_helm_and_its_workloads_come_from_the_render()
+    {
+        var report = await Build(TestRequests.Parse(("images", "web=ghcr.io/acme/web:1.1.0"), ("overlay-path", "helm/web")), Chart(), tools: Helm());
+
+        Assert.Equal(RenderState.Built, report.Render!.State);
+        Assert.StartsWith("helm template", report.Render.Tool, StringComparison.Ordinal);
+        var image = Assert.Single(report.Images);
+        Assert.Null(image.Unused);
+        Assert.Equal(ImpactCertainty.Known, image.Certainty);
+        var container = Assert.Single(image.Containers);
+        Assert.Equal(("Deployment staging/web", "web", "ghcr.io/acme/web:1.0.0", "ghcr.io/acme/web:1.1.0"), (container.Workload.ToString(), container.Container, container.Before, container.After));
+    }
+
+    [SkippableFact]
+    public async Task A_helm_image_no_rendered_container_runs_is_refused_naming_what_the_chart_runs()
+    {
+        var error = await Assert.ThrowsAsync<DeployException>(() =>
+            Build(TestRequests.Parse(("images", "web=ghcr.io/acme/web:1.1.0"), ("overlay-path", "helm/web")), Chart("image: ghcr.io/acme/pinned:9"), tools: Helm()));
+
+        Assert.Contains("image 'web' (ghcr.io/acme/web:1.1.0) changes no container in the rendered chart (helm template", error.Message, StringComparison.Ordinal);
+        Assert.Contains("; the chart's workloads run 'ghcr.io/acme/pinned:9'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_helm_a_chart_folder_says_which_renderer_is_missing()
+    {
+        var report = await Build(TestRequests.Parse(("images", "web=ghcr.io/acme/web:1.1.0"), ("overlay-path", "helm/web"), ("allow-unused-image", "true")), Chart(), tools: RenderTools.None);
+
+        Assert.Equal(RenderState.Unavailable, report.Render!.State);
+        Assert.Equal("helm template", report.Render.Tool);
+        Assert.StartsWith("no renderer: helm", report.Render.Message, StringComparison.Ordinal);
+        var image = Assert.Single(report.Images);
+        Assert.Equal(ImpactCertainty.Unknown, image.Certainty);
+    }
 }
