@@ -124,6 +124,30 @@ public sealed class TargetReporterTests
 
         Assert.Equal("Argo CD web at base000 → (no local renderer)", report.Render!.Tool);
         Assert.StartsWith("Argo CD rendered the running commit, but the commit after the change does not exist yet", report.Render.Message, StringComparison.Ordinal);
+
+        // Argo CD's application list is asked once per run, however many targets and attempts report.
+        await Build(TestRequests.Parse(("images", "web:3"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0")), argoCd: true);
+        await argo.ReceivedWithAnyArgs(1).ListAsync(default);
+    }
+
+    [Fact]
+    public async Task The_argocd_application_named_wins_among_several_that_render_the_overlay()
+    {
+        var source = new ArgoSource("https://git.example.com/acme/gitops.git", "environments/staging");
+        argo.ListAsync(default).ReturnsForAnyArgs([new ArgoAppSources("a", [source]), new ArgoAppSources("web-staging", [source])]);
+        argo.ManifestsAsync("web-staging", Head, Arg.Any<CancellationToken>()).Returns(new ArgoManifests("web-staging", Head, []));
+
+        var report = await Build(TestRequests.Parse(("images", "web:2"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0"), ("argocd-application", "web-staging")), argoCd: true);
+
+        Assert.Equal("Argo CD web-staging at base000 → (no local renderer)", report.Render!.Tool);
+    }
+
+    [Fact]
+    public async Task The_binding_digests_exactly_the_files_that_build_the_target()
+    {
+        var report = await Build(TestRequests.Parse(("images", "web:2")));
+
+        Assert.Equal(["environments/staging/deployment.yaml", "environments/staging/kustomization.yaml"], report.Binding!.Files.Keys.Order(StringComparer.Ordinal));
     }
 
     [Theory]
@@ -180,6 +204,11 @@ public sealed class TargetReporterTests
         Assert.Equal(["ghcr.io/acme/web:2"], report.Render.Images);
         Assert.Equal(report.Render.Diff.Changes.Count, again.Render!.Diff!.Changes.Count);
         Assert.Single(cache.Renders);
+
+        // Another change of the same overlay is another render: the cache is keyed by what is written, not by the folder.
+        var other = await Build(TestRequests.Parse(("images", "web:3")), tools: tools);
+        Assert.Equal(["ghcr.io/acme/web:3"], other.Render!.Images);
+        Assert.Equal(2, cache.Renders.Count);
     }
 
     [SkippableFact]
