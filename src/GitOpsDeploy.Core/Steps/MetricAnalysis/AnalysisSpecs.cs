@@ -24,20 +24,24 @@ internal static class AnalysisSpecs
             throw DeployException.Input("analysis-template", $"'{path}' is not a file on {branch} of {request.GitOps.Display}");
         }
 
-        var text = tree.ReadText(path);
-
+        AnalysisSpec template;
         try
         {
-            var template = AnalysisTemplateParser.ParseTemplate(text, path, options.Args, options.ParserOptions, options.TemplateName);
-            return options.Inline is not { } inline ? template : new AnalysisSpec($"{template.Name}+inline", [.. template.Metrics, .. inline.Metrics], template.ErrorRetryInterval);
+            template = AnalysisTemplateParser.ParseTemplate(tree.ReadText(path), path, options.Args, options.ParserOptions, options.TemplateName);
         }
         catch (AnalysisSpecException e)
         {
             throw DeployException.File(new SourceLocation(e.SourceName, Math.Max(e.Line, 1), 1), e.Reason);
         }
-        catch (ArgumentException e)
+
+        if (options.Inline is not { } inline)
         {
-            throw DeployException.Input("analysis-metrics", $"with {path}: {e.Message}");
+            return template;
         }
+
+        // Both lists were validated by the parser; what only the pair can get wrong is a name given twice.
+        return template.Metrics.Select(m => m.Name).Intersect(inline.Metrics.Select(m => m.Name), StringComparer.Ordinal).FirstOrDefault() is { } twice
+            ? throw DeployException.Input("analysis-metrics", $"metric '{twice}' is also a metric of {path}; give each metric its own name")
+            : new AnalysisSpec($"{template.Name}+inline", [.. template.Metrics, .. inline.Metrics], template.ErrorRetryInterval);
     }
 }
