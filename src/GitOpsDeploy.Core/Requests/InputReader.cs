@@ -29,9 +29,12 @@ public sealed class InputReader(IReadOnlyDictionary<string, string> inputs)
         return definition.Default.Length == 0 || definition.Default.StartsWith("${{", StringComparison.Ordinal) ? null : definition.Default;
     }
 
-    /// <summary>True when the input was given (not just defaulted).</summary>
-    public bool Given(string name) =>
-        InputCatalogue.Input(name) is not null && inputs.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value);
+    /// <summary>True when the input was given (not just defaulted); a name the catalogue does not know throws, as in <see cref="Optional"/>.</summary>
+    public bool Given(string name)
+    {
+        _ = InputCatalogue.Input(name);
+        return inputs.TryGetValue(name, out var value) && !string.IsNullOrWhiteSpace(value);
+    }
 
     public string Required(string name) =>
         Optional(name) ?? throw DeployException.Input(name, "is required");

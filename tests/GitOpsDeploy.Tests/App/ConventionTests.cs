@@ -53,28 +53,6 @@ public sealed partial class ConventionTests
     }
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Parsing_asks_for_every_catalogued_input(bool rollback)
-    {
-        // Two runs between them reach every input: promote-from and rollback exclude each other.
-        var inputs = new Dictionary<string, string>
-        {
-            ["gitops-repository"] = "acme/gitops", ["environment"] = "staging", ["images"] = "web", ["argocd-server"] = "https://argo.example.com",
-            [rollback ? "rollback" : "promote-from"] = rollback ? "true" : "dev",
-        };
-        var read = new InputReader(inputs);
-        RequestParser.Parse(read, new ActionContext("https://github.example.com", "https://github.example.com/api/v3", "acme/app", null, null, true));
-
-        var unread = InputCatalogue.InputNames.Except(read.Read).Except(rollback ? ["promote-from"] : ["rollback", "rollback-to"]).ToList();
-        Assert.Empty(unread);
-    }
-
-    [Fact]
-    public void Reading_an_input_the_catalogue_does_not_know_is_a_bug_not_a_silent_default() =>
-        Assert.Throws<InvalidOperationException>(() => new InputReader(new Dictionary<string, string>()).Optional("gitops-repo"));
-
-    [Theory]
     [InlineData("inputs", "## Inputs")]
     [InlineData("outputs", "## Outputs")]
     public void The_reference_tables_list_exactly_the_catalogued_names(string section, string heading)
