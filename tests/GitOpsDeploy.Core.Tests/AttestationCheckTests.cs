@@ -4,7 +4,6 @@ using GitOpsDeploy.Core.Reporting;
 using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Steps.Attestations;
 using GitOpsDeploy.Editing;
-using Microsoft.Extensions.Logging.Abstractions;
 using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
@@ -24,6 +23,7 @@ public sealed class AttestationCheckTests
     private static readonly ActionContext Cloud = new("https://github.com", "https://api.github.com", "malancas/attest-demo", Commit, "7", true);
 
     private readonly IAttestations attestations = Substitute.For<IAttestations>();
+    private readonly Doubles.RecordingLogger logger = new();
 
     public AttestationCheckTests() =>
         attestations.ListAsync("malancas/attest-demo", Digest, Arg.Any<CancellationToken>()).Returns(
@@ -31,7 +31,7 @@ public sealed class AttestationCheckTests
 
     private RunContext Run(ActionContext? action = null, bool port = true) =>
         new(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { Attestations = port ? attestations : null },
-            Substitute.For<IActionRuntime>(), action ?? Cloud, TimeProvider.System, NullLogger.Instance, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
+            Substitute.For<IActionRuntime>(), action ?? Cloud, TimeProvider.System, logger, Substitute.For<IRunObserver>(), Substitute.For<IDeploymentLedger>());
 
     private static DeployRequest Request(params (string Name, string Value)[] inputs) => Doubles.TestRequests.Parse(
         [("images", "web=ghcr.io/malancas/attest-demo:1"), ("source-repository", "malancas/attest-demo"), ("source-sha", Commit),
@@ -47,6 +47,7 @@ public sealed class AttestationCheckTests
 
         Assert.Equal(new AttestedImage("web", Digest, Workflow + "@09b495c3f12c7881b3cc17209a327792065c1a1d", "9228858953", Commit), attested);
         Assert.Equal($"{Workflow}@09b495c3f12c7881b3cc17209a327792065c1a1d, run 9228858953", attested.Trailer);
+        Assert.Contains(logger.Lines, l => l.StartsWith($"web: {Digest} attested by {attested.Trailer} (", StringComparison.Ordinal));
     }
 
     [Fact]
