@@ -20,7 +20,7 @@ internal sealed class PushgatewayStep : IReportingStep
             return target;
         }
 
-        var what = target.Dora is null ? "Deploy latency metrics" : target.Latency is null ? "DORA metrics" : "DORA and deploy latency metrics";
+        var what = target.Dora is null ? "deploy latency metrics" : target.Latency is null ? "DORA metrics" : "DORA and deploy latency metrics";
         try
         {
             await metrics.PushAsync(target.Target.Environment, repository, exposition, cancellationToken);
@@ -28,7 +28,7 @@ internal sealed class PushgatewayStep : IReportingStep
         }
         catch (DeployException e)
         {
-            run.Runtime.Warning($"{(target.Dora is null ? what : "DORA metrics")} were not reported: {e.Message}");
+            run.Runtime.Warning($"{char.ToUpperInvariant(what[0])}{what[1..]} were not reported: {e.Message}");
         }
 
         return target;
