@@ -104,4 +104,32 @@ public sealed class PinnedPlanStepTests
         Assert.Same(refused, await new PinnedPlanStep().ApplyAsync(run, Branch(digest), Promotion(), refused, default));
         await registry.DidNotReceiveWithAnyArgs().ExistsAsync(default!, default);
     }
+
+    [Fact]
+    public async Task A_deploy_whose_overlay_pulls_the_image_from_elsewhere_than_it_was_resolved_is_refused()
+    {
+        // The request says web comes from registry.example.com, the overlay keeps ghcr.io/acme/web: the digest would belong to another image.
+        var request = TestRequests.Parse(("environment", "production"), ("images", "web=registry.example.com/acme/web:2"), ("pin", "digest"));
+        request = request with { Supply = request.Supply with { Resolved = new Dictionary<string, ResolvedImage> { ["web"] = new("ghcr.io/acme/web", Digest) } } };
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { Registry = registry }, runtime: runtime);
+        var snapshot = Branch("images: []\n");
+        var plan = Assert.IsType<PlanOutcome.Write>(run.Planner.Plan(snapshot, request));
+
+        var refused = Assert.IsType<PlanOutcome.Refused>(await new PinnedPlanStep().ApplyAsync(run, snapshot, request, plan, default));
+
+        Assert.Equal("production", refused.Environment);
+        Assert.Equal("input 'images': image 'web': environments/production pulls it from 'registry.example.com/acme/web', but its digest was resolved in 'ghcr.io/acme/web'; give the image as web=registry.example.com/acme/web:TAG so the registry is asked for what is written; nothing was written", refused.Reason.Message);
+    }
+
+    [Fact]
+    public async Task A_deploy_pulled_from_where_it_was_resolved_passes()
+    {
+        var request = TestRequests.Parse(("environment", "production"), ("images", "web=ghcr.io/acme/web:2"), ("pin", "digest"));
+        request = request with { Supply = request.Supply with { Resolved = new Dictionary<string, ResolvedImage> { ["web"] = new("ghcr.io/acme/web", Digest) } } };
+        var run = TestRequests.Run(new DeployPorts(new MemoryGitOps(new Dictionary<string, string>())) { Registry = registry }, runtime: runtime);
+        var snapshot = Branch("images: []\n");
+        var plan = run.Planner.Plan(snapshot, request);
+
+        Assert.Same(plan, await new PinnedPlanStep().ApplyAsync(run, snapshot, request, plan, default));
+    }
 }
