@@ -279,4 +279,71 @@ public sealed class TargetReporterTests
         var image = Assert.Single(report.Images);
         Assert.Equal(ImpactCertainty.Unknown, image.Certainty);
     }
+
+    /// <summary>The base commit's Deployment as Argo CD's manifests endpoint returns it (JSON, one string per resource).</summary>
+    private static string ArgoDeployment(string image, string name = "web") =>
+        "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"" + name + "\",\"namespace\":\"staging\"},\"spec\":{\"template\":{\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"" + image + "\"}]}}}}";
+
+    private void ArgoRenders(params string[] manifests)
+    {
+        argo.ListAsync(default).ReturnsForAnyArgs([new ArgoAppSources("app-staging", [new ArgoSource("https://git.example.com/acme/gitops.git", "environments/staging")])]);
+        argo.ManifestsAsync("app-staging", Head, Arg.Any<CancellationToken>()).Returns(new ArgoManifests("app-staging", Head, manifests));
+    }
+
+    [SkippableFact]
+    public async Task Argo_cds_before_and_kubectls_after_are_compared_and_the_local_base_render_checked_against_argo_cd()
+    {
+        var tools = Kubectl();
+        ArgoRenders(ArgoDeployment("ghcr.io/acme/web:1"));
+
+        var report = await Build(TestRequests.Parse(("images", "web:2"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0")), argoCd: true, tools: tools);
+
+        Assert.Equal(RenderState.Built, report.Render!.State);
+        Assert.Equal("Argo CD app-staging at base000 → kubectl kustomize environments/staging", report.Render.Tool);
+        Assert.StartsWith("before: Argo CD's render of application app-staging at base000 (the commit the plan is made on); after: kubectl kustomize environments/staging", report.Render.Message, StringComparison.Ordinal);
+        Assert.EndsWith("; kubectl kustomize environments/staging renders the base commit exactly as Argo CD does", report.Render.Message, StringComparison.Ordinal);
+        Assert.Equal("Deployment staging/web", Assert.Single(report.Render.Diff!.Changes).Key.ToString());
+    }
+
+    [SkippableFact]
+    public async Task A_local_base_render_that_differs_from_argo_cds_is_said_with_the_resources()
+    {
+        var tools = Kubectl();
+        ArgoRenders(ArgoDeployment("ghcr.io/acme/web:1"), ArgoDeployment("ghcr.io/acme/web:1", "a"), ArgoDeployment("ghcr.io/acme/web:1", "b"),
+            ArgoDeployment("ghcr.io/acme/web:1", "c"), ArgoDeployment("ghcr.io/acme/web:1", "d"), ArgoDeployment("ghcr.io/acme/web:1", "e"));
+
+        var report = await Build(TestRequests.Parse(("images", "web:2"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0")), argoCd: true, tools: tools);
+
+        Assert.EndsWith("; kubectl kustomize environments/staging renders the base commit differently from Argo CD in 5 resource(s) "
+            + "(Deployment staging/a, Deployment staging/b, Deployment staging/c, Deployment staging/d, Deployment staging/e): their diff shows that difference too", report.Render!.Message, StringComparison.Ordinal);
+        Assert.Equal(6, report.Render.Diff!.Changes.Count);
+    }
+
+    [SkippableFact]
+    public async Task More_than_five_differing_resources_are_cut_short()
+    {
+        var tools = Kubectl();
+        ArgoRenders([ArgoDeployment("ghcr.io/acme/web:1"), .. "abcdef".Select(c => ArgoDeployment("ghcr.io/acme/web:1", c.ToString()))]);
+
+        var report = await Build(TestRequests.Parse(("images", "web:2"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0")), argoCd: true, tools: tools);
+
+        Assert.Contains("differently from Argo CD in 6 resource(s) (Deployment staging/a, Deployment staging/b, Deployment staging/c, Deployment staging/d, Deployment staging/e, ...)", report.Render!.Message, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task A_change_that_does_not_build_is_said_without_argo_cds_side()
+    {
+        var tools = Kubectl();
+        ArgoRenders(ArgoDeployment("ghcr.io/acme/web:1"));
+        var snapshot = new MemorySnapshot([new MemoryCommit(Head, "x", new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = Overlay + "patches:\n- path: missing-patch.yaml\n",
+            ["environments/staging/deployment.yaml"] = Deployment,
+        })]);
+
+        var report = await Build(TestRequests.Parse(("images", "web:2"), ("argocd-server", "https://argocd.example.com"), ("argocd-timeout", "0"), ("allow-unused-image", "true")), snapshot, argoCd: true, tools: tools);
+
+        Assert.Equal(RenderState.DoesNotBuild, report.Render!.State);
+        Assert.Equal("kubectl kustomize environments/staging", report.Render.Tool);
+    }
 }
