@@ -141,6 +141,35 @@ public sealed class FreezeStepTests
     }
 
     [Fact]
+    public async Task A_calendar_warning_is_shown_once_however_many_targets_read_the_file()
+    {
+        var quiet = Project.Replace("applications: [\"web-*\"]", "applications: []", StringComparison.Ordinal);
+        var git = Remote(("argocd/shop.yaml", quiet));
+        var request = Production(("environment", "staging\nproduction"), ("overlay-path", "environments/{{ environment }}"), ("sync-windows", "argocd/shop.yaml"));
+
+        var result = await Runner(git, At("2025-03-10T22:30:00Z")).RunAsync(request, default);
+
+        Assert.Equal(DeployOperation.Pushed, result.Operation);
+        runtime.Received(1).Warning(Arg.Is<string>(w => w.Contains("the window applies to no application", StringComparison.Ordinal)), Arg.Any<Editing.SourceLocation?>());
+    }
+
+    [Theory]
+    [InlineData("argocd/missing.yaml", "staging: input 'sync-windows': 'argocd/missing.yaml' is not in the gitops repository", null)]
+    [InlineData("argocd/broken.yaml", "staging: ", "argocd/broken.yaml")]
+    public async Task With_several_targets_a_calendar_refusal_names_the_target_and_keeps_the_place(string path, string start, string? file)
+    {
+        var git = Remote(("argocd/broken.yaml", "kind: AppProject\nmetadata: [\n"));
+        var request = Production(("environment", "staging\nproduction"), ("overlay-path", "environments/{{ environment }}"), ("sync-windows", path));
+
+        var result = await Runner(git, At("2025-03-10T22:30:00Z")).RunAsync(request, default);
+
+        var refused = Assert.IsType<DeployOutcome.Refused>(result.Outcome);
+        Assert.StartsWith(start, refused.Reason.Message, StringComparison.Ordinal);
+        Assert.Equal(file, refused.Reason.Location?.File);
+        Assert.Empty(git.Drafts);
+    }
+
+    [Fact]
     public async Task Two_frozen_targets_are_named_in_one_refusal()
     {
         var freeze = Freeze.Replace("environments: [production]", "environments: [production, staging]", StringComparison.Ordinal);
