@@ -16,11 +16,12 @@ public sealed class DigestPinningStepTests
 
     private readonly IImageRegistry registry = Substitute.For<IImageRegistry>();
     private readonly IActionRuntime runtime = Substitute.For<IActionRuntime>();
+    private readonly Doubles.RecordingLogger logger = new();
 
     private Task<DeployRequest> Prepare(params (string, string)[] inputs)
     {
         var request = Doubles.TestRequests.Parse(inputs);
-        var run = Doubles.TestRequests.Run(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { Registry = registry, Attestations = Substitute.For<IAttestations>() }, runtime: runtime);
+        var run = Doubles.TestRequests.Run(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { Registry = registry, Attestations = Substitute.For<IAttestations>() }, logger: logger, runtime: runtime);
         return new DigestPinningStep().PrepareAsync(run, request, default);
     }
 
@@ -104,5 +105,62 @@ public sealed class DigestPinningStepTests
 
         Assert.Equal("input 'images': image 'web': 'web=ghcr.io/acme/web' gives neither a tag nor a digest, so there is no digest to verify an attestation for; give the full reference (NAME=REGISTRY/REPOSITORY:TAG)", error.Message);
         runtime.DidNotReceiveWithAnyArgs().Warning(default!);
+    }
+
+    [Theory]
+    [InlineData(true, " (a multi-platform index: its digest is pinned)")]
+    [InlineData(false, "")]
+    public async Task What_each_image_resolved_to_is_said(bool index, string said)
+    {
+        registry.ResolveAsync("ghcr.io/acme/web:1.2.0", Arg.Any<CancellationToken>()).Returns(new RegistryManifest("ghcr.io/acme/web:1.2.0", Digest, "application/vnd.oci.image.index.v1+json", index));
+        registry.ExistsAsync($"ghcr.io/acme/api:3@{Other}", Arg.Any<CancellationToken>()).Returns(Present("x"));
+
+        await Prepare(("images", $"web=ghcr.io/acme/web:1.2.0\napi=ghcr.io/acme/api:3@{Other}"), ("pin", "digest"));
+
+        Assert.Equal([$"web: ghcr.io/acme/web:1.2.0 is {Digest}{said}", $"api: ghcr.io/acme/api:3@{Other} is in its registry"], logger.Lines);
+        runtime.Received(1).Group("Resolve image digests");
+    }
+
+    [Fact]
+    public async Task An_unreachable_registry_is_not_a_reason_to_suggest_pin_none_when_attestations_are_required()
+    {
+        registry.ResolveAsync(default!, default).ReturnsForAnyArgs(Task.FromException<RegistryManifest>(new DeployException(ErrorKind.Transient, "connection refused")));
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => Prepare(("images", "web=ghcr.io/acme/web:1.2.0"), ("verify-attestations", "true")));
+
+        Assert.Equal("image 'web' (ghcr.io/acme/web:1.2.0): connection refused; nothing was written", error.Message);
+    }
+
+    [Theory]
+    [InlineData("deploy")]
+    [InlineData("promote")]
+    public async Task A_trusted_root_that_cannot_be_read_is_refused_before_any_registry_is_asked(string kind)
+    {
+        var inputs = kind == "deploy"
+            ? new[] { ("images", "web=ghcr.io/acme/web:1.2.0"), ("verify-attestations", "true"), ("attestation-trusted-root", "/nonexistent/root.json") }
+            : [("environment", "production"), ("images", "web"), ("promote-from", "staging"), ("verify-attestations", "true"), ("attestation-trusted-root", "/nonexistent/root.json")];
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => Prepare(inputs));
+
+        Assert.StartsWith("input 'attestation-trusted-root': '/nonexistent/root.json' could not be read as a Sigstore trusted root", error.Message, StringComparison.Ordinal);
+        await registry.DidNotReceiveWithAnyArgs().ResolveAsync(default!, default);
+    }
+
+    [Theory]
+    [InlineData("rollback")]
+    [InlineData("values only")]
+    [InlineData("not asked")]
+    public async Task The_trusted_root_is_not_read_where_nothing_is_verified(string kind)
+    {
+        (string, string)[] inputs = kind switch
+        {
+            "rollback" => [("images", "web"), ("rollback", "true"), ("verify-attestations", "true"), ("attestation-trusted-root", "/nonexistent/root.json")],
+            "values only" => [("images", ""), ("set", "values.yaml:a=1"), ("verify-attestations", "true"), ("attestation-trusted-root", "/nonexistent/root.json")],
+            _ => [("images", "web:1"), ("pin", "none"), ("attestation-trusted-root", "/nonexistent/root.json")],
+        };
+
+        var request = await Prepare(inputs);
+
+        Assert.Empty(request.Supply.Resolved);
     }
 }
