@@ -45,6 +45,9 @@ public sealed class ArgoCdRefreshTests
     [InlineData("https://git.example.com/acme/gitops@v1", "git.example.com/acme/gitops@v1")]
     [InlineData("deploy@git.example.com", "git.example.com")]
     [InlineData("./gitops", "./gitops")]
+    [InlineData("@git.example.com/acme/gitops", "git.example.com/acme/gitops")]
+    [InlineData("/srv/git@v2/gitops", "/srv/git@v2/gitops")]
+    [InlineData("://git.example.com/acme/gitops", "git.example.com/acme/gitops")]
     public void Only_a_user_before_the_host_is_dropped(string url, string normalized) =>
         Assert.Equal(normalized, ArgoCdRefreshStep.NormalizeRepoUrl(url));
 
@@ -58,7 +61,8 @@ public sealed class ArgoCdRefreshTests
             new ArgoAppSources("other", [new ArgoSource("https://git.example.com/acme/gitops.git", "environments/prod")]),
         ]);
         var request = Doubles.TestRequests.Parse(("environment", "staging\nqa"), ("overlay-path", "environments/{{ environment }}"));
-        var run = Doubles.TestRequests.Run(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { ArgoCd = argo });
+        var logger = new Doubles.RecordingLogger();
+        var run = Doubles.TestRequests.Run(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { ArgoCd = argo }, logger: logger);
         var changed = new[] { new FileChange("x", [1]) };
         var targets = request.Targets.Select(t => new TargetResult(t, new OverlayEdit(t.OverlayPath, null, changed, [], []))).ToList();
         var result = new DeployResult(new DeployOutcome.Pushed(new string('1', 40), true), targets, "main", new string('0', 40));
@@ -73,6 +77,23 @@ public sealed class ArgoCdRefreshTests
         await argo.Received(1).GetAsync("web-qa", true, Arg.Any<CancellationToken>());
         await argo.DidNotReceive().GetAsync("other", Arg.Any<bool>(), Arg.Any<CancellationToken>());
         await argo.ReceivedWithAnyArgs(1).ListAsync(default);
+        Assert.Equal(["Asked Argo CD to refresh 2 application(s) covering environments/staging, environments/qa: web-qa, web-staging"], logger.Lines);
+    }
+
+    [Fact]
+    public async Task No_covering_application_is_said_as_none()
+    {
+        var argo = Substitute.For<IArgoCd>();
+        argo.ListAsync(default).ReturnsForAnyArgs([new ArgoAppSources("other", [new ArgoSource("https://git.example.com/acme/gitops.git", "environments/prod")])]);
+        var logger = new Doubles.RecordingLogger();
+        var request = Doubles.TestRequests.Parse();
+        var run = Doubles.TestRequests.Run(new DeployPorts(new Doubles.MemoryGitOps(new Dictionary<string, string>())) { ArgoCd = argo }, logger: logger);
+        var target = new TargetResult(request.Targets[0], new OverlayEdit("environments/staging", null, [new FileChange("x", [1])], [], []));
+
+        await new ArgoCdRefreshStep().VerifyAsync(run, request, new DeployResult(new DeployOutcome.Pushed(new string('1', 40), true), [target], "main", new string('0', 40)), target, default);
+
+        Assert.Equal(["Asked Argo CD to refresh 0 application(s) covering environments/staging: none"], logger.Lines);
+        await argo.DidNotReceiveWithAnyArgs().GetAsync(default!, default, default);
     }
 
     [Fact]
