@@ -24,7 +24,7 @@ public sealed class ConditionSyntaxException(string message, int position) : Exc
 public sealed class ConditionEvaluationException(string message) : Exception(message);
 
 /// <summary>
-/// A <c>successCondition</c> or <c>failureCondition</c>: the subset of the expr language (github.com/expr-lang/expr)
+/// A <c>successCondition</c> or <c>failureCondition</c>: the subset of the expr language (expr-lang/expr)
 /// that Argo Rollouts users write for Prometheus, with expr's precedence and operators:
 /// <list type="bullet">
 /// <item><c>result</c> (a list for a vector or matrix answer, a number for a scalar), <c>result[i]</c> (negative i counts from the end),

@@ -9,7 +9,7 @@ namespace GitOpsDeploy.GitHub;
 /// <summary>
 /// Builds Octokit clients for the run's GitHub host. The base address comes from GITHUB_API_URL
 /// (never a literal host) and must end in '/'; we build the Connection ourselves because
-/// <c>new GitHubClient(product, uri)</c> appends <c>api/v3/</c> to any host that is not github.com.
+/// <c>new GitHubClient(product, uri)</c> appends <c>api/v3/</c> to any host that is not GitHub's cloud.
 /// </summary>
 public sealed class GitHubConnection(string apiUrl, string? graphQlUrl, TimeProvider time, ILoggerFactory loggers, SecretMasker masker)
 {

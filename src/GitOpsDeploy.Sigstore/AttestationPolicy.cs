@@ -24,7 +24,7 @@ public sealed record AttestationPolicy
 
     /// <summary>
     /// The workflows allowed to sign: <c>OWNER/REPO/.github/workflows/x.yml</c> or the full
-    /// <c>https://github.com/...</c> URL, optionally with <c>@ref</c> to pin the ref (without it any ref
+    /// <c>SERVER/...</c> URL, optionally with <c>@ref</c> to pin the ref (without it any ref
     /// matches). Empty (the default) allows any workflow of <see cref="SourceRepository"/>; a reusable
     /// workflow of another repository must be listed.
     /// </summary>

@@ -5,7 +5,7 @@ namespace GitOpsDeploy.Sigstore;
 
 /// <summary>
 /// A transparency log checkpoint in the signed-note format
-/// (https://github.com/transparency-dev/formats/blob/main/log/README.md): a note of lines
+/// (transparency-dev/formats, log/README.md): a note of lines
 /// (origin, tree size, base64 root hash, optional extension lines), a blank line, then signature
 /// lines <c>— &lt;name&gt; base64(4-byte key hint || signature)</c>.
 /// </summary>

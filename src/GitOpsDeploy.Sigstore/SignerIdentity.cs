@@ -6,7 +6,7 @@ namespace GitOpsDeploy.Sigstore;
 
 /// <summary>
 /// Who signed: the Fulcio certificate's subject alternative name and its GitHub Actions claims
-/// (OID arc 1.3.6.1.4.1.57264.1, https://github.com/sigstore/fulcio/blob/main/docs/oid-info.md).
+/// (OID arc 1.3.6.1.4.1.57264.1, sigstore/fulcio, docs/oid-info.md).
 /// A claim the certificate does not carry is null.
 /// </summary>
 public sealed record SignerIdentity
@@ -14,10 +14,10 @@ public sealed record SignerIdentity
     /// <summary>The SAN URI (or e-mail address for a person): for GitHub Actions, the workflow file and ref that ran (same as <see cref="BuildSignerUri"/>).</summary>
     public required string SubjectAlternativeName { get; init; }
 
-    /// <summary>The OIDC issuer (1.8, or the legacy 1.1): <c>https://token.actions.githubusercontent.com</c> on github.com.</summary>
+    /// <summary>The OIDC issuer (1.8, or the legacy 1.1): <c>https://token.actions.githubusercontent.com</c> on GitHub's cloud.</summary>
     public string? Issuer { get; init; }
 
-    /// <summary>1.9: the workflow that signed, <c>https://github.com/OWNER/REPO/.github/workflows/x.yml@refs/...</c>.</summary>
+    /// <summary>1.9: the workflow that signed, <c>SERVER/OWNER/REPO/.github/workflows/x.yml@refs/...</c>.</summary>
     public string? BuildSignerUri { get; init; }
 
     /// <summary>1.10: the commit of the signing workflow.</summary>
@@ -26,7 +26,7 @@ public sealed record SignerIdentity
     /// <summary>1.11: <c>github-hosted</c> or <c>self-hosted</c>.</summary>
     public string? RunnerEnvironment { get; init; }
 
-    /// <summary>1.12: <c>https://github.com/OWNER/REPO</c>.</summary>
+    /// <summary>1.12: <c>SERVER/OWNER/REPO</c>.</summary>
     public string? SourceRepositoryUri { get; init; }
 
     /// <summary>1.13: the commit the workflow ran on.</summary>
@@ -38,7 +38,7 @@ public sealed record SignerIdentity
     /// <summary>1.15: the repository's numeric ID (survives renames).</summary>
     public string? SourceRepositoryIdentifier { get; init; }
 
-    /// <summary>1.16: <c>https://github.com/OWNER</c>.</summary>
+    /// <summary>1.16: <c>SERVER/OWNER</c>.</summary>
     public string? SourceRepositoryOwnerUri { get; init; }
 
     /// <summary>1.17: the owner's numeric ID.</summary>
@@ -53,7 +53,7 @@ public sealed record SignerIdentity
     /// <summary>1.20: the event that started the run (<c>push</c>, <c>workflow_dispatch</c>...).</summary>
     public string? BuildTrigger { get; init; }
 
-    /// <summary>1.21: <c>https://github.com/OWNER/REPO/actions/runs/ID/attempts/N</c>.</summary>
+    /// <summary>1.21: <c>SERVER/OWNER/REPO/actions/runs/ID/attempts/N</c>.</summary>
     public string? RunInvocationUri { get; init; }
 
     /// <summary>1.22: <c>public</c>, <c>private</c> or <c>internal</c> when signed.</summary>

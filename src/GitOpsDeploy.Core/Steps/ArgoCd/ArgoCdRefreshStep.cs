@@ -59,7 +59,7 @@ internal sealed class ArgoCdRefreshStep : IVerificationStep
             .ToList();
     }
 
-    /// <summary><c>https://user@github.com/Acme/gitops.git/</c>, <c>git@github.com:acme/gitops</c> and <c>ssh://git@github.com/acme/gitops.git</c> all become <c>github.com/acme/gitops</c>.</summary>
+    /// <summary><c>https://user@git.example.com/Acme/gitops.git/</c>, <c>git@git.example.com:acme/gitops</c> and <c>ssh://git@git.example.com/acme/gitops.git</c> all become <c>git.example.com/acme/gitops</c>.</summary>
     public static string NormalizeRepoUrl(string url)
     {
         var text = url.Trim();
