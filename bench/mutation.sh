@@ -29,7 +29,8 @@ since=""
 folders=()
 all_folders=(
   Editing/Yaml Editing/Images Editing/Overlay
-  Core/Planning Core/Requests Core/Steps Core/Landing Core/Text Core/Metrics
+  Core/Planning Core/Requests Core/Steps Core/Landing Core/Text
+  Core/Metrics,Core/Pipeline,Core/Results,Core/Runs,Core/Transport,Core/Verification,Core/Reporting,Core/Scaffold
 )
 
 while [ $# -gt 0 ]; do
