@@ -164,7 +164,6 @@ internal sealed class PullRequestLanding : ILanding
 
             logger.LogWarning("#{Number} describes another run's change although its head is ours: writing ours again", pr.Number);
             pr = await prs.UpdateAsync(pr.Number, title, body, cancellationToken);
-            kind = kind == ProposalKind.Unchanged ? ProposalKind.Updated : kind;
         }
 
         pr = pr with { HeadSha = headSha };

@@ -117,7 +117,7 @@ internal sealed class FanInFlow(RunContext run)
         {
             case PublishOutcome.Published done:
                 logger.LogInformation("Pushed {Sha} to {Branch}", done.Sha, branch);
-                                // Our intent, if published, stays on the board carried (the commit names it); the next write clears it.
+                // Our intent, if published, stays on the board carried (the commit names it); the next write clears it.
                 published = null;
                 return Attempt<DeployResult>.Done(new DeployResult(new DeployOutcome.Pushed(done.Sha, done.Verified), plan.Edits, branch, snapshot.HeadSha) { Attempts = attempt });
             case PublishOutcome.LostRace lost when published is not null:
