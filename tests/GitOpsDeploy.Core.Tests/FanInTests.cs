@@ -282,4 +282,146 @@ public sealed class FanInTests
         Assert.Equal(expected, signed);
         Assert.Equal(("Deploy-Run", "acme/app#1 (intent 0123456789ab)"), Trailers.Parse(signed)[0]);
     }
+
+    private static DeployIntent Exact(string id, long created) =>
+        Intent(id, 0, "web=ghcr.io/acme/web:2") with { Created = DateTimeOffset.FromUnixTimeMilliseconds(created) };
+
+    [Theory]
+    [InlineData("0123456789ab", 1_764_600_000_123L, "1764600000123-0123456789ab", true)]
+    // One fault each, the payload intact: a name one byte long, the dash elsewhere, a time or an id the payload does not say.
+    [InlineData("0123456789abc", 1_764_600_000_123L, "1764600000123-0123456789abc", false)]
+    [InlineData("30123456789ab", 176_460_000_012L, "176460000012-30123456789ab", false)]
+    [InlineData("0123456789ab", 1_764_600_000_123L, "1764600000124-0123456789ab", false)]
+    [InlineData("0123456789ab", 1_764_600_000_123L, "1764600000123-0123456789ac", false)]
+    [InlineData("0123456789ab", 1_764_600_000_123L, "+764600000123-0123456789ab", false)]
+    public void Only_the_name_an_intent_was_published_under_decodes_it(string id, long created, string name, bool decodes)
+    {
+        var intent = Exact(id, created);
+
+        var back = IntentCodec.Decode(name, IntentCodec.Payload(intent));
+
+        Assert.Equal(decodes, back is not null);
+    }
+
+    [Fact]
+    public void A_payload_with_another_section_or_header_decodes_to_nothing()
+    {
+        var intent = Exact("0123456789ab", 1_764_600_000_123L);
+        var name = IntentCodec.Name(intent);
+        var payload = IntentCodec.Payload(intent);
+
+        Assert.NotNull(IntentCodec.Decode(name, payload));
+        Assert.NotNull(IntentCodec.Decode(name, payload.Replace("\n", "\r\n", StringComparison.Ordinal)));
+        Assert.Null(IntentCodec.Decode(name, payload + "\nanother section\n"));
+        Assert.Null(IntentCodec.Decode(name, payload.Replace("intent v2", "intent v3", StringComparison.Ordinal)));
+        Assert.Null(IntentCodec.Decode(name, payload.Replace("\"targets\":[[", "\"targets\":[[1,", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void The_audience_is_the_prefix_and_the_unpadded_url_safe_digest_of_the_content()
+    {
+        var audience = IntentCodec.Audience(Exact("0123456789ab", 1_764_600_000_123L));
+
+        Assert.Matches("^gitops-deploy:[A-Za-z0-9_-]{43}$", audience);
+    }
+
+    [Fact]
+    public void A_new_intent_names_no_branch_until_it_is_published_on_one()
+    {
+        var intent = IntentCodec.Of(TestRequests.Parse(), TestRequests.Context, "0123456789ab", Now.AddTicks(1234));
+
+        Assert.Equal(string.Empty, intent.Branch);
+        Assert.Equal((Now, "acme/app#7"), (intent.Created, intent.Run));
+        Assert.Equal("local", IntentCodec.RunName(TestRequests.Context with { RunId = null }));
+    }
+
+    /// <summary>A branch of <paramref name="commits"/> commits, one a second back from <see cref="Now"/>, that counts how deep it was read.</summary>
+    private static (IGitOpsSnapshot Snapshot, List<int> Reads) Recent(int commits, IReadOnlyDictionary<int, string> messages)
+    {
+        var reads = new List<int>();
+        var snapshot = NSubstitute.Substitute.For<IGitOpsSnapshot>();
+        NSubstitute.SubstituteExtensions.Returns(snapshot.History(NSubstitute.Arg.Any<int>()), c =>
+        {
+            var max = c.Arg<int>();
+            reads.Add(max);
+            return (IReadOnlyList<HistoryEntry>)Enumerable.Range(0, Math.Min(max, commits))
+                .Select(i => new HistoryEntry($"c{i}", messages.GetValueOrDefault(i, "deploy"), Now.AddSeconds(-i))).ToList();
+        });
+        return (snapshot, reads);
+    }
+
+    private static string Carrying(DeployIntent intent) => $"deploy\n\nDeploy-Run: {intent.Trailer}\nEnvironment: staging\n";
+
+    [Fact]
+    public void The_history_is_read_only_as_deep_as_the_intents_need()
+    {
+        var intent = Intent("aaaaaaaaaaaa", 600, "web=ghcr.io/acme/web:2");
+        var (found, reads) = Recent(1000, new Dictionary<int, string> { [5] = Carrying(intent) });
+
+        Assert.Equal(new Dictionary<string, string> { ["aaaaaaaaaaaa"] = "c5" }, IntentBatch.LandedIn(found, [intent]));
+        Assert.Equal([20], reads);
+
+        var (deep, deeper) = Recent(1000, new Dictionary<int, string> { [240] = Carrying(intent) });
+        Assert.Equal("c240", IntentBatch.LandedIn(deep, [intent])["aaaaaaaaaaaa"]);
+        Assert.Equal([20, 100, 250], deeper);
+
+        var (shallow, once) = Recent(12, new Dictionary<int, string>());
+        Assert.Empty(IntentBatch.LandedIn(shallow, [intent]));
+        Assert.Equal([20], once);
+    }
+
+    [Fact]
+    public void The_search_stops_a_minute_before_the_oldest_intent_was_published()
+    {
+        var older = Intent("aaaaaaaaaaaa", 120, "web=ghcr.io/acme/web:2");
+        var newer = Intent("bbbbbbbbbbbb", 30, "worker=ghcr.io/acme/worker:5", run: "acme/app#2");
+        var (snapshot, reads) = Recent(1000, new Dictionary<int, string> { [170] = Carrying(older) });
+
+        var found = IntentBatch.LandedIn(snapshot, [newer, older]);
+
+        Assert.Equal(new Dictionary<string, string> { ["aaaaaaaaaaaa"] = "c170" }, found);
+        Assert.Equal([20, 100, 250], reads);
+    }
+
+    [Fact]
+    public void Refs_that_hold_no_readable_intent_read_no_history()
+    {
+        var (snapshot, reads) = Recent(1000, new Dictionary<int, string>());
+
+        Assert.Empty(IntentBatch.LandedIn(snapshot, [Intent("aaaaaaaaaaaa", 10, "web=ghcr.io/acme/web:2") with { Targets = [] }]));
+        Assert.Empty(reads);
+    }
+
+    [Theory]
+    [InlineData(44, "deploy(staging): {0} (new) -> 5")]
+    [InlineData(45, "deploy(staging): 1 pipeline, 1 change")]
+    public void A_batch_subject_over_72_characters_counts_instead(int nameLength, string subject)
+    {
+        var name = "w" + new string('x', nameLength - 1);
+        var intent = Intent("aaaaaaaaaaaa", 1, $"{name}=ghcr.io/acme/{name}:5");
+
+        var batch = IntentBatch.Plan(Branch("1"), [intent], Admit(TestRequests.Parse(), intent), Planner, Now);
+
+        var lines = batch.Message!.Split('\n');
+        Assert.Equal(string.Format(System.Globalization.CultureInfo.InvariantCulture, subject, name), lines[0]);
+        Assert.Equal("Applied together: 1 pipeline wrote this branch at once.", lines[2]);
+    }
+
+    [Fact]
+    public void A_batch_over_two_environments_names_both_in_its_subject()
+    {
+        var qa = new IntentTarget("qa", "environments/qa");
+        var first = Intent("aaaaaaaaaaaa", 2, "web=ghcr.io/acme/web:2");
+        var second = Intent("bbbbbbbbbbbb", 1, "web=ghcr.io/acme/web:2", run: "acme/app#2", target: qa);
+        var branch = new MemorySnapshot([new MemoryCommit("head", "initial", new Dictionary<string, string>
+        {
+            [Overlay] = Kustomization("1"),
+            ["environments/qa/kustomization.yaml"] = Kustomization("1"),
+        })]);
+        var applier = TestRequests.Parse(("environment", "staging,qa"));
+
+        var batch = IntentBatch.Plan(branch, [first, second], Admit(applier, first, second), Planner, Now);
+
+        Assert.StartsWith("deploy(staging, qa): web 1 -> 2\n\nApplied together: 2 pipelines wrote this branch at once.", batch.Message, StringComparison.Ordinal);
+    }
 }

@@ -189,11 +189,11 @@ internal static class IntentBatch
         var subject = $"deploy({environments}): {string.Join("; ", summaries)}";
         if (subject.Length > 72)
         {
-            subject = $"deploy({environments}): {groups.Count} pipelines, {summaries.Count} changes";
+            subject = $"deploy({environments}): {Counted(groups.Count, "pipeline")}, {Counted(summaries.Count, "change")}";
         }
 
         var sb = new StringBuilder(subject).Append("\n\n");
-        sb.Append("Applied together: ").Append(groups.Count).Append(groups.Count == 1 ? " pipeline" : " pipelines").Append(" wrote this branch at once.\n\n");
+        sb.Append("Applied together: ").Append(Counted(groups.Count, "pipeline")).Append(" wrote this branch at once.\n\n");
         foreach (var (intent, _, edits) in groups)
         {
             foreach (var edit in CommitMessage.Changing(edits))
@@ -210,4 +210,6 @@ internal static class IntentBatch
 
         return sb.ToString();
     }
+
+    private static string Counted(int count, string noun) => $"{count} {noun}{(count == 1 ? string.Empty : "s")}";
 }
