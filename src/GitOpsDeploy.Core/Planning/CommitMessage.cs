@@ -69,6 +69,15 @@ internal static class CommitMessage
         return parts.Count == 0 ? "no changes" : string.Join(", ", parts);
     }
 
+    /// <summary>"web 1.1.0, replicas=3": what the images and values are after the edit, changed or not.</summary>
+    public static string Versions(OverlayEdit edit)
+    {
+        var parts = edit.Images.Select(i => $"{i.After.Name} {Version(i.After)}")
+            .Concat(edit.Values.Select(v => $"{v.Path}={v.After}"))
+            .ToList();
+        return parts.Count == 0 ? "no changes" : string.Join(", ", parts);
+    }
+
     public static string ChangeList(OverlayEdit edit)
     {
         var sb = new StringBuilder();

@@ -104,9 +104,12 @@ internal sealed class DeploymentTracker(IDeployments? deployments, DeployRequest
 
         if (result.Landed)
         {
-            var what = result.OperationOf(mine) == DeployOperation.None ? "already deployed" : "deployed";
+            // A change says what it changed; an overlay that already had it says what it runs ("web 2 already deployed").
+            var what = result.OperationOf(mine) == DeployOperation.None
+                ? $"{CommitMessage.Versions(mine.Edit)} already deployed"
+                : $"{CommitMessage.Summary(mine.Edit)} deployed";
             var health = mine.Argo is { Healthy: true } ? "; Argo CD healthy" : string.Empty;
-            await SetFinalAsync(DeploymentState.Success, $"{CommitMessage.Summary(mine.Edit)} {what} to {target.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
+            await SetFinalAsync(DeploymentState.Success, $"{what} to {target.Environment}{health}", changeUrl ?? context.RunUrl, cancellationToken);
         }
         else if (result.Operation == DeployOperation.Superseded)
         {

@@ -70,13 +70,7 @@ internal static partial class PullRequestText
     public static string Versions(IReadOnlyList<TargetEdit> edits) =>
         string.Join("; ", CommitMessage.Changing(edits).Select(e => Versions(e.Edit)).Distinct(StringComparer.Ordinal));
 
-    public static string Versions(OverlayEdit edit)
-    {
-        var parts = edit.Images.Select(i => $"{i.After.Name} {CommitMessage.Version(i.After)}")
-            .Concat(edit.Values.Select(v => $"{v.Path}={v.After}"))
-            .ToList();
-        return parts.Count == 0 ? "no changes" : string.Join(", ", parts);
-    }
+    public static string Versions(OverlayEdit edit) => CommitMessage.Versions(edit);
 
     /// <summary>A short digest of the change and the base it applies to: equal digests mean an identical pull request head.</summary>
     public static string Digest(string baseSha, IReadOnlyList<FileChange> files)
