@@ -374,6 +374,25 @@ public sealed class DeploymentTrackerTests
     }
 
     [Fact]
+    public async Task A_late_cancellation_never_undoes_a_status_that_ended_or_parked_the_deployment()
+    {
+        var done = Tracker();
+        await done.StartAsync("deploying", default);
+        var pushed = Result(new DeployOutcome.Pushed("p", true));
+        await done.FinishAsync(pushed, Mine(pushed), null, default);
+        var queued = Tracker();
+        await queued.StartAsync("deploying", default);
+        var proposed = Result(new DeployOutcome.Proposed(Pr, ProposalKind.Created, "s", false));
+        await queued.FinishAsync(proposed, Mine(proposed), null, default);
+        var before = deployments.Statuses.Count;
+
+        await done.CancelAsync();
+        await queued.CancelAsync("fedcba9876543210fedcba9876543210fedcba98");
+
+        Assert.Equal(before, deployments.Statuses.Count);
+    }
+
+    [Fact]
     public async Task A_deployment_whose_creation_answer_was_lost_is_found_by_this_invocation_and_ended()
     {
         var tracker = Tracker();
@@ -439,75 +458,5 @@ public sealed class DeploymentTrackerTests
         Assert.Equal(expected, truncated.Length);
         Assert.StartsWith("a b", truncated, StringComparison.Ordinal);
         Assert.Equal(cut, truncated.EndsWith('…'));
-    }
-
-    /// <summary>The deployments port in memory: what was created and set, failures to throw on the next status calls, and what was looked up.</summary>
-    private sealed class RecordingDeployments : IDeployments
-    {
-        public List<DeploymentRequest> Created { get; } = [];
-
-        public List<(long Id, DeploymentStatus Status)> Statuses { get; } = [];
-
-        public Queue<Exception> Failures { get; } = new();
-
-        public Func<DeploymentRequest, DeploymentInfo?> Create { get; set; } = _ => new DeploymentInfo(99, "u");
-
-        public Action? OnStatus { get; set; }
-
-        public CancellationToken LastToken { get; private set; }
-
-        public DeploymentInfo? Found { get; set; }
-
-        public DeploymentRequest? FoundFor { get; private set; }
-
-        public Exception? FindFails { get; set; }
-
-        public long? Latest { get; set; }
-
-        public string? Previous { get; set; }
-
-        public List<(string Environment, string? Task, string Sha)> Asked { get; } = [];
-
-        public int Lookups => Asked.Count;
-
-        public Task<DeploymentInfo?> CreateAsync(DeploymentRequest request, CancellationToken cancellationToken)
-        {
-            Created.Add(request);
-            return Task.FromResult(Create(request));
-        }
-
-        public Task SetStatusAsync(long id, DeploymentStatus status, CancellationToken cancellationToken)
-        {
-            LastToken = cancellationToken;
-            if (Failures.Count > 0)
-            {
-                OnStatus?.Invoke();
-                return Task.FromException(Failures.Dequeue());
-            }
-
-            Statuses.Add((id, status));
-            return Task.CompletedTask;
-        }
-
-        public Task<DeploymentInfo?> FindCreatedAsync(DeploymentRequest request, CancellationToken cancellationToken)
-        {
-            FoundFor = request;
-            return FindFails is { } error ? Task.FromException<DeploymentInfo?>(error) : Task.FromResult(Found);
-        }
-
-        public Task<long?> FindLatestAsync(string environment, string sha, CancellationToken cancellationToken)
-        {
-            Asked.Add((environment, null, sha));
-            return Task.FromResult(Latest);
-        }
-
-        public Task<IReadOnlyList<DeploymentRecord>> HistoryAsync(string environment, DateTimeOffset since, int max, CancellationToken cancellationToken) =>
-            throw new NotSupportedException();
-
-        public Task<string?> FindPreviousShaAsync(string environment, string task, string currentSha, CancellationToken cancellationToken)
-        {
-            Asked.Add((environment, task, currentSha));
-            return Task.FromResult(Previous);
-        }
     }
 }

@@ -215,7 +215,8 @@ internal sealed class DeploymentTracker(IDeployments? deployments, DeployRequest
             }
         }
 
-        if (deployment is null)
+        // A deployment that already ended (or waits for a merge) says what happened; a late cancellation does not undo that.
+        if (deployment is null || last is not (null or DeploymentState.InProgress))
         {
             return;
         }

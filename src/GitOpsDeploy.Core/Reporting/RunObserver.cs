@@ -110,7 +110,7 @@ internal sealed class DeploymentReporter(IDeployments? deployments, DeployReques
                         continue;
                     }
 
-                    await tracker.StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {tracker.Target.Environment}", cancellationToken);
+                    await tracker.StartAsync(Deploying(tracker.Target), cancellationToken);
                 }
 
                 return;
@@ -121,8 +121,8 @@ internal sealed class DeploymentReporter(IDeployments? deployments, DeployReques
         if (!Defers)
         {
             await ForEach(trackers, t => plan.Edits.FirstOrDefault(e => e.Target.Environment == t.Target.Environment) is { } edit
-                ? t.StartAsync(Described($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {t.Target.Environment}", edit), cancellationToken, null, Payload(edit))
-                : t.StartAsync($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {t.Target.Environment}", cancellationToken));
+                ? StartFor(edit, cancellationToken)
+                : t.StartAsync(Deploying(t.Target), cancellationToken));
             return;
         }
 
@@ -130,11 +130,11 @@ internal sealed class DeploymentReporter(IDeployments? deployments, DeployReques
     }
 
     /// <summary>Starts one target's deployment on the commit its edit deploys (a promotion's or rollback's own build commit when deferred).</summary>
-    private Task StartFor(TargetEdit edit, CancellationToken cancellationToken = default)
+    private Task StartFor(TargetEdit edit, CancellationToken cancellationToken)
     {
         if (!Defers)
         {
-            return Tracker(edit.Target).StartAsync(Described($"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {edit.Target.Environment}", edit), cancellationToken, null, Payload(edit));
+            return Tracker(edit.Target).StartAsync(Described(Deploying(edit.Target), edit), cancellationToken, null, Payload(edit));
         }
 
         // The one known build commit among the promoted images (images of unknown provenance do not outvote it).
@@ -145,6 +145,9 @@ internal sealed class DeploymentReporter(IDeployments? deployments, DeployReques
             : edit.Rollback is { } r ? $"Rolling back to {string.Join(", ", r.Images.Select(i => i.ToString()))}" : "Deploying";
         return Tracker(edit.Target).StartAsync(Described($"{what} to {edit.Target.Environment}", edit), cancellationToken, sha, Payload(edit));
     }
+
+    /// <summary>"Deploying web:2 to staging": what the run was asked to deploy where.</summary>
+    private string Deploying(DeployTarget target) => $"Deploying {string.Join(", ", request.Change.Images.Select(i => i.ToString()))} to {target.Environment}";
 
     /// <summary>The description with the promotion report's line ("5 commits in 3 pull requests; changes Deployment production/web") where it fits.</summary>
     private static string Described(string description, TargetEdit edit) =>
