@@ -22,7 +22,8 @@ public static partial class GitOpsScaffold
             throw DeployException.Input("app", $"'{app}' must be a lowercase DNS label (a-z, 0-9, '-', at most 40 characters)");
         }
 
-        var spec = ImageSpec.Parse($"{image ?? string.Empty}:{tag ?? "0.1.0"}", "image");
+        // Parsed as the overlay's entry (app=image:tag): the image is its newName, what the cluster pulls, so it must be a reference a registry accepts.
+        var spec = ImageSpec.Parse($"{app}={image ?? string.Empty}:{tag ?? "0.1.0"}", "image");
         if (spec.Tag.Value is { } t && MutableTags.Contains(t, StringComparer.OrdinalIgnoreCase))
         {
             throw DeployException.Input("tag", $"'{t}' is a mutable tag: scaffolded overlays pin an immutable tag (e.g. 0.1.0 or a commit sha)");
@@ -39,7 +40,7 @@ public static partial class GitOpsScaffold
             throw DeployException.Input("repo-url", $"'{repoUrl}' is not a URL");
         }
 
-        return new ScaffoldOptions(app, spec.Name, envs, repoUrl, spec.Tag.Value!);
+        return new ScaffoldOptions(app, spec.NewName.Value!, envs, repoUrl, spec.Tag.Value!);
     }
 
     public static IReadOnlyDictionary<string, string> Generate(ScaffoldOptions o)
