@@ -18,7 +18,8 @@ internal readonly record struct Attempt<T>(T? Result, string? RetryReason)
 /// re-plans on the new tip and publishes again; bounded, with fully jittered exponential backoff so
 /// concurrent pipelines spread out without waiting long.
 /// </summary>
-internal sealed class LostRaceLoop(RetryPolicy policy, TimeProvider time, ILogger logger)
+/// <param name="jitter">Where the jitter comes from (a test passes its own to see the window's edges).</param>
+internal sealed class LostRaceLoop(RetryPolicy policy, TimeProvider time, ILogger logger, Random? jitter = null)
 {
     /// <param name="attempt">One attempt, numbered from 1.</param>
     /// <param name="giveUp">What kept failing, for the error after the last attempt.</param>
@@ -40,7 +41,7 @@ internal sealed class LostRaceLoop(RetryPolicy policy, TimeProvider time, ILogge
 
             // Full jitter: contenders that lost the same race spread over the whole window instead of colliding again.
             var ceiling = Math.Min(policy.Delay.TotalMilliseconds * Math.Pow(2, number - 1), policy.MaxDelay.TotalMilliseconds);
-            var delay = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * ceiling);
+            var delay = TimeSpan.FromMilliseconds((jitter ?? Random.Shared).NextDouble() * ceiling);
             logger.LogWarning("Retrying on the new tip in {Delay} ms: {Reason}", (int)delay.TotalMilliseconds, outcome.RetryReason);
             await Task.Delay(delay, time, cancellationToken);
         }

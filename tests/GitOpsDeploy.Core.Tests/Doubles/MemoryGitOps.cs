@@ -92,8 +92,12 @@ public sealed class MemoryGitOps : IGitOpsRepository
     /// <summary>The first-parent commits below each read's head, newest first (none unless given).</summary>
     public IReadOnlyList<string> Below { get; init; } = [];
 
+    /// <summary>The branch and hint of every read, in order.</summary>
+    public List<(string? Branch, SnapshotHint Hint)> Reads { get; } = [];
+
     public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
     {
+        Reads.Add((branch, hint));
         var files = this.files(Snapshots.Count);
         var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), "initial", files), .. Below.Select(sha => new MemoryCommit(sha, "older", files))])
         {
