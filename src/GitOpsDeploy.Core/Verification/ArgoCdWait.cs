@@ -71,7 +71,8 @@ internal sealed class ArgoCdWait(IArgoCd argo, TimeProvider time, ILogger logger
 
             if (time.GetUtcNow() >= deadline)
             {
-                var state = lastError ?? (last is null ? "no answer" : $"sync {last.SyncStatus} at {Short(last.Revision)}, health {last.Health}");
+                // Every poll either answered (last) or failed transiently (lastError): one of them says where it stood.
+                var state = lastError ?? $"sync {last!.SyncStatus} at {Short(last.Revision)}, health {last.Health}";
                 return new ArgoOutcome(false, $"{options.Application} did not become Synced and Healthy at {Short(commit)} within {options.Timeout.TotalSeconds:0} s (last: {state})", last) { SyncedAt = syncedAt };
             }
 
