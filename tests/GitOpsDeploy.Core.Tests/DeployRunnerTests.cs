@@ -273,4 +273,144 @@ public sealed class DeployRunnerTests
         runtime.Received(1).Warning("staging is Degraded; rolling back (rollback-on-failure)");
         Assert.Single(git.Published);
     }
+
+    /// <summary>A verification step that finds one environment unhealthy.</summary>
+    private sealed class UnhealthyIn(string environment) : IVerificationStep
+    {
+        public List<string> Verified { get; } = [];
+
+        public Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
+        {
+            Verified.Add(target.Target.Environment);
+            return target.Target.Environment == environment
+                ? Task.FromException<TargetResult>(new DeployException(ErrorKind.Unhealthy, $"{environment} is Degraded"))
+                : Task.FromResult(target);
+        }
+    }
+
+    private static MemoryGitOps TwoEnvironments() => new(new Dictionary<string, string>
+    {
+        ["environments/staging/kustomization.yaml"] = One,
+        ["environments/production/kustomization.yaml"] = One,
+    });
+
+    [Fact]
+    public async Task One_unhealthy_environment_of_two_fails_the_run_naming_it_and_only_its_deployment()
+    {
+        var deployments = new RecordingDeployments();
+        var observer = Substitute.For<IRunObserver>();
+        var unhealthy = new UnhealthyIn("production");
+        var runner = new DeployRunner(new DeployPorts(TwoEnvironments()) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance,
+            new RunSteps([], [], [unhealthy], []), [observer]);
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => runner.RunAsync(TestRequests.Parse(("environment", "staging,production")), default));
+
+        Assert.Equal((ErrorKind.Unhealthy, "production: production is Degraded"), (error.Kind, error.Message));
+        Assert.Equal(["staging", "production"], unhealthy.Verified);
+        await observer.Received(1).FinishedAsync(Arg.Any<DeployResult>(), Arg.Is<IReadOnlyList<TargetResult>>(healthy => healthy.Single().Target.Environment == "staging"), Arg.Any<CancellationToken>());
+        Assert.Equal([(99L, DeploymentState.Success), (100L, DeploymentState.Failure)], deployments.Statuses.Where(s => s.Status.State != DeploymentState.InProgress).Select(s => (s.Id, s.Status.State)));
+        Assert.Equal(2, runner.DeploymentsCreated);
+    }
+
+    [Fact]
+    public async Task A_landed_result_says_when_it_landed_and_a_dry_run_is_neither_landed_nor_verified()
+    {
+        var time = new VirtualTime(new DateTimeOffset(2026, 12, 8, 12, 0, 0, TimeSpan.Zero));
+        var verify = new UnhealthyIn("none");
+        DeployRunner Runner() => new(new DeployPorts(Remote(One)), runtime, TestRequests.Context, time, NullLogger<DeployRunner>.Instance, new RunSteps([], [], [verify], []));
+
+        var pushed = await Runner().RunAsync(TestRequests.Parse(), default);
+        var dry = await Runner().RunAsync(TestRequests.Parse(("dry-run", "true")), default);
+
+        Assert.Equal(time.Start, pushed.LandedAt);
+        Assert.Null(dry.LandedAt);
+        Assert.Equal(["staging"], verify.Verified);
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_after_its_push_finds_its_commit_on_the_branch_and_says_it_deployed()
+    {
+        var ours = "deploy\n\nDeploy-Run: " + CommitMessage.RunTrailer(TestRequests.Context) + "\n";
+        using var stop = new CancellationTokenSource();
+        var git = new MemoryGitOps(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = One }) { MessageOf = n => n == 0 ? "initial" : ours };
+        git.Answer(sha =>
+        {
+            stop.Cancel();
+            return new PublishOutcome.Published(sha);
+        });
+        var deployments = new RecordingDeployments();
+        var runner = new DeployRunner(new DeployPorts(git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance, WaitingForArgo);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(TestRequests.Parse(), stop.Token));
+
+        Assert.Equal("base1", runner.LandedBeforeCancel);
+        Assert.Equal(20, git.Reads[^1].Hint.History);
+        Assert.Equal((DeploymentState.Success, "deployed in base1; the run was cancelled before it finished"), (deployments.Statuses[^1].Status.State, deployments.Statuses[^1].Status.Description));
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_before_it_sent_anything_pushes_nothing_and_does_not_look_for_its_commit()
+    {
+        using var stop = new CancellationTokenSource();
+        var git = new MemoryGitOps(_ =>
+        {
+            stop.Cancel();
+            return new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = One };
+        });
+        var deployments = new RecordingDeployments();
+        var runner = new DeployRunner(new DeployPorts(git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(TestRequests.Parse(), stop.Token));
+
+        Assert.Null(runner.LandedBeforeCancel);
+        Assert.Single(git.Reads);
+        Assert.Empty(git.Published);
+    }
+
+    [Fact]
+    public async Task A_cancelled_run_that_cannot_read_the_branch_says_so_and_ends_its_deployment_cancelled()
+    {
+        using var stop = new CancellationTokenSource();
+        var git = new MemoryGitOps(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = One })
+        {
+            ReadFails = n => n == 0 ? null : new DeployException(ErrorKind.Transient, "503"),
+        };
+        git.Answer(sha =>
+        {
+            stop.Cancel();
+            return new PublishOutcome.Published(sha);
+        });
+        var logger = new RecordingLogger();
+        var deployments = new RecordingDeployments();
+        var runner = new DeployRunner(new DeployPorts(git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, new TypedLogger(logger), WaitingForArgo);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(TestRequests.Parse(), stop.Token));
+
+        Assert.Null(runner.LandedBeforeCancel);
+        Assert.Contains("Could not tell whether the change reached the branch before the cancellation (503)", logger.Lines);
+        Assert.Equal((DeploymentState.Inactive, "cancelled"), (deployments.Statuses[^1].Status.State, deployments.Statuses[^1].Status.Description));
+    }
+
+    /// <summary>A verification step that, like the Argo CD wait, stops when the runner asks it to.</summary>
+    private sealed class Stoppable : IVerificationStep
+    {
+        public Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return Task.FromResult(target);
+        }
+    }
+
+    private static RunSteps WaitingForArgo => new([], [], [new Stoppable()], []);
+
+    /// <summary>The recording logger as the runner's typed logger.</summary>
+    private sealed class TypedLogger(RecordingLogger inner) : Microsoft.Extensions.Logging.ILogger<DeployRunner>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            inner.Log(logLevel, eventId, state, exception, formatter);
+    }
 }

@@ -66,6 +66,8 @@ internal sealed class DirectPush : ILanding
     /// <summary>Publishes the draft onto the branch it was planned on: pushed, another attempt, or the server's refusal.</summary>
     public static async Task<Attempt<DeployResult>> PublishAsync(RunContext run, DeployRequest request, IGitOpsSnapshot snapshot, PlanOutcome.Write plan, CommitDraft draft, int attempt, CancellationToken cancellationToken)
     {
+        // Nothing is written after the runner asked us to stop, whatever the transport does with the token.
+        cancellationToken.ThrowIfCancellationRequested();
         using (run.Runtime.Group($"Push to {snapshot.Branch}"))
         {
             switch (await run.Repository.PublishAsync(snapshot, draft, snapshot.Branch, PublishKind.Advance, cancellationToken))

@@ -65,7 +65,13 @@ public sealed class MemoryGitOps : IGitOpsRepository
 
     public List<MemorySnapshot> Snapshots { get; } = [];
 
-    /// <summary>The head sha of the n-th read (base0, base1, ...).</summary>
+    /// <summary>The head commit's message of the n-th read ("initial" unless given).</summary>
+    public Func<int, string> MessageOf { get; init; } = _ => "initial";
+
+    /// <summary>Why the n-th read fails (null: it does not).</summary>
+    public Func<int, Exception?> ReadFails { get; init; } = _ => null;
+
+        /// <summary>The head sha of the n-th read (base0, base1, ...).</summary>
     public Func<int, string> HeadOf { get; init; } = n => $"base{n}";
 
     /// <summary>Three attempts, a millisecond apart: a lost race is retried without slowing the tests.</summary>
@@ -98,8 +104,13 @@ public sealed class MemoryGitOps : IGitOpsRepository
     public Task<IGitOpsSnapshot> ReadAsync(string? branch, SnapshotHint hint, CancellationToken cancellationToken)
     {
         Reads.Add((branch, hint));
+        if (ReadFails(Reads.Count - 1) is { } error)
+        {
+            return Task.FromException<IGitOpsSnapshot>(error);
+        }
+
         var files = this.files(Snapshots.Count);
-        var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), "initial", files), .. Below.Select(sha => new MemoryCommit(sha, "older", files))])
+        var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), MessageOf(Snapshots.Count), files), .. Below.Select(sha => new MemoryCommit(sha, "older", files))])
         {
             Pending = Board is MemoryBoard board ? [.. board.Pending] : [],
         };

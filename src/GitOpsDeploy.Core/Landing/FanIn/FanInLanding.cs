@@ -38,6 +38,8 @@ internal sealed class FanInLanding(DirectPush inner) : ILanding
             return Attempt<DeployResult>.Again(redo);
         }
 
+        // Nothing goes on the board after the runner asked us to stop.
+        cancellationToken.ThrowIfCancellationRequested();
         return await flow.PushAsync(request, snapshot, write, draft, attempt, cancellationToken)
             ?? await DirectPush.PublishAsync(run, request, snapshot, write, draft, attempt, cancellationToken);
     }
