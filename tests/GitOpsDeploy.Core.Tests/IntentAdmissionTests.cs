@@ -126,4 +126,92 @@ public sealed class IntentAdmissionTests
         Assert.Equal(["acme"], TestRequests.Parse().Landing.CoalesceTrust);
         Assert.Equal(["other"], TestRequests.Parse(("source-repository", "other/app")).Landing.CoalesceTrust);
     }
+
+    [Theory]
+    [InlineData("live", "apps/live-web", true)]
+    [InlineData("web", "environments/live/", true)]
+    [InlineData("edge", "environments/edge", true)]
+    [InlineData("web", "environments/web", false)]
+    public void A_target_is_production_when_any_production_target_of_the_leader_shares_its_name_or_its_overlay(string environment, string overlay, bool production)
+    {
+        // The leader deploys two production environments whose names do not say so.
+        var applier = TestRequests.Parse(("environment", "live,edge"), ("production-environment", "true"));
+
+        Assert.Equal(production, IntentAdmission.IsProduction(applier, new IntentTarget(environment, overlay)));
+    }
+
+    public static TheoryData<string, DeployIntent> ControlCharacters() => new()
+    {
+        { "environment", Intent("stag\u0007ing", "environments/staging") },
+        { "overlay", Intent("staging", "environments/\tstaging") },
+        { "helm key", Intent() with { HelmImageKeys = ["web=values.yaml:image\nImage: evil"] } },
+        { "source", Intent() with { SourceRepository = "acme/app\r" } },
+    };
+
+    [Theory]
+    [MemberData(nameof(ControlCharacters))]
+    public void A_control_character_in_any_field_is_refused_and_shown_escaped(string field, DeployIntent intent)
+    {
+        var refusal = Admit(intent, Claims()).Refusal;
+
+        Assert.True(refusal is not null, field);
+        Assert.Contains("a field contains a line break or another control character ('", refusal, StringComparison.Ordinal);
+        Assert.DoesNotContain(refusal!, char.IsControl);
+    }
+
+    [Fact]
+    public void A_field_shown_in_a_refusal_is_cut_at_eighty_characters()
+    {
+        var refusal = Admit(Intent() with { Id = new string('z', 81) }, Claims()).Refusal;
+
+        Assert.EndsWith($"its id '{new string('z', 80)}...' is not 12 hexadecimal digits", refusal, StringComparison.Ordinal);
+        Assert.EndsWith($"its id '{new string('z', 80)}' is not 12 hexadecimal digits", Admit(Intent() with { Id = new string('z', 80) }, Claims()).Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_run_must_be_of_the_source_repository_itself_not_one_whose_name_starts_with_it()
+    {
+        var refusal = Admit(Intent() with { Run = "acme/apple#42" }, Claims()).Refusal;
+
+        Assert.Contains("its run 'acme/apple#42' is not <source repository>#<run id>", refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_intent_names_one_to_twenty_distinct_environments()
+    {
+        IntentTarget Target(int i) => new($"env{i}", $"environments/env{i}");
+        var twenty = Intent() with { Targets = [.. Enumerable.Range(0, 20).Select(Target)] };
+
+        Assert.Null(Admit(twenty, Claims()).Refusal);
+        Assert.Contains("it names 21 targets (1 to 20 distinct environments)", Admit(twenty with { Targets = [.. twenty.Targets, Target(20)] }, Claims()).Refusal, StringComparison.Ordinal);
+        Assert.Contains("it names 0 targets", Admit(Intent() with { Targets = [] }, Claims()).Refusal, StringComparison.Ordinal);
+        Assert.Contains("it names 2 targets", Admit(Intent() with { Targets = [Target(1), new IntentTarget("ENV1", "environments/other")] }, Claims()).Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_intent_changes_at_most_what_a_runs_inputs_can()
+    {
+        var hundred = Intent() with { Images = [.. Enumerable.Range(0, 100).Select(i => $"img{i}=ghcr.io/acme/img{i}:1")] };
+
+        Assert.Null(Admit(hundred, Claims()).Refusal);
+        Assert.Contains("it changes nothing, or more than a run's inputs can", Admit(hundred with { HelmImageKeys = ["img0=values.yaml:image"] }, Claims()).Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_untrusted_owner_is_refused_naming_the_trust_it_would_need()
+    {
+        var other = Intent() with { SourceRepository = "other/app", Run = "other/app#42" };
+
+        Assert.EndsWith("other/app is not among the owners this run trusts (coalesce-trust: acme, partner/app)",
+            Admit(other, Claims(repository: "other/app"), TestRequests.Parse(("coalesce-trust", "acme, partner/app"))).Refusal, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_production_target_of_another_repository_names_both()
+    {
+        var foreign = Intent("production", "environments/production") with { SourceRepository = "acme/tool", Run = "acme/tool#42" };
+
+        Assert.EndsWith("production is a production environment here: only a run of acme/app is carried there, not one of acme/tool",
+            Admit(foreign, Claims(repository: "acme/tool", environment: "production")).Refusal, StringComparison.Ordinal);
+    }
 }
