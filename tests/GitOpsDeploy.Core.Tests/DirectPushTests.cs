@@ -51,13 +51,13 @@ public sealed class DirectPushTests
     [Fact]
     public async Task A_dry_run_shows_the_diff_and_the_commit_it_would_push()
     {
-        var (attempt, git) = await Land(One, 1, ("dry-run", "true"));
+        var (attempt, git) = await Land(One, 3, ("dry-run", "true"));
 
         var result = attempt.Result!;
         var dry = Assert.IsType<DeployOutcome.DryRun>(result.Outcome);
         Assert.Equal("diff", dry.Diff);
         Assert.Equal("new0", result.CommitSha);
-        Assert.Equal(("main", "base0", 1), (result.BaseBranch, result.BaseSha, result.Attempts));
+        Assert.Equal(("main", "base0", 3), (result.BaseBranch, result.BaseSha, result.Attempts));
         Assert.Contains("diff", logger.Lines);
         runtime.Received(1).Group("Dry run: the diff that would be pushed");
         Assert.Empty(git.Published);
@@ -77,5 +77,36 @@ public sealed class DirectPushTests
         Assert.Null(attempt.Result);
         Assert.Equal("another pipeline wrote main first (fetch first)", attempt.RetryReason);
         Assert.Equal("main of acme/gitops kept moving", new DirectPush().GiveUp(request, "main"));
+    }
+
+    [Fact]
+    public async Task A_draft_the_transport_only_describes_is_said_as_prepared_and_a_dry_run_of_it_has_no_commit()
+    {
+        var git = new MemoryGitOps(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = One }) { DescribesDrafts = true };
+        var run = TestRequests.Run(new DeployPorts(git), logger: logger, runtime: runtime);
+        var request = TestRequests.Parse(("dry-run", "true"));
+        var snapshot = await git.ReadAsync(null, SnapshotHint.Tip, default);
+
+        var result = (await new DirectPush().LandAsync(run, request, snapshot, run.Planner.Plan(snapshot, request), 1, default)).Result!;
+
+        Assert.Null(result.CommitSha);
+        Assert.Equal("Prepared the commit: staging: web 1 -> 2", logger.Lines[0]);
+    }
+
+    [Fact]
+    public async Task A_commit_of_several_targets_is_said_per_environment()
+    {
+        var git = new MemoryGitOps(new Dictionary<string, string>
+        {
+            ["environments/staging/kustomization.yaml"] = One,
+            ["environments/qa/kustomization.yaml"] = One,
+        });
+        var run = TestRequests.Run(new DeployPorts(git), logger: logger, runtime: runtime);
+        var request = TestRequests.Parse(("environment", "staging,qa"));
+        var snapshot = await git.ReadAsync(null, SnapshotHint.Tip, default);
+
+        await new DirectPush().LandAsync(run, request, snapshot, run.Planner.Plan(snapshot, request), 1, default);
+
+        Assert.Equal("Committed new0: staging: web 1 -> 2; qa: web 1 -> 2", logger.Lines[0]);
     }
 }

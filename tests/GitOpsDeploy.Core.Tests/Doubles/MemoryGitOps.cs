@@ -81,6 +81,9 @@ public sealed class MemoryGitOps : IGitOpsRepository
 
     public List<NewCommit> Drafts { get; } = [];
 
+    /// <summary>Drafts are described, not built (as the API transport does): they have no sha until published.</summary>
+    public bool DescribesDrafts { get; init; }
+
     public List<(string Sha, string Branch, PublishKind Kind)> Published { get; } = [];
 
     public void Answer(params Func<string, PublishOutcome>[] answers)
@@ -121,7 +124,7 @@ public sealed class MemoryGitOps : IGitOpsRepository
     public Task<CommitDraft> DraftAsync(IGitOpsSnapshot onTopOf, NewCommit commit, CancellationToken cancellationToken)
     {
         Drafts.Add(commit);
-        return Task.FromResult(new CommitDraft(onTopOf.HeadSha, $"new{Drafts.Count - 1}", "diff"));
+        return Task.FromResult(new CommitDraft(onTopOf.HeadSha, DescribesDrafts ? string.Empty : $"new{Drafts.Count - 1}", "diff"));
     }
 
     public Task<PublishOutcome> PublishAsync(IGitOpsSnapshot onTopOf, CommitDraft draft, string branch, PublishKind kind, CancellationToken cancellationToken)
