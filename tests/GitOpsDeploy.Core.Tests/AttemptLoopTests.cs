@@ -133,4 +133,32 @@ public sealed class AttemptLoopTests
         Assert.Equal(3, attempts);
         Assert.Equal(TimeSpan.Zero, time.Elapsed);
     }
+
+    [Fact]
+    public async Task A_plan_refused_on_a_later_attempt_says_which_attempt_it_was()
+    {
+        // The overlay is removed between the lost race and the next read.
+        var moving = new MemoryGitOps(n => n == 0 ? new Dictionary<string, string> { [Staging] = Overlay("1") } : new Dictionary<string, string> { ["README.md"] = "moved" });
+        moving.Answer(MemoryGitOps.LostRace);
+
+        var result = await new AttemptLoop(TestRequests.Run(new DeployPorts(moving), time, logger, runtime), []).RunAsync(TestRequests.Parse(), new DirectPush(), default);
+
+        Assert.IsType<DeployOutcome.Refused>(result.Outcome);
+        Assert.Equal((2, "base1"), (result.Attempts, result.BaseSha));
+    }
+
+    [Fact]
+    public async Task A_rollback_says_which_release_it_restores_before_anything_is_written()
+    {
+        string Released(string tag) => $"deploy\n\nSource-Repository: acme/app\nSource-Commit: {new string(tag[0], 40)}\nEnvironment: staging\nImage: web=ghcr.io/acme/web:{tag}\n";
+        var history = new MemoryGitOps(new Dictionary<string, string> { [Staging] = Overlay("2") })
+        {
+            MessageOf = _ => Released("2"),
+            Older = [new MemoryCommit("c1", Released("1"), new Dictionary<string, string> { [Staging] = Overlay("1") })],
+        };
+
+        await new AttemptLoop(TestRequests.Run(new DeployPorts(history), time, logger, runtime), []).RunAsync(TestRequests.Parse(("rollback", "true"), ("images", "web")), new DirectPush(), default);
+
+        Assert.Contains("Rolling back staging to the release of c1: web=ghcr.io/acme/web:1", logger.Lines);
+    }
 }

@@ -413,4 +413,88 @@ public sealed class DeployRunnerTests
         public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
             inner.Log(logLevel, eventId, state, exception, formatter);
     }
+
+    private static string Released(string source, string tag) =>
+        $"deploy\n\nSource-Repository: acme/app\nSource-Commit: {source}\nEnvironment: staging\nImage: web=ghcr.io/acme/web:{tag}\n";
+
+    private static string Named(string tag) => $"images:\n- name: web\n  newName: ghcr.io/acme/web\n  newTag: \"{tag}\"\n";
+
+    [Fact]
+    public async Task An_unhealthy_deploy_is_rolled_back_by_a_run_of_its_own_that_says_what_it_restored()
+    {
+        // The first read is before our push (web 1); every later read sees our release (web 2) on top of the one before.
+        var ours = TestRequests.Context.Sha!;
+        var git = new MemoryGitOps(n => new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = Named(n == 0 ? "1" : "2") })
+        {
+            MessageOf = n => n == 0 ? Released(new string('1', 40), "1") : Released(ours, "2"),
+            Older = [new MemoryCommit("c1", Released(new string('1', 40), "1"), new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = Named("1") })],
+        };
+        var deployments = new RecordingDeployments();
+        var verify = new UnhealthyOnce("staging");
+        var runner = new DeployRunner(new DeployPorts(git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance, new RunSteps([], [], [verify], []));
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => runner.RunAsync(TestRequests.Parse(("images", "web=ghcr.io/acme/web:2"), ("rollback-on-failure", "true")), default));
+
+        Assert.Equal("staging is Degraded; rolled back to web=ghcr.io/acme/web:1 (pushed)", error.Message);
+        Assert.Equal(2, git.Published.Count);
+        Assert.Equal(2, runner.DeploymentsCreated);
+        Assert.Equal(2, verify.Calls);
+    }
+
+    [Fact]
+    public async Task Two_unhealthy_targets_fail_the_run_naming_each()
+    {
+        var runner = new DeployRunner(new DeployPorts(TwoEnvironments()), runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance, new RunSteps([], [], [new Unhealthy()], []));
+
+        var error = await Assert.ThrowsAsync<DeployException>(() => runner.RunAsync(TestRequests.Parse(("environment", "staging,production")), default));
+
+        Assert.Equal("staging: staging is Degraded; production: production is Degraded", error.Message);
+    }
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public async Task A_push_goes_over_the_fan_in_board_unless_the_run_is_forced(bool force, bool overTheBoard)
+    {
+        var time = new VirtualTime(new DateTimeOffset(2026, 12, 8, 12, 0, 0, TimeSpan.Zero));
+        var board = new MemoryBoard(time);
+        var git = new MemoryGitOps(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = One }) { Board = board };
+        var runner = new DeployRunner(new DeployPorts(git) { Proofs = new MemoryProofs(board, time) }, runtime, TestRequests.Context, time, NullLogger<DeployRunner>.Instance);
+
+        await runner.RunAsync(TestRequests.Parse(("force", force ? "true" : "false")), default);
+
+        Assert.Equal(overTheBoard ? 1 : 0, board.Writes.Count);
+        Assert.Equal(overTheBoard ? 0 : 1, git.Published.Count);
+    }
+
+    [Fact]
+    public async Task A_run_cancelled_after_its_push_that_cannot_find_its_commit_says_cancelled()
+    {
+        using var stop = new CancellationTokenSource();
+        var git = new MemoryGitOps(new Dictionary<string, string> { ["environments/staging/kustomization.yaml"] = One });
+        git.Answer(sha =>
+        {
+            stop.Cancel();
+            return new PublishOutcome.Published(sha);
+        });
+        var deployments = new RecordingDeployments();
+        var runner = new DeployRunner(new DeployPorts(git) { Deployments = deployments }, runtime, TestRequests.Context, TimeProvider.System, NullLogger<DeployRunner>.Instance, WaitingForArgo);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runner.RunAsync(TestRequests.Parse(), stop.Token));
+
+        Assert.Null(runner.LandedBeforeCancel);
+        Assert.Equal(2, git.Reads.Count);
+        Assert.Equal("cancelled", deployments.Statuses[^1].Status.Description);
+    }
+
+    /// <summary>Unhealthy the first time it verifies an environment, healthy after (the rollback restored it).</summary>
+    private sealed class UnhealthyOnce(string environment) : IVerificationStep
+    {
+        public int Calls { get; private set; }
+
+        public Task<TargetResult> VerifyAsync(RunContext run, DeployRequest request, DeployResult result, TargetResult target, CancellationToken cancellationToken) =>
+            ++Calls == 1 && target.Target.Environment == environment
+                ? Task.FromException<TargetResult>(new DeployException(ErrorKind.Unhealthy, $"{environment} is Degraded"))
+                : Task.FromResult(target);
+    }
 }

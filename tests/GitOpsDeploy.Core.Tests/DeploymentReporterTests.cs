@@ -5,6 +5,7 @@ using GitOpsDeploy.Core.Requests;
 using GitOpsDeploy.Core.Results;
 using GitOpsDeploy.Core.Tests.Doubles;
 using GitOpsDeploy.Editing;
+using NSubstitute;
 
 namespace GitOpsDeploy.Core.Tests;
 
@@ -185,5 +186,36 @@ public sealed class DeploymentReporterTests
         // The failed deployment keeps its failure: only the one still in progress is ended by the cancellation.
         Assert.Equal([(99L, DeploymentState.InProgress), (100L, DeploymentState.InProgress), (100L, DeploymentState.Failure), (99L, DeploymentState.Inactive)],
             deployments.Statuses.Select(s => (s.Id, s.Status.State)));
+    }
+
+    [Fact]
+    public async Task A_merged_change_links_its_merge_commit_and_a_change_already_there_links_the_run()
+    {
+        var request = TestRequests.Parse(("images", "web:2"), ("mode", "merge"), ("environment", "staging,production"));
+        var reporter = await Planned(request, Branch());
+        var pr = new PullRequestInfo(3, "https://git.example.com/acme/gitops/pull/3", "h", "s", "main", false, true, "n", "t", "b", []);
+        var edits = planner.Plan(Branch(), request).Edits;
+        var merged = new DeployResult(new DeployOutcome.Merged(pr, "m1", true), edits, "main", "tip");
+
+        await reporter.FinishedAsync(merged, [merged.Targets[0]], default);
+        var there = new DeployResult(new DeployOutcome.AlreadyThere(), edits, "main", "tip");
+        await reporter.FinishedAsync(there, [there.Targets[1]], default);
+
+        Assert.Equal("https://git.example.com/acme/gitops/commit/m1", deployments.Statuses.Single(s => s.Id == 99 && s.Status.State == DeploymentState.Success).Status.LogUrl);
+        Assert.Equal(TestRequests.Context.RunUrl, deployments.Statuses.Single(s => s.Id == 100 && s.Status.State == DeploymentState.Success).Status.LogUrl);
+    }
+
+    [Fact]
+    public async Task Progress_reaches_the_deployment_of_its_target_through_every_observer()
+    {
+        var request = TestRequests.Parse(("environment", "staging,production"), ("images", "web:2"));
+        var reporter = await Planned(request, Branch());
+        var other = Substitute.For<IRunObserver>();
+        var observers = new RunObservers([reporter, other]);
+
+        await observers.ProgressAsync(request.Targets[1], "Argo CD: Progressing", default);
+
+        Assert.Equal((100L, new DeploymentStatus(DeploymentState.InProgress, "Argo CD: Progressing", TestRequests.Context.RunUrl, null)), deployments.Statuses[^1]);
+        await other.Received(1).ProgressAsync(request.Targets[1], "Argo CD: Progressing", default);
     }
 }

@@ -194,17 +194,14 @@ internal sealed class DeploymentReporter(IDeployments? deployments, DeployReques
 
     private DeploymentTracker Tracker(DeployTarget target) => trackers.First(t => t.Target.Environment == target.Environment);
 
-    private string? ChangeUrl(DeployResult result)
-    {
-        if (result.Operation is DeployOperation.Created or DeployOperation.Updated or DeployOperation.AutoMergeEnabled && result.PullRequest is { } pr)
-        {
-            return pr.Url;
-        }
-
-        return result.CommitSha is { } sha && request.GitOps.Repository is { } repo && context.ServerUrl is { } server
+    /// <summary>
+    /// The link of a landed change's success: the gitops commit (a push, a carrying commit, a merge, the tip that already had
+    /// it), else the merged pull request. A change that did not land links its pull request through its queued status.
+    /// </summary>
+    private string? ChangeUrl(DeployResult result) =>
+        result.CommitSha is { } sha && request.GitOps.Repository is { } repo && context.ServerUrl is { } server
             ? $"{server.TrimEnd('/')}/{repo}/commit/{sha}"
             : result.PullRequest?.Url;
-    }
 
     private static async Task ForEach<T>(IEnumerable<T> items, Func<T, Task> action)
     {

@@ -101,6 +101,9 @@ public sealed class MemoryGitOps : IGitOpsRepository
     /// <summary>The first-parent commits below each read's head, newest first (none unless given).</summary>
     public IReadOnlyList<string> Below { get; init; } = [];
 
+    /// <summary>Older commits with their own messages and files, below <see cref="Below"/> on every read.</summary>
+    public IReadOnlyList<MemoryCommit> Older { get; init; } = [];
+
     /// <summary>The branch and hint of every read, in order.</summary>
     public List<(string? Branch, SnapshotHint Hint)> Reads { get; } = [];
 
@@ -113,7 +116,7 @@ public sealed class MemoryGitOps : IGitOpsRepository
         }
 
         var files = this.files(Snapshots.Count);
-        var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), MessageOf(Snapshots.Count), files), .. Below.Select(sha => new MemoryCommit(sha, "older", files))])
+        var snapshot = new MemorySnapshot([new MemoryCommit(HeadOf(Snapshots.Count), MessageOf(Snapshots.Count), files), .. Below.Select(sha => new MemoryCommit(sha, "older", files)), .. Older])
         {
             Pending = Board is MemoryBoard board ? [.. board.Pending] : [],
         };
