@@ -7,19 +7,7 @@ namespace GitOpsDeploy.Core.Tests;
 [Trait("Tier", "Unit")]
 public sealed class AnalysisSpecsTests
 {
-    private const string Template = """
-        apiVersion: argoproj.io/v1alpha1
-        kind: AnalysisTemplate
-        metadata:
-          name: error-rate
-        spec:
-          metrics:
-          - name: errors
-            successCondition: result[0] < 0.05
-            provider:
-              prometheus:
-                query: sum(rate(errors[5m]))
-        """;
+    private const string Template = Doubles.AnalysisFixtures.ErrorRateTemplate;
 
     private static string Inline(string name) => $"""
         - name: {name}

@@ -10,19 +10,7 @@ public sealed class MetricAnalysisStepTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 7, 12, 0, 0, TimeSpan.Zero);
 
-    private const string Template = """
-        apiVersion: argoproj.io/v1alpha1
-        kind: AnalysisTemplate
-        metadata:
-          name: error-rate
-        spec:
-          metrics:
-          - name: errors
-            successCondition: result[0] < 0.05
-            provider:
-              prometheus:
-                query: sum(rate(errors[5m]))
-        """;
+    private const string Template = Doubles.AnalysisFixtures.ErrorRateTemplate;
 
     private const string Inline = """
         - name: latency
