@@ -42,6 +42,12 @@ public sealed class RunReport(DeployRequest request, ActionContext context)
         outputs.Add(("plan", Plan(result)?.Encode() ?? string.Empty));
         outputs.Add(("plan-report", PromotionReportText.Markdown(Reports(result), PromotionReportText.OutputBudget)));
         var values = outputs.ToDictionary(o => o.Item1, o => o.Item2, StringComparer.Ordinal);
+        // An output the catalogue (action.yml's outputs) does not declare would never reach a workflow: a programming error, not a run's.
+        if (values.Keys.FirstOrDefault(name => InputCatalogue.Outputs.All(o => o.Name != name)) is { } undeclared)
+        {
+            throw new InvalidOperationException($"output '{undeclared}' is not in the catalogue of outputs");
+        }
+
         return [.. InputCatalogue.Outputs.Where(o => values.ContainsKey(o.Name)).Select(o => (o.Name, values[o.Name]))];
     }
 
