@@ -97,8 +97,27 @@ public sealed class FanInFlowTests
         Assert.Equal((Mine, "drafted"), (publish.Publish!.Id, publish.Commit!.Sha));
         var (lead, ledAt) = board.Writes[2];
         Assert.Equal("new0", lead.Commit!.Sha);
-        Assert.InRange(ledAt - publishedAt, FanInFlow.Quiet, FanInFlow.MaxLinger);
+        // Alone in the line, the leader commits once the line has been quiet for the quiet period: not before, not later.
+        Assert.Equal(FanInFlow.Quiet, ledAt - publishedAt);
         Assert.Contains("Deploy-Run: " + MyTrailer, Assert.Single(git.Drafts).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_leader_whose_line_keeps_growing_lingers_no_longer_than_the_longest_linger()
+    {
+        var flow = new FanInFlow(run);
+        board.Answer(new PublishOutcome.LostRace("fetch first"), new PublishOutcome.LostRace("fetch first"));
+        await Push(flow);
+        // Another run joins behind us before every read: the line is never quiet.
+        board.OnRead = reads => board.Pending.Add(Other($"{reads:D12}", TimeSpan.Zero, run: $"{10 + reads}"));
+
+        var second = await Push(flow, attempt: 2);
+
+        Assert.IsType<DeployOutcome.Pushed>(second!.Value.Result!.Outcome);
+        var (_, publishedAt) = board.Writes[1];
+        var (lead, ledAt) = board.Writes[2];
+        Assert.NotNull(lead.Commit);
+        Assert.Equal(FanInFlow.MaxLinger, ledAt - publishedAt);
     }
 
     [Fact]
