@@ -201,9 +201,9 @@ public sealed class PullRequestTextTests
     [Fact]
     public void Versions_name_images_and_values_or_say_there_are_none()
     {
-        Assert.Equal("image.tag=1.2, replicas=3", PullRequestText.Versions(HelmEdit));
-        Assert.Equal("web 1.1.0", PullRequestText.Versions(Edit));
-        Assert.Equal("no changes", PullRequestText.Versions(new OverlayEdit("environments/staging", null, [], [], [])));
+        Assert.Equal("image.tag=1.2, replicas=3", CommitMessage.Versions(HelmEdit));
+        Assert.Equal("web 1.1.0", CommitMessage.Versions(Edit));
+        Assert.Equal("no changes", CommitMessage.Versions(new OverlayEdit("environments/staging", null, [], [], [])));
     }
 
     [Fact]

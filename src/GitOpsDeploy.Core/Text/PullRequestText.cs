@@ -68,9 +68,7 @@ internal static partial class PullRequestText
 
     /// <summary>"web 1.1.0, worker 2.0.1" (what the images become; the same for every target of a run).</summary>
     public static string Versions(IReadOnlyList<TargetEdit> edits) =>
-        string.Join("; ", CommitMessage.Changing(edits).Select(e => Versions(e.Edit)).Distinct(StringComparer.Ordinal));
-
-    public static string Versions(OverlayEdit edit) => CommitMessage.Versions(edit);
+        string.Join("; ", CommitMessage.Changing(edits).Select(e => CommitMessage.Versions(e.Edit)).Distinct(StringComparer.Ordinal));
 
     /// <summary>A short digest of the change and the base it applies to: equal digests mean an identical pull request head.</summary>
     public static string Digest(string baseSha, IReadOnlyList<FileChange> files)
