@@ -109,6 +109,23 @@ public sealed class FanInLandingTests
     }
 
     [Fact]
+    public async Task A_run_asked_to_stop_before_its_write_puts_nothing_on_the_board()
+    {
+        var (run, git) = Run(board);
+        using var stop = new CancellationTokenSource();
+        var request = TestRequests.Parse();
+        var snapshot = await git.ReadAsync(null, SnapshotHint.Tip, default);
+        var plan = run.Planner.Plan(snapshot, request);
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new FanInLanding(new DirectPush()).LandAsync(run, request, snapshot, plan, 1, stop.Token));
+
+        Assert.Single(git.Drafts);
+        Assert.Empty(board.Writes);
+        Assert.Empty(git.Published);
+    }
+
+    [Fact]
     public void A_snapshot_at_the_head_reads_the_heads_tree_even_where_the_history_cannot_be_read()
     {
         var head = Substitute.For<IGitOpsSnapshot>();
