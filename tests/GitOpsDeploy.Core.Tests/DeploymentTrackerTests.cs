@@ -42,6 +42,16 @@ public sealed class DeploymentTrackerTests
 
     private static PullRequestInfo Pr => new(7, "https://git.example.com/acme/gitops/pull/7", "h", "s", "main", true, false, "n", "t", "b", []);
 
+    /// <summary>A tracker whose deployment was started, then finished with <paramref name="outcome"/>.</summary>
+    private async Task<DeploymentTracker> Finished(DeployOutcome outcome)
+    {
+        var tracker = Tracker();
+        await tracker.StartAsync("deploying", default);
+        var result = Result(outcome);
+        await tracker.FinishAsync(result, Mine(result), null, default);
+        return tracker;
+    }
+
     private IReadOnlyList<(DeploymentState State, string Description)> States => deployments.Statuses.Select(s => (s.Status.State, s.Status.Description)).ToList();
 
     [Fact]
@@ -265,14 +275,8 @@ public sealed class DeploymentTrackerTests
     [Fact]
     public async Task A_deployment_that_already_ended_or_waits_for_a_merge_keeps_its_status_when_a_later_step_fails()
     {
-        var done = Tracker();
-        await done.StartAsync("deploying", default);
-        var pushed = Result(new DeployOutcome.Pushed("p", true));
-        await done.FinishAsync(pushed, Mine(pushed), null, default);
-        var queued = Tracker();
-        await queued.StartAsync("deploying", default);
-        var proposed = Result(new DeployOutcome.Proposed(Pr, ProposalKind.Created, "s", false));
-        await queued.FinishAsync(proposed, Mine(proposed), null, default);
+        var done = await Finished(new DeployOutcome.Pushed("p", true));
+        var queued = await Finished(new DeployOutcome.Proposed(Pr, ProposalKind.Created, "s", false));
         var failed = Tracker();
         await failed.StartAsync("deploying", default);
         await failed.FailAsync(new DeployException(ErrorKind.Transient, "first"), default);
@@ -376,14 +380,8 @@ public sealed class DeploymentTrackerTests
     [Fact]
     public async Task A_late_cancellation_never_undoes_a_status_that_ended_or_parked_the_deployment()
     {
-        var done = Tracker();
-        await done.StartAsync("deploying", default);
-        var pushed = Result(new DeployOutcome.Pushed("p", true));
-        await done.FinishAsync(pushed, Mine(pushed), null, default);
-        var queued = Tracker();
-        await queued.StartAsync("deploying", default);
-        var proposed = Result(new DeployOutcome.Proposed(Pr, ProposalKind.Created, "s", false));
-        await queued.FinishAsync(proposed, Mine(proposed), null, default);
+        var done = await Finished(new DeployOutcome.Pushed("p", true));
+        var queued = await Finished(new DeployOutcome.Proposed(Pr, ProposalKind.Created, "s", false));
         var before = deployments.Statuses.Count;
 
         await done.CancelAsync();
